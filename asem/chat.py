@@ -1,0 +1,139 @@
+"""Chat input: messages as dicts or ``Message`` objects, and chat files (JSON or JSONL).
+
+A message is ``{"speaker" | "role": str, "content" | "text": str, "timestamp"?: str,
+"turn_id" | "id"?: str, "session_id"?: str}``. A JSON file holds a list of messages,
+``{"messages": [...]}``, or ``{"sessions": [{"id", "timestamp", "messages": [...]}, ...]}``;
+a JSONL file holds one message per line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from asem.errors import InvalidInputError
+from asem.types import Message
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """A message plus the session it came from (for provenance)."""
+
+    message: Message
+    session_id: str | None = None
+
+
+def parse_timestamp(value: object, where: str = "timestamp") -> datetime | None:
+    """ISO 8601 or a plain-English date ("1:56 pm on 8 May, 2023"); None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{where} must be a string such as 2024-05-08T13:56:00")
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    import dateparser
+
+    parsed = dateparser.parse(value, languages=["en"])
+    if parsed is None:
+        raise InvalidInputError(f"{where} {value!r} is not a date; use ISO 8601, e.g. "
+                                "2024-05-08T13:56:00")
+    return parsed
+
+
+def to_message(raw: Message | Mapping[str, Any], where: str = "message") -> Message:
+    if isinstance(raw, Message):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{where} must be an object with 'content', not "
+                                f"{type(raw).__name__}")
+    content = raw.get("content", raw.get("text"))
+    if content is None:
+        raise InvalidInputError(f"{where} has no 'content' (or 'text') field")
+    speaker = raw.get("speaker", raw.get("role", raw.get("name")))
+    turn_id = raw.get("turn_id", raw.get("id", raw.get("dia_id")))
+    return Message(
+        content=content,
+        speaker=str(speaker) if speaker is not None else None,
+        timestamp=parse_timestamp(raw.get("timestamp", raw.get("time")), f"{where} timestamp"),
+        turn_id=str(turn_id) if turn_id is not None else None,
+    )
+
+
+def to_messages(raw: Iterable[Message | Mapping[str, Any]]) -> list[Message]:
+    return [to_message(m, f"message {i + 1}") for i, m in enumerate(raw)]
+
+
+def load_chat_file(path: str | Path) -> list[ChatTurn]:
+    """Every turn in a chat file, in order. Raises InvalidInputError naming the bad spot."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise InvalidInputError(f"cannot read {file}: {e.strerror}") from e
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInputError(f"{file} is not UTF-8 (byte {e.start}); re-encode it") from e
+    if file.suffix.lower() == ".jsonl":
+        return _jsonl(text, file)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidInputError(f"{file} is not valid JSON (line {e.lineno}, column {e.colno}:"
+                                f" {e.msg}); for one message per line name it .jsonl") from e
+    return _document(document, file)
+
+
+def _jsonl(text: str, file: Path) -> list[ChatTurn]:
+    turns = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InvalidInputError(f"{file} line {number} is not valid JSON: {e.msg}") from e
+        message = to_message(raw, f"{file} line {number}")
+        session = raw.get("session_id") if isinstance(raw, Mapping) else None
+        turns.append(ChatTurn(message, str(session) if session is not None else None))
+    if not turns:
+        raise InvalidInputError(f"{file} holds no messages")
+    return turns
+
+
+def _document(document: Any, file: Path) -> list[ChatTurn]:
+    if isinstance(document, Mapping) and "sessions" in document:
+        turns = []
+        for s, session in enumerate(document["sessions"], start=1):
+            if not isinstance(session, Mapping) or "messages" not in session:
+                raise InvalidInputError(f"{file} session {s} needs a 'messages' list")
+            session_id = str(session.get("id", session.get("session_id", f"session_{s}")))
+            default_time = parse_timestamp(session.get("timestamp"), f"{file} session {s}")
+            for i, raw in enumerate(session["messages"], start=1):
+                message = to_message(raw, f"{file} session {s} message {i}")
+                if message.timestamp is None and default_time is not None:
+                    message = Message(message.content, message.speaker, default_time,
+                                      message.turn_id)
+                turns.append(ChatTurn(message, session_id))
+        return _non_empty(turns, file)
+    if isinstance(document, Mapping) and "messages" in document:
+        document = document["messages"]
+    if not isinstance(document, list):
+        raise InvalidInputError(f"{file} must hold a list of messages, {{'messages': [...]}} "
+                                "or {'sessions': [...]}")
+    return _non_empty([ChatTurn(to_message(m, f"{file} message {i + 1}"))
+                       for i, m in enumerate(document)], file)
+
+
+def _non_empty(turns: list[ChatTurn], file: Path) -> list[ChatTurn]:
+    if not turns:
+        raise InvalidInputError(f"{file} holds no messages")
+    return turns

@@ -1,0 +1,72 @@
+"""Typed configuration. Nothing here reads the environment (the CLI does that).
+
+Defaults are SPEC section 1, stage 4: k1 = 20, k2 = 5, k = 5, δ = 0.30, λ = 0.40,
+α = 0.10, q0 = 0.50.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class WriteConfig:
+    """Write-path settings."""
+
+    k_links: int = 5
+    """k: how many nearest notes a new note is linked to."""
+    min_link_similarity: float = 0.30
+    """Neighbours below this cosine similarity are not linked."""
+    duplicate_similarity: float = 0.97
+    """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
+    max_content_chars: int = 20_000
+    """Longer inputs are refused with an error (split them first)."""
+    batch_size: int = 256
+    """Inputs enriched, embedded and committed together during bulk ingestion."""
+
+
+@dataclass(frozen=True)
+class ReadConfig:
+    """Read-path settings (two-phase retrieval)."""
+
+    k_candidates: int = 20
+    """k1: size of the Phase A candidate pool from each recall channel."""
+    k_final: int = 5
+    """k2: how many hits a search returns by default."""
+    min_similarity: float = 0.30
+    """δ: dense candidates must have cosine similarity above this."""
+    lexical_weight: float = 0.45
+    """Weight of the BM25 channel when fusing it with dense similarity in Phase A."""
+    utility_weight: float = 0.40
+    """λ: weight of z-scored utility against z-scored similarity in Phase B."""
+    timeliness_weight: float = 0.05
+    """Weight of recency of last use (or creation) in Phase B."""
+    usage_weight: float = 0.05
+    """Weight of log usage frequency in Phase B."""
+    timeliness_half_life_days: float = 30.0
+    """Recency halves every this many days."""
+    expand_links: bool = False
+    """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
+    link_discount: float = 0.5
+    """Score of an expanded neighbour relative to the hit it was reached from."""
+
+
+@dataclass(frozen=True)
+class FeedbackConfig:
+    """Feedback-path settings (non-parametric utility update)."""
+
+    learning_rate: float = 0.10
+    """α in q ← q + α(r − q)."""
+    initial_utility: float = 0.50
+    """q0: utility of a new note."""
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """All settings of a memory."""
+
+    write: WriteConfig = field(default_factory=WriteConfig)
+    read: ReadConfig = field(default_factory=ReadConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    busy_timeout_s: float = 5.0
+    """How long a write waits for another process's lock before StoreLockedError."""

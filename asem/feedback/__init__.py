@@ -1,0 +1,1 @@
+"""The feedback path: retrieval id + reward → utility update (SPEC stage 5)."""

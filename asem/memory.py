@@ -1,0 +1,252 @@
+"""The facade: one object over the write, read and feedback paths.
+
+>>> from asem import Memory
+>>> from asem.providers import HashEmbedder
+>>> memory = Memory(":memory:", embedder=HashEmbedder())
+>>> _ = memory.add("I adopted a dog named Buddy", user_id="alice")
+>>> result = memory.search("what is my dog called", user_id="alice")
+>>> result[0].note.content
+'I adopted a dog named Buddy'
+>>> memory.feedback(result.retrieval_id, 1.0).utilities[result[0].note.id]
+(0.5, 0.55)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from asem.chat import ChatTurn, to_messages
+from asem.config import MemoryConfig
+from asem.errors import InvalidInputError, NotFoundError
+from asem.feedback.pipeline import give_feedback
+from asem.providers.embedder import Embedder, embed_notes
+from asem.read.pipeline import ReadDeps
+from asem.read.pipeline import search as read_search
+from asem.stores.base import Store
+from asem.types import (
+    FeedbackResult, Filters, HistoryEntry, Link, Message, Note, Scope, SearchResult, Tier,
+    WriteResult, now,
+)
+from asem.write.construct import document_text
+from asem.write.enrich import Enricher, ExtractiveEnricher
+from asem.write.inputs import WriteInput, clean_text, content_hash, make_input
+from asem.write.manager import ManagerPolicy, RuleManager
+from asem.write.pipeline import WriteDeps, write
+
+Progress = Callable[[int, int], None]
+"""Called with (items done, items total) during bulk ingestion."""
+
+
+class Memory:
+    """A long-term memory for agents, stored in one SQLite file by default.
+
+    Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``); a path is a
+    convenience for ``SQLiteStore(path)``. Defaults: the local MiniLM ONNX embedder, the
+    extractive enricher and the rule manager: no API key, no server.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        enricher: Enricher | None = None,
+        manager: ManagerPolicy | None = None,
+        config: MemoryConfig | None = None,
+    ) -> None:
+        self.config = config or MemoryConfig()
+        if embedder is None:
+            from asem.providers.onnx_minilm import MiniLMEmbedder
+
+            embedder = MiniLMEmbedder()
+        self.embedder = embedder
+        if store is None:
+            if path is None:
+                raise InvalidInputError("give a database path (or ':memory:') or a store")
+            from asem.stores.sqlite import SQLiteStore
+
+            store = SQLiteStore(path, embedder_id=embedder.model_id,
+                                busy_timeout_s=self.config.busy_timeout_s)
+        self.store = store
+        self.enricher = enricher or ExtractiveEnricher()
+        self.manager = manager or RuleManager(self.config.write.duplicate_similarity)
+
+    # -- write path --------------------------------------------------------------------------
+    def _write_deps(self) -> WriteDeps:
+        return WriteDeps(self.store, self.embedder, self.enricher, self.manager, self.config)
+
+    def add(
+        self,
+        content: str | bytes | Sequence[Message | Mapping[str, Any]],
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        timestamp: datetime | None = None,
+        turn_id: str | None = None,
+        source_id: str | None = None,
+        writer: str = "user",
+        channel: str = "api",
+    ) -> list[WriteResult]:
+        """Remember a text, or a list of chat messages (one note per message).
+
+        Returns one WriteResult per input (ADD, or NOOP when it is already known).
+        """
+        scope = Scope(user_id, agent_id, session_id)
+        limit = self.config.write.max_content_chars
+        if isinstance(content, str | bytes | bytearray):
+            items = [make_input(content, scope, max_chars=limit, speaker=speaker,
+                                timestamp=timestamp, turn_ids=(turn_id,) if turn_id else (),
+                                source_id=source_id or session_id, writer=writer,
+                                channel=channel)]
+        elif isinstance(content, Sequence):
+            items = [self._message_input(m, scope, source_id or session_id, writer, channel)
+                     for m in to_messages(content)]
+            if not items:
+                raise InvalidInputError("no messages given; pass text or at least one message")
+        else:
+            raise InvalidInputError("content must be text or a list of chat messages")
+        return write(items, self._write_deps(), actor=writer)
+
+    def ingest(
+        self,
+        turns: Iterable[ChatTurn | Message | Mapping[str, Any]],
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        writer: str = "user",
+        channel: str = "import",
+        progress: Progress | None = None,
+    ) -> list[WriteResult]:
+        """Bulk-remember many chat turns, in batches (each batch one transaction).
+
+        Every turn is validated before anything is written, so a bad file changes nothing.
+        """
+        scope = Scope(user_id, agent_id)
+        items = []
+        for position, turn in enumerate(turns, start=1):
+            if not isinstance(turn, ChatTurn):
+                turn = ChatTurn(to_messages([turn])[0])
+            try:
+                items.append(self._message_input(turn.message, scope, turn.session_id,
+                                                 writer, channel))
+            except InvalidInputError as e:
+                raise InvalidInputError(f"turn {position}: {e}") from e
+        results: list[WriteResult] = []
+        size = self.config.write.batch_size
+        for start in range(0, len(items), size):
+            results += write(items[start:start + size], self._write_deps(), actor=writer)
+            if progress:
+                progress(min(start + size, len(items)), len(items))
+        return results
+
+    def _message_input(self, message: Message, scope: Scope, source_id: str | None,
+                       writer: str, channel: str) -> WriteInput:
+        return make_input(
+            message.content, scope, max_chars=self.config.write.max_content_chars,
+            speaker=message.speaker, timestamp=message.timestamp,
+            turn_ids=(message.turn_id,) if message.turn_id else (),
+            source_id=source_id, writer=writer, channel=channel,
+        )
+
+    # -- read path ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+        expand_links: bool | None = None,
+    ) -> SearchResult:
+        """The notes most useful for ``query`` in the caller's scope, with a retrieval id."""
+        scope = Scope(user_id, agent_id, session_id)
+        query = clean_text(query, self.config.write.max_content_chars, "query")
+        k = self.config.read.k_final if k is None else k
+        if not isinstance(k, int) or k < 1:
+            raise InvalidInputError(f"k must be a positive integer, not {k!r}")
+        expand = self.config.read.expand_links if expand_links is None else expand_links
+        deps = ReadDeps(self.store, self.embedder, self.config.read)
+        hits = read_search(query, scope, filters or Filters(), k, expand, deps)
+        retrieval_id = uuid.uuid4().hex
+        self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits])
+        return SearchResult(retrieval_id, query, tuple(hits))
+
+    # -- feedback path -----------------------------------------------------------------------
+    def feedback(self, retrieval_id: str, reward: float,
+                 note_ids: Sequence[str] | None = None) -> FeedbackResult:
+        """Report how useful a retrieval was: reward in [-1, 1] (SPEC stage 5)."""
+        return give_feedback(retrieval_id, reward, note_ids, self.store,
+                             self.config.feedback.learning_rate)
+
+    # -- notes -------------------------------------------------------------------------------
+    def get(self, note_id: str, *, user_id: str | None = None,
+            include_deleted: bool = False) -> Note:
+        """One note by id (``user_id``, when given, must own it)."""
+        note = self.store.get_notes([note_id], include_deleted=include_deleted).get(note_id)
+        if note is None or (user_id is not None and note.scope.user_id != user_id):
+            raise NotFoundError(f"no note with id {note_id!r}; search to find note ids")
+        return note
+
+    def update(self, note_id: str, content: str, *, user_id: str | None = None,
+               reason: str = "edited", actor: str = "user") -> Note:
+        """Replace a note's content; attributes and vectors are rebuilt, history keeps the old."""
+        old = self.get(note_id, user_id=user_id)
+        text = clean_text(content, self.config.write.max_content_chars, "content")
+        item = WriteInput(text, old.scope, old.context.split(",")[0] or None, old.observed_at,
+                          old.provenance.turn_ids, old.provenance.source_id,
+                          old.provenance.writer, old.provenance.channel)
+        (enrichment,) = self.enricher.enrich([item])
+        e, z = embed_notes(self.embedder, [document_text(text, enrichment)], [text])
+        note = replace(old, content=text, keywords=enrichment.keywords, tags=enrichment.tags,
+                       context=enrichment.context, entities=enrichment.entities,
+                       dates=enrichment.dates, embedding=e[0], intent_embedding=z[0],
+                       content_hash=content_hash(text), updated_at=now())
+        clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
+        if clash and clash[note.content_hash] != note_id:
+            raise InvalidInputError(f"note {clash[note.content_hash]} already holds this content")
+        self.store.update_note(note, reason, actor)
+        return self.get(note_id)
+
+    def delete(self, note_id: str, *, user_id: str | None = None, reason: str = "deleted",
+               actor: str = "user") -> None:
+        """Soft-delete a note (``undo_delete`` brings it back)."""
+        self.get(note_id, user_id=user_id)
+        self.store.delete_note(note_id, reason, actor)
+
+    def undo_delete(self, note_id: str, *, user_id: str | None = None,
+                    actor: str = "user") -> Note:
+        self.get(note_id, user_id=user_id, include_deleted=True)
+        self.store.restore_note(note_id, actor)
+        return self.get(note_id)
+
+    def history(self, note_id: str) -> list[HistoryEntry]:
+        """Every change to a note, oldest first."""
+        return self.store.history(note_id)
+
+    def links(self, note_id: str) -> list[Link]:
+        return list(self.get(note_id).links)
+
+    def stats(self, user_id: str | None = None) -> dict[str, Any]:
+        return self.store.stats(user_id)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["Memory", "Progress"]

@@ -1,0 +1,1 @@
+"""The read path: query → candidates (dense + lexical) → value-aware ranking → link expansion."""

@@ -1,0 +1,67 @@
+"""Phase B (value-aware selection): z-scored relevance and utility, timeliness, usage.
+
+score = (1 − λ)·ẑ(relevance) + λ·ẑ(q) + w_t·timeliness + w_u·usage, where ẑ is the z-score
+within the candidate pool C(q) (SPEC stage 4) and relevance fuses the dense and BM25 channels:
+relevance = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from asem.config import ReadConfig
+from asem.read.recall import Candidates
+from asem.types import Note
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """(x − mean) / std within the pool; all zeros when the pool has no spread."""
+    if values.size == 0:
+        return values
+    std = float(values.std())
+    if std < 1e-12:
+        return np.zeros_like(values, dtype=np.float64)
+    return (values - values.mean()) / std
+
+
+def timeliness(note: Note, at: datetime, half_life_days: float) -> float:
+    """1 for a note used (or written) just now, halving every ``half_life_days``."""
+    last = note.last_used or note.created_at
+    age_days = max(0.0, (at - last).total_seconds() / 86400)
+    return math.exp(-math.log(2) * age_days / half_life_days)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    note_id: str
+    score: float
+    similarity: float
+    lexical: float
+
+
+def rank(candidates: Candidates, notes: dict[str, Note], config: ReadConfig,
+         at: datetime) -> list[Ranked]:
+    """All candidates, best first."""
+    if not len(candidates):
+        return []
+    relevance = ((1 - config.lexical_weight) * zscore(candidates.dense)
+                 + config.lexical_weight * zscore(candidates.lexical))
+    pool = [notes[i] for i in candidates.ids]
+    utility = np.array([n.utility for n in pool], dtype=np.float64)
+    fresh = np.array([timeliness(n, at, config.timeliness_half_life_days) for n in pool])
+    usage = np.log1p(np.array([n.usage_count for n in pool], dtype=np.float64))
+    if usage.max() > 0:
+        usage /= usage.max()
+    lam = config.utility_weight
+    scores = ((1 - lam) * zscore(relevance) + lam * zscore(utility)
+              + config.timeliness_weight * fresh + config.usage_weight * usage)
+    order = np.argsort(-scores, kind="stable")
+    return [
+        Ranked(candidates.ids[i], float(scores[i]), float(candidates.dense[i]),
+               float(candidates.lexical[i]))
+        for i in order
+    ]

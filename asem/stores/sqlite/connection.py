@@ -1,0 +1,94 @@
+"""Opening an SQLite database: pragmas, migrations, transactions, and error translation."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from asem.errors import StoreError, StoreLockedError, StoreReadOnlyError
+
+
+def translate(error: sqlite3.Error, path: str) -> StoreError:
+    """An SQLite error as the ASEM error a user can act on."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StoreLockedError(
+            f"the database {path} is locked by another process; close it or retry later"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreReadOnlyError(
+            f"the database {path} is read-only; make it writable or copy it somewhere writable"
+        )
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path} is not a usable ASEM database ({error}); use another --db path")
+    if "unable to open" in text:
+        return StoreError(f"cannot open the database {path}; check that its folder exists "
+                          "and is writable")
+    return StoreError(f"database error in {path}: {error}")
+
+
+@contextmanager
+def translated(path: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise translate(e, path) from e
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("asem.stores") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at ``path`` (":memory:" works)."""
+    if path != ":memory:":
+        target = Path(path)
+        if target.exists() and not os.access(target, os.W_OK):
+            raise StoreReadOnlyError(
+                f"the database {path} is read-only; make it writable (chmod u+w) or copy it"
+            )
+        if not target.parent.exists():
+            raise StoreError(f"cannot create {path}: the folder {target.parent} does not exist")
+    with translated(path):
+        conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _migrate(conn)
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, script in _migrations():
+        if version <= current:
+            continue
+        # executescript commits first; the script and the version bump form one transaction.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so a failed write changes nothing)."""
+    with translated(path):
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        with translated(path):
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,372 @@
+"""SQLiteStore: the embedded default store (one file, WAL, FTS5, vectors with the note)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from asem.errors import InvalidInputError, NotFoundError
+from asem.stores.base import Merge, NewNote, VectorIndex, WriteBatch
+from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note, ts
+from asem.stores.sqlite.connection import open_database, transaction, translated
+from asem.types import FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
+
+# BM25 column weights: content, keywords, tags, context, entities.
+_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6)"
+_INSERT_NOTE = (
+    f"INSERT OR IGNORE INTO notes ({', '.join(NOTE_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in NOTE_COLUMNS)})"
+)
+
+
+class SQLiteStore:
+    """Notes in one SQLite file. Thread-safe; several processes may share the file."""
+
+    def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0):
+        self.path = str(path)
+        self._embedder_id = embedder_id
+        self._conn = open_database(self.path, busy_timeout_s)
+        self._lock = threading.RLock()
+        self._indexes: dict[str, VectorIndex] = {}
+        self._data_version = self._read_data_version()
+
+    # -- vectors -----------------------------------------------------------------------------
+    def _read_data_version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def vector_index(self, user_id: str) -> VectorIndex:
+        with self._lock, translated(self.path):
+            version = self._read_data_version()
+            if version != self._data_version:  # another connection committed: reload
+                self._indexes.clear()
+                self._data_version = version
+            index = self._indexes.get(user_id)
+            if index is None:
+                index = self._load_index(user_id)
+                self._indexes[user_id] = index
+            return index
+
+    def _load_index(self, user_id: str) -> VectorIndex:
+        rows = self._conn.execute(
+            "SELECT id, agent_id, session_id, embedding, intent_embedding FROM notes "
+            "WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid", (user_id,)
+        ).fetchall()
+        index = VectorIndex()
+        if rows:
+            index.ids = [r["id"] for r in rows]
+            index.agents = [r["agent_id"] for r in rows]
+            index.sessions = [r["session_id"] for r in rows]
+            index.embeddings = np.frombuffer(b"".join(r["embedding"] for r in rows),
+                                             dtype=np.float32).reshape(len(rows), -1).copy()
+            index.intents = np.frombuffer(b"".join(r["intent_embedding"] for r in rows),
+                                          dtype=np.float32).reshape(len(rows), -1).copy()
+        return index
+
+    def _forget_index(self, user_ids: Sequence[str]) -> None:
+        for user_id in user_ids:
+            self._indexes.pop(user_id, None)
+
+    # -- writes ------------------------------------------------------------------------------
+    def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                f"SELECT content_hash, id FROM notes WHERE user_id = ? AND agent_id = ? AND "
+                f"session_id = ? AND deleted_at IS NULL AND content_hash IN ({marks})",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", *hashes),
+            ).fetchall()
+        return {r["content_hash"]: r["id"] for r in rows}
+
+    def write(self, batch: WriteBatch) -> set[str]:
+        """Commit the batch; returns the ids of the notes actually inserted.
+
+        A note whose content hash is already live in its scope (another writer got there
+        first) is skipped, not an error.
+        """
+        at = ts(now())
+        inserted: list[Note] = []
+        with self._lock, transaction(self._conn, self.path) as conn:
+            for new in batch.new:
+                if self._insert(conn, new, at, batch.actor):
+                    inserted.append(new.note)
+            for merge in batch.merges:
+                self._merge(conn, merge, at, batch.actor)
+        for user_id in {n.scope.user_id for n in inserted}:
+            index = self._indexes.get(user_id)
+            if index is not None:
+                index.append([n for n in inserted if n.scope.user_id == user_id])
+        return {n.id for n in inserted}
+
+    def _insert(self, conn: sqlite3.Connection, new: NewNote, at: str | None, actor: str) -> bool:
+        note = new.note
+        cursor = conn.execute(_INSERT_NOTE, note_params(note, self._embedder_id))
+        if cursor.rowcount == 0:
+            return False
+        conn.execute(
+            "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (cursor.lastrowid, *fts_values(note)),
+        )
+        for target, relation, strength in new.links:
+            for src, dst in ((note.id, target), (target, note.id)):
+                conn.execute(
+                    "INSERT OR REPLACE INTO links (src, dst, relation, strength, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)", (src, dst, relation, strength, at),
+                )
+        self._history(conn, note.id, "ADD", None, note.to_dict(), at, new.reason, actor)
+        return True
+
+    def _merge(self, conn: sqlite3.Connection, merge: Merge, at: str | None, actor: str) -> None:
+        row = conn.execute("SELECT turn_ids FROM notes WHERE id = ?", (merge.note_id,)).fetchone()
+        if row is None:
+            return
+        old = json.loads(row["turn_ids"])
+        new = old + [t for t in merge.turn_ids if t not in old]
+        if new != old:
+            conn.execute("UPDATE notes SET turn_ids = ? WHERE id = ?",
+                         (json.dumps(new), merge.note_id))
+        self._history(conn, merge.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
+                      merge.reason, actor)
+
+    @staticmethod
+    def _history(conn: sqlite3.Connection, note_id: str, op: str, old: Any, new: Any,
+                 at: str | None, reason: str, actor: str) -> None:
+        conn.execute(
+            "INSERT INTO history (note_id, op, old, new, at, reason, actor) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (note_id, op, json.dumps(old) if old is not None else None,
+             json.dumps(new) if new is not None else None, at, reason, actor),
+        )
+
+    def update_note(self, note: Note, reason: str, actor: str) -> None:
+        at = ts(now())
+        with self._lock, transaction(self._conn, self.path) as conn:
+            old = self._live_row(conn, note.id)
+            params = note_params(note, self._embedder_id)
+            sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
+            conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
+            conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
+            conn.execute(
+                "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (old["rowid"], *fts_values(note)),
+            )
+            self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(),
+                          at, reason, actor)
+        self._forget_index([note.scope.user_id])
+
+    def delete_note(self, note_id: str, reason: str, actor: str) -> None:
+        at = ts(now())
+        with self._lock, transaction(self._conn, self.path) as conn:
+            row = self._live_row(conn, note_id)
+            conn.execute("UPDATE notes SET deleted_at = ?, delete_reason = ? WHERE id = ?",
+                         (at, reason, note_id))
+            conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
+            self._history(conn, note_id, "DELETE", row_to_note(row).to_dict(), None, at,
+                          reason, actor)
+        self._forget_index([row["user_id"]])
+
+    def restore_note(self, note_id: str, actor: str) -> None:
+        at = ts(now())
+        with self._lock, transaction(self._conn, self.path) as conn:
+            row = conn.execute("SELECT rowid, * FROM notes WHERE id = ?", (note_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no note with id {note_id!r}; check the id with 'asem show'")
+            if row["deleted_at"] is None:
+                raise InvalidInputError(f"note {note_id} is not deleted; nothing to undo")
+            clash = conn.execute(
+                "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
+                "AND content_hash = ? AND deleted_at IS NULL",
+                (row["user_id"], row["agent_id"], row["session_id"], row["content_hash"]),
+            ).fetchone()
+            if clash is not None:
+                raise InvalidInputError(
+                    f"note {note_id} cannot be restored: note {clash['id']} holds the same "
+                    "content now; delete that one first"
+                )
+            conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL WHERE id = ?",
+                         (note_id,))
+            note = row_to_note(row)
+            conn.execute(
+                "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (row["rowid"], *fts_values(note)),
+            )
+            self._history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
+                          at, "undo delete", actor)
+        self._forget_index([row["user_id"]])
+
+    def _live_row(self, conn: sqlite3.Connection, note_id: str) -> sqlite3.Row:
+        row = conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND deleted_at IS NULL",
+                           (note_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no live note with id {note_id!r}; list notes with 'asem search'"
+                                " or undo a delete with 'asem delete --undo'")
+        return row
+
+    # -- reads -------------------------------------------------------------------------------
+    def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        if not terms:
+            return []
+        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                f"SELECT n.id AS id, -{_BM25} AS score FROM notes_fts "
+                "JOIN notes n ON n.rowid = notes_fts.rowid "
+                "WHERE notes_fts MATCH ? AND n.user_id = ? AND n.deleted_at IS NULL "
+                f"ORDER BY {_BM25} LIMIT ?", (expression, user_id, limit),
+            ).fetchall()
+        return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
+
+    def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
+        clauses = ["user_id = ?", "deleted_at IS NULL"]
+        params: list[Any] = [scope.user_id]
+        for column, value in (("agent_id", scope.agent_id),
+                              ("session_id", filters.session_id or scope.session_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if filters.tags:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN "
+                           f"({','.join('?' * len(filters.tags))}))")
+            params.extend(filters.tags)
+        if filters.keywords:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(keywords) WHERE lower(value) IN "
+                           f"({','.join('?' * len(filters.keywords))}))")
+            params.extend(k.lower() for k in filters.keywords)
+        if filters.since is not None:
+            clauses.append("event_time >= ?")
+            params.append(ts(filters.since))
+        if filters.until is not None:
+            clauses.append("event_time <= ?")
+            params.append(ts(filters.until))
+        if filters.tier is not None:
+            clauses.append("tier = ?")
+            params.append(filters.tier.value)
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(f"SELECT id FROM notes WHERE {' AND '.join(clauses)}",
+                                      params).fetchall()
+        return {r["id"] for r in rows}
+
+    def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        live = "" if include_deleted else " AND deleted_at IS NULL"
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(f"SELECT * FROM notes WHERE id IN ({marks}){live}",
+                                      list(ids)).fetchall()
+            links = self._links(list(ids))
+        return {r["id"]: row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows}
+
+    def _links(self, ids: list[str]) -> dict[str, list[Link]]:
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"SELECT l.src, l.dst, l.relation, l.strength FROM links l JOIN notes n "
+            f"ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src IN ({marks}) "
+            "ORDER BY l.strength DESC", ids,
+        ).fetchall()
+        found: dict[str, list[Link]] = {}
+        for r in rows:
+            found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
+        return found
+
+    def history(self, note_id: str) -> list[HistoryEntry]:
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT * FROM history WHERE note_id = ? ORDER BY id", (note_id,)
+            ).fetchall()
+        if not rows:
+            raise NotFoundError(f"no note with id {note_id!r} has any history; check the id")
+        return [
+            HistoryEntry(r["id"], r["note_id"], r["op"],
+                         json.loads(r["old"]) if r["old"] else None,
+                         json.loads(r["new"]) if r["new"] else None,
+                         datetime.fromisoformat(r["at"]), r["reason"], r["actor"])
+            for r in rows
+        ]
+
+    # -- retrievals and feedback -------------------------------------------------------------
+    def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,
+                         note_ids: Sequence[str]) -> None:
+        with self._lock, transaction(self._conn, self.path) as conn:
+            conn.execute(
+                "INSERT INTO retrievals (id, user_id, agent_id, session_id, query, note_ids, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (retrieval_id, scope.user_id, scope.agent_id or "", scope.session_id or "",
+                 query, json.dumps(list(note_ids)), ts(now())),
+            )
+
+    def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
+                       learning_rate: float) -> FeedbackResult:
+        at = ts(now())
+        changed: dict[str, tuple[float, float]] = {}
+        with self._lock, transaction(self._conn, self.path) as conn:
+            row = conn.execute("SELECT note_ids FROM retrievals WHERE id = ?",
+                               (retrieval_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no retrieval with id {retrieval_id!r}; use the "
+                                    "retrieval_id that search returned")
+            returned = json.loads(row["note_ids"])
+            targets = list(returned) if note_ids is None else list(dict.fromkeys(note_ids))
+            unknown = [n for n in targets if n not in returned]
+            if unknown:
+                raise InvalidInputError(
+                    f"notes {unknown} were not returned by retrieval {retrieval_id}; give "
+                    "feedback only on notes that retrieval returned"
+                )
+            for note_id in targets:
+                current = conn.execute(
+                    "SELECT utility FROM notes WHERE id = ? AND deleted_at IS NULL", (note_id,)
+                ).fetchone()
+                if current is None:
+                    continue  # deleted since the search: nothing to update
+                old = float(current["utility"])
+                new = old + learning_rate * (reward - old)  # EMA, SPEC stage 5
+                conn.execute(
+                    "UPDATE notes SET utility = ?, usage_count = usage_count + 1, "
+                    "last_used = ? WHERE id = ?", (new, at, note_id),
+                )
+                self._history(conn, note_id, "FEEDBACK", {"utility": old}, {"utility": new},
+                              at, f"reward {reward:+.3f} for retrieval {retrieval_id}", "feedback")
+                changed[note_id] = (old, new)
+            conn.execute(
+                "INSERT INTO feedback (retrieval_id, reward, note_ids, at) VALUES (?, ?, ?, ?)",
+                (retrieval_id, reward, json.dumps(targets), at),
+            )
+        return FeedbackResult(retrieval_id, reward, changed)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def stats(self, user_id: str | None) -> dict[str, int | float | str]:
+        where, params = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
+        with self._lock, translated(self.path):
+            row = self._conn.execute(
+                "SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS notes, "
+                "count(*) FILTER (WHERE deleted_at IS NOT NULL) AS deleted, "
+                "count(DISTINCT user_id) AS users, "
+                "coalesce(avg(utility) FILTER (WHERE deleted_at IS NULL), 0) AS mean_utility, "
+                f"coalesce(sum(usage_count), 0) AS uses FROM notes {where}", params,
+            ).fetchone()
+            links = self._conn.execute(
+                "SELECT count(*) FROM links l JOIN notes n ON n.id = l.src "
+                + ("WHERE n.user_id = ?" if user_id else ""), params,
+            ).fetchone()[0]
+            retrievals = self._conn.execute(f"SELECT count(*) FROM retrievals {where}",
+                                            params).fetchone()[0]
+        size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
+        return {
+            "path": self.path, "notes": row["notes"], "deleted": row["deleted"],
+            "users": row["users"], "links": links, "retrievals": retrievals,
+            "feedback_uses": row["uses"], "mean_utility": round(float(row["mean_utility"]), 4),
+            "file_bytes": size,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,299 @@
+"""Frozen value objects that cross module boundaries: notes, hits, scopes, decisions.
+
+Times are naive UTC ``datetime`` objects (an aware time is converted to UTC first), so
+they compare and sort without surprises and store as ISO 8601 text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from asem.errors import InvalidInputError, ScopeError
+
+
+def utc_naive(value: datetime) -> datetime:
+    """``value`` as naive UTC (aware times are converted; naive ones are taken as UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def now() -> datetime:
+    return utc_naive(datetime.now(UTC))
+
+
+class Op(StrEnum):
+    """What the memory manager does with new information."""
+
+    ADD = "ADD"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    NOOP = "NOOP"
+
+
+class Tier(StrEnum):
+    """Where a note lives: kept long-term, or in a short-term cache."""
+
+    LONG_TERM = "long_term"
+    SHORT_TERM = "short_term"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who a note belongs to. ``user_id`` is required; agent and session narrow it."""
+
+    user_id: str
+    agent_id: str | None = None
+    session_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.user_id, str) or not self.user_id.strip():
+            raise ScopeError(
+                "a user scope is required: pass user_id='...' (or set a default user for the CLI)"
+            )
+        for name in ("agent_id", "session_id"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ScopeError(f"{name} must be a non-empty string or None")
+
+    def contains(self, other: Scope) -> bool:
+        """True when a note in scope ``other`` is visible to a caller in this scope."""
+        return (other.user_id == self.user_id
+                and (self.agent_id is None or other.agent_id == self.agent_id)
+                and (self.session_id is None or other.session_id == self.session_id))
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat turn: what was said, by whom, when, and an optional turn id."""
+
+    content: str
+    speaker: str | None = None
+    timestamp: datetime | None = None
+    turn_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a note came from: source (e.g. session) id, turn ids, writer, channel."""
+
+    source_id: str | None = None
+    turn_ids: tuple[str, ...] = ()
+    writer: str = "user"
+    channel: str = "api"
+
+
+@dataclass(frozen=True)
+class ResolvedDate:
+    """A time expression found in the text and the absolute date it refers to."""
+
+    phrase: str
+    value: date
+    granularity: str = "day"
+    """``day``, ``weekend``, ``week``, ``month``, ``season`` or ``year``: its precision."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A directed link to another note with free-form relation text."""
+
+    target_id: str
+    relation: str
+    strength: float = 0.0
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """The attributes note construction adds to raw content (SPEC stage 1)."""
+
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    context: str = ""
+    entities: tuple[str, ...] = ()
+    dates: tuple[ResolvedDate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """A multi-attribute atomic note (SPEC stage 1)."""
+
+    id: str
+    content: str
+    scope: Scope
+    created_at: datetime
+    observed_at: datetime
+    """When the content was said or written (the message timestamp)."""
+    event_time: datetime
+    """The time the content speaks of (t): a resolved date if the text names one."""
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    context: str = ""
+    entities: tuple[str, ...] = ()
+    dates: tuple[ResolvedDate, ...] = ()
+    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """e: embedding of content + keywords + tags + context (unit length)."""
+    intent_embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """z: embedding of the raw content (unit length)."""
+    links: tuple[Link, ...] = ()
+    utility: float = 0.5
+    usage_count: int = 0
+    last_used: datetime | None = None
+    tier: Tier = Tier.LONG_TERM
+    provenance: Provenance = field(default_factory=Provenance)
+    content_hash: str = ""
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+    delete_reason: str | None = None
+
+    @property
+    def speaker(self) -> str | None:
+        return self.context.split(",", 1)[0] or None if self.context else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view without the vectors."""
+        return {
+            "id": self.id,
+            "content": self.content,
+            "user_id": self.scope.user_id,
+            "agent_id": self.scope.agent_id,
+            "session_id": self.scope.session_id,
+            "created_at": self.created_at.isoformat(),
+            "observed_at": self.observed_at.isoformat(),
+            "event_time": self.event_time.isoformat(),
+            "keywords": list(self.keywords),
+            "tags": list(self.tags),
+            "context": self.context,
+            "entities": list(self.entities),
+            "dates": [
+                {"phrase": d.phrase, "date": d.value.isoformat(), "granularity": d.granularity}
+                for d in self.dates
+            ],
+            "links": [
+                {"target_id": lk.target_id, "relation": lk.relation, "strength": lk.strength}
+                for lk in self.links
+            ],
+            "utility": self.utility,
+            "usage_count": self.usage_count,
+            "last_used": self.last_used.isoformat() if self.last_used else None,
+            "tier": self.tier.value,
+            "source_id": self.provenance.source_id,
+            "turn_ids": list(self.provenance.turn_ids),
+            "writer": self.provenance.writer,
+            "channel": self.provenance.channel,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
+            "delete_reason": self.delete_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A memory manager's choice for one piece of new information (SPEC stage 2)."""
+
+    op: Op
+    target_id: str | None = None
+    tier: Tier = Tier.LONG_TERM
+    merged_content: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one input became: the operation applied and the note it touched."""
+
+    op: Op
+    note_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters applied before similarity (SPEC stage 1: filter plus similarity)."""
+
+    tags: tuple[str, ...] = ()
+    """Notes must carry at least one of these tags."""
+    keywords: tuple[str, ...] = ()
+    """Notes must carry at least one of these keywords (case-insensitive)."""
+    since: datetime | None = None
+    """Event time at or after this."""
+    until: datetime | None = None
+    """Event time at or before this."""
+    session_id: str | None = None
+    tier: Tier | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and utc_naive(self.since) > utc_naive(self.until):
+            raise InvalidInputError("filter 'since' is after 'until': swap them")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tags or self.keywords or self.since or self.until or self.session_id
+                    or self.tier)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved note with the scores that placed it."""
+
+    note: Note
+    score: float
+    """Phase B score (higher is better; comparable only within one search)."""
+    similarity: float
+    """Dense cosine similarity of the query and the note's embedding, in [-1, 1]."""
+    lexical: float
+    """BM25 score of the note for the query (0 if it was not a lexical match)."""
+    via: str = "recall"
+    """``recall`` for Phase A candidates, ``link`` for 1-hop expansions."""
+
+
+@dataclass(frozen=True)
+class SearchResult(Sequence[Hit]):
+    """The hits of one search and the retrieval id to give feedback on."""
+
+    retrieval_id: str
+    query: str
+    hits: tuple[Hit, ...]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.hits[index]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    @property
+    def empty(self) -> bool:
+        """True when Phase A found nothing: the agent should answer without memory."""
+        return not self.hits
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to a note: what it was, what it became, when and why."""
+
+    id: int
+    note_id: str
+    op: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    at: datetime
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """Utilities before and after one feedback call."""
+
+    retrieval_id: str
+    reward: float
+    utilities: dict[str, tuple[float, float]]
+    """note id → (old utility, new utility)."""

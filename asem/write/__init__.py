@@ -1,0 +1,1 @@
+"""The write path: input → note construction → manager decision → link & store."""

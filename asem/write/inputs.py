@@ -1,0 +1,75 @@
+"""Validating raw input: one ``WriteInput`` per chat turn or text, ready for the pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asem.errors import InvalidInputError
+from asem.types import Scope, now, utc_naive
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class WriteInput:
+    """One piece of raw input with its scope and provenance."""
+
+    content: str
+    scope: Scope
+    speaker: str | None = None
+    observed_at: datetime = field(default_factory=now)
+    turn_ids: tuple[str, ...] = ()
+    source_id: str | None = None
+    writer: str = "user"
+    channel: str = "api"
+
+
+def clean_text(value: object, max_chars: int, what: str = "text") -> str:
+    """The text to store, or InvalidInputError saying what is wrong with it."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InvalidInputError(
+                f"{what} is not valid UTF-8 (byte {e.start}); re-encode it as UTF-8"
+            ) from e
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be a string, not {type(value).__name__}")
+    # Drop control characters (NUL and friends) but keep newlines and tabs.
+    text = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    if not text:
+        raise InvalidInputError(f"{what} is empty; give some text to remember")
+    if len(text) > max_chars:
+        raise InvalidInputError(
+            f"{what} has {len(text):,} characters, more than the limit of {max_chars:,}; "
+            "split it into smaller pieces (or raise WriteConfig.max_content_chars)"
+        )
+    return text
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with case and white space folded: the same input twice, one note."""
+    folded = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def make_input(content: object, scope: Scope, *, max_chars: int, speaker: str | None = None,
+               timestamp: datetime | None = None, turn_ids: tuple[str, ...] = (),
+               source_id: str | None = None, writer: str = "user",
+               channel: str = "api") -> WriteInput:
+    if timestamp is not None and not isinstance(timestamp, datetime):
+        raise InvalidInputError("timestamp must be a datetime (or an ISO 8601 string in files)")
+    return WriteInput(
+        content=clean_text(content, max_chars),
+        scope=scope,
+        speaker=speaker.strip() or None if isinstance(speaker, str) else None,
+        observed_at=utc_naive(timestamp) if timestamp else now(),
+        turn_ids=tuple(turn_ids),
+        source_id=source_id,
+        writer=writer,
+        channel=channel,
+    )

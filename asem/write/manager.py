@@ -1,0 +1,58 @@
+"""The memory manager seam (SPEC stage 2) and the rule manager of the embedded default.
+
+A policy sees the new information and its k nearest notes (as indexed candidates) and
+returns a Decision. The learned (GRPO) and LLM-prompted policies implement the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from asem.types import Decision, Op, Tier
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing note near the new information."""
+
+    note_id: str
+    similarity: float
+    """Cosine of the notes' embeddings (e), in [-1, 1]."""
+    intent_similarity: float
+    """Cosine of the raw-content embeddings (z), in [-1, 1]."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """New information as the manager sees it."""
+
+    content: str
+    speaker: str | None
+    candidates: Sequence[Candidate]
+    """Nearest first."""
+
+
+class ManagerPolicy(Protocol):
+    """Chooses ADD / UPDATE / DELETE / NOOP, a target among the candidates, and a tier."""
+
+    def decide(self, proposal: Proposal) -> Decision:
+        ...
+
+
+class RuleManager:
+    """ADD everything, except NOOP for a near-duplicate of a candidate."""
+
+    def __init__(self, duplicate_similarity: float = 0.97) -> None:
+        self.duplicate_similarity = duplicate_similarity
+
+    def decide(self, proposal: Proposal) -> Decision:
+        for candidate in proposal.candidates:
+            if candidate.intent_similarity >= self.duplicate_similarity:
+                return Decision(
+                    Op.NOOP, candidate.note_id,
+                    reason=f"near-duplicate of {candidate.note_id} "
+                           f"(cosine {candidate.intent_similarity:.3f})",
+                )
+        return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="new information")
