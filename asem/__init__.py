@@ -6,13 +6,32 @@ feedback on a retrieval (``Memory.feedback``) changes what comes out next time.
 
 from asem.config import FeedbackConfig, MemoryConfig, ReadConfig, WriteConfig
 from asem.errors import (
-    ASEMError, InvalidInputError, NotFoundError, ProviderError, ScopeError, StoreError,
-    StoreLockedError, StoreReadOnlyError,
+    ASEMError,
+    InvalidInputError,
+    NotFoundError,
+    ProviderError,
+    ScopeError,
+    StoreError,
+    StoreLockedError,
+    StoreReadOnlyError,
 )
 from asem.memory import Memory
 from asem.types import (
-    Decision, FeedbackResult, Filters, HistoryEntry, Hit, Link, Message, Note, Op, Provenance,
-    ResolvedDate, Scope, SearchResult, Tier, WriteResult,
+    Decision,
+    FeedbackResult,
+    Filters,
+    HistoryEntry,
+    Hit,
+    Link,
+    Message,
+    Note,
+    Op,
+    Provenance,
+    ResolvedDate,
+    Scope,
+    SearchResult,
+    Tier,
+    WriteResult,
 )
 
 __version__ = "0.1.0"

@@ -21,6 +21,9 @@ class WriteConfig:
     """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
     max_content_chars: int = 20_000
     """Longer inputs are refused with an error (split them first)."""
+    embed_terms: bool = False
+    """Also embed keywords and tags into e (useful when an LLM writes them; extractive
+    keywords repeat the content, and embedding them lowered recall)."""
     batch_size: int = 256
     """Inputs enriched, embedded and committed together during bulk ingestion."""
 
@@ -35,7 +38,7 @@ class ReadConfig:
     """k2: how many hits a search returns by default."""
     min_similarity: float = 0.30
     """δ: dense candidates must have cosine similarity above this."""
-    lexical_weight: float = 0.45
+    lexical_weight: float = 0.70
     """Weight of the BM25 channel when fusing it with dense similarity in Phase A."""
     utility_weight: float = 0.40
     """λ: weight of z-scored utility against z-scored similarity in Phase B."""

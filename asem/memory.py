@@ -29,10 +29,18 @@ from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
 from asem.stores.base import Store
 from asem.types import (
-    FeedbackResult, Filters, HistoryEntry, Link, Message, Note, Scope, SearchResult, Tier,
-    WriteResult, now,
+    FeedbackResult,
+    Filters,
+    HistoryEntry,
+    Link,
+    Message,
+    Note,
+    Scope,
+    SearchResult,
+    WriteResult,
+    now,
 )
-from asem.write.construct import document_text
+from asem.write.construct import document_text, event_time
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, content_hash, make_input
 from asem.write.manager import ManagerPolicy, RuleManager
@@ -174,6 +182,8 @@ class Memory:
         k = self.config.read.k_final if k is None else k
         if not isinstance(k, int) or k < 1:
             raise InvalidInputError(f"k must be a positive integer, not {k!r}")
+        if filters is not None and not isinstance(filters, Filters):
+            raise InvalidInputError("filters must be an asem.Filters, e.g. Filters(tags=('pets',))")
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self.config.read)
         hits = read_search(query, scope, filters or Filters(), k, expand, deps)
@@ -182,11 +192,14 @@ class Memory:
         return SearchResult(retrieval_id, query, tuple(hits))
 
     # -- feedback path -----------------------------------------------------------------------
-    def feedback(self, retrieval_id: str, reward: float,
-                 note_ids: Sequence[str] | None = None) -> FeedbackResult:
-        """Report how useful a retrieval was: reward in [-1, 1] (SPEC stage 5)."""
+    def feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None = None,
+                 *, user_id: str | None = None) -> FeedbackResult:
+        """Report how useful a retrieval was: reward in [-1, 1] (SPEC stage 5).
+
+        With ``user_id``, only that user's retrievals can be rewarded.
+        """
         return give_feedback(retrieval_id, reward, note_ids, self.store,
-                             self.config.feedback.learning_rate)
+                             self.config.feedback.learning_rate, user_id)
 
     # -- notes -------------------------------------------------------------------------------
     def get(self, note_id: str, *, user_id: str | None = None,
@@ -202,14 +215,16 @@ class Memory:
         """Replace a note's content; attributes and vectors are rebuilt, history keeps the old."""
         old = self.get(note_id, user_id=user_id)
         text = clean_text(content, self.config.write.max_content_chars, "content")
-        item = WriteInput(text, old.scope, old.context.split(",")[0] or None, old.observed_at,
+        item = WriteInput(text, old.scope, old.speaker, old.observed_at,
                           old.provenance.turn_ids, old.provenance.source_id,
                           old.provenance.writer, old.provenance.channel)
         (enrichment,) = self.enricher.enrich([item])
-        e, z = embed_notes(self.embedder, [document_text(text, enrichment)], [text])
+        document = document_text(text, enrichment, with_terms=self.config.write.embed_terms)
+        e, z = embed_notes(self.embedder, [document], [text])
         note = replace(old, content=text, keywords=enrichment.keywords, tags=enrichment.tags,
                        context=enrichment.context, entities=enrichment.entities,
-                       dates=enrichment.dates, embedding=e[0], intent_embedding=z[0],
+                       dates=enrichment.dates, event_time=event_time(item, enrichment),
+                       embedding=e[0], intent_embedding=z[0],
                        content_hash=content_hash(text), updated_at=now())
         clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
         if clash and clash[note.content_hash] != note_id:
@@ -225,12 +240,15 @@ class Memory:
 
     def undo_delete(self, note_id: str, *, user_id: str | None = None,
                     actor: str = "user") -> Note:
+        """Bring back a soft-deleted note (and its lexical index entry)."""
         self.get(note_id, user_id=user_id, include_deleted=True)
         self.store.restore_note(note_id, actor)
         return self.get(note_id)
 
-    def history(self, note_id: str) -> list[HistoryEntry]:
-        """Every change to a note, oldest first."""
+    def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
+        """Every change to a note, oldest first (``user_id``, when given, must own it)."""
+        if user_id is not None:
+            self.get(note_id, user_id=user_id, include_deleted=True)
         return self.store.history(note_id)
 
     def links(self, note_id: str) -> list[Link]:

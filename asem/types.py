@@ -153,7 +153,9 @@ class Note:
 
     @property
     def speaker(self) -> str | None:
-        return self.context.split(",", 1)[0] or None if self.context else None
+        """Who said it, read back from a context of the form "<speaker>, on <date>; ..."."""
+        head, found, _ = self.context.partition(", on ")
+        return head.strip() or None if found else None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view without the vectors."""
@@ -228,7 +230,19 @@ class Filters:
     tier: Tier | None = None
 
     def __post_init__(self) -> None:
-        if self.since and self.until and utc_naive(self.since) > utc_naive(self.until):
+        # One tag given as a string is that tag, not its letters; times compare as naive UTC,
+        # the way they are stored.
+        for name in ("tags", "keywords"):
+            value = getattr(self, name)
+            value = () if value is None else (value,) if isinstance(value, str) else value
+            object.__setattr__(self, name, tuple(value))
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                if not isinstance(value, datetime):
+                    raise InvalidInputError(f"filter '{name}' must be a datetime")
+                object.__setattr__(self, name, utc_naive(value))
+        if self.since and self.until and self.since > self.until:
             raise InvalidInputError("filter 'since' is after 'until': swap them")
 
     @property

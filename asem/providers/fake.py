@@ -41,4 +41,5 @@ class HashEmbedder:
     def embed_with_prefix(
         self, texts: Sequence[str], prefix_chars: Sequence[int]
     ) -> tuple[np.ndarray, np.ndarray]:
-        return self.embed(texts), self.embed([t[:n] for t, n in zip(texts, prefix_chars)])
+        prefixes = [t[:n] for t, n in zip(texts, prefix_chars, strict=True)]
+        return self.embed(texts), self.embed(prefixes)

@@ -124,8 +124,9 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _prefix_mask(encodings: list[Any], prefix_chars: list[int], width: int) -> np.ndarray:
     """Mask of [CLS] plus the tokens that start inside the first ``prefix_chars`` characters."""
     mask = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, (enc, limit) in enumerate(zip(encodings, prefix_chars)):
-        for col, ((start, end), special) in enumerate(zip(enc.offsets, enc.special_tokens_mask)):
+    for row, (enc, limit) in enumerate(zip(encodings, prefix_chars, strict=True)):
+        tokens = zip(enc.offsets, enc.special_tokens_mask, strict=True)
+        for col, ((start, _end), special) in enumerate(tokens):
             if col == 0 or (not special and start < limit):
                 mask[row, col] = 1
     return mask

@@ -114,8 +114,10 @@ class Store(Protocol):
         ...
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
-                       learning_rate: float) -> FeedbackResult:
-        """q ← q + α(r − q) for the retrieval's notes (or the named subset), atomically."""
+                       learning_rate: float, user_id: str | None = None) -> FeedbackResult:
+        """q ← q + α(r − q) for the retrieval's notes (or the named subset), atomically.
+
+        With ``user_id``, a retrieval of another user is reported as not found."""
         ...
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:

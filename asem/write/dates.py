@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from asem.types import ResolvedDate
 
-_NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple of|few|couple of)"
+_NUM = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+        r"|a few|a couple of|few|couple of)")
 _UNIT = r"(?:day|week|month|year)s?"
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _SEASON = r"(?:spring|summer|fall|autumn|winter)"
@@ -53,12 +54,13 @@ def _normalise_numbers(phrase: str) -> str:
 
 
 def _weekend(phrase: str, base: date) -> date:
-    saturday = base + timedelta(days=(5 - base.weekday()) % 7)
-    if phrase.startswith("last"):
+    """The Saturday of the weekend meant: this week's, or the one before or after it."""
+    saturday = base + timedelta(days=5 - base.weekday())  # yesterday when base is a Sunday
+    if phrase.startswith(("last", "past")):
         return saturday - timedelta(days=7)
-    if phrase.startswith("next"):
-        return saturday + timedelta(days=7) if base.weekday() < 5 else saturday
-    return saturday if base.weekday() != 6 else base - timedelta(days=1)
+    if phrase.startswith("next") or (phrase.startswith("coming") and base.weekday() == 6):
+        return saturday + timedelta(days=7)
+    return saturday
 
 
 def _season(phrase: str, base: date) -> date:

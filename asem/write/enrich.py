@@ -41,7 +41,8 @@ _NOT_NAMES = frozenset(
     "but the a an it it's its that this these those my we we're our you you're your he she "
     "they what when where why how who which just also really well great good awesome "
     "congrats congratulations haha lol omg nice cool sounds absolutely definitely totally "
-    "aw aww yep nope hmm anyway btw".split()
+    "aw aww yep nope hmm anyway btw yesterday today tonight tomorrow last next monday tuesday "
+    "wednesday thursday friday saturday sunday".split()
 )
 
 

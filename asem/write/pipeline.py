@@ -35,14 +35,14 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
     known = _stored_hashes(items, hashes, deps.store)
     results: list[WriteResult | None] = [None] * len(items)
     merges: list[Merge] = []
-    for i, (item, digest) in enumerate(zip(items, hashes)):
+    for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
         if (item.scope, digest) in known:
             results[i] = _noop(known[item.scope, digest], item, _ALREADY_STORED, merges)
     fresh = [i for i, r in enumerate(results) if r is None]
     new = _construct(items, fresh, hashes, known, results, merges, deps)
     inserted = deps.store.write(WriteBatch(tuple(new), tuple(merges), actor))
     return [_settle(r, item, digest, inserted, deps.store)
-            for r, item, digest in zip(results, items, hashes) if r is not None]
+            for r, item, digest in zip(results, items, hashes, strict=True) if r is not None]
 
 
 def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
@@ -52,7 +52,9 @@ def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
     if not fresh:
         return []
     enrichments = deps.enricher.enrich([items[i] for i in fresh])
-    documents = [document_text(items[i].content, e) for i, e in zip(fresh, enrichments)]
+    with_terms = deps.config.write.embed_terms
+    documents = [document_text(items[i].content, e, with_terms=with_terms)
+                 for i, e in zip(fresh, enrichments, strict=True)]
     embeddings, intents = embed_notes(deps.embedder, documents, [items[i].content for i in fresh])
     places: dict[str, Neighbourhood] = {}
     new: list[NewNote] = []
@@ -83,7 +85,7 @@ def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
 def _stored_hashes(items: Sequence[WriteInput], hashes: list[str],
                    store: Store) -> dict[tuple[Scope, str], str]:
     by_scope: dict[Scope, set[str]] = {}
-    for item, digest in zip(items, hashes):
+    for item, digest in zip(items, hashes, strict=True):
         by_scope.setdefault(item.scope, set()).add(digest)
     return {
         (scope, digest): note_id

@@ -12,7 +12,7 @@ TOPICS: dict[str, frozenset[str]] = {
     for topic, words in {
         "family": "family kid kids child children son daughter mom mum mother dad father "
                   "parent parents brother sister sibling husband wife grandma grandpa "
-                  "grandmother grandfather baby aunt uncle cousin niece nephew adoption adopt",
+                  "grandmother grandfather baby aunt uncle cousin niece nephew adoption",
         "relationships": "friend friends friendship partner boyfriend girlfriend date dating "
                          "relationship love wedding married marriage breakup",
         "work": "work job career boss office coworker colleague company business project "

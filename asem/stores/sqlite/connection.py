@@ -61,12 +61,19 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
     with translated(path):
         conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
                                check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        _migrate(conn)
+    try:
+        with translated(path):
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            _migrate(conn)
+    except BaseException:
+        # A failed migration leaves its transaction open: closing rolls it back and frees
+        # the write lock, which would otherwise block every other connection to the file.
+        conn.close()
+        raise
     return conn
 
 

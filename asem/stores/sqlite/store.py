@@ -6,13 +6,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from asem.errors import InvalidInputError, NotFoundError
+from asem.errors import InvalidInputError, NotFoundError, StoreError
 from asem.stores.base import Merge, NewNote, VectorIndex, WriteBatch
 from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note, ts
 from asem.stores.sqlite.connection import open_database, transaction, translated
@@ -55,9 +56,16 @@ class SQLiteStore:
 
     def _load_index(self, user_id: str) -> VectorIndex:
         rows = self._conn.execute(
-            "SELECT id, agent_id, session_id, embedding, intent_embedding FROM notes "
+            "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder FROM notes "
             "WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid", (user_id,)
         ).fetchall()
+        others = {r["embedder"] for r in rows} - {self._embedder_id}
+        if others:  # vectors of another model are not comparable (nor, often, the same size)
+            raise StoreError(
+                f"the notes of user {user_id!r} in {self.path} were embedded with "
+                f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
+                "that embedder"
+            )
         index = VectorIndex()
         if rows:
             index.ids = [r["id"] for r in rows]
@@ -94,22 +102,38 @@ class SQLiteStore:
         """
         at = ts(now())
         inserted: list[Note] = []
-        with self._lock, transaction(self._conn, self.path) as conn:
-            for new in batch.new:
-                if self._insert(conn, new, at, batch.actor):
-                    inserted.append(new.note)
-            for merge in batch.merges:
-                self._merge(conn, merge, at, batch.actor)
-        for user_id in {n.scope.user_id for n in inserted}:
-            index = self._indexes.get(user_id)
-            if index is not None:
-                index.append([n for n in inserted if n.scope.user_id == user_id])
+        with self._lock:
+            with transaction(self._conn, self.path) as conn:
+                for new in batch.new:
+                    if self._insert(conn, new, at, batch.actor):
+                        inserted.append(new.note)
+                for merge in batch.merges:
+                    self._merge(conn, merge, at, batch.actor)
+            # Still under the lock: a thread that loaded the index from the file after the
+            # commit would otherwise get these notes twice. Extend a copy and swap it in, so
+            # a search holding the old index never sees its rows half-appended.
+            for user_id in {n.scope.user_id for n in inserted}:
+                index = self._indexes.get(user_id)
+                if index is not None:
+                    grown = replace(index, ids=list(index.ids), agents=list(index.agents),
+                                    sessions=list(index.sessions))
+                    grown.append([n for n in inserted if n.scope.user_id == user_id])
+                    self._indexes[user_id] = grown
         return {n.id for n in inserted}
 
     def _insert(self, conn: sqlite3.Connection, new: NewNote, at: str | None, actor: str) -> bool:
         note = new.note
         cursor = conn.execute(_INSERT_NOTE, note_params(note, self._embedder_id))
-        if cursor.rowcount == 0:
+        if cursor.rowcount == 0:  # another writer stored this content first: keep provenance
+            holder = conn.execute(
+                "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
+                "AND content_hash = ? AND deleted_at IS NULL",
+                (note.scope.user_id, note.scope.agent_id or "", note.scope.session_id or "",
+                 note.content_hash),
+            ).fetchone()
+            if holder is not None:
+                self._merge(conn, Merge(holder["id"], note.provenance.turn_ids,
+                                        "same content is already stored"), at, actor)
             return False
         conn.execute(
             "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
@@ -227,11 +251,13 @@ class SQLiteStore:
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         clauses = ["user_id = ?", "deleted_at IS NULL"]
         params: list[Any] = [scope.user_id]
-        for column, value in (("agent_id", scope.agent_id),
-                              ("session_id", filters.session_id or scope.session_id)):
+        for column, value in (("agent_id", scope.agent_id), ("session_id", scope.session_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        if filters.session_id is not None:  # a session scope, or the session a turn came from
+            clauses.append("(session_id = ? OR source_id = ?)")
+            params.extend([filters.session_id, filters.session_id])
         if filters.tags:
             clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN "
                            f"({','.join('?' * len(filters.tags))}))")
@@ -304,13 +330,13 @@ class SQLiteStore:
             )
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
-                       learning_rate: float) -> FeedbackResult:
+                       learning_rate: float, user_id: str | None = None) -> FeedbackResult:
         at = ts(now())
         changed: dict[str, tuple[float, float]] = {}
         with self._lock, transaction(self._conn, self.path) as conn:
-            row = conn.execute("SELECT note_ids FROM retrievals WHERE id = ?",
+            row = conn.execute("SELECT note_ids, user_id FROM retrievals WHERE id = ?",
                                (retrieval_id,)).fetchone()
-            if row is None:
+            if row is None or (user_id is not None and row["user_id"] != user_id):
                 raise NotFoundError(f"no retrieval with id {retrieval_id!r}; use the "
                                     "retrieval_id that search returned")
             returned = json.loads(row["note_ids"])

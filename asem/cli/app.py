@@ -1,0 +1,96 @@
+"""The root ``asem`` app: global options, the command table, and error reporting.
+
+Every ``ASEMError`` (and ``OSError`` on files) becomes one line, ``error: <message>``, on
+stderr with exit code 1; usage errors keep typer's exit code 2; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import platformdirs
+import typer
+from typer.core import TyperGroup
+
+from asem.cli import feedback, notes, read, stats, write
+from asem.cli.bench import bench_app
+from asem.cli.context import Settings, open_memory
+from asem.cli.output import report_error
+from asem.errors import ASEMError
+
+
+class _ReportingGroup(TyperGroup):
+    """Turns the errors a user can act on into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ASEMError as e:
+            report_error(e)
+            raise typer.Exit(1) from e
+        except OSError as e:
+            if e.errno == errno.EPIPE:  # `asem ... | head`: typer exits quietly
+                raise
+            report_error(e)
+            raise typer.Exit(1) from e
+
+
+# Shown in --help only; the folder is created when the default is actually used.
+_DEFAULT_DB = Path(platformdirs.user_data_dir("asem")) / "memory.db"
+
+app = typer.Typer(
+    name="asem",
+    cls=_ReportingGroup,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option(
+        "--db", envvar="ASEM_DB", metavar="PATH", dir_okay=False, show_default=False,
+        help=f"SQLite database file (default: {_DEFAULT_DB}).",
+    )] = None,
+    user: Annotated[str, typer.Option(
+        "--user", "-u", envvar="ASEM_USER", metavar="NAME", help="User scope that notes belong to.",
+    )] = "default",
+    agent: Annotated[str | None, typer.Option(
+        "--agent", envvar="ASEM_AGENT", metavar="NAME",
+        help="Agent scope (narrows the user scope).",
+    )] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print machine-readable JSON on stdout.",
+    )] = False,
+) -> None:
+    """ASEM: a long-term memory for LLM agents, in one local SQLite file.
+
+    Remember text (add, ingest), find what helps (search), rate it (feedback): ranking learns.
+    """
+    # A caller (e.g. a test) may pass a memory factory as the context object.
+    factory = ctx.obj if callable(ctx.obj) else open_memory
+    ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory)
+
+
+# The command table: one module per group.
+app.command("add")(write.add)
+app.command("ingest")(write.ingest)
+app.command("search")(read.search)
+# Rewards may be negative: let "-0.5" through as an argument, not an unknown option.
+app.command("feedback", context_settings={"ignore_unknown_options": True})(feedback.feedback)
+app.command("show")(notes.show)
+app.command("history")(notes.history)
+app.command("delete")(notes.delete)
+app.command("stats")(stats.stats)
+
+# Benchmark commands are registered on bench_app in asem/cli/bench.py.
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    """Entry point of the ``asem`` console script."""
+    app()

@@ -1,0 +1,74 @@
+"""What every command shares: the global options, and opening (and closing) the memory.
+
+The memory is built lazily, only by commands that need it, because the default embedder
+loads onnxruntime; ``asem --help`` never gets that far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from asem.memory import Memory
+
+MemoryFactory = Callable[[Path], "Memory"]
+"""Builds the memory for a database path (tests pass one with a fake embedder)."""
+
+
+def open_memory(path: Path) -> Memory:
+    """The default memory: SQLite at ``path`` with the local MiniLM embedder."""
+    from asem.memory import Memory
+
+    return Memory(path)
+
+
+def default_db_path() -> Path:
+    """``<user data dir>/asem/memory.db``, creating the folder (only called when it is used)."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir("asem"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "memory.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options, resolved once by the root callback."""
+
+    db: Path | None
+    """``--db``; None means the default path."""
+    user: str
+    """``--user``: the user scope every command works in."""
+    agent: str | None
+    """``--agent``: narrows the scope to one agent."""
+    json: bool
+    """``--json``: print machine-readable JSON on stdout."""
+    factory: MemoryFactory = open_memory
+
+    def db_path(self) -> Path:
+        return self.db.expanduser() if self.db is not None else default_db_path()
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The settings the root callback stored on the context."""
+    found = ctx.find_object(Settings)
+    if found is None:  # only when a command is invoked without the root app
+        raise RuntimeError("asem commands must run under the asem app")
+    return found
+
+
+@contextmanager
+def opened(ctx: typer.Context) -> Iterator[Memory]:
+    """The memory for this invocation, closed when the command ends (even on error)."""
+    options = settings(ctx)
+    memory = options.factory(options.db_path())
+    try:
+        yield memory
+    finally:
+        memory.close()

@@ -1,0 +1,74 @@
+"""How the CLI talks: rich tables on stdout, JSON with ``--json``, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def stdout() -> Console:
+    # Built per call so that a replaced sys.stdout (tests, pipes) is honoured.
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def emit_json(value: Any) -> None:
+    """One JSON document on one line of stdout (no colour, no wrapping)."""
+    click.echo(json.dumps(value, ensure_ascii=False, default=_jsonable))
+
+
+def _jsonable(value: Any) -> Any:
+    # numpy scalars and the like: anything with a plain-Python equivalent.
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def error_line(error: BaseException) -> str:
+    """The message of ``error`` on one line."""
+    if isinstance(error, OSError) and error.strerror:
+        message = error.strerror
+        if error.filename:
+            message = f"{error.filename}: {message}"
+    else:
+        message = str(error) or type(error).__name__
+    return " ".join(message.split())
+
+
+def report_error(error: BaseException) -> None:
+    """``error: <message>`` on stderr, red on a terminal."""
+    click.echo(f"{click.style('error:', fg='red', bold=True)} {error_line(error)}", err=True)
+
+
+def id_column(table: Table, index: int, console: Console) -> None:
+    """Ids are copied into other commands: whole on one line when the terminal allows it,
+    folded (never cut with an ellipsis) when it is narrow."""
+    column = table.columns[index]
+    column.overflow = "fold"
+    column.no_wrap = console.width >= 100  # room for a 32-character id
+
+
+def short(text: str | None, limit: int = 120) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def fmt(value: Any) -> str:
+    """A compact human rendering of a JSON-ready value."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list):
+        return ", ".join(fmt(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={fmt(v)}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,97 @@
+"""The read path: ``asem search``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from asem.chat import parse_timestamp
+from asem.cli.context import opened, settings
+from asem.cli.output import emit_json, id_column, short, stdout
+from asem.types import Filters, Hit, SearchResult, utc_naive
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for.", show_default=False,
+                                             metavar="QUERY")],
+    k: Annotated[int | None, typer.Option(
+        "-k", "--k", min=1, show_default=False, metavar="N",
+        help="How many notes to return (default: the configured k2, 5).",
+    )] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        help="Only notes with this tag (repeat for any of several).", metavar="TAG",
+    )] = None,
+    keyword: Annotated[list[str] | None, typer.Option(
+        help="Only notes with this keyword, any case (repeat for any of several).",
+        metavar="WORD",
+    )] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Only notes about events at or after this date (ISO 8601, e.g. 2024-05-01).",
+        metavar="DATE",
+    )] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Only notes about events at or before this date (a bare date includes the day).",
+        metavar="DATE",
+    )] = None,
+    session: Annotated[str | None, typer.Option(
+        help="Only notes scoped to this session.", metavar="ID",
+    )] = None,
+    expand: Annotated[bool, typer.Option(
+        "--expand", help="Also return the 1-hop linked notes of the top hits.",
+    )] = False,
+) -> None:
+    """Find the notes most useful for QUERY; prints them and the retrieval id for feedback."""
+    options = settings(ctx)
+    filters = Filters(tags=tuple(tag or ()), keywords=tuple(keyword or ()),
+                      since=_bound(since, "--since", end_of_day=False),
+                      until=_bound(until, "--until", end_of_day=True), session_id=session)
+    with opened(ctx) as memory:
+        result = memory.search(query, user_id=options.user, agent_id=options.agent, k=k,
+                               filters=filters, expand_links=expand)
+    if options.json:
+        emit_json({"retrieval_id": result.retrieval_id,
+                   "hits": [_hit_dict(hit) for hit in result]})
+    else:
+        _print_hits(result)
+
+
+def _bound(value: str | None, option: str, *, end_of_day: bool) -> datetime | None:
+    """A filter bound as naive UTC; a bare date means its start (or, for --until, its end)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        parsed = parse_timestamp(value, option)
+        return utc_naive(parsed) if parsed is not None else None
+    return datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
+
+
+def _hit_dict(hit: Hit) -> dict[str, Any]:
+    return {"score": float(hit.score), "similarity": float(hit.similarity),
+            "lexical": float(hit.lexical), "via": hit.via, "note": hit.note.to_dict()}
+
+
+def _print_hits(result: SearchResult) -> None:
+    console = stdout()
+    if result.empty:
+        console.print("no notes found")
+    else:
+        table = Table("#", "score", "utility", "note id", "content", "speaker / context")
+        id_column(table, 3, console)
+        table.columns[5].max_width = 40
+        for rank, hit in enumerate(result, start=1):
+            marker = f"{rank}" if hit.via == "recall" else f"{rank}↳"
+            table.add_row(marker, f"{hit.score:.3f}", f"{hit.note.utility:.3f}",
+                          hit.note.id, escape(short(hit.note.content, 200)),
+                          escape(short(hit.note.context, 80)))
+        console.print(table)
+    console.print(f"retrieval id: {result.retrieval_id}  "
+                  f"[dim](asem feedback {result.retrieval_id} REWARD)[/]")
+    if any(hit.via == "link" for hit in result):
+        console.print("[dim]↳ reached through a link from a higher hit[/]")

@@ -1,0 +1,32 @@
+"""The database at a glance: ``asem stats``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from asem.cli.context import opened, settings
+from asem.cli.output import emit_json, fmt, stdout
+
+
+def stats(
+    ctx: typer.Context,
+    all_users: Annotated[bool, typer.Option(
+        "--all-users", help="Count the notes of every user, not only --user's.",
+    )] = False,
+) -> None:
+    """Count notes, deletions, links, retrievals and feedback, and the mean utility."""
+    options = settings(ctx)
+    user = None if all_users else options.user
+    with opened(ctx) as memory:
+        numbers = memory.stats(user)
+    if options.json:
+        emit_json({"user_id": user, **numbers})
+        return
+    table = Table("", "", show_header=False, title=f"user {user}" if user else "all users")
+    for key, value in numbers.items():
+        table.add_row(key, escape(fmt(value)))
+    stdout().print(table)

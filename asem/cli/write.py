@@ -1,0 +1,112 @@
+"""The write path: ``asem add`` (one text) and ``asem ingest`` (a chat file)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from asem.chat import load_chat_file, parse_timestamp
+from asem.cli.context import opened, settings
+from asem.cli.output import emit_json, stderr, stdout
+from asem.types import Op, WriteResult
+
+_OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red"}
+
+
+def add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(
+        help='Text to remember; "-" reads it from stdin.', show_default=False, metavar="TEXT",
+    )],
+    speaker: Annotated[str | None, typer.Option(
+        help="Who said it (e.g. a name or 'user').", metavar="NAME",
+    )] = None,
+    timestamp: Annotated[str | None, typer.Option(
+        help="When it was said, ISO 8601 (e.g. 2024-05-08T13:56:00); default: now.",
+        metavar="TIME",
+    )] = None,
+    session: Annotated[str | None, typer.Option(
+        help="Session id: the note is scoped to this session.", metavar="ID",
+    )] = None,
+    turn_id: Annotated[str | None, typer.Option(
+        help="Id of the chat turn the text came from (kept as provenance).", metavar="ID",
+    )] = None,
+) -> None:
+    """Remember one piece of text; prints ADD (new note) or NOOP (already known)."""
+    options = settings(ctx)
+    content = sys.stdin.read() if text == "-" else text
+    when = parse_timestamp(timestamp, "--timestamp")
+    with opened(ctx) as memory:
+        (result,) = memory.add(content, user_id=options.user, agent_id=options.agent,
+                               session_id=session, speaker=speaker, timestamp=when,
+                               turn_id=turn_id, channel="cli")
+    if options.json:
+        emit_json(_result_dict(result))
+    else:
+        stdout().print(_result_line(result))
+
+
+def ingest(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(
+        help="Chat file: .jsonl (one message per line) or .json (a list of messages, "
+             '{"messages": [...]} or {"sessions": [...]}).',
+        dir_okay=False, show_default=False, metavar="FILE",
+    )],
+) -> None:
+    """Remember every turn of a chat file, in batches, with a progress bar on stderr.
+
+    The whole file is checked before anything is written, so a bad file changes nothing.
+    """
+    options = settings(ctx)
+    turns = load_chat_file(file)
+    started = time.perf_counter()
+    with opened(ctx) as memory, _progress(enabled=not options.json) as report:
+        results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
+                                progress=report)
+    seconds = time.perf_counter() - started
+    counts = Counter(r.op for r in results)
+    rate = len(turns) / seconds if seconds > 0 else 0.0
+    if options.json:
+        emit_json({"file": str(file), "turns": len(turns),
+                   "ops": {op.value: counts.get(op, 0) for op in Op},
+                   "seconds": round(seconds, 3), "turns_per_second": round(rate, 1)})
+        return
+    summary = ", ".join(f"[{_OP_STYLE[op]}]{counts[op]} {op.value}[/]" for op in Op if counts[op])
+    stdout().print(f"ingested {len(turns)} turns from {escape(str(file))} in {seconds:.1f} s "
+                   f"({rate:.1f} turns/s): {summary}")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a rich bar on stderr (None when disabled or not a tty)."""
+    console = stderr()
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
+
+
+def _result_dict(result: WriteResult) -> dict[str, str]:
+    return {"op": result.op.value, "note_id": result.note_id, "reason": result.reason}
+
+
+def _result_line(result: WriteResult) -> str:
+    line = f"[{_OP_STYLE[result.op]}]{result.op.value}[/] {result.note_id}"
+    return f"{line}  [dim]{escape(result.reason)}[/]" if result.reason else line

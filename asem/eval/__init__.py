@@ -1,0 +1,1 @@
+"""Evaluation: dataset loaders, metrics, baselines and benchmark harnesses."""

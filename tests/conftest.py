@@ -1,0 +1,79 @@
+"""Shared fixtures: a fresh memory on a temp file with the deterministic HashEmbedder."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from asem import Memory, MemoryConfig
+from asem.providers import HashEmbedder
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run tests marked slow (long benchmarks)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: give --run-slow to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "m.db"
+
+
+@pytest.fixture
+def memory(db_path):
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        yield m
+
+
+@pytest.fixture
+def open_memory(db_path):
+    """Open more memories on the same file (or another): ``open_memory(config=..., path=...)``."""
+    opened: list[Memory] = []
+
+    def make(config: MemoryConfig | None = None, path=None) -> Memory:
+        m = Memory(path or db_path, embedder=HashEmbedder(), config=config)
+        opened.append(m)
+        return m
+
+    yield make
+    for m in opened:
+        m.close()
+
+
+@pytest.fixture
+def monday() -> datetime:
+    """A Monday afternoon: the base the tests resolve relative dates against."""
+    return datetime(2023, 5, 8, 13, 56)
+
+
+@pytest.fixture
+def snapshot(db_path):
+    """``snapshot()``: every row of every ASEM table in the file, read by a separate connection,
+    so a test can assert that a failed call changed nothing."""
+
+    def take(path=None) -> dict[str, list[tuple]]:
+        conn = sqlite3.connect(path or db_path)
+        try:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'notes_fts%' AND name NOT LIKE 'sqlite_%'")]
+            data = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                    for t in tables}
+            data["notes_fts"] = sorted(conn.execute(
+                "SELECT rowid, content FROM notes_fts").fetchall())
+            return data
+        finally:
+            conn.close()
+
+    return take

@@ -1,0 +1,296 @@
+"""The SQLite store: schema, durability, atomic writes, uniqueness, history, sharing a file."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from asem import InvalidInputError, Memory, Op, Scope, Tier
+from asem.providers import HashEmbedder
+from asem.stores import NewNote, SQLiteStore
+from asem.stores.base import WriteBatch
+from asem.stores.sqlite import connection
+from asem.write.construct import new_note
+from asem.write.enrich import Enrichment
+from asem.write.inputs import WriteInput
+
+
+def raw(path, sql, *params):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def make_note(text: str, user: str = "u", turn_ids: tuple[str, ...] = ()):
+    item = WriteInput(text, Scope(user), turn_ids=turn_ids)
+    vector = HashEmbedder().embed([text])[0]
+    return new_note(item, Enrichment(), vector, vector, utility=0.5, tier=Tier.LONG_TERM)
+
+
+# -- schema --------------------------------------------------------------------------------
+def test_new_file_is_migrated_to_the_latest_version(memory, db_path):
+    latest = max(version for version, _ in connection._migrations())
+    assert latest >= 1
+    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
+    tables = {r[0] for r in raw(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"notes", "notes_fts", "links", "history", "retrievals", "feedback"} <= tables
+
+
+def test_file_is_in_wal_mode(memory, db_path):
+    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_reopening_runs_only_new_migrations_and_keeps_data(db_path, monkeypatch):
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        note_id = m.add("Alice plays the cello", user_id="u")[0].note_id
+    current = connection._migrations()
+    latest = max(v for v, _ in current)
+    monkeypatch.setattr(connection, "_migrations", lambda: [
+        *current, (latest + 1, "CREATE TABLE extra (x INTEGER);")])
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        assert m.get(note_id).content == "Alice plays the cello"
+    assert raw(db_path, "PRAGMA user_version") == [(latest + 1,)]
+    assert raw(db_path, "SELECT count(*) FROM extra") == [(0,)]
+
+
+def test_a_failed_migration_changes_nothing_and_releases_the_file(db_path, monkeypatch):
+    SQLiteStore(db_path, embedder_id="x").close()
+    current = connection._migrations()
+    latest = max(v for v, _ in current)
+    monkeypatch.setattr(connection, "_migrations", lambda: [
+        *current, (latest + 1, "CREATE TABLE extra (x); SELECT no_such_function();")])
+    with pytest.raises(Exception, match="no_such_function"):
+        SQLiteStore(db_path, embedder_id="x")
+    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
+    assert raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
+    other = sqlite3.connect(db_path, timeout=0.2)
+    other.execute("BEGIN IMMEDIATE")  # the write lock must not be left held
+    other.execute("ROLLBACK")
+    other.close()
+
+
+# -- atomic writes -------------------------------------------------------------------------
+def test_a_failure_mid_batch_leaves_nothing(memory, db_path, snapshot):
+    memory.add("an earlier note that must survive", user_id="u")
+    before = snapshot()
+    good = make_note("the first note of the batch")
+    bad = replace(make_note("the second note of the batch"), embedding=None)
+    with pytest.raises(ValueError):
+        memory.store.write(WriteBatch((NewNote(good), NewNote(bad))))
+    assert snapshot() == before
+    assert memory.store.get_notes([good.id]) == {}
+    assert good.id not in memory.store.vector_index("u").ids
+
+
+def test_a_failed_write_does_not_leave_notes_in_the_vector_index(memory):
+    first = memory.add("the dog is named Buddy", user_id="u")[0].note_id
+    index = memory.store.vector_index("u")
+    bad = replace(make_note("a note without vectors"), embedding=None)
+    with pytest.raises(ValueError):
+        memory.store.write(WriteBatch((NewNote(make_note("ok one")), NewNote(bad))))
+    assert memory.store.vector_index("u").ids == index.ids == [first]
+
+
+def test_a_write_does_not_change_an_index_a_search_is_holding(memory):
+    """The cached vector index is replaced, never grown in place: a search on another thread
+    that holds it must not see its rows half-appended (ids and matrices out of step)."""
+    memory.add("a first note about dogs", user_id="u")
+    held = memory.store.vector_index("u")
+    ids, rows = list(held.ids), held.embeddings.shape[0]
+    (r,) = memory.add("a second note about cats", user_id="u")
+    assert held.ids == ids and held.embeddings.shape[0] == rows == 1
+    fresh = memory.store.vector_index("u")
+    assert fresh.ids == [*ids, r.note_id] and fresh.embeddings.shape == (2, 256)
+    assert fresh.intents.shape == (2, 256) and len(fresh.agents) == len(fresh.sessions) == 2
+
+
+def test_chat_messages_are_written_in_one_transaction(memory):
+    statements: list[str] = []
+    memory.store._conn.set_trace_callback(statements.append)
+    memory.add([{"speaker": "A", "content": f"message number {i} about ducks"}
+                for i in range(5)], user_id="u")
+    memory.store._conn.set_trace_callback(None)
+    assert [s for s in statements if s in ("BEGIN IMMEDIATE", "COMMIT")] == [
+        "BEGIN IMMEDIATE", "COMMIT"]
+    assert memory.stats("u")["notes"] == 5
+
+
+# -- uniqueness ----------------------------------------------------------------------------
+def test_same_text_twice_is_one_note_with_merged_turn_ids(memory):
+    (first,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t1")
+    (second,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t2")
+    assert first.op is Op.ADD
+    assert second.op is Op.NOOP and second.note_id == first.note_id
+    assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
+    assert memory.stats("u")["notes"] == 1
+
+
+def test_content_hash_folds_case_and_white_space(memory):
+    (a,) = memory.add("I adopted a dog named Buddy", user_id="u")
+    (b,) = memory.add("  i ADOPTED a dog\n named   buddy ", user_id="u")
+    assert b.op is Op.NOOP and b.note_id == a.note_id
+
+
+def test_same_text_in_another_scope_is_another_note(memory):
+    (a,) = memory.add("I adopted a dog named Buddy", user_id="alice")
+    (b,) = memory.add("I adopted a dog named Buddy", user_id="bob")
+    (c,) = memory.add("I adopted a dog named Buddy", user_id="alice", agent_id="helper")
+    assert len({a.note_id, b.note_id, c.note_id}) == 3
+    assert {a.op, b.op, c.op} == {Op.ADD}
+    assert memory.stats()["notes"] == 3
+
+
+def test_the_store_skips_a_note_whose_content_is_already_live(memory, db_path):
+    """Two writers racing on the same content: the second insert is ignored, not an error,
+    and the turn ids it came from are kept on the note that won."""
+    first = make_note("the same content", turn_ids=("t1",))
+    second = make_note("the same content", turn_ids=("t2",))
+    assert memory.store.write(WriteBatch((NewNote(first),))) == {first.id}
+    assert memory.store.write(WriteBatch((NewNote(second),))) == set()
+    assert raw(db_path, "SELECT id FROM notes") == [(first.id,)]
+    assert memory.get(first.id).provenance.turn_ids == ("t1", "t2")
+    assert [h.op for h in memory.history(first.id)] == ["ADD", "NOOP"]
+
+
+# -- delete, restore, history ----------------------------------------------------------------
+def test_soft_delete_hides_the_note_and_undo_brings_it_back(memory, db_path):
+    (r,) = memory.add("Buddy is a golden retriever", user_id="u")
+    memory.delete(r.note_id, reason="user asked")
+    assert raw(db_path, "SELECT count(*) FROM notes") == [(1,)]  # soft: the row stays
+    assert memory.search("golden retriever Buddy", user_id="u").empty
+    deleted = memory.get(r.note_id, include_deleted=True)
+    assert deleted.deleted_at is not None and deleted.delete_reason == "user asked"
+    restored = memory.undo_delete(r.note_id)
+    assert restored.deleted_at is None and restored.content == "Buddy is a golden retriever"
+    assert memory.search("golden retriever Buddy", user_id="u")[0].note.id == r.note_id
+
+
+def test_deleted_content_can_be_added_again_and_then_not_restored(memory):
+    (old,) = memory.add("Buddy is a golden retriever", user_id="u")
+    memory.delete(old.note_id)
+    (new,) = memory.add("Buddy is a golden retriever", user_id="u")
+    assert new.op is Op.ADD and new.note_id != old.note_id
+    with pytest.raises(InvalidInputError, match="same content"):
+        memory.undo_delete(old.note_id)
+    with pytest.raises(InvalidInputError, match="not deleted"):
+        memory.undo_delete(new.note_id)
+
+
+def test_history_keeps_every_change_with_old_and_new(memory):
+    (r,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t1")
+    memory.add("Buddy is a golden retriever", user_id="u", turn_id="t2")
+    memory.update(r.note_id, "Buddy is a labrador", reason="corrected")
+    result = memory.search("Buddy labrador", user_id="u")
+    memory.feedback(result.retrieval_id, 1.0)
+    memory.delete(r.note_id, reason="moved away")
+    memory.undo_delete(r.note_id)
+
+    history = memory.history(r.note_id)
+    assert [h.op for h in history] == ["ADD", "NOOP", "UPDATE", "FEEDBACK", "DELETE", "RESTORE"]
+    add, noop, update, feedback, delete, restore = history
+    assert add.old is None and add.new["content"] == "Buddy is a golden retriever"
+    assert noop.old == {"turn_ids": ["t1"]} and noop.new == {"turn_ids": ["t1", "t2"]}
+    assert update.old["content"] == "Buddy is a golden retriever"
+    assert update.new["content"] == "Buddy is a labrador" and update.reason == "corrected"
+    assert feedback.old == {"utility": 0.5} and feedback.new == {"utility": pytest.approx(0.55)}
+    assert feedback.actor == "feedback"
+    assert delete.old["content"] == "Buddy is a labrador" and delete.new is None
+    assert delete.reason == "moved away"
+    assert restore.old is None and restore.new["deleted_at"] is None
+    assert [h.id for h in history] == sorted(h.id for h in history)
+
+
+# -- links ---------------------------------------------------------------------------------
+def test_links_are_stored_in_both_directions_with_relation_text(memory, db_path):
+    (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
+    (b,) = memory.add("Alice went hiking in the Alps with her brother", user_id="u")
+    rows = set(raw(db_path, "SELECT src, dst, relation FROM links"))
+    assert {(s, d) for s, d, _ in rows} == {(a.note_id, b.note_id), (b.note_id, a.note_id)}
+    assert all(rel.startswith("similar (cosine ") for _, _, rel in rows)
+    assert [lk.target_id for lk in memory.links(a.note_id)] == [b.note_id]
+    assert [lk.target_id for lk in memory.links(b.note_id)] == [a.note_id]
+
+
+def test_links_to_a_deleted_note_are_hidden(memory):
+    (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
+    (b,) = memory.add("Alice went hiking in the Alps with her brother", user_id="u")
+    memory.delete(b.note_id)
+    assert memory.links(a.note_id) == []
+    memory.undo_delete(b.note_id)
+    assert [lk.target_id for lk in memory.links(a.note_id)] == [b.note_id]
+
+
+# -- durability and sharing the file ---------------------------------------------------------
+def test_reopening_the_file_keeps_everything(db_path):
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        (a,) = m.add("Alice went hiking in the Alps with her sister", user_id="u", turn_id="t1")
+        m.add("Alice went hiking in the Alps with her brother", user_id="u")
+        result = m.search("hiking Alps sister", user_id="u")
+        m.feedback(result.retrieval_id, 1.0, [a.note_id])
+        before = m.get(a.note_id)
+        history = m.history(a.note_id)
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        after = m.get(a.note_id)
+        assert after == before
+        np.testing.assert_array_equal(after.embedding, before.embedding)
+        np.testing.assert_array_equal(after.intent_embedding, before.intent_embedding)
+        assert after.utility == pytest.approx(0.55) and after.usage_count == 1
+        assert m.history(a.note_id) == history
+        assert m.search("hiking Alps sister", user_id="u")[0].note.id == a.note_id
+
+
+def test_a_second_store_on_the_file_sees_the_first_ones_writes(db_path):
+    with Memory(db_path, embedder=HashEmbedder()) as one, \
+            Memory(db_path, embedder=HashEmbedder()) as two:
+        assert two.search("violin lessons", user_id="u").empty  # caches an empty index
+        (r,) = one.add("Alice takes violin lessons on Tuesdays", user_id="u")
+        assert [h.note.id for h in two.search("violin lessons", user_id="u")] == [r.note_id]
+        one.delete(r.note_id)
+        assert two.search("violin lessons", user_id="u").empty
+        # and the other way round, through the write path's neighbour search
+        (s,) = two.add("Alice takes violin lessons on Tuesdays", user_id="u")
+        assert one.add("Alice takes violin lessons on Tuesdays!", user_id="u")[0].note_id \
+            == s.note_id
+
+
+def test_embedder_id_is_recorded_with_every_note(memory, db_path):
+    memory.add("Alice plays the cello", user_id="u")
+    memory.add("Bob plays the drums", user_id="v")
+    assert raw(db_path, "SELECT DISTINCT embedder FROM notes") == [("hash-bow-256",)]
+
+
+def test_another_embedder_on_the_file_is_refused_with_a_clear_error(db_path):
+    from asem import StoreError
+
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        m.add("Alice plays the cello", user_id="u")
+    with Memory(db_path, embedder=HashEmbedder(dimension=64)) as m:
+        with pytest.raises(StoreError, match="hash-bow-256"):
+            m.search("cello", user_id="u")
+        with pytest.raises(StoreError, match="hash-bow-256"):
+            m.add("Alice also plays piano", user_id="u")
+        assert m.search("cello", user_id="someone else").empty
+
+
+def test_in_memory_database_works(tmp_path):
+    with Memory(":memory:", embedder=HashEmbedder()) as m:
+        (r,) = m.add("Alice plays the cello", user_id="u")
+        assert m.search("cello", user_id="u")[0].note.id == r.note_id
+        assert m.stats()["file_bytes"] == 0
+
+
+def test_stats_count_notes_links_and_retrievals(memory):
+    (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
+    memory.add("Alice went hiking in the Alps with her brother", user_id="u")
+    memory.add("Bob likes jazz", user_id="v")
+    memory.delete(a.note_id)
+    memory.search("hiking", user_id="u")
+    stats = memory.stats("u")
+    assert stats["notes"] == 1 and stats["deleted"] == 1 and stats["users"] == 1
+    assert stats["retrievals"] == 1 and stats["links"] == 2
+    assert memory.stats()["notes"] == 2 and memory.stats()["users"] == 2
