@@ -4,6 +4,7 @@ Notes go in (``Memory.add``), the most useful notes come out (``Memory.search``)
 feedback on a retrieval (``Memory.feedback``) changes what comes out next time.
 """
 
+from asem.aio import AsyncMemory
 from asem.config import FeedbackConfig, MemoryConfig, ReadConfig, WriteConfig
 from asem.errors import (
     ASEMError,
@@ -37,7 +38,8 @@ from asem.types import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "ASEMError", "Decision", "FeedbackConfig", "FeedbackResult", "Filters", "HistoryEntry",
+    "ASEMError", "AsyncMemory", "Decision", "FeedbackConfig", "FeedbackResult", "Filters",
+    "HistoryEntry",
     "Hit", "InvalidInputError", "Link", "Memory", "MemoryConfig", "Message", "Note",
     "NotFoundError", "Op", "Provenance", "ProviderError", "ReadConfig", "ResolvedDate",
     "Scope", "ScopeError", "SearchResult", "StoreError", "StoreLockedError",

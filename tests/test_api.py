@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import asem
 import asem.memory
 
@@ -43,3 +45,28 @@ def test_import_asem_is_light_and_has_no_side_effects(tmp_path):
 
 def test_the_version_is_a_string():
     assert isinstance(asem.__version__, str) and asem.__version__.count(".") == 2
+
+
+def test_async_memory_mirrors_the_sync_facade():
+    import asyncio
+    import doctest
+
+    import asem.aio
+    from asem.aio import METHODS, AsyncMemory
+    from asem.memory import Memory
+    from asem.providers import HashEmbedder
+
+    assert doctest.testmod(asem.aio).failed == 0
+    for name in METHODS:
+        assert getattr(AsyncMemory, name).__doc__ == getattr(Memory, name).__doc__
+
+    async def round_trip(path):
+        async with AsyncMemory(path, embedder=HashEmbedder()) as memory:
+            (written,) = await memory.add("Ben ran the Berlin marathon", user_id="ben")
+            result = await memory.search("marathon", user_id="ben")
+            feedback = await memory.feedback(result.retrieval_id, -1.0)
+            return written.note_id, result, feedback
+
+    note_id, result, feedback = asyncio.run(round_trip(":memory:"))
+    assert result[0].note.id == note_id
+    assert feedback.utilities[note_id] == pytest.approx((0.5, 0.35))  # 0.5 + 0.1 * (-1 - 0.5)
