@@ -294,3 +294,32 @@ def test_stats_count_notes_links_and_retrievals(memory):
     assert stats["notes"] == 1 and stats["deleted"] == 1 and stats["users"] == 1
     assert stats["retrievals"] == 1 and stats["links"] == 2
     assert memory.stats()["notes"] == 2 and memory.stats()["users"] == 2
+
+
+def test_vector_index_extensions_never_change_an_older_index():
+    from datetime import datetime
+
+    from asem.stores import VectorIndex
+    from asem.types import Note, Scope
+
+    def note(i: int) -> Note:
+        vector = np.zeros(4, np.float32)
+        vector[i % 4] = 1.0
+        stamp = datetime(2024, 1, 1)
+        return Note(id=f"n{i}", content=str(i), scope=Scope("u"), created_at=stamp,
+                    observed_at=stamp, event_time=stamp, embedding=vector,
+                    intent_embedding=vector)
+
+    base = VectorIndex().extended([note(0)])
+    first = base.extended([note(1)])
+    second = base.extended([note(2)])  # a second child of the same parent: must not clobber
+    assert first.ids == ["n0", "n1"] and second.ids == ["n0", "n2"]
+    assert first.embeddings[1].tolist() == [0, 1, 0, 0]
+    assert second.embeddings[1].tolist() == [0, 0, 1, 0]
+    assert len(base) == 1 and base.embeddings.shape == (1, 4)
+    grown = first
+    for i in range(3, 200):  # many appends: buffers grow, rows stay put
+        grown = grown.extended([note(i)])
+    assert grown.row_of("n150") == 149
+    assert grown.embeddings[149].tolist() == note(150).embedding.tolist()
+    assert first.embeddings.shape == (2, 4)

@@ -36,19 +36,21 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)
         mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
-    sims = index.embeddings @ query_vector
-    sims = np.where(mask, sims, -np.inf)
+    sims = np.where(mask, index.embeddings @ query_vector, -np.inf)
     k1 = config.k_candidates
-    dense_rows = [r for r in np.argsort(-sims)[:k1] if sims[r] > config.min_similarity]
-    row_of = {note_id: row for row, note_id in enumerate(index.ids)}
+    top = np.argpartition(-sims, k1 - 1)[:k1] if len(sims) > k1 else np.arange(len(sims))
+    top = top[np.argsort(-sims[top])]
+    dense_rows = [int(r) for r in top if sims[r] > config.min_similarity]
     lexical: dict[str, float] = {}
+    lexical_rows: list[int] = []
     for note_id, score in store.lexical(scope.user_id, query_terms(query), limit=k1 * 4):
-        row = row_of.get(note_id)
+        row = index.row_of(note_id)
         if row is not None and mask[row]:
             lexical[note_id] = score
+            lexical_rows.append(row)
             if len(lexical) == k1:
                 break
-    rows = list(dict.fromkeys([*dense_rows, *(row_of[i] for i in lexical)]))
+    rows = list(dict.fromkeys([*dense_rows, *lexical_rows]))
     ids = [index.ids[r] for r in rows]
     return Candidates(
         ids=ids,

@@ -7,7 +7,7 @@ index, links, history) in one transaction, or none of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -43,21 +43,44 @@ class WriteBatch:
     actor: str = "user"
 
 
-@dataclass
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
     Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``.
+    An index is never changed in place: ``extended`` returns a new one, so a search holding
+    the old index keeps a consistent view. Appends share row buffers that grow by doubling,
+    so adding one note does not copy the whole matrix.
     """
 
-    ids: list[str] = field(default_factory=list)
-    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    intents: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    agents: list[str] = field(default_factory=list)
-    sessions: list[str] = field(default_factory=list)
+    def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
+                 intents: np.ndarray | None = None, agents: Sequence[str] = (),
+                 sessions: Sequence[str] = ()) -> None:
+        self.ids = list(ids)
+        self.agents = list(agents)
+        self.sessions = list(sessions)
+        dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
+        self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
+        self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
+        self._row_of: dict[str, int] | None = None
+        # Rows of the shared buffers in use, shared by every index on those buffers: only the
+        # index that ends at that mark may append in place.
+        self._filled = [len(self.ids)]
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        return self._e[: len(self.ids)]
+
+    @property
+    def intents(self) -> np.ndarray:
+        return self._z[: len(self.ids)]
+
+    def row_of(self, note_id: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {note_id: row for row, note_id in enumerate(self.ids)}
+        return self._row_of.get(note_id)
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
         """Rows visible to ``scope`` (agent and session narrow when given)."""
@@ -68,19 +91,30 @@ class VectorIndex:
             mask &= np.array([s == scope.session_id for s in self.sessions], dtype=bool)
         return mask
 
-    def append(self, notes: Sequence[Note]) -> None:
+    def extended(self, notes: Sequence[Note]) -> VectorIndex:
+        """A new index with ``notes`` appended after these rows."""
         if not notes:
-            return
+            return self
         e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
         z = np.stack([n.intent_embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
-        if len(self.ids) == 0:
-            self.embeddings, self.intents = e, z
-        else:
-            self.embeddings = np.vstack([self.embeddings, e])
-            self.intents = np.vstack([self.intents, z])
-        self.ids.extend(n.id for n in notes)
-        self.agents.extend(n.scope.agent_id or "" for n in notes)
-        self.sessions.extend(n.scope.session_id or "" for n in notes)
+        n, need = len(self.ids), len(self.ids) + len(notes)
+        buf_e, buf_z = self._e, self._z
+        if (buf_e.shape[0] < need or buf_e.shape[1] != e.shape[1]
+                or self._filled[0] != n):
+            capacity = max(need, 2 * n, 64)
+            buf_e = np.zeros((capacity, e.shape[1]), np.float32)
+            buf_z = np.zeros((capacity, z.shape[1]), np.float32)
+            if n:
+                buf_e[:n], buf_z[:n] = self.embeddings, self.intents
+        # Rows past n are invisible to this index and to any older one: writing them is safe.
+        buf_e[n:need], buf_z[n:need] = e, z
+        grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
+                            self.agents + [x.scope.agent_id or "" for x in notes],
+                            self.sessions + [x.scope.session_id or "" for x in notes])
+        if buf_e is self._e:
+            grown._filled = self._filled
+        grown._filled[0] = need
+        return grown
 
 
 class Store(Protocol):

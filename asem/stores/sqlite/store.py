@@ -6,7 +6,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,16 +65,17 @@ class SQLiteStore:
                 f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
                 "that embedder"
             )
-        index = VectorIndex()
-        if rows:
-            index.ids = [r["id"] for r in rows]
-            index.agents = [r["agent_id"] for r in rows]
-            index.sessions = [r["session_id"] for r in rows]
-            index.embeddings = np.frombuffer(b"".join(r["embedding"] for r in rows),
-                                             dtype=np.float32).reshape(len(rows), -1).copy()
-            index.intents = np.frombuffer(b"".join(r["intent_embedding"] for r in rows),
-                                          dtype=np.float32).reshape(len(rows), -1).copy()
-        return index
+        if not rows:
+            return VectorIndex()
+        return VectorIndex(
+            ids=[r["id"] for r in rows],
+            embeddings=np.frombuffer(b"".join(r["embedding"] for r in rows),
+                                     dtype=np.float32).reshape(len(rows), -1).copy(),
+            intents=np.frombuffer(b"".join(r["intent_embedding"] for r in rows),
+                                  dtype=np.float32).reshape(len(rows), -1).copy(),
+            agents=[r["agent_id"] for r in rows],
+            sessions=[r["session_id"] for r in rows],
+        )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
         for user_id in user_ids:
@@ -109,16 +109,13 @@ class SQLiteStore:
                         inserted.append(new.note)
                 for merge in batch.merges:
                     self._merge(conn, merge, at, batch.actor)
-            # Still under the lock: a thread that loaded the index from the file after the
-            # commit would otherwise get these notes twice. Extend a copy and swap it in, so
-            # a search holding the old index never sees its rows half-appended.
+            # Still under the lock, so a thread that reloads the index from the file cannot
+            # interleave; the old index object stays valid for searches holding it.
             for user_id in {n.scope.user_id for n in inserted}:
                 index = self._indexes.get(user_id)
                 if index is not None:
-                    grown = replace(index, ids=list(index.ids), agents=list(index.agents),
-                                    sessions=list(index.sessions))
-                    grown.append([n for n in inserted if n.scope.user_id == user_id])
-                    self._indexes[user_id] = grown
+                    self._indexes[user_id] = index.extended(
+                        [n for n in inserted if n.scope.user_id == user_id])
         return {n.id for n in inserted}
 
     def _insert(self, conn: sqlite3.Connection, new: NewNote, at: str | None, actor: str) -> bool:
