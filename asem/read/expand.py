@@ -12,7 +12,8 @@ def expand(top: list[Ranked], notes: dict[str, Note], discount: float) -> list[R
     seen = {r.note_id for r in top}
     extra: list[Ranked] = []
     for hit in top:
-        for link in notes[hit.note_id].links:
+        note = notes.get(hit.note_id)
+        for link in note.links if note is not None else ():
             if link.target_id in seen:
                 continue
             seen.add(link.target_id)

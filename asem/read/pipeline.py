@@ -27,9 +27,11 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
     candidates = recall(query_vector, query, scope, filters, deps.store, deps.config)
     if not len(candidates):
         return []
-    notes = deps.store.get_notes(candidates.ids)
-    ranked = [r for r in rank(candidates, notes, deps.config, now()) if r.note_id in notes][:k]
-    hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical) for r in ranked]
+    signals = deps.store.signals(candidates.ids)
+    ranked = rank(candidates, signals, deps.config, now())[:k]
+    notes = deps.store.get_notes([r.note_id for r in ranked])  # full notes for the hits only
+    hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical)
+            for r in ranked if r.note_id in notes]
     if expand_links:
         extra = expand(ranked, notes, deps.config.link_discount)
         linked = deps.store.get_notes([r.note_id for r in extra])

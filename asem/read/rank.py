@@ -8,6 +8,7 @@ relevance = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.recall import Candidates
-from asem.types import Note
+from asem.stores.base import NoteSignals
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -28,7 +29,7 @@ def zscore(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / std
 
 
-def timeliness(note: Note, at: datetime, half_life_days: float) -> float:
+def timeliness(note: NoteSignals, at: datetime, half_life_days: float) -> float:
     """1 for a note used (or written) just now, halving every ``half_life_days``."""
     last = note.last_used or note.created_at
     age_days = max(0.0, (at - last).total_seconds() / 86400)
@@ -43,14 +44,17 @@ class Ranked:
     lexical: float
 
 
-def rank(candidates: Candidates, notes: dict[str, Note], config: ReadConfig,
+def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadConfig,
          at: datetime) -> list[Ranked]:
-    """All candidates, best first."""
-    if not len(candidates):
+    """All candidates (those missing from ``notes`` left out), best first."""
+    keep = [i for i, note_id in enumerate(candidates.ids) if note_id in notes]
+    if not keep:
         return []
-    relevance = ((1 - config.lexical_weight) * zscore(candidates.dense)
-                 + config.lexical_weight * zscore(candidates.lexical))
-    pool = [notes[i] for i in candidates.ids]
+    ids = [candidates.ids[i] for i in keep]
+    dense, lexical = candidates.dense[keep], candidates.lexical[keep]
+    relevance = ((1 - config.lexical_weight) * zscore(dense)
+                 + config.lexical_weight * zscore(lexical))
+    pool = [notes[i] for i in ids]
     utility = np.array([n.utility for n in pool], dtype=np.float64)
     fresh = np.array([timeliness(n, at, config.timeliness_half_life_days) for n in pool])
     usage = np.log1p(np.array([n.usage_count for n in pool], dtype=np.float64))
@@ -60,8 +64,4 @@ def rank(candidates: Candidates, notes: dict[str, Note], config: ReadConfig,
     scores = ((1 - lam) * zscore(relevance) + lam * zscore(utility)
               + config.timeliness_weight * fresh + config.usage_weight * usage)
     order = np.argsort(-scores, kind="stable")
-    return [
-        Ranked(candidates.ids[i], float(scores[i]), float(candidates.dense[i]),
-               float(candidates.lexical[i]))
-        for i in order
-    ]
+    return [Ranked(ids[i], float(scores[i]), float(dense[i]), float(lexical[i])) for i in order]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -117,6 +118,16 @@ class VectorIndex:
         return grown
 
 
+@dataclass(frozen=True)
+class NoteSignals:
+    """What value-aware ranking needs of a note, without its text or vectors."""
+
+    utility: float
+    usage_count: int
+    last_used: datetime | None
+    created_at: datetime
+
+
 class Store(Protocol):
     """Persistence for notes, links, history, retrievals and feedback."""
 
@@ -141,6 +152,10 @@ class Store(Protocol):
         ...
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
+        ...
+
+    def signals(self, ids: Sequence[str]) -> dict[str, NoteSignals]:
+        """Ranking signals of the live notes among ``ids``."""
         ...
 
     def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,

@@ -35,8 +35,10 @@ CREATE UNIQUE INDEX notes_scope_hash
     ON notes (user_id, agent_id, session_id, content_hash) WHERE deleted_at IS NULL;
 CREATE INDEX notes_user ON notes (user_id, deleted_at);
 
+-- owner holds one token per user (see codec.owner_token), so a lexical search matches
+-- only the caller's notes inside FTS5 and can rank and cut there.
 CREATE VIRTUAL TABLE notes_fts USING fts5 (
-    content, keywords, tags, context, entities,
+    content, keywords, tags, context, entities, owner,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import date, datetime
@@ -71,9 +72,14 @@ NOTE_COLUMNS = (
 )
 
 
-def fts_values(note: Note) -> tuple[str, str, str, str, str]:
+def owner_token(user_id: str) -> str:
+    """One alphanumeric token standing for a user in the lexical index."""
+    return "u" + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:24]
+
+
+def fts_values(note: Note) -> tuple[str, str, str, str, str, str]:
     return (note.content, " ".join(note.keywords), " ".join(note.tags), note.context,
-            " ".join(note.entities))
+            " ".join(note.entities), owner_token(note.scope.user_id))
 
 
 def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:

@@ -13,13 +13,23 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import Merge, NewNote, VectorIndex, WriteBatch
-from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note, ts
+from asem.stores.base import Merge, NewNote, NoteSignals, VectorIndex, WriteBatch
+from asem.stores.sqlite.codec import (
+    NOTE_COLUMNS,
+    fts_values,
+    note_params,
+    owner_token,
+    parse_ts,
+    row_to_note,
+    ts,
+)
 from asem.stores.sqlite.connection import open_database, transaction, translated
 from asem.types import FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
 
-# BM25 column weights: content, keywords, tags, context, entities.
-_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6)"
+# BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
+_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
+_INDEX_TEXT = ("INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities, owner) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
 _INSERT_NOTE = (
     f"INSERT OR IGNORE INTO notes ({', '.join(NOTE_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in NOTE_COLUMNS)})"
@@ -132,10 +142,7 @@ class SQLiteStore:
                 self._merge(conn, Merge(holder["id"], note.provenance.turn_ids,
                                         "same content is already stored"), at, actor)
             return False
-        conn.execute(
-            "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (cursor.lastrowid, *fts_values(note)),
-        )
+        conn.execute(_INDEX_TEXT, (cursor.lastrowid, *fts_values(note)))
         for target, relation, strength in new.links:
             for src, dst in ((note.id, target), (target, note.id)):
                 conn.execute(
@@ -175,10 +182,7 @@ class SQLiteStore:
             sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
             conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
             conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
-            conn.execute(
-                "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (old["rowid"], *fts_values(note)),
-            )
+            conn.execute(_INDEX_TEXT, (old["rowid"], *fts_values(note)))
             self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(),
                           at, reason, actor)
         self._forget_index([note.scope.user_id])
@@ -215,10 +219,7 @@ class SQLiteStore:
             conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL WHERE id = ?",
                          (note_id,))
             note = row_to_note(row)
-            conn.execute(
-                "INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (row["rowid"], *fts_values(note)),
-            )
+            conn.execute(_INDEX_TEXT, (row["rowid"], *fts_values(note)))
             self._history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
                           at, "undo delete", actor)
         self._forget_index([row["user_id"]])
@@ -235,13 +236,15 @@ class SQLiteStore:
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         if not terms:
             return []
-        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        terms_expr = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        expression = f'owner : "{owner_token(user_id)}" AND ({terms_expr})'
         with self._lock, translated(self.path):
+            # Rank and cut inside FTS5 (owner restricts it to the user), then look up ids.
             rows = self._conn.execute(
-                f"SELECT n.id AS id, -{_BM25} AS score FROM notes_fts "
-                "JOIN notes n ON n.rowid = notes_fts.rowid "
-                "WHERE notes_fts MATCH ? AND n.user_id = ? AND n.deleted_at IS NULL "
-                f"ORDER BY {_BM25} LIMIT ?", (expression, user_id, limit),
+                f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
+                f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
+                "JOIN notes n ON n.rowid = hits.rowid ORDER BY hits.score DESC",
+                (expression, limit),
             ).fetchall()
         return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
 
@@ -287,6 +290,18 @@ class SQLiteStore:
                                       list(ids)).fetchall()
             links = self._links(list(ids))
         return {r["id"]: row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows}
+
+    def signals(self, ids: Sequence[str]) -> dict[str, NoteSignals]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT id, utility, usage_count, last_used, created_at FROM notes "
+                f"WHERE id IN ({marks}) AND deleted_at IS NULL", list(ids),
+            ).fetchall()
+        return {r["id"]: NoteSignals(r["utility"], r["usage_count"], parse_ts(r["last_used"]),
+                                     datetime.fromisoformat(r["created_at"])) for r in rows}
 
     def _links(self, ids: list[str]) -> dict[str, list[Link]]:
         marks = ",".join("?" * len(ids))
