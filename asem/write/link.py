@@ -22,28 +22,26 @@ class Neighbourhood:
     def nearest(self, scope: Scope, embedding: np.ndarray, intent: np.ndarray,
                 k: int) -> list[Candidate]:
         """The k nearest notes in ``scope`` by note-embedding cosine, nearest first."""
-        ids: list[str] = []
-        sims: list[np.ndarray] = []
-        intents: list[np.ndarray] = []
         index = self._index
-        if len(index):
-            mask = index.scope_mask(scope)
-            rows = np.flatnonzero(mask)
-            ids.extend(index.ids[r] for r in rows)
-            sims.append(index.embeddings[rows] @ embedding)
-            intents.append(index.intents[rows] @ intent)
         visible = [n for n in self._pending if scope.contains(n.scope)]
-        if visible:
-            ids.extend(n.id for n in visible)
-            sims.append(np.stack([n.embedding for n in visible]) @ embedding)  # type: ignore[misc]
-            intents.append(np.stack([n.intent_embedding for n in visible]) @ intent)  # type: ignore[misc]
-        if not ids:
+        if not len(index) and not visible:
             return []
+        sims = [np.where(index.scope_mask(scope), index.embeddings @ embedding, -np.inf)
+                if len(index) else np.zeros(0)]
+        if visible:
+            sims.append(np.stack([n.embedding for n in visible]) @ embedding)  # type: ignore[misc]
         sim = np.concatenate(sims)
-        intent_sim = np.concatenate(intents)
-        top = np.argsort(-sim)[:k]
-        return [Candidate(ids[i], float(sim[i]), float(intent_sim[i])) for i in top]
-
+        best = np.argpartition(-sim, k - 1)[:k] if len(sim) > k > 0 else np.arange(len(sim))
+        top = [int(i) for i in best[np.argsort(-sim[best])][:k] if np.isfinite(sim[i])]
+        stored = len(index)
+        # z-similarities only for the k winners: the whole matrix is not needed.
+        intent_rows = [index.intents[i] if i < stored else visible[i - stored].intent_embedding
+                       for i in top]
+        return [
+            Candidate(index.ids[i] if i < stored else visible[i - stored].id, float(sim[i]),
+                      float(np.dot(z_row, intent)))  # type: ignore[arg-type]
+            for i, z_row in zip(top, intent_rows, strict=True)
+        ]
 
 def similarity_links(candidates: list[Candidate], min_similarity: float
                      ) -> tuple[tuple[str, str, float], ...]:
