@@ -38,14 +38,26 @@ class ReadConfig:
     """k2: how many hits a search returns by default."""
     min_similarity: float = 0.30
     """δ: dense candidates must have cosine similarity above this."""
-    lexical_weight: float = 0.70
-    """Weight of the BM25 channel when fusing it with dense similarity in Phase A."""
+    lexical_weight: float = 0.60
+    """Weight of the BM25 channel when fusing it with dense similarity in Phase A; 0 switches
+    the channel off (it then adds no candidates either)."""
     utility_weight: float = 0.40
     """λ: weight of z-scored utility against z-scored similarity in Phase B."""
     timeliness_weight: float = 0.05
     """Weight of recency of last use (or creation) in Phase B."""
     usage_weight: float = 0.05
     """Weight of log usage frequency in Phase B."""
+    intent_utility: bool = True
+    """Condition utility (and usage) on the query: replay each note's feedback with every
+    update scaled by how similar its query was to this one, so what was learned for one
+    question does not push the note up (or down) for unrelated ones (see asem.read.intent).
+    Off: one global utility per note (q), as in SPEC stage 4. Without feedback both rank
+    the same."""
+    intent_similarity: float = 0.80
+    """Query cosine similarity at or below which feedback does not transfer at all; it
+    transfers fully at 1 and linearly in between (used with ``intent_utility``). On LoCoMo,
+    questions closer than 0.8 share an evidence turn in about one pair in five, below 0.7 in
+    fewer than one in twenty."""
     timeliness_half_life_days: float = 30.0
     """Recency halves every this many days."""
     expand_links: bool = False

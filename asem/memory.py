@@ -186,9 +186,12 @@ class Memory:
             raise InvalidInputError("filters must be an asem.Filters, e.g. Filters(tags=('pets',))")
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self.config.read)
-        hits = read_search(query, scope, filters or Filters(), k, expand, deps)
+        # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
+        query_vector = self.embedder.embed([query], kind="query")[0]
+        hits = read_search(query, scope, filters or Filters(), k, expand, deps, query_vector)
         retrieval_id = uuid.uuid4().hex
-        self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits])
+        self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits],
+                                    query_vector)
         return SearchResult(retrieval_id, query, tuple(hits))
 
     # -- feedback path -----------------------------------------------------------------------
@@ -219,8 +222,9 @@ class Memory:
                           old.provenance.turn_ids, old.provenance.source_id,
                           old.provenance.writer, old.provenance.channel)
         (enrichment,) = self.enricher.enrich([item])
-        document = document_text(text, enrichment, with_terms=self.config.write.embed_terms)
-        e, z = embed_notes(self.embedder, [document], [text])
+        document = document_text(text, enrichment, speaker=old.speaker,
+                                 with_terms=self.config.write.embed_terms)
+        e, z = embed_notes(self.embedder, [document.text], [document.content_span])
         note = replace(old, content=text, keywords=enrichment.keywords, tags=enrichment.tags,
                        context=enrichment.context, entities=enrichment.entities,
                        dates=enrichment.dates, event_time=event_time(item, enrichment),

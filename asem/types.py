@@ -304,6 +304,18 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class FeedbackEvent:
+    """One utility update of one note: what the read path needs to condition utility on intent."""
+
+    query_vector: np.ndarray | None = field(repr=False, compare=False)
+    """Embedding of the query whose retrieval was rewarded (None if it was not recorded)."""
+    reward: float
+    learning_rate: float
+    """α used for this update."""
+    utility_before: float
+
+
+@dataclass(frozen=True)
 class FeedbackResult:
     """Utilities before and after one feedback call."""
 

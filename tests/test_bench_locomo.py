@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from asem.eval import bench_locomo, locomo
@@ -58,6 +59,53 @@ def test_one_conversation_asem_beats_both_raw_turn_baselines():
     assert systems["asem"]["recall@5"] >= 1.1 * best_baseline, systems
     assert systems["asem"]["recall@10"] >= systems["asem"]["recall@5"]
     assert report["cost"]["asem"]["notes_per_turn"] <= 1.0
+
+
+class MemoEmbedder:
+    """MiniLM that embeds each (text, kind) once per test: the systems below share most of
+    their documents and every query, and this test checks recall, not ingest speed."""
+
+    def __init__(self) -> None:
+        self._inner = MiniLMEmbedder()
+        self.model_id, self.dimension = self._inner.model_id, self._inner.dimension
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._parts: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
+
+    def embed(self, texts, *, kind="document"):
+        todo = list(dict.fromkeys(t for t in texts if (t, kind) not in self._vectors))
+        if todo:
+            self._vectors.update(zip([(t, kind) for t in todo],
+                                     self._inner.embed(todo, kind=kind), strict=True))
+        return np.stack([self._vectors[t, kind] for t in texts])
+
+    def embed_with_spans(self, texts, spans):
+        pairs = list(zip(texts, spans, strict=True))
+        todo = list(dict.fromkeys(p for p in pairs if p not in self._parts))
+        if todo:
+            full, part = self._inner.embed_with_spans(*zip(*todo, strict=True))
+            for pair, e, z in zip(todo, full, part, strict=True):
+                self._vectors[pair[0], "document"], self._parts[pair] = e, z
+        return (np.stack([self._vectors[t, "document"] for t in texts]),
+                np.stack([self._parts[p] for p in pairs]))
+
+
+@pytest.mark.realdata
+@needs_data
+def test_one_conversation_peer_baselines_and_an_ablation():
+    names = ["memrl", "dense", "amem", "asem-no-lexical"]
+    report = bench_locomo.run(DATA, embedder=MemoEmbedder(), conversations=["conv-26"],
+                              systems=names)
+    assert report["questions"]["total"] == 150
+    for key in ("systems", "systems_session"):
+        for name in names:
+            row = report[key][name]
+            assert 0.0 <= row["recall@1"] <= row["recall@5"] <= row["recall@20"] <= 1.0, row
+    turn, cost = report["systems"], report["cost"]
+    # Without feedback every utility is q0: MemRL-style ranking is dense retrieval.
+    assert abs(turn["memrl"]["recall@5"] - turn["dense"]["recall@5"]) <= 0.02, turn
+    assert cost["memrl"]["links_per_note"] == 0 and cost["amem"]["links_per_note"] > 0
+    assert cost["amem"]["notes_per_turn"] <= 1.0 and "db_bytes" in cost["asem-no-lexical"]
+    assert report["per_category_session"]["amem"]["temporal"]["recall@5"] > 0
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asem.providers import Embedder, HashEmbedder, embed_notes
-from asem.providers.embedder import PrefixEmbedder
+from asem.providers.embedder import SpanEmbedder
 
 SENTENCES = [
     "I adopted a dog named Buddy",
@@ -29,7 +29,7 @@ def assert_unit_rows(vectors: np.ndarray, n: int, dimension: int) -> None:
 
 def test_minilm_gives_unit_384_d_float32_vectors(minilm):
     assert minilm.dimension == 384 and minilm.model_id == "all-MiniLM-L6-v2-int8-onnx"
-    assert isinstance(minilm, Embedder) and isinstance(minilm, PrefixEmbedder)
+    assert isinstance(minilm, Embedder) and isinstance(minilm, SpanEmbedder)
     assert_unit_rows(minilm.embed(SENTENCES), 3, 384)
     assert_unit_rows(minilm.embed(["what is my dog called"], kind="query"), 1, 384)
     assert minilm.embed([]).shape == (0, 384)
@@ -53,10 +53,11 @@ def test_minilm_handles_long_and_odd_text(minilm):
     assert_unit_rows(vectors, 3, 384)
 
 
-def test_minilm_embed_with_prefix_returns_two_arrays(minilm):
+def test_minilm_embed_with_spans_returns_two_arrays(minilm):
     contents = ["I adopted a dog named Buddy", "The tax return is due"]
-    documents = [f"{c} (Melanie, on 8 May 2023) Topics: pets." for c in contents]
-    full, prefix = minilm.embed_with_prefix(documents, [len(c) for c in contents])
+    documents = [f"Melanie: {c} (Melanie, on 8 May 2023)" for c in contents]
+    spans = [(9, 9 + len(c)) for c in contents]
+    full, prefix = minilm.embed_with_spans(documents, spans)
     assert_unit_rows(full, 2, 384)
     assert_unit_rows(prefix, 2, 384)
     np.testing.assert_allclose(full, minilm.embed(documents), atol=1e-5)
@@ -66,8 +67,8 @@ def test_minilm_embed_with_prefix_returns_two_arrays(minilm):
     assert np.all(np.sum(prefix * alone, axis=1) > 0.8)
 
 
-def test_embed_notes_uses_one_pass_for_a_prefix_embedder(minilm):
-    e, z = embed_notes(minilm, ["a dog named Buddy (on 8 May 2023)"], ["a dog named Buddy"])
+def test_embed_notes_uses_one_pass_for_a_span_embedder(minilm):
+    e, z = embed_notes(minilm, ["a dog named Buddy (on 8 May 2023)"], [(0, 17)])
     assert_unit_rows(e, 1, 384) and assert_unit_rows(z, 1, 384)
 
 
@@ -77,5 +78,5 @@ def test_hash_embedder_is_exact():
     assert a @ b == pytest.approx(1.0) and a @ c == pytest.approx(0.0, abs=0.3)
     assert_unit_rows(embedder.embed(["one", "two"]), 2, 256)
     assert embedder.embed([""]).tolist() == [[0.0] * 256]  # no words: the zero vector
-    full, prefix = embedder.embed_with_prefix(["Buddy is a dog (pets)"], [14])
-    np.testing.assert_array_equal(prefix, embedder.embed(["Buddy is a dog"]))
+    full, part = embedder.embed_with_spans(["Ana: Buddy is a dog (pets)"], [(5, 19)])
+    np.testing.assert_array_equal(part, embedder.embed(["Buddy is a dog"]))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,40 +19,53 @@ from asem.errors import InvalidInputError
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
 
 _LOCOMO = Path("../shared/data/locomo/locomo10.json")
+LoCoMoData = Annotated[Path, typer.Option(
+    "--data", envvar="ASEM_LOCOMO", metavar="FILE", dir_okay=False,
+    help="Path to LoCoMo's locomo10.json (read in place, never copied).",
+)]
+Conversations = Annotated[str | None, typer.Option(
+    "--conversations", metavar="IDS",
+    help="Comma-separated sample ids, e.g. conv-26,conv-30 (default: all 10).",
+)]
 
 
 @bench_app.command("locomo")
 def locomo(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Option(
-        "--data", envvar="ASEM_LOCOMO", metavar="FILE", dir_okay=False,
-        help="Path to LoCoMo's locomo10.json (read in place, never copied).",
-    )] = _LOCOMO,
-    conversations: Annotated[str | None, typer.Option(
-        "--conversations", metavar="IDS",
-        help="Comma-separated sample ids, e.g. conv-26,conv-30 (default: all 10).",
-    )] = None,
+    data: LoCoMoData = _LOCOMO,
+    conversations: Conversations = None,
     systems: Annotated[str, typer.Option(
-        "--systems", metavar="NAMES", help="Comma-separated systems: asem, bm25, dense.",
+        "--systems", metavar="NAMES",
+        help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, "
+             "asem-no-links, asem-no-utility, asem-no-lexical, asem-no-dates.",
     )] = "asem,bm25,dense",
     out: Annotated[Path | None, typer.Option(
-        "--json", metavar="OUT", dir_okay=False, help="Also write the full report here.",
+        "--json", metavar="OUT", dir_okay=False,
+        help="Also write the full report here (finished results are cached next to it, "
+             "in OUT's name with .cache.jsonl, so a killed run resumes).",
     )] = None,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", metavar="DIR", file_okay=False,
+        help="Write DIR/locomo.md and PNG charts (results are cached in DIR without --json).",
+    )] = None,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Ignore cached results of earlier runs and evaluate everything again.",
+    )] = False,
 ) -> None:
-    """Turn-level evidence recall@1/5/10/20 on LoCoMo (categories 1–4) for ASEM and baselines.
+    """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
+    ASEM, its ablations and baselines.
 
     Each conversation is one scope; every question with resolvable evidence is asked of
     every system in the same run. Prints the category mapping and per-category counts.
     """
     from asem.eval import bench_locomo
+    from asem.eval.cache import ResultCache
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
-    names = [s.strip() for s in systems.split(",") if s.strip()]
-    unknown = sorted(set(names) - set(bench_locomo.SYSTEMS))
-    if unknown or not names:
-        raise InvalidInputError(f"unknown systems {unknown}; choose from "
-                                f"{', '.join(bench_locomo.SYSTEMS)}")
+    names = _system_names(systems, bench_locomo.SYSTEMS)
     ids = [c.strip() for c in conversations.split(",")] if conversations else None
+    cache_file = (out.with_name(out.stem + ".cache.jsonl") if out is not None
+                  else report_dir / "locomo-cache.jsonl" if report_dir is not None else None)
     quiet = settings(ctx).json
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total} conversations"), TimeElapsedColumn(), console=stderr(),
@@ -61,14 +76,43 @@ def locomo(
             bar.update(task, description=stage, completed=done, total=total)
 
         report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
-                                  systems=names, progress=progress)
+                                  systems=names, progress=progress,
+                                  cache=ResultCache(cache_file, fresh=fresh))
+    report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if report_dir is not None:
+        from asem.eval.report import write_report
+
+        write_report(report, report_dir)
     if quiet:
         emit_json(report)
     else:
         _print_report(report)
+
+
+def _command_line(quiet: bool, data: Path, ids: list[str] | None, names: list[str],
+                  out: Path | None, report_dir: Path | None, fresh: bool) -> str:
+    """The command that repeats this run, every setting spelt out (defaults included)."""
+    words = ["asem", *(["--json"] if quiet else []), "bench", "locomo", "--data", str(data),
+             *(["--conversations", ",".join(ids)] if ids else []), "--systems", ",".join(names),
+             *(["--json", str(out)] if out else []),
+             *(["--report", str(report_dir)] if report_dir else []),
+             *(["--fresh"] if fresh else [])]
+    return shlex.join(words)
+
+
+def _system_names(systems: str, known: Sequence[str]) -> list[str]:
+    """The comma-separated names in ``systems`` ('all' = every known system), checked."""
+    if systems.strip() == "all":
+        return list(known)
+    names = list(dict.fromkeys(s.strip() for s in systems.split(",") if s.strip()))
+    unknown = sorted(set(names) - set(known))
+    if unknown or not names:
+        raise InvalidInputError(f"unknown systems {unknown}; choose from "
+                                f"{', '.join(known)} (or all)")
+    return names
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -78,16 +122,97 @@ def _print_report(report: dict[str, Any]) -> None:
     console.print(f"LoCoMo categories: {mapping}")
     console.print(f"{len(report['conversations'])} conversations, {report['turns']} turns; "
                   f"questions: {counts}")
-    table = Table(title="Turn-level evidence recall@k")
-    table.add_column("system")
-    table.add_column("category")
-    ks = list(next(iter(report["systems"].values())))
-    for k in ks:
-        table.add_column(k, justify="right")
-    for system, overall in report["systems"].items():
-        table.add_row(system, "all", *(f"{overall[k]:.3f}" for k in ks))
-        for category, row in report["per_category"][system].items():
-            table.add_row("", category, *(f"{row[k]:.3f}" for k in ks))
-    console.print(table)
+    for title, suffix in (("Turn", ""), ("Session", "_session")):
+        table = Table(title=f"{title}-level evidence recall@k")
+        table.add_column("system")
+        table.add_column("category")
+        ks = list(next(iter(report["systems" + suffix].values())))
+        for k in ks:
+            table.add_column(k, justify="right")
+        for system, overall in report["systems" + suffix].items():
+            table.add_row(system, "all", *(f"{overall[k]:.3f}" for k in ks))
+            for category, row in report["per_category" + suffix][system].items():
+                table.add_row("", category, *(f"{row[k]:.3f}" for k in ks))
+        console.print(table)
     for system, cost in report.get("cost", {}).items():
         console.print(f"{system} cost: " + ", ".join(f"{k} {v}" for k, v in cost.items()))
+    if report.get("cached_results"):
+        console.print(f"{report['cached_results']} (conversation, system) results came from "
+                      "the cache (--fresh to recompute)")
+
+
+@bench_app.command("learn")
+def learn(
+    ctx: typer.Context,
+    data: LoCoMoData = _LOCOMO,
+    conversations: Conversations = None,
+    epochs: Annotated[int, typer.Option(
+        "--epochs", min=0, help="Feedback epochs after the epoch-0 measurement.",
+    )] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the replayed/held-out split.")] = 0,
+    fraction: Annotated[float, typer.Option(
+        "--replayed", min=0.01, max=0.99, help="Share of each conversation's questions replayed.",
+    )] = 0.5,
+    out: Annotated[Path | None, typer.Option(
+        "--json", metavar="OUT", dir_okay=False, help="Also write the full report here.",
+    )] = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", metavar="PNG", dir_okay=False, help="Draw the learning curves here.",
+    )] = None,
+    utility: Annotated[str | None, typer.Option(
+        "--utility", metavar="MODE", help="Utility in ranking: 'intent' (conditioned on the "
+        "query) or 'global' (one per note); default: the memory's default.",
+    )] = None,
+) -> None:
+    """Does the memory learn from feedback? Recall@5 per epoch with and without feedback.
+
+    Questions (LoCoMo categories 1–4) are split into replayed and held-out halves; two copies
+    of one ingested memory replay the same searches, and only the `feedback` arm rewards
+    them (+1 if an evidence turn is in the top 5, −1 otherwise). Also reports the correlation
+    of note utility with evidence hit rate.
+    """
+    from asem.config import MemoryConfig, ReadConfig
+    from asem.eval import learn as experiment
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    if utility not in (None, "intent", "global"):
+        raise InvalidInputError(f"unknown --utility {utility!r}; choose intent or global")
+    config = None if utility is None else MemoryConfig(
+        read=ReadConfig(intent_utility=utility == "intent"))
+    ids = [c.strip() for c in conversations.split(",")] if conversations else None
+    quiet = settings(ctx).json
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=stderr(), disable=quiet) as bar:
+        task = bar.add_task("loading", total=None)
+        report = experiment.run(
+            data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
+            fraction=fraction, config=config,
+            progress=lambda stage, done, total: bar.update(task, description=stage,
+                                                           completed=done, total=total))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if plot is not None:
+        from asem.eval.learn_plot import plot_learning_curves
+
+        plot_learning_curves(report, plot)
+    if quiet:
+        emit_json(report)
+        return
+    table = Table(title=f"Turn-level {report['metric']} by epoch (0 = before feedback); "
+                  "fb = feedback arm, base = no-feedback arm, Δ in points")
+    table.add_column("epoch", justify="right")
+    for half in ("replayed", "held-out"):
+        for column in ("fb", "base", "Δ"):
+            table.add_column(f"{half} {column}" if column != "Δ" else "Δ", justify="right")
+    for row in experiment.table_rows(report):
+        table.add_row(*row)
+    console = stdout()
+    console.print(f"LoCoMo categories: {report['category_mapping']}; questions: "
+                  f"{report['questions']}; rewards given: {report['rewards']}; "
+                  f"utility: {report['utility']}")
+    console.print(table)
+    corr = report["utility_vs_hit_rate"]
+    console.print(f"utility vs evidence hit rate: Pearson r = {corr['pearson_r']} "
+                  f"(vs success rate: {corr['pearson_r_success_rate']}) over {corr['notes']} "
+                  f"notes returned ≥ {corr['min_retrievals']} times")

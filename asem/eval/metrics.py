@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
@@ -11,6 +11,17 @@ def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float
     if not gold:
         raise ValueError("recall needs at least one relevant id")
     return len(gold & set(ranked[:k])) / len(gold)
+
+
+def session_recall_at_k(ranked: Sequence[str], relevant: Iterable[str],
+                        session_of: Mapping[str, str], k: int) -> float:
+    """Share of the relevant turns' sessions among the first ``k`` distinct sessions of
+    ``ranked`` (a session is found when any of its turns is ranked)."""
+    gold = {session_of[t] for t in relevant}
+    if not gold:
+        raise ValueError("recall needs at least one relevant id")
+    sessions = list(dict.fromkeys(session_of[t] for t in ranked if t in session_of))
+    return len(gold & set(sessions[:k])) / len(gold)
 
 
 def mean(values: Sequence[float]) -> float:

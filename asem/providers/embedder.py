@@ -26,28 +26,28 @@ class Embedder(Protocol):
 
 
 @runtime_checkable
-class PrefixEmbedder(Embedder, Protocol):
-    """An embedder that can also pool a prefix of each text from the same forward pass."""
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that can also pool a span of each text from the same forward pass."""
 
-    def embed_with_prefix(
-        self, texts: Sequence[str], prefix_chars: Sequence[int]
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(full-text vectors, vectors of ``text[:prefix_chars[i]]``), both unit length."""
+        """(full-text vectors, vectors of ``text[start:end]``), both unit length."""
         ...
 
 
 def embed_notes(
-    embedder: Embedder, documents: Sequence[str], contents: Sequence[str]
+    embedder: Embedder, documents: Sequence[str], spans: Sequence[tuple[int, int]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Note embeddings (e) and intent embeddings (z) for a batch.
+    """Note embeddings (e) of ``documents`` and intent embeddings (z) of their content spans.
 
-    ``documents[i]`` must start with ``contents[i]``. An embedder that can pool a prefix does
-    it in one forward pass (z is then pooled over the content tokens of the document pass);
-    any other embedder is called twice.
+    An embedder that can pool a span does it in one forward pass (z is then pooled over the
+    content tokens of the document pass); any other embedder is called twice.
     """
-    if isinstance(embedder, PrefixEmbedder):
-        return embedder.embed_with_prefix(documents, [len(c) for c in contents])
-    return embedder.embed(documents), embedder.embed(contents)
+    if isinstance(embedder, SpanEmbedder):
+        return embedder.embed_with_spans(documents, spans)
+    return embedder.embed(documents), embedder.embed([d[a:b] for d, (a, b) in
+                                                      zip(documents, spans, strict=True)])
 
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:

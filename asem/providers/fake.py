@@ -38,8 +38,8 @@ class HashEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalize_rows(np.stack([self._vector(t) for t in texts]))
 
-    def embed_with_prefix(
-        self, texts: Sequence[str], prefix_chars: Sequence[int]
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        prefixes = [t[:n] for t, n in zip(texts, prefix_chars, strict=True)]
-        return self.embed(texts), self.embed(prefixes)
+        parts = [t[a:b] for t, (a, b) in zip(texts, spans, strict=True)]
+        return self.embed(texts), self.embed(parts)

@@ -69,23 +69,23 @@ class MiniLMEmbedder:
         full, _ = self._run(texts, None)
         return full
 
-    def embed_with_prefix(
-        self, texts: Sequence[str], prefix_chars: Sequence[int]
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        full, prefix = self._run(texts, prefix_chars)
-        assert prefix is not None
-        return full, prefix
+        full, part = self._run(texts, spans)
+        assert part is not None
+        return full, part
 
     def _run(
-        self, texts: Sequence[str], prefix_chars: Sequence[int] | None
+        self, texts: Sequence[str], spans: Sequence[tuple[int, int]] | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         if self._session is None:
             self._load()
         n = len(texts)
         full = np.zeros((n, self.dimension), dtype=np.float32)
-        prefix = np.zeros((n, self.dimension), dtype=np.float32) if prefix_chars else None
+        part = np.zeros((n, self.dimension), dtype=np.float32) if spans else None
         if n == 0:
-            return full, prefix
+            return full, part
         encodings = self._tokenizer.encode_batch(list(texts))
         # Sorting by length keeps padding (wasted compute) small inside each batch.
         order = sorted(range(n), key=lambda i: len(encodings[i].ids))
@@ -93,11 +93,11 @@ class MiniLMEmbedder:
             rows = order[start : start + self._batch_size]
             hidden, mask = self._forward([encodings[i] for i in rows])
             full[rows] = _mean_pool(hidden, mask)
-            if prefix is not None and prefix_chars is not None:
-                prefix_mask = _prefix_mask([encodings[i] for i in rows],
-                                           [prefix_chars[i] for i in rows], mask.shape[1])
-                prefix[rows] = _mean_pool(hidden, prefix_mask)
-        return normalize_rows(full), normalize_rows(prefix) if prefix is not None else None
+            if part is not None and spans is not None:
+                span_mask = _span_mask([encodings[i] for i in rows], [spans[i] for i in rows],
+                                       mask.shape[1])
+                part[rows] = _mean_pool(hidden, span_mask)
+        return normalize_rows(full), normalize_rows(part) if part is not None else None
 
     def _forward(self, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(e.ids) for e in encodings)
@@ -121,12 +121,12 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
 
 
-def _prefix_mask(encodings: list[Any], prefix_chars: list[int], width: int) -> np.ndarray:
-    """Mask of [CLS] plus the tokens that start inside the first ``prefix_chars`` characters."""
+def _span_mask(encodings: list[Any], spans: list[tuple[int, int]], width: int) -> np.ndarray:
+    """Mask of [CLS] plus the tokens that start inside each text's character span."""
     mask = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, (enc, limit) in enumerate(zip(encodings, prefix_chars, strict=True)):
+    for row, (enc, (first, last)) in enumerate(zip(encodings, spans, strict=True)):
         tokens = zip(enc.offsets, enc.special_tokens_mask, strict=True)
         for col, ((start, _end), special) in enumerate(tokens):
-            if col == 0 or (not special and start < limit):
+            if col == 0 or (not special and first <= start < last):
                 mask[row, col] = 1
     return mask

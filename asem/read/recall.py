@@ -43,7 +43,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     dense_rows = [int(r) for r in top if sims[r] > config.min_similarity]
     lexical: dict[str, float] = {}
     lexical_rows: list[int] = []
-    for note_id, score in store.lexical(scope.user_id, query_terms(query), limit=k1 * 4):
+    terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
+    for note_id, score in store.lexical(scope.user_id, terms, limit=k1 * 4):
         row = index.row_of(note_id)
         if row is not None and mask[row]:
             lexical[note_id] = score

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from asem.types import FeedbackResult, Filters, HistoryEntry, Note, Scope
+from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Note, Scope
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ class Store(Protocol):
         ...
 
     def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,
-                         note_ids: Sequence[str]) -> None:
+                         note_ids: Sequence[str], query_vector: np.ndarray | None = None) -> None:
+        """Remember what a search returned (and its query embedding), for feedback."""
         ...
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
@@ -167,6 +168,11 @@ class Store(Protocol):
         """q ← q + α(r − q) for the retrieval's notes (or the named subset), atomically.
 
         With ``user_id``, a retrieval of another user is reported as not found."""
+        ...
+
+    def feedback_events(self, note_ids: Sequence[str]) -> dict[str, list[FeedbackEvent]]:
+        """note id → its utility updates, oldest first, each with its retrieval's query vector
+        (notes never rewarded are absent)."""
         ...
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:

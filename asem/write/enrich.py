@@ -62,10 +62,15 @@ def entities_of(text: str) -> tuple[str, ...]:
 
 
 class ExtractiveEnricher:
-    """Deterministic, offline note construction."""
+    """Deterministic, offline note construction.
 
-    def __init__(self, max_keywords: int = 5) -> None:
+    ``resolve_dates=False`` leaves relative time expressions unresolved (no dates, no date
+    phrases in the context): the benchmark's ablation of date resolution.
+    """
+
+    def __init__(self, max_keywords: int = 5, *, resolve_dates: bool = True) -> None:
         self._max_keywords = max_keywords
+        self.resolve_dates = resolve_dates
         self._yake: Any = None
 
     def _keyphrases(self, text: str) -> tuple[str, ...]:
@@ -87,7 +92,7 @@ class ExtractiveEnricher:
 
     def _one(self, item: EnrichInput) -> Enrichment:
         keywords = self._keyphrases(item.content)
-        dates = resolve_dates(item.content, item.observed_at)
+        dates = resolve_dates(item.content, item.observed_at) if self.resolve_dates else ()
         context = ", ".join(
             [part for part in (item.speaker, f"on {format_day(item.observed_at)}") if part]
         )

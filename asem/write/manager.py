@@ -56,3 +56,14 @@ class RuleManager:
                            f"(cosine {candidate.intent_similarity:.3f})",
                 )
         return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="new information")
+
+
+class AlwaysAdd:
+    """ADD every input as a new long-term note: no consolidation (the A-MEM-style baseline).
+
+    Exact repeats of stored content still merge: the write path dedupes by content hash
+    before any policy is asked.
+    """
+
+    def decide(self, proposal: Proposal) -> Decision:
+        return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="always add")

@@ -55,7 +55,8 @@ def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
     with_terms = deps.config.write.embed_terms
     documents = [document_text(items[i].content, e, with_terms=with_terms)
                  for i, e in zip(fresh, enrichments, strict=True)]
-    embeddings, intents = embed_notes(deps.embedder, documents, [items[i].content for i in fresh])
+    embeddings, intents = embed_notes(deps.embedder, [d.text for d in documents],
+                                      [d.content_span for d in documents])
     places: dict[str, Neighbourhood] = {}
     new: list[NewNote] = []
     for row, i in enumerate(fresh):

@@ -16,6 +16,7 @@ from asem.errors import InvalidInputError, NotFoundError, StoreError
 from asem.stores.base import Merge, NewNote, NoteSignals, VectorIndex, WriteBatch
 from asem.stores.sqlite.codec import (
     NOTE_COLUMNS,
+    blob,
     fts_values,
     note_params,
     owner_token,
@@ -24,7 +25,8 @@ from asem.stores.sqlite.codec import (
     ts,
 )
 from asem.stores.sqlite.connection import open_database, transaction, translated
-from asem.types import FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
+from asem.stores.sqlite.feedback import read_feedback_events
+from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
 
 # BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
@@ -332,13 +334,14 @@ class SQLiteStore:
 
     # -- retrievals and feedback -------------------------------------------------------------
     def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,
-                         note_ids: Sequence[str]) -> None:
+                         note_ids: Sequence[str], query_vector: np.ndarray | None = None) -> None:
         with self._lock, transaction(self._conn, self.path) as conn:
             conn.execute(
                 "INSERT INTO retrievals (id, user_id, agent_id, session_id, query, note_ids, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_at, query_embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (retrieval_id, scope.user_id, scope.agent_id or "", scope.session_id or "",
-                 query, json.dumps(list(note_ids)), ts(now())),
+                 query, json.dumps(list(note_ids)), ts(now()),
+                 None if query_vector is None else blob(query_vector)),
             )
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
@@ -373,12 +376,21 @@ class SQLiteStore:
                 )
                 self._history(conn, note_id, "FEEDBACK", {"utility": old}, {"utility": new},
                               at, f"reward {reward:+.3f} for retrieval {retrieval_id}", "feedback")
+                conn.execute(
+                    "INSERT INTO note_feedback (note_id, retrieval_id, reward, learning_rate, "
+                    "utility_before, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (note_id, retrieval_id, reward, learning_rate, old, at),
+                )
                 changed[note_id] = (old, new)
             conn.execute(
                 "INSERT INTO feedback (retrieval_id, reward, note_ids, at) VALUES (?, ?, ?, ?)",
                 (retrieval_id, reward, json.dumps(targets), at),
             )
         return FeedbackResult(retrieval_id, reward, changed)
+
+    def feedback_events(self, note_ids: Sequence[str]) -> dict[str, list[FeedbackEvent]]:
+        with self._lock, translated(self.path):
+            return read_feedback_events(self._conn, note_ids)
 
     # -- bookkeeping -------------------------------------------------------------------------
     def stats(self, user_id: str | None) -> dict[str, int | float | str]:

@@ -1,0 +1,180 @@
+"""The systems a benchmark compares, by name: raw-turn baselines, peer-style memories built
+from ASEM's parts, and ASEM with one stage switched off at a time (SPEC section 4).
+
+Every Memory-based system is a ``Recipe``: a MemoryConfig plus the enricher and manager its
+write path uses. Recipes with the same write path (enricher, manager, write and feedback
+settings) share one ingested index per conversation and differ only in how they read it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from asem.config import MemoryConfig, ReadConfig, WriteConfig
+from asem.eval.systems import AsemSystem, BM25System, DenseSystem, RetrievalSystem
+from asem.providers.embedder import Embedder
+from asem.types import Enrichment
+from asem.write.enrich import Enricher, EnrichInput, ExtractiveEnricher
+from asem.write.manager import AlwaysAdd, ManagerPolicy, RuleManager
+
+
+class RawEnricher:
+    """No note construction: no keywords, tags, context, entities or dates.
+
+    The flat raw entries of the MemRL-style baseline (whose content is 'Speaker: text').
+    """
+
+    def enrich(self, items: Sequence[EnrichInput]) -> list[Enrichment]:
+        return [Enrichment() for _ in items]
+
+
+ENRICHERS: dict[str, Callable[[], Enricher]] = {
+    "extractive": ExtractiveEnricher,
+    "extractive-no-dates": lambda: ExtractiveEnricher(resolve_dates=False),
+    "raw": RawEnricher,
+}
+MANAGERS: dict[str, Callable[[MemoryConfig], ManagerPolicy]] = {
+    "rule": lambda config: RuleManager(config.write.duplicate_similarity),
+    "always-add": lambda config: AlwaysAdd(),
+}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A Memory-based system: its settings and the parts of its write path."""
+
+    name: str
+    description: str
+    config: MemoryConfig = field(default_factory=MemoryConfig)
+    enricher: str = "extractive"
+    manager: str = "rule"
+    raw_content: bool = False
+    """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
+
+    @property
+    def write_key(self) -> tuple[Any, ...]:
+        """Recipes with equal keys store identical notes."""
+        return (self.enricher, self.manager, self.raw_content, self.config.write,
+                self.config.feedback)
+
+    def settings(self) -> dict[str, Any]:
+        """Everything that determines this system's results, as JSON-able data."""
+        return {"enricher": self.enricher, "manager": self.manager,
+                "raw_content": self.raw_content, "config": asdict(self.config)}
+
+
+def _read(**changes: Any) -> MemoryConfig:
+    return MemoryConfig(read=replace(ReadConfig(), **changes))
+
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (
+    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
+                   "value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
+                   "1-hop link expansion, no utility (λ = 0)",
+           _read(expand_links=True, utility_weight=0.0), manager="always-add"),
+    Recipe("memrl", "MemRL style: flat raw turns ('Speaker: text', no enrichment, every "
+                    "turn ADDed), dense recall only (cosine > δ = 0.3), utility re-ranking "
+                    "(λ = 0.4), no links",
+           MemoryConfig(write=WriteConfig(k_links=0), read=replace(ReadConfig(),
+                                                                   lexical_weight=0.0)),
+           enricher="raw", manager="always-add", raw_content=True),
+    # min_link_similarity = ∞: no neighbour is similar enough to link, while the manager
+    # still sees its k nearest candidates (k_links = 0 would also blind the manager).
+    Recipe("asem-no-links", "ASEM without links: no links made at write time",
+           MemoryConfig(write=WriteConfig(min_link_similarity=math.inf))),
+    Recipe("asem-no-utility", "ASEM without value-aware ranking: λ = 0",
+           _read(utility_weight=0.0)),
+    Recipe("asem-no-lexical", "ASEM without the BM25 channel: dense recall only",
+           _read(lexical_weight=0.0)),
+    Recipe("asem-no-dates", "ASEM without date resolution in note construction",
+           enricher="extractive-no-dates"),
+)}
+RAW_BASELINES = {
+    "bm25": "BM25 over raw turns ('Speaker: text'), English stopwords (bm25s)",
+    "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
+}
+DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-no-links", "asem-no-utility",
+       "asem-no-lexical", "asem-no-dates")
+DEFAULT = ("asem", "bm25", "dense")
+
+
+def settings(name: str) -> dict[str, Any]:
+    """What determines system ``name``'s results (for cache keys)."""
+    if name in RECIPES:
+        return RECIPES[name].settings()
+    return {"baseline": name}
+
+
+class Builder:
+    """Makes fresh systems for one conversation; recipes that share a write path share one
+    ingested database under ``workdir``. ``close`` releases them."""
+
+    def __init__(self, embedder: Embedder, workdir: Path) -> None:
+        self._embedder = embedder
+        self._workdir = workdir
+        self._built: dict[tuple[Any, ...], AsemSystem] = {}
+        self._footprints: dict[tuple[Any, ...], dict[str, int]] = {}
+
+    def make(self, name: str) -> RetrievalSystem:
+        if name == "bm25":
+            return BM25System()
+        if name == "dense":
+            return DenseSystem(self._embedder)
+        if name not in RECIPES:
+            raise KeyError(f"unknown system {name!r}; choose from {', '.join(ALL)}")
+        return _SharedIndex(RECIPES[name], self)
+
+    def index(self, recipe: Recipe, conversation_id: str, turns: Sequence[Any]
+              ) -> tuple[AsemSystem, dict[str, int]]:
+        """``recipe``'s system over ``conversation_id`` and the footprint of its index just
+        after ingestion, ingesting only if no recipe with the same write path has done so."""
+        key = (conversation_id, recipe.write_key)
+        owner = self._built.get(key)
+        if owner is None:
+            path = self._workdir / f"{conversation_id}-{len(self._built)}.db"
+            owner = AsemSystem(path, self._embedder, recipe.config,
+                               enricher=ENRICHERS[recipe.enricher](),
+                               manager=MANAGERS[recipe.manager](recipe.config),
+                               raw_content=recipe.raw_content)
+            owner.name = recipe.name
+            owner.index(conversation_id, turns)
+            self._built[key] = owner
+            self._footprints[key] = owner.footprint()
+        return owner.reading_as(recipe.name, recipe.config), self._footprints[key]
+
+    def close(self) -> None:
+        for system in self._built.values():
+            system.memory.close()
+        self._built.clear()
+        self._footprints.clear()
+
+
+class _SharedIndex:
+    """A recipe's system whose ``index`` goes through the Builder (so builds are shared)."""
+
+    def __init__(self, recipe: Recipe, builder: Builder) -> None:
+        self.name = recipe.name
+        self.ingest_seconds = 0.0
+        self._recipe = recipe
+        self._builder = builder
+        self._system: AsemSystem | None = None
+        self._footprint: dict[str, int] = {}
+
+    def index(self, conversation_id: str, turns: Sequence[Any]) -> None:
+        self._system, self._footprint = self._builder.index(self._recipe, conversation_id,
+                                                            turns)
+        self.ingest_seconds = self._system.ingest_seconds
+
+    def rank(self, question: str, k: int) -> list[str]:
+        assert self._system is not None, "index a conversation first"
+        return self._system.rank(question, k)
+
+    def footprint(self) -> dict[str, int]:
+        """Notes, links and bytes on disk of the index just after ingestion."""
+        return dict(self._footprint)
