@@ -53,11 +53,12 @@ class ReadConfig:
     question does not push the note up (or down) for unrelated ones (see asem.read.intent).
     Off: one global utility per note (q), as in SPEC stage 4. Without feedback both rank
     the same."""
-    intent_similarity: float = 0.80
+    intent_similarity: float = 0.90
     """Query cosine similarity at or below which feedback does not transfer at all; it
     transfers fully at 1 and linearly in between (used with ``intent_utility``). On LoCoMo,
-    questions closer than 0.8 share an evidence turn in about one pair in five, below 0.7 in
-    fewer than one in twenty."""
+    questions closer than 0.9 share an evidence turn in about two pairs in five, at 0.8–0.85
+    in one in five; lower thresholds let feedback on "When did Caroline go to the adoption
+    meeting?" displace the answer to "When did Caroline apply to adoption agencies?"."""
     timeliness_half_life_days: float = 30.0
     """Recency halves every this many days."""
     expand_links: bool = False

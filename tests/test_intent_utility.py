@@ -77,7 +77,7 @@ def ranks(memory, query: str) -> list[str]:
 
 
 def test_intent_utility_is_the_default():
-    assert MemoryConfig().read.intent_utility and MemoryConfig().read.intent_similarity == 0.8
+    assert MemoryConfig().read.intent_utility and MemoryConfig().read.intent_similarity == 0.9
 
 
 @pytest.fixture

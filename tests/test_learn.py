@@ -168,6 +168,7 @@ def test_the_experiment_end_to_end_on_a_synthetic_conversation(tmp_path):
     rows = learn.table_rows(report)
     assert len(rows) == 3 and rows[0][0] == "0" and len(rows[0]) == 7
 
+    pytest.importorskip("matplotlib")  # the [bench] extra
     from asem.eval.learn_plot import plot_learning_curves
 
     png = plot_learning_curves(report, tmp_path / "plots" / "learn.png")

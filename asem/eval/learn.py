@@ -105,10 +105,9 @@ class Arm(AsemSystem):
 
     def __init__(self, name: str, db_path: Path, embedder: Embedder,
                  config: MemoryConfig | None, *, learns: bool) -> None:
-        super().__init__(db_path, embedder, config)
-        # AsemSystem opens a plain Memory; this one also hands back each retrieval id.
-        self.memory.close()
-        self.memory = _RecordingMemory(db_path, embedder=embedder, config=config)
+        super().__init__(db_path, embedder, config,
+                         memory=_RecordingMemory(db_path, embedder=embedder, config=config))
+        self.memory: _RecordingMemory
         self.name = name
         self.learns = learns
         self.returned: Counter[str] = Counter()

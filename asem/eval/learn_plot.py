@@ -27,11 +27,14 @@ def plot_learning_curves(result: dict[str, Any], path: str | Path) -> Path:
     pad = max(0.02, (high - low) * 0.15)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True, constrained_layout=True)
     for ax, (half, title) in zip(axes, _TITLES.items(), strict=True):
+        last = {arm: result["epochs"][-1][arm][half] for arm in _STYLE}
+        close = abs(last["feedback"] - last["no-feedback"]) < 0.3 * pad  # labels would overlap
         for arm, style in _STYLE.items():
             ys = [e[arm][half] for e in result["epochs"]]
             ax.plot(epochs, ys, label=f"{arm} arm", linewidth=2, markersize=6, **style)
+            lift = (7 if arm == "feedback" else -7) if close else 0
             ax.annotate(f"{ys[-1]:.3f}", (epochs[-1], ys[-1]), textcoords="offset points",
-                        xytext=(6, 0), va="center", fontsize=9, color=style["color"])
+                        xytext=(6, lift), va="center", fontsize=9, color=style["color"])
         ax.set_title(f"{title}, n = {result['questions'][half]}", fontsize=11)
         ax.set_xlabel("epoch (0 = before any feedback)")
         ax.set_xticks(epochs)
