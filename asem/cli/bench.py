@@ -37,7 +37,7 @@ def locomo(
     systems: Annotated[str, typer.Option(
         "--systems", metavar="NAMES",
         help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, "
-             "asem-no-links, asem-no-utility, asem-no-lexical, asem-no-dates.",
+             "asem-no-links, asem-no-utility, asem-no-lexical, asem-no-context, asem-no-dates.",
     )] = "asem,bm25,dense",
     out: Annotated[Path | None, typer.Option(
         "--json", metavar="OUT", dir_okay=False,

@@ -73,15 +73,17 @@ def _read(**changes: Any) -> MemoryConfig:
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
-                   "value-aware ranking (λ = 0.4), no link expansion"),
+                   "conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
+                   "no link expansion"),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
-                   "1-hop link expansion, no utility (λ = 0)",
-           _read(expand_links=True, utility_weight=0.0), manager="always-add"),
+                   "1-hop link expansion, no utility (λ = 0), no conversational context",
+           _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
+           manager="always-add"),
     Recipe("memrl", "MemRL style: flat raw turns ('Speaker: text', no enrichment, every "
                     "turn ADDed), dense recall only (cosine > δ = 0.3), utility re-ranking "
-                    "(λ = 0.4), no links",
-           MemoryConfig(write=WriteConfig(k_links=0), read=replace(ReadConfig(),
-                                                                   lexical_weight=0.0)),
+                    "(λ = 0.4), no links, no conversational context",
+           MemoryConfig(write=WriteConfig(k_links=0),
+                        read=replace(ReadConfig(), lexical_weight=0.0, context_weight=0.0)),
            enricher="raw", manager="always-add", raw_content=True),
     # min_link_similarity = ∞: no neighbour is similar enough to link, while the manager
     # still sees its k nearest candidates (k_links = 0 would also blind the manager).
@@ -91,6 +93,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            _read(utility_weight=0.0)),
     Recipe("asem-no-lexical", "ASEM without the BM25 channel: dense recall only",
            _read(lexical_weight=0.0)),
+    Recipe("asem-no-context", "ASEM without conversational context: a note's relevance "
+                              "ignores the turns around it (β = 0)",
+           _read(context_weight=0.0)),
     Recipe("asem-no-dates", "ASEM without date resolution in note construction",
            enricher="extractive-no-dates"),
 )}
@@ -100,7 +105,7 @@ RAW_BASELINES = {
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-no-links", "asem-no-utility",
-       "asem-no-lexical", "asem-no-dates")
+       "asem-no-lexical", "asem-no-context", "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
 

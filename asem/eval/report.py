@@ -23,7 +23,7 @@ _LEVELS = (("", "Turn-level", "share of a question's evidence turns in the top k
 COLOURS = {
     "asem": "#1f77b4", "bm25": "#7f7f7f", "dense": "#bcbd22", "amem": "#ff7f0e",
     "memrl": "#2ca02c", "asem-no-links": "#17becf", "asem-no-utility": "#9467bd",
-    "asem-no-lexical": "#d62728", "asem-no-dates": "#8c564b",
+    "asem-no-lexical": "#d62728", "asem-no-context": "#e377c2", "asem-no-dates": "#8c564b",
 }
 _MARKERS = "os^Dv<>ph*"
 

@@ -36,6 +36,23 @@ def timeliness(note: NoteSignals, at: datetime, half_life_days: float) -> float:
     return math.exp(-math.log(2) * age_days / half_life_days)
 
 
+def with_context(relevance: np.ndarray, around: list[tuple[int, ...]], keep: list[int],
+                 weight: float) -> np.ndarray:
+    """relevance + weight · (best neighbour's relevance above the pool's floor).
+
+    ``around[j]`` holds pool positions (before ``keep`` selected positions); neighbours
+    left out of ``keep`` do not count. A turn next to a strong match rises: the question
+    "What did Melanie paint?" matches "What did you paint lately?" and lifts the reply.
+    """
+    if relevance.size == 0:
+        return relevance
+    slot = {position: j for j, position in enumerate(keep)}
+    floor = relevance - relevance.min()
+    boost = np.array([max((floor[slot[p]] for p in near if p in slot), default=0.0)
+                      for near in around])
+    return relevance + weight * boost
+
+
 @dataclass(frozen=True)
 class Ranked:
     note_id: str
@@ -54,6 +71,9 @@ def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadC
     dense, lexical = candidates.dense[keep], candidates.lexical[keep]
     relevance = ((1 - config.lexical_weight) * zscore(dense)
                  + config.lexical_weight * zscore(lexical))
+    if config.context_weight > 0 and candidates.around:
+        relevance = with_context(relevance, [candidates.around[i] for i in keep], keep,
+                                 config.context_weight)
     pool = [notes[i] for i in ids]
     utility = np.array([n.utility for n in pool], dtype=np.float64)
     fresh = np.array([timeliness(n, at, config.timeliness_half_life_days) for n in pool])

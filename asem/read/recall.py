@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.terms import query_terms
-from asem.stores.base import Store
+from asem.stores.base import Store, VectorIndex
 from asem.types import Filters, Scope
 
 
@@ -21,6 +21,9 @@ class Candidates:
     """Cosine similarity of the query and each candidate's note embedding."""
     lexical: np.ndarray
     """BM25 score (0 where the candidate matched no query term)."""
+    around: list[tuple[int, ...]] = field(default_factory=list)
+    """Per candidate, the pool positions of the turns just before and after it in its
+    session (see ``VectorIndex.turn_neighbours``); empty when context is off."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -36,7 +39,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)
         mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
-    sims = np.where(mask, index.embeddings @ query_vector, -np.inf)
+    sims = np.where(mask, index.similarities(query_vector), -np.inf)
     k1 = config.k_candidates
     top = np.argpartition(-sims, k1 - 1)[:k1] if len(sims) > k1 else np.arange(len(sims))
     top = top[np.argsort(-sims[top])]
@@ -52,9 +55,27 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
             if len(lexical) == k1:
                 break
     rows = list(dict.fromkeys([*dense_rows, *lexical_rows]))
+    around: list[tuple[int, ...]] = []
+    if config.context_weight > 0:
+        rows, around = _with_turn_neighbours(rows, index, mask)
     ids = [index.ids[r] for r in rows]
     return Candidates(
         ids=ids,
         dense=np.array([sims[r] for r in rows], dtype=np.float64),
         lexical=np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64),
+        around=around,
     )
+
+
+def _with_turn_neighbours(rows: list[int], index: VectorIndex,
+                          mask: np.ndarray) -> tuple[list[int], list[tuple[int, ...]]]:
+    """The pool plus the session neighbours of its members, and each member's neighbours
+    as pool positions. An answer often sits in the reply to the turn a question matches."""
+    pool = list(rows)
+    for row in rows:
+        pool.extend(n for n in index.turn_neighbours(row) if mask[n])
+    pool = list(dict.fromkeys(pool))
+    position = {row: i for i, row in enumerate(pool)}
+    around = [tuple(position[n] for n in index.turn_neighbours(row) if n in position)
+              for row in pool]
+    return pool, around

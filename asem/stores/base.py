@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,14 +55,18 @@ class VectorIndex:
 
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
-                 sessions: Sequence[str] = ()) -> None:
+                 sessions: Sequence[str] = (), threads: Sequence[str] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
+        self.threads = list(threads) or [""] * len(self.ids)
+        """Per row, the conversation the note came from (provenance source, else scope
+        session; "" for neither)."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
         self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
         self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
         self._row_of: dict[str, int] | None = None
+        self._turn_neighbours: dict[int, tuple[int, ...]] | None = None
         # Rows of the shared buffers in use, shared by every index on those buffers: only the
         # index that ends at that mark may append in place.
         self._filled = [len(self.ids)]
@@ -78,10 +82,26 @@ class VectorIndex:
     def intents(self) -> np.ndarray:
         return self._z[: len(self.ids)]
 
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of ``vector`` (unit length, float32) with every row's note embedding."""
+        return single_threaded_matvec(self.embeddings, vector)
+
     def row_of(self, note_id: str) -> int | None:
         if self._row_of is None:
             self._row_of = {note_id: row for row, note_id in enumerate(self.ids)}
         return self._row_of.get(note_id)
+
+    def turn_neighbours(self, row: int) -> tuple[int, ...]:
+        """The rows written just before and after ``row`` in the same conversation session.
+
+        Notes of one conversation (same agent, same thread: the provenance source, else the
+        scope's session) follow each other in the order they were stored, so these are the
+        turns around this one: what it replies to and what replies to it. Notes from no
+        known conversation have none.
+        """
+        if self._turn_neighbours is None:
+            self._turn_neighbours = _thread_neighbours(self.agents, self.threads)
+        return self._turn_neighbours.get(row, ())
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
         """Rows visible to ``scope`` (agent and session narrow when given)."""
@@ -111,11 +131,50 @@ class VectorIndex:
         buf_e[n:need], buf_z[n:need] = e, z
         grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
                             self.agents + [x.scope.agent_id or "" for x in notes],
-                            self.sessions + [x.scope.session_id or "" for x in notes])
+                            self.sessions + [x.scope.session_id or "" for x in notes],
+                            self.threads + [thread_of(x) for x in notes])
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
         return grown
+
+
+_blas: Any = None
+
+
+def single_threaded_matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` on one BLAS thread.
+
+    OpenBLAS splits a 10,000 × 384 product over every core; when the cores are busy (other
+    searches, the embedder, another process) the threads wait on each other and the product
+    takes 4–5 times longer than on one thread.
+    """
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController()
+    with _blas.limit(limits=1, user_api="blas"):
+        return matrix @ vector
+
+
+def thread_of(note: Note) -> str:
+    """The conversation a note came from: its provenance source, else its scope session."""
+    return note.provenance.source_id or note.scope.session_id or ""
+
+
+def _thread_neighbours(agents: Sequence[str],
+                       threads: Sequence[str]) -> dict[int, tuple[int, ...]]:
+    last: dict[tuple[str, str], int] = {}
+    around: dict[int, list[int]] = {}
+    for row, key in enumerate(zip(agents, threads, strict=True)):
+        if not key[1]:
+            continue
+        if key in last:
+            around.setdefault(last[key], []).append(row)
+            around.setdefault(row, []).append(last[key])
+        last[key] = row
+    return {row: tuple(rows) for row, rows in around.items()}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class Neighbourhood:
         visible = [n for n in self._pending if scope.contains(n.scope)]
         if not len(index) and not visible:
             return []
-        sims = [np.where(index.scope_mask(scope), index.embeddings @ embedding, -np.inf)
+        sims = [np.where(index.scope_mask(scope), index.similarities(embedding), -np.inf)
                 if len(index) else np.zeros(0)]
         if visible:
             sims.append(np.stack([n.embedding for n in visible]) @ embedding)  # type: ignore[misc]

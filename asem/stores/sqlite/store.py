@@ -67,7 +67,8 @@ class SQLiteStore:
 
     def _load_index(self, user_id: str) -> VectorIndex:
         rows = self._conn.execute(
-            "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder FROM notes "
+            "SELECT id, agent_id, session_id, source_id, embedding, intent_embedding, embedder "
+            "FROM notes "
             "WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid", (user_id,)
         ).fetchall()
         others = {r["embedder"] for r in rows} - {self._embedder_id}
@@ -85,8 +86,9 @@ class SQLiteStore:
                                      dtype=np.float32).reshape(len(rows), -1).copy(),
             intents=np.frombuffer(b"".join(r["intent_embedding"] for r in rows),
                                   dtype=np.float32).reshape(len(rows), -1).copy(),
-            agents=[r["agent_id"] for r in rows],
-            sessions=[r["session_id"] for r in rows],
+            agents=[r["agent_id"] or "" for r in rows],
+            sessions=[r["session_id"] or "" for r in rows],
+            threads=[r["source_id"] or r["session_id"] or "" for r in rows],
         )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:

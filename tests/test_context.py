@@ -1,0 +1,94 @@
+"""Conversational context in retrieval: a note's relevance rises with its neighbours'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from asem import Memory, MemoryConfig, ReadConfig
+from asem.chat import ChatTurn
+from asem.providers import HashEmbedder
+from asem.read.rank import with_context
+from asem.stores import VectorIndex
+from asem.types import Message, Note, Provenance, Scope
+
+STAMP = datetime(2024, 5, 8, 13, 0)
+
+
+def note(i: int, source: str | None, agent: str | None = None) -> Note:
+    vector = np.zeros(4, np.float32)
+    vector[i % 4] = 1.0
+    return Note(id=f"n{i}", content=str(i), scope=Scope("u", agent), created_at=STAMP,
+                observed_at=STAMP, event_time=STAMP, embedding=vector, intent_embedding=vector,
+                provenance=Provenance(source_id=source))
+
+
+def test_neighbours_are_the_turns_around_a_note_in_its_own_conversation():
+    index = VectorIndex().extended([note(0, "s1"), note(1, "s1"), note(2, "s2")])
+    index = index.extended([note(3, "s1"), note(4, None), note(5, "s1", agent="bot")])
+    assert [index.turn_neighbours(row) for row in range(6)] == [
+        (1,), (0, 3), (), (1,), (), (),
+    ]
+
+
+def test_with_context_adds_the_best_neighbours_lift_above_the_floor():
+    relevance = np.array([2.0, 0.0, -1.0])
+    around = [(1,), (0, 2), (1,)]
+    # floor-shifted relevance: [3, 1, 0]; best neighbour: [1, 3, 1]
+    assert with_context(relevance, around, [0, 1, 2], 0.5).tolist() == [2.5, 1.5, -0.5]
+    # a neighbour that is not kept in the pool does not count
+    # (positions 0 and 2 kept: floor-shifted [3, 0]; position 0's only neighbour is gone)
+    kept = with_context(np.array([2.0, -1.0]), [(1,), (0, 1)], [0, 2], 0.5)
+    assert kept.tolist() == [2.0, 0.5]
+
+
+CHAT = [
+    ("Caroline", "What did you paint lately, Melanie?"),
+    ("Melanie", "A sunset over the lake, all orange and purple."),
+    ("Caroline", "I went hiking in the mountains on Sunday."),
+    ("Melanie", "The kids loved the camping trip last summer."),
+    ("Caroline", "My grandmother gave me a necklace from Sweden."),
+    ("Melanie", "I have been reading a novel about sailors."),
+]
+QUESTION = "What did Melanie paint?"
+
+
+def turns() -> list[ChatTurn]:
+    return [ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
+            for i, (speaker, text) in enumerate(CHAT, start=1)]
+
+
+def memory_with(tmp_path, weight: float) -> Memory:
+    config = MemoryConfig(read=ReadConfig(context_weight=weight, utility_weight=0.0,
+                                          timeliness_weight=0.0, usage_weight=0.0))
+    return Memory(tmp_path / f"context-{weight}.db", embedder=HashEmbedder(), config=config)
+
+
+def turn_ids(memory: Memory, k: int) -> list[str]:
+    return [h.note.provenance.turn_ids[0] for h in memory.search(QUESTION, user_id="u", k=k)]
+
+
+def test_the_reply_to_a_matching_question_is_found_through_its_context(tmp_path):
+    with memory_with(tmp_path, 0.5) as memory:
+        memory.ingest(turns(), user_id="u")
+        assert turn_ids(memory, 2) == ["D1:1", "D1:2"]
+    with memory_with(tmp_path, 0.0) as memory:  # off: the reply shares no word with it
+        memory.ingest(turns(), user_id="u")
+        assert turn_ids(memory, 2)[0] == "D1:1" and "D1:2" not in turn_ids(memory, 2)
+
+
+def test_neighbours_are_the_same_after_reopening_the_store(tmp_path):
+    path = tmp_path / "reopen.db"
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        memory.ingest(turns()[:3], user_id="u")
+        memory.add([Message("Unrelated note", "Caroline", STAMP)], user_id="u",
+                   session_id="session_2")
+        memory.ingest(turns()[3:], user_id="u")
+        built = memory.store.vector_index("u")
+        expected = [built.turn_neighbours(row) for row in range(len(built))]
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        loaded = memory.store.vector_index("u")
+        assert loaded.ids == built.ids
+        assert [loaded.turn_neighbours(row) for row in range(len(loaded))] == expected
+    assert expected[2] == (1, 4) and expected[3] == ()
