@@ -40,7 +40,7 @@ from asem.types import (
 )
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, make_input
-from asem.write.manager import ManagerPolicy, RuleManager
+from asem.write.manager import ManagerPolicy
 from asem.write.pipeline import WriteDeps, write
 from asem.write.revise import revised
 
@@ -52,8 +52,9 @@ class Memory:
     """A long-term memory for agents, stored in one SQLite file by default.
 
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``); a path is a
-    convenience for ``SQLiteStore(path)``. Defaults: the local MiniLM ONNX embedder, the
-    extractive enricher and the rule manager: no API key, no server.
+    convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``) or given
+    as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive enricher
+    and the learned manager shipped with the package: no API key, no server.
     """
 
     def __init__(
@@ -63,7 +64,7 @@ class Memory:
         store: Store | None = None,
         embedder: Embedder | None = None,
         enricher: Enricher | None = None,
-        manager: ManagerPolicy | None = None,
+        manager: ManagerPolicy | str | Path | None = None,
         config: MemoryConfig | None = None,
     ) -> None:
         self.config = config or MemoryConfig()
@@ -81,7 +82,9 @@ class Memory:
                                 busy_timeout_s=self.config.busy_timeout_s)
         self.store = store
         self.enricher = enricher or ExtractiveEnricher()
-        self.manager = manager or RuleManager(self.config.write.duplicate_similarity)
+        from asem.manager.registry import resolve
+
+        self.manager = resolve(manager or self.config.write.manager, self.config)
 
     # -- write path --------------------------------------------------------------------------
     def _write_deps(self) -> WriteDeps:

@@ -16,10 +16,10 @@ from typing import Any
 
 from asem.config import MemoryConfig, ReadConfig, WriteConfig
 from asem.eval.systems import AsemSystem, BM25System, DenseSystem, RetrievalSystem
+from asem.manager.registry import MANAGERS
 from asem.providers.embedder import Embedder
 from asem.types import Enrichment
 from asem.write.enrich import Enricher, EnrichInput, ExtractiveEnricher
-from asem.write.manager import AlwaysAdd, ManagerPolicy, RuleManager
 
 
 class RawEnricher:
@@ -37,10 +37,6 @@ ENRICHERS: dict[str, Callable[[], Enricher]] = {
     "extractive-no-dates": lambda: ExtractiveEnricher(resolve_dates=False),
     "raw": RawEnricher,
 }
-MANAGERS: dict[str, Callable[[MemoryConfig], ManagerPolicy]] = {
-    "rule": lambda config: RuleManager(config.write.duplicate_similarity),
-    "always-add": lambda config: AlwaysAdd(),
-}
 
 
 @dataclass(frozen=True)
@@ -51,7 +47,7 @@ class Recipe:
     description: str
     config: MemoryConfig = field(default_factory=MemoryConfig)
     enricher: str = "extractive"
-    manager: str = "rule"
+    manager: str = "learned"
     raw_content: bool = False
     """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
 
@@ -72,8 +68,10 @@ def _read(**changes: Any) -> MemoryConfig:
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
-                   "value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("asem", "ASEM defaults: extractive notes, learned (GRPO) manager, dense + BM25 "
+                   "recall, value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
+                        "instead of the learned one", manager="rule"),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0)",
            _read(expand_links=True, utility_weight=0.0), manager="always-add"),
@@ -99,8 +97,8 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-no-links", "asem-no-utility",
-       "asem-no-lexical", "asem-no-dates")
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-rule", "asem-no-links",
+       "asem-no-utility", "asem-no-lexical", "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
 
