@@ -27,8 +27,8 @@ def test_the_shipped_checkpoint_turns_buddy_and_scout_into_one_update():
     assert d.merged_content == f"{BUDDY} {SCOUT}"
 
 
-def test_the_default_memory_writes_through_the_learned_manager(db_path):
-    with Memory(db_path, embedder=HashEmbedder()) as memory:
+def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
+    with Memory(db_path, embedder=HashEmbedder(), manager="learned") as memory:
         assert isinstance(memory.manager, LearnedManager)
         (a,) = memory.add(BUDDY, user_id="u", turn_id="1")
         (b,) = memory.add(SCOUT, user_id="u", turn_id="2")
@@ -67,8 +67,10 @@ def test_managers_resolve_by_name_or_checkpoint_path(tmp_path):
 
 
 def test_the_config_chooses_the_manager(db_path):
-    config = MemoryConfig(write=WriteConfig(manager="rule"))
+    config = MemoryConfig(write=WriteConfig(manager="learned"))
     with Memory(db_path, embedder=HashEmbedder(), config=config) as memory:
+        assert isinstance(memory.manager, LearnedManager)
+    with Memory(db_path, embedder=HashEmbedder()) as memory:
         assert isinstance(memory.manager, RuleManager)
 
 
