@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from asem.chat import ChatTurn, to_messages
 from asem.config import MemoryConfig
 from asem.errors import InvalidInputError, NotFoundError
 from asem.feedback.pipeline import give_feedback
-from asem.providers.embedder import Embedder, embed_notes
+from asem.providers.embedder import Embedder
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
 from asem.stores.base import Store
@@ -38,13 +37,12 @@ from asem.types import (
     Scope,
     SearchResult,
     WriteResult,
-    now,
 )
-from asem.write.construct import document_text, event_time
 from asem.write.enrich import Enricher, ExtractiveEnricher
-from asem.write.inputs import WriteInput, clean_text, content_hash, make_input
-from asem.write.manager import ManagerPolicy, RuleManager
+from asem.write.inputs import WriteInput, clean_text, make_input
+from asem.write.manager import ManagerPolicy
 from asem.write.pipeline import WriteDeps, write
+from asem.write.revise import revised
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
@@ -54,8 +52,10 @@ class Memory:
     """A long-term memory for agents, stored in one SQLite file by default.
 
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``); a path is a
-    convenience for ``SQLiteStore(path)``. Defaults: the local MiniLM ONNX embedder, the
-    extractive enricher and the rule manager: no API key, no server.
+    convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``) or given
+    as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive enricher
+    and the rule manager (``manager="learned"`` for the shipped GRPO policy): no API key,
+    no server.
     """
 
     def __init__(
@@ -65,7 +65,7 @@ class Memory:
         store: Store | None = None,
         embedder: Embedder | None = None,
         enricher: Enricher | None = None,
-        manager: ManagerPolicy | None = None,
+        manager: ManagerPolicy | str | Path | None = None,
         config: MemoryConfig | None = None,
     ) -> None:
         self.config = config or MemoryConfig()
@@ -83,7 +83,9 @@ class Memory:
                                 busy_timeout_s=self.config.busy_timeout_s)
         self.store = store
         self.enricher = enricher or ExtractiveEnricher()
-        self.manager = manager or RuleManager(self.config.write.duplicate_similarity)
+        from asem.manager.registry import resolve
+
+        self.manager = resolve(manager or self.config.write.manager, self.config)
 
     # -- write path --------------------------------------------------------------------------
     def _write_deps(self) -> WriteDeps:
@@ -218,18 +220,8 @@ class Memory:
         """Replace a note's content; attributes and vectors are rebuilt, history keeps the old."""
         old = self.get(note_id, user_id=user_id)
         text = clean_text(content, self.config.write.max_content_chars, "content")
-        item = WriteInput(text, old.scope, old.speaker, old.observed_at,
-                          old.provenance.turn_ids, old.provenance.source_id,
-                          old.provenance.writer, old.provenance.channel)
-        (enrichment,) = self.enricher.enrich([item])
-        document = document_text(text, enrichment, speaker=old.speaker,
-                                 with_terms=self.config.write.embed_terms)
-        e, z = embed_notes(self.embedder, [document.text], [document.content_span])
-        note = replace(old, content=text, keywords=enrichment.keywords, tags=enrichment.tags,
-                       context=enrichment.context, entities=enrichment.entities,
-                       dates=enrichment.dates, event_time=event_time(item, enrichment),
-                       embedding=e[0], intent_embedding=z[0],
-                       content_hash=content_hash(text), updated_at=now())
+        note = revised(old, text, enricher=self.enricher, embedder=self.embedder,
+                       config=self.config.write)
         clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
         if clash and clash[note.content_hash] != note_id:
             raise InvalidInputError(f"note {clash[note.content_hash]} already holds this content")

@@ -38,10 +38,14 @@ class Op(StrEnum):
 
 
 class Tier(StrEnum):
-    """Where a note lives: kept long-term, or in a short-term cache."""
+    """Where a note lives: kept long-term, or in a short-term cache.
+
+    ``DISCARD`` is a manager's choice, never a stored note's tier: the input is not kept.
+    """
 
     LONG_TERM = "long_term"
     SHORT_TERM = "short_term"
+    DISCARD = "discard"
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,15 @@ class Note:
 
 @dataclass(frozen=True)
 class Decision:
-    """A memory manager's choice for one piece of new information (SPEC stage 2)."""
+    """A memory manager's choice for one piece of new information (SPEC stage 2).
+
+    - ADD: store the input as a new note in ``tier`` (``Tier.DISCARD``: store nothing).
+    - UPDATE: ``target_id``'s content becomes ``merged_content`` (the input itself when None);
+      the note is re-enriched and re-embedded, history keeps the old version.
+    - DELETE: soft-delete ``target_id`` (contradicted, obsolete); the input is then stored
+      as a new note in ``tier``, or not at all with ``Tier.DISCARD``.
+    - NOOP: already known as ``target_id``, which gains the input's provenance.
+    """
 
     op: Op
     target_id: str | None = None
@@ -207,11 +219,19 @@ class Decision:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one input became: the operation applied and the note it touched."""
+    """What one input became: the operation applied and the note it touched.
+
+    ``note_id`` is the note added, updated, deleted or matched; it is empty when the input
+    was discarded (op NOOP, tier DISCARD). A DELETE that also stored the input names the new
+    note in ``added_id``.
+    """
 
     op: Op
     note_id: str
     reason: str = ""
+    tier: Tier | None = None
+    """Tier of the note written (ADD, UPDATE), or DISCARD when nothing was stored."""
+    added_id: str | None = None
 
 
 @dataclass(frozen=True)

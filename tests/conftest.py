@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh memory on a temp file with the deterministic HashEmbedder."""
+"""Shared fixtures: a fresh memory on a temp file with the deterministic HashEmbedder.
+
+The fixtures write through the rule manager, so storage, linking and retrieval tests do not
+depend on what the learned policy decides; tests/test_manager_learned.py covers the default.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def memory(db_path):
-    with Memory(db_path, embedder=HashEmbedder()) as m:
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule") as m:
         yield m
 
 
@@ -42,7 +46,7 @@ def open_memory(db_path):
     opened: list[Memory] = []
 
     def make(config: MemoryConfig | None = None, path=None) -> Memory:
-        m = Memory(path or db_path, embedder=HashEmbedder(), config=config)
+        m = Memory(path or db_path, embedder=HashEmbedder(), config=config, manager="rule")
         opened.append(m)
         return m
 

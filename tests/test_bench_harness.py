@@ -51,7 +51,7 @@ def test_session_recall_counts_distinct_sessions_not_turns():
 # -- the baselines' parts --------------------------------------------------------------------
 def test_always_add_keeps_near_duplicates_the_rule_manager_merges(tmp_path):
     texts = ["I adopted a dog named Buddy", "I adopted a dog named Buddy!"]
-    for manager, expected in ((None, ["ADD", "NOOP"]), (AlwaysAdd(), ["ADD", "ADD"])):
+    for manager, expected in (("rule", ["ADD", "NOOP"]), (AlwaysAdd(), ["ADD", "ADD"])):
         with Memory(tmp_path / f"{expected[1]}.db", embedder=HashEmbedder(),
                     manager=manager) as memory:
             ops = [memory.add(t, user_id="u")[0].op.value for t in texts]

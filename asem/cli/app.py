@@ -17,8 +17,10 @@ from typer.core import TyperGroup
 
 from asem.cli import feedback, notes, read, stats, write
 from asem.cli.bench import bench_app
+from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory
 from asem.cli.output import report_error
+from asem.cli.train import train_app
 from asem.errors import ASEMError
 
 
@@ -88,7 +90,9 @@ app.command("delete")(notes.delete)
 app.command("stats")(stats.stats)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
+bench_app.command("manager")(bench_manager)
 app.add_typer(bench_app, name="bench")
+app.add_typer(train_app, name="train")
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 from asem.config import MemoryConfig, ReadConfig, WriteConfig
 from asem.eval.systems import AsemSystem, BM25System, DenseSystem, RetrievalSystem
+from asem.manager.registry import MANAGERS
 from asem.providers.embedder import Embedder
 from asem.types import Enrichment
 from asem.write.enrich import Enricher, EnrichInput, ExtractiveEnricher
-from asem.write.manager import AlwaysAdd, ManagerPolicy, RuleManager
 
 
 class RawEnricher:
@@ -36,10 +36,6 @@ ENRICHERS: dict[str, Callable[[], Enricher]] = {
     "extractive": ExtractiveEnricher,
     "extractive-no-dates": lambda: ExtractiveEnricher(resolve_dates=False),
     "raw": RawEnricher,
-}
-MANAGERS: dict[str, Callable[[MemoryConfig], ManagerPolicy]] = {
-    "rule": lambda config: RuleManager(config.write.duplicate_similarity),
-    "always-add": lambda config: AlwaysAdd(),
 }
 
 
@@ -75,6 +71,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
                    "conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
                    "no link expansion"),
+    Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
+           manager="learned"),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
            _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
@@ -104,8 +102,8 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-no-links", "asem-no-utility",
-       "asem-no-lexical", "asem-no-context", "asem-no-dates")
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-no-links",
+       "asem-no-utility", "asem-no-lexical", "asem-no-context", "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
 

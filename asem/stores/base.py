@@ -36,12 +36,31 @@ class Merge:
 
 
 @dataclass(frozen=True)
+class NoteUpdate:
+    """A live note's new version (content, attributes, vectors); history keeps the old."""
+
+    note: Note
+    reason: str
+
+
+@dataclass(frozen=True)
+class NoteDelete:
+    """A soft delete of a live note, with the reason."""
+
+    note_id: str
+    user_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class WriteBatch:
-    """Everything one write commits atomically."""
+    """Everything one write commits atomically: inserts, updates, deletes, then merges."""
 
     new: tuple[NewNote, ...] = ()
     merges: tuple[Merge, ...] = ()
     actor: str = "user"
+    updates: tuple[NoteUpdate, ...] = ()
+    deletes: tuple[NoteDelete, ...] = ()
 
 
 class VectorIndex:
@@ -198,8 +217,9 @@ class Store(Protocol):
         """content hash → id of the live note in exactly this scope with that hash."""
         ...
 
-    def write(self, batch: WriteBatch) -> None:
-        """Insert notes, links and merges, with history rows, in one transaction."""
+    def write(self, batch: WriteBatch) -> set[str]:
+        """Insert, update and soft-delete notes and merge provenance, with history rows, in
+        one transaction; returns the ids of the notes actually inserted."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:

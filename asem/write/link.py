@@ -2,46 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from asem.stores.base import VectorIndex
 from asem.types import Note, Scope
 from asem.write.manager import Candidate
 
+NoteLookup = Callable[[Sequence[str]], dict[str, Note]]
+"""Live notes by id (the store's ``get_notes``)."""
+
 
 class Neighbourhood:
-    """A user's stored notes plus the notes accepted earlier in the same batch."""
+    """A user's stored notes as the current batch has changed them so far.
 
-    def __init__(self, index: VectorIndex) -> None:
+    Notes added earlier in the batch are searchable; a note the batch updated is found by
+    its new vectors, one it deleted is not found at all.
+    """
+
+    def __init__(self, index: VectorIndex, lookup: NoteLookup) -> None:
         self._index = index
-        self._pending: list[Note] = []
+        self._lookup = lookup
+        self._pending: dict[str, Note] = {}
+        self._hidden: set[int] = set()
+        """Rows of the stored index that the batch replaced or deleted."""
 
     def add(self, note: Note) -> None:
-        self._pending.append(note)
+        """A new or updated note (an updated one shadows its stored row)."""
+        self._hide(note.id)
+        self._pending[note.id] = note
+
+    def remove(self, note_id: str) -> None:
+        self._hide(note_id)
+        self._pending.pop(note_id, None)
+
+    def _hide(self, note_id: str) -> None:
+        row = self._index.row_of(note_id)
+        if row is not None:
+            self._hidden.add(row)
 
     def nearest(self, scope: Scope, embedding: np.ndarray, intent: np.ndarray,
                 k: int) -> list[Candidate]:
         """The k nearest notes in ``scope`` by note-embedding cosine, nearest first."""
         index = self._index
-        visible = [n for n in self._pending if scope.contains(n.scope)]
+        visible = [n for n in self._pending.values() if scope.contains(n.scope)]
         if not len(index) and not visible:
             return []
-        sims = [np.where(index.scope_mask(scope), index.similarities(embedding), -np.inf)
-                if len(index) else np.zeros(0)]
+        sims = [np.zeros(0)]
+        if len(index):
+            mask = index.scope_mask(scope)
+            mask[list(self._hidden)] = False
+            sims = [np.where(mask, index.similarities(embedding), -np.inf)]
         if visible:
             sims.append(np.stack([n.embedding for n in visible]) @ embedding)  # type: ignore[misc]
         sim = np.concatenate(sims)
         best = np.argpartition(-sim, k - 1)[:k] if len(sim) > k > 0 else np.arange(len(sim))
         top = [int(i) for i in best[np.argsort(-sim[best])][:k] if np.isfinite(sim[i])]
         stored = len(index)
+        found = self._lookup([index.ids[i] for i in top if i < stored])
+        notes = [found.get(index.ids[i]) if i < stored else visible[i - stored] for i in top]
         # z-similarities only for the k winners: the whole matrix is not needed.
-        intent_rows = [index.intents[i] if i < stored else visible[i - stored].intent_embedding
-                       for i in top]
         return [
-            Candidate(index.ids[i] if i < stored else visible[i - stored].id, float(sim[i]),
-                      float(np.dot(z_row, intent)))  # type: ignore[arg-type]
-            for i, z_row in zip(top, intent_rows, strict=True)
+            Candidate(note.id, note.content, float(sim[i]),
+                      float(np.dot(note.intent_embedding, intent)),  # type: ignore[arg-type]
+                      note.observed_at, note.tier)
+            for i, note in zip(top, notes, strict=True) if note is not None
         ]
+
 
 def similarity_links(candidates: list[Candidate], min_similarity: float
                      ) -> tuple[tuple[str, str, float], ...]:

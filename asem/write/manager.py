@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from asem.types import Decision, Op, Tier
@@ -18,10 +19,15 @@ class Candidate:
     """An existing note near the new information."""
 
     note_id: str
+    content: str
+    """The note's current content (what an UPDATE would merge into)."""
     similarity: float
     """Cosine of the notes' embeddings (e), in [-1, 1]."""
     intent_similarity: float
     """Cosine of the raw-content embeddings (z), in [-1, 1]."""
+    observed_at: datetime | None = None
+    """When the note's content was last said (recency signal)."""
+    tier: Tier = Tier.LONG_TERM
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,9 @@ class Proposal:
     content: str
     speaker: str | None
     candidates: Sequence[Candidate]
-    """Nearest first."""
+    """Nearest first. A decision's target must be one of them."""
+    observed_at: datetime | None = None
+    """When the new information was said."""
 
 
 class ManagerPolicy(Protocol):
@@ -67,3 +75,21 @@ class AlwaysAdd:
 
     def decide(self, proposal: Proposal) -> Decision:
         return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="always add")
+
+
+def checked(decision: Decision, candidates: Sequence[Candidate]) -> Decision:
+    """``decision`` if its target is one of the candidates, else a safe replacement.
+
+    A policy (an LLM above all) may name a note it was not shown; that target is rejected
+    and the input is added instead, so nothing outside the candidate set is ever touched
+    (SPEC stage 2). A NOOP without a target has nothing to attach to: it discards.
+    """
+    if decision.op is Op.ADD:
+        return decision
+    if decision.target_id is None and decision.op is Op.NOOP:
+        return Decision(Op.ADD, tier=Tier.DISCARD, reason=decision.reason or "nothing to keep")
+    if decision.target_id not in {c.note_id for c in candidates}:
+        return Decision(Op.ADD, tier=Tier.LONG_TERM,
+                        reason=f"rejected {decision.op.value} of {decision.target_id!r} (not a "
+                               f"candidate); added instead")
+    return decision

@@ -1,21 +1,37 @@
-"""The write path, top-down: input → note construction → manager decision → link & store."""
+"""The write path, top-down: input → note construction → manager decision → link & store.
+
+The manager's decision is applied as follows (SPEC stage 2):
+
+- ADD: a new note in the decided tier; ``Tier.DISCARD`` stores nothing (the result says so).
+- UPDATE: the target's content becomes the merged content (the input when none is given),
+  re-enriched and re-embedded; its provenance gains the input's turn ids; history keeps the
+  replaced version.
+- DELETE: the target is soft-deleted with the decision's reason; the input is then added in
+  the decided tier, or not at all with ``Tier.DISCARD``.
+- NOOP: the target gains the input's provenance.
+
+A target outside the candidates is rejected (``manager.checked``). Everything one call
+writes is committed in one transaction.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Merge, NewNote, Store, WriteBatch
-from asem.types import Op, Scope, WriteResult
+from asem.stores.base import Store
+from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
+from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
 from asem.write.enrich import Enricher
 from asem.write.inputs import WriteInput, content_hash
-from asem.write.link import Neighbourhood, similarity_links
-from asem.write.manager import ManagerPolicy, Proposal
-
-_ALREADY_STORED = "same content is already stored"
+from asem.write.link import similarity_links
+from asem.write.manager import Candidate, ManagerPolicy, Proposal, checked
+from asem.write.revise import revised
 
 
 @dataclass(frozen=True)
@@ -32,55 +48,80 @@ class WriteDeps:
 def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> list[WriteResult]:
     """Store ``items`` in one transaction; one WriteResult per item, in order."""
     hashes = [content_hash(item.content) for item in items]
-    known = _stored_hashes(items, hashes, deps.store)
+    changes = BatchChanges(deps.store, _stored_hashes(items, hashes, deps.store))
     results: list[WriteResult | None] = [None] * len(items)
-    merges: list[Merge] = []
     for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
-        if (item.scope, digest) in known:
-            results[i] = _noop(known[item.scope, digest], item, _ALREADY_STORED, merges)
+        if (item.scope, digest) in changes.known:
+            results[i] = changes.noop(changes.known[item.scope, digest], item, ALREADY_STORED)
     fresh = [i for i, r in enumerate(results) if r is None]
-    new = _construct(items, fresh, hashes, known, results, merges, deps)
-    inserted = deps.store.write(WriteBatch(tuple(new), tuple(merges), actor))
+    _construct(items, fresh, hashes, results, changes, deps)
+    inserted = deps.store.write(changes.batch(actor))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(results, items, hashes, strict=True) if r is not None]
 
 
 def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
-               known: dict[tuple[Scope, str], str], results: list[WriteResult | None],
-               merges: list[Merge], deps: WriteDeps) -> list[NewNote]:
-    """Enrich, embed, decide and link the inputs at positions ``fresh``."""
+               results: list[WriteResult | None], changes: BatchChanges,
+               deps: WriteDeps) -> None:
+    """Enrich, embed, decide and apply the inputs at positions ``fresh``."""
     if not fresh:
-        return []
+        return
     enrichments = deps.enricher.enrich([items[i] for i in fresh])
     with_terms = deps.config.write.embed_terms
     documents = [document_text(items[i].content, e, with_terms=with_terms)
                  for i, e in zip(fresh, enrichments, strict=True)]
     embeddings, intents = embed_notes(deps.embedder, [d.text for d in documents],
                                       [d.content_span for d in documents])
-    places: dict[str, Neighbourhood] = {}
-    new: list[NewNote] = []
     for row, i in enumerate(fresh):
         item = items[i]
-        if (item.scope, hashes[i]) in known:  # repeated earlier in this batch
-            results[i] = _noop(known[item.scope, hashes[i]], item, _ALREADY_STORED, merges)
+        if (item.scope, hashes[i]) in changes.known:  # repeated earlier in this batch
+            results[i] = changes.noop(changes.known[item.scope, hashes[i]], item,
+                                      ALREADY_STORED)
             continue
-        user = item.scope.user_id
-        if user not in places:
-            places[user] = Neighbourhood(deps.store.vector_index(user))
-        candidates = places[user].nearest(item.scope, embeddings[row], intents[row],
-                                          deps.config.write.k_links)
-        decision = deps.manager.decide(Proposal(item.content, item.speaker, candidates))
-        if decision.op is Op.NOOP and decision.target_id:
-            results[i] = _noop(decision.target_id, item, decision.reason, merges)
-            continue
-        note = new_note(item, enrichments[row], embeddings[row], intents[row],
-                        utility=deps.config.feedback.initial_utility, tier=decision.tier)
-        links = similarity_links(candidates, deps.config.write.min_link_similarity)
-        new.append(NewNote(note, links, decision.reason))
-        places[user].add(note)
-        known[item.scope, hashes[i]] = note.id
-        results[i] = WriteResult(Op.ADD, note.id, decision.reason)
-    return new
+        results[i] = _decide_and_apply(item, enrichments[row], embeddings[row], intents[row],
+                                       changes, deps)
+
+
+def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
+                      intent: np.ndarray, changes: BatchChanges, deps: WriteDeps) -> WriteResult:
+    candidates = changes.neighbourhood(item.scope.user_id).nearest(
+        item.scope, embedding, intent, deps.config.write.k_links)
+    proposal = Proposal(item.content, item.speaker, candidates, item.observed_at)
+    decision = checked(deps.manager.decide(proposal), candidates)
+    target = None
+    if decision.op is not Op.ADD:
+        target = changes.current(decision.target_id or "")
+        if target is None:  # gone since the candidates were found
+            decision = Decision(Op.ADD, reason=f"{decision.reason}; target gone, added")
+    if decision.op is Op.NOOP:
+        return changes.noop(decision.target_id or "", item, decision.reason)
+    if decision.op is Op.UPDATE:
+        assert target is not None
+        note = revised(target, decision.merged_content or item.content,
+                       enricher=deps.enricher, embedder=deps.embedder,
+                       config=deps.config.write, observed_at=item.observed_at,
+                       turn_ids=item.turn_ids, tier=decision.tier)
+        return changes.update(target, note, decision.reason)
+    deleted = changes.delete(target, decision.reason) if target is not None else None
+    if decision.tier is Tier.DISCARD:
+        return deleted or discarded(decision)
+    added = _add(item, enrichment, embedding, intent, candidates, decision.tier,
+                 decision.reason, changes, deps)
+    if deleted is None:
+        return added
+    return WriteResult(Op.DELETE, deleted.note_id, decision.reason, tier=added.tier,
+                       added_id=added.note_id)
+
+
+def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent: np.ndarray,
+         candidates: list[Candidate], tier: Tier, reason: str, changes: BatchChanges,
+         deps: WriteDeps) -> WriteResult:
+    note = new_note(item, enrichment, embedding, intent,
+                    utility=deps.config.feedback.initial_utility, tier=tier)
+    gone = set(changes.deletes)
+    links = similarity_links([c for c in candidates if c.note_id not in gone],
+                             deps.config.write.min_link_similarity)
+    return changes.add(note, links, reason)
 
 
 def _stored_hashes(items: Sequence[WriteInput], hashes: list[str],
@@ -95,16 +136,10 @@ def _stored_hashes(items: Sequence[WriteInput], hashes: list[str],
     }
 
 
-def _noop(target: str, item: WriteInput, reason: str, merges: list[Merge]) -> WriteResult:
-    """A NOOP that still records where the input came from on the note it matched."""
-    merges.append(Merge(target, item.turn_ids, reason))
-    return WriteResult(Op.NOOP, target, reason)
-
-
 def _settle(result: WriteResult, item: WriteInput, digest: str, inserted: set[str],
             store: Store) -> WriteResult:
     """An ADD that another writer beat to the same content becomes a NOOP on its note."""
     if result.op is not Op.ADD or result.note_id in inserted:
         return result
     winner = store.note_ids_for_hashes(item.scope, [digest]).get(digest, result.note_id)
-    return WriteResult(Op.NOOP, winner, _ALREADY_STORED)
+    return WriteResult(Op.NOOP, winner, ALREADY_STORED)

@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import Merge, NewNote, NoteSignals, VectorIndex, WriteBatch
+from asem.stores.base import NoteSignals, VectorIndex, WriteBatch
+from asem.stores.sqlite import writes
 from asem.stores.sqlite.codec import (
-    NOTE_COLUMNS,
     blob,
     fts_values,
-    note_params,
     owner_token,
     parse_ts,
     row_to_note,
@@ -30,12 +29,6 @@ from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Lin
 
 # BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
-_INDEX_TEXT = ("INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities, owner) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)")
-_INSERT_NOTE = (
-    f"INSERT OR IGNORE INTO notes ({', '.join(NOTE_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in NOTE_COLUMNS)})"
-)
 
 
 class SQLiteStore:
@@ -111,20 +104,34 @@ class SQLiteStore:
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
 
-        A note whose content hash is already live in its scope (another writer got there
-        first) is skipped, not an error.
+        Order inside the one transaction: inserts, updates, deletes, then provenance merges,
+        so a batch may add a note and update or delete it later on. A note whose content
+        hash is already live in its scope (another writer got there first) is skipped, not
+        an error; so are updates and deletes of notes no longer live.
         """
         at = ts(now())
         inserted: list[Note] = []
         with self._lock:
             with transaction(self._conn, self.path) as conn:
                 for new in batch.new:
-                    if self._insert(conn, new, at, batch.actor):
+                    if writes.insert(conn, new, self._embedder_id, at, batch.actor):
                         inserted.append(new.note)
+                for change in batch.updates:
+                    row = writes.live_row(conn, change.note.id)
+                    if row is not None:
+                        writes.update(conn, change.note, self._embedder_id, at, change.reason,
+                                      batch.actor, row)
+                for gone in batch.deletes:
+                    row = writes.live_row(conn, gone.note_id)
+                    if row is not None:
+                        writes.soft_delete(conn, row, at, gone.reason, batch.actor)
                 for merge in batch.merges:
-                    self._merge(conn, merge, at, batch.actor)
+                    writes.merge(conn, merge, at, batch.actor)
             # Still under the lock, so a thread that reloads the index from the file cannot
             # interleave; the old index object stays valid for searches holding it.
+            # Updated and deleted rows change the matrices in place: reload them on next use.
+            self._forget_index(sorted({c.note.scope.user_id for c in batch.updates}
+                                      | {d.user_id for d in batch.deletes}))
             for user_id in {n.scope.user_id for n in inserted}:
                 index = self._indexes.get(user_id)
                 if index is not None:
@@ -132,74 +139,18 @@ class SQLiteStore:
                         [n for n in inserted if n.scope.user_id == user_id])
         return {n.id for n in inserted}
 
-    def _insert(self, conn: sqlite3.Connection, new: NewNote, at: str | None, actor: str) -> bool:
-        note = new.note
-        cursor = conn.execute(_INSERT_NOTE, note_params(note, self._embedder_id))
-        if cursor.rowcount == 0:  # another writer stored this content first: keep provenance
-            holder = conn.execute(
-                "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
-                "AND content_hash = ? AND deleted_at IS NULL",
-                (note.scope.user_id, note.scope.agent_id or "", note.scope.session_id or "",
-                 note.content_hash),
-            ).fetchone()
-            if holder is not None:
-                self._merge(conn, Merge(holder["id"], note.provenance.turn_ids,
-                                        "same content is already stored"), at, actor)
-            return False
-        conn.execute(_INDEX_TEXT, (cursor.lastrowid, *fts_values(note)))
-        for target, relation, strength in new.links:
-            for src, dst in ((note.id, target), (target, note.id)):
-                conn.execute(
-                    "INSERT OR REPLACE INTO links (src, dst, relation, strength, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)", (src, dst, relation, strength, at),
-                )
-        self._history(conn, note.id, "ADD", None, note.to_dict(), at, new.reason, actor)
-        return True
-
-    def _merge(self, conn: sqlite3.Connection, merge: Merge, at: str | None, actor: str) -> None:
-        row = conn.execute("SELECT turn_ids FROM notes WHERE id = ?", (merge.note_id,)).fetchone()
-        if row is None:
-            return
-        old = json.loads(row["turn_ids"])
-        new = old + [t for t in merge.turn_ids if t not in old]
-        if new != old:
-            conn.execute("UPDATE notes SET turn_ids = ? WHERE id = ?",
-                         (json.dumps(new), merge.note_id))
-        self._history(conn, merge.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
-                      merge.reason, actor)
-
-    @staticmethod
-    def _history(conn: sqlite3.Connection, note_id: str, op: str, old: Any, new: Any,
-                 at: str | None, reason: str, actor: str) -> None:
-        conn.execute(
-            "INSERT INTO history (note_id, op, old, new, at, reason, actor) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (note_id, op, json.dumps(old) if old is not None else None,
-             json.dumps(new) if new is not None else None, at, reason, actor),
-        )
-
     def update_note(self, note: Note, reason: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             old = self._live_row(conn, note.id)
-            params = note_params(note, self._embedder_id)
-            sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
-            conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
-            conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
-            conn.execute(_INDEX_TEXT, (old["rowid"], *fts_values(note)))
-            self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(),
-                          at, reason, actor)
+            writes.update(conn, note, self._embedder_id, at, reason, actor, old)
         self._forget_index([note.scope.user_id])
 
     def delete_note(self, note_id: str, reason: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             row = self._live_row(conn, note_id)
-            conn.execute("UPDATE notes SET deleted_at = ?, delete_reason = ? WHERE id = ?",
-                         (at, reason, note_id))
-            conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
-            self._history(conn, note_id, "DELETE", row_to_note(row).to_dict(), None, at,
-                          reason, actor)
+            writes.soft_delete(conn, row, at, reason, actor)
         self._forget_index([row["user_id"]])
 
     def restore_note(self, note_id: str, actor: str) -> None:
@@ -223,14 +174,13 @@ class SQLiteStore:
             conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL WHERE id = ?",
                          (note_id,))
             note = row_to_note(row)
-            conn.execute(_INDEX_TEXT, (row["rowid"], *fts_values(note)))
-            self._history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
+            conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
+            writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
                           at, "undo delete", actor)
         self._forget_index([row["user_id"]])
 
     def _live_row(self, conn: sqlite3.Connection, note_id: str) -> sqlite3.Row:
-        row = conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND deleted_at IS NULL",
-                           (note_id,)).fetchone()
+        row = writes.live_row(conn, note_id)
         if row is None:
             raise NotFoundError(f"no live note with id {note_id!r}; list notes with 'asem search'"
                                 " or undo a delete with 'asem delete --undo'")
@@ -376,7 +326,7 @@ class SQLiteStore:
                     "UPDATE notes SET utility = ?, usage_count = usage_count + 1, "
                     "last_used = ? WHERE id = ?", (new, at, note_id),
                 )
-                self._history(conn, note_id, "FEEDBACK", {"utility": old}, {"utility": new},
+                writes.history(conn, note_id, "FEEDBACK", {"utility": old}, {"utility": new},
                               at, f"reward {reward:+.3f} for retrieval {retrieval_id}", "feedback")
                 conn.execute(
                     "INSERT INTO note_feedback (note_id, retrieval_id, reward, learning_rate, "

@@ -1,0 +1,96 @@
+"""``asem bench manager``: write policies compared on held-out streams."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from asem.cli.context import settings
+from asem.cli.output import emit_json, stderr, stdout
+from asem.errors import InvalidInputError
+
+_LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
+
+
+def bench_manager(
+    ctx: typer.Context,
+    policies: Annotated[str, typer.Option(
+        "--policies", metavar="NAMES",
+        help="Comma-separated managers by name (always-add, rule, learned, or any registered "
+             "one) or .npz checkpoint paths.",
+    )] = "always-add,rule,learned",
+    streams: Annotated[int, typer.Option("--streams", min=1,
+                                         help="Held-out synthetic streams.")] = 100,
+    data: Annotated[Path | None, typer.Option(
+        "--data", metavar="FILE", dir_okay=False,
+        help="LongMemEval oracle JSON for the real knowledge-update streams ('none' to skip).",
+    )] = _LME,
+    out: Annotated[Path | None, typer.Option(
+        "--json", metavar="OUT", dir_okay=False, help="Also write the report here."
+    )] = None,
+) -> None:
+    """Probe accuracy, notes stored, canonical cases per kind and decision latency of each
+    policy on held-out streams (phrasings and slots never seen in training), plus probe
+    accuracy on LongMemEval knowledge-update streams."""
+    from asem.manager.bench import compare
+    from asem.manager.env.sim import EmbeddingCache
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    if not names:
+        raise InvalidInputError("give at least one policy with --policies")
+    real = None if data is None or str(data) == "none" else data
+    if real is not None and not real.is_file():
+        raise InvalidInputError(f"no LongMemEval file at {real}; pass --data FILE or "
+                                "--data none")
+    quiet = settings(ctx).json
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
+                  console=stderr(), disable=quiet) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name, completed=done, total=total)
+
+        report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
+                         real_data=real, progress=progress)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if quiet:
+        emit_json(report)
+    else:
+        _print(report)
+
+
+def _print(report: dict) -> None:
+    table = Table(title=f"Write policies on {report['held_out_streams']} held-out streams"
+                        f" and {report['real_streams']} LongMemEval knowledge-update streams")
+    for column in ("policy", "probe acc", "notes/stream", "canonical", "decision p50/p95 ms",
+                   "real acc", "real notes/turn"):
+        table.add_column(column)
+    for name, r in report["policies"].items():
+        real = "–" if r["real_accuracy"] is None else f"{r['real_accuracy']:.3f}"
+        real_notes = ("–" if r["real_notes_per_turn"] is None
+                      else f"{r['real_notes_per_turn']:.2f}")
+        table.add_row(name, f"{r['probe_accuracy']:.3f}", f"{r['notes_per_stream']:.1f}",
+                      f"{r['canonical_accuracy']:.3f}",
+                      f"{r['decision_ms_p50']:.3f}/{r['decision_ms_p95']:.3f}", real, real_notes)
+    console = stdout()
+    console.print(table)
+    kinds = Table(title="Canonical cases: accuracy per kind (cases)")
+    kinds.add_column("policy")
+    first = next(iter(report["policies"].values()))
+    for kind in first["canonical_by_kind"]:
+        kinds.add_column(kind)
+    for name, r in report["policies"].items():
+        kinds.add_row(name, *(f"{v['accuracy']:.2f} ({v['cases']})" if v["accuracy"] is not None
+                              else "–" for v in r["canonical_by_kind"].values()))
+    console.print(kinds)
+    for name, r in report["policies"].items():
+        console.print(f"{name}: Buddy/Scout → {r['buddy_scout']}")

@@ -1,0 +1,178 @@
+"""Seeded streams of events about one person, each with probe questions on the current truth.
+
+Event kinds and the canonical decision each deserves:
+
+=============  ===========================================  ===========================
+kind           example                                      canonical decision
+=============  ===========================================  ===========================
+novel          "I adopted a dog named Buddy."               ADD (long-term)
+complementary  "I adopted another dog named Scout."         UPDATE (merge) the dog note
+changed        "I moved from Boston to Denver."             UPDATE (replace) the city
+retracted      "I stopped going to the support group."      DELETE the group note
+duplicate      the same statement again                     NOOP
+paraphrase     "My dog Buddy loves the beach."              NOOP
+chit-chat      "Haha, that's so funny!"                     discard (or short-term)
+=============  ===========================================  ===========================
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from asem.manager.env.templates import (
+    CHITCHAT,
+    CHITCHAT_HELD_OUT,
+    HELD_OUT_PHRASINGS,
+    HELD_OUT_SLOTS,
+    SLOTS,
+    Slot,
+)
+
+KINDS = ("novel", "complementary", "changed", "retracted", "duplicate", "paraphrase",
+         "chit-chat")
+
+
+@dataclass(frozen=True)
+class Event:
+    text: str
+    kind: str
+    slot: str | None
+    """The slot the event speaks of (None for chit-chat)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    question: str
+    slot: str
+    kind: str
+    """The slot's kind: ``list``, ``single`` or ``activity``."""
+    gold: frozenset[str] | str | None
+    """A set of values (list slots), one value, or None (retracted: nothing to recall)."""
+    vocabulary: tuple[str, ...]
+    """Values the answerer may extract for this slot."""
+
+
+@dataclass
+class Stream:
+    seed: int
+    split: str
+    events: list[Event] = field(default_factory=list)
+    probes_after: list[list[Probe]] = field(default_factory=list)
+    """probes_after[t]: the probes on the truth right after event t (slots known so far)."""
+
+    @property
+    def final_probes(self) -> list[Probe]:
+        return self.probes_after[-1] if self.probes_after else []
+
+
+def _phrasings(options: tuple[str, ...], split: str) -> tuple[str, ...]:
+    if len(options) <= HELD_OUT_PHRASINGS:
+        return options
+    return options[-HELD_OUT_PHRASINGS:] if split == "test" else options[:-HELD_OUT_PHRASINGS]
+
+
+def slots_for(split: str) -> list[Slot]:
+    """Training slots exclude the held-out ones; test streams use every slot."""
+    return [s for s in SLOTS if split == "test" or s.name not in HELD_OUT_SLOTS]
+
+
+def chitchat_for(split: str) -> tuple[str, ...]:
+    return CHITCHAT[-CHITCHAT_HELD_OUT:] if split == "test" else CHITCHAT[:-CHITCHAT_HELD_OUT]
+
+
+def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 10) -> Stream:
+    """A stream of ``n_slots`` novel facts interleaved with ``n_extra`` follow-ups."""
+    if split not in ("train", "test"):
+        raise ValueError("split must be 'train' or 'test'")
+    rng = random.Random(f"{split}:{seed}")
+    pool = slots_for(split)
+    if split == "test":  # every test stream has at least one held-out slot
+        held = [s for s in pool if s.name in HELD_OUT_SLOTS]
+        rest = [s for s in pool if s.name not in HELD_OUT_SLOTS]
+        chosen = [rng.choice(held)] + rng.sample(rest, n_slots - 1)
+    else:
+        chosen = rng.sample(pool, n_slots)
+    rng.shuffle(chosen)
+    truth: dict[str, list[str]] = {}
+    said: list[Event] = []
+    stream = Stream(seed, split)
+    pending = list(chosen)
+
+    def emit(event: Event) -> None:
+        stream.events.append(event)
+        if event.kind != "chit-chat":
+            said.append(event)
+        stream.probes_after.append(_probes(chosen, truth, split))
+
+    def pick(options: tuple[str, ...]) -> str:
+        return rng.choice(_phrasings(options, split))
+
+    for step in range(n_slots + n_extra):
+        if pending and (step < 2 or rng.random() < 0.45 or len(pending) + step >= n_slots
+                        + n_extra):
+            slot = pending.pop()
+            value = rng.choice(slot.values)
+            truth[slot.name] = [value]
+            emit(Event(pick(slot.novel).format(v=value), "novel", slot.name))
+            continue
+        emit(_follow_up(rng, chosen, truth, said, split, pick))
+    return stream
+
+
+def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str]],
+               said: list[Event], split: str, pick) -> Event:
+    live = [s for s in chosen if truth.get(s.name)]
+    options: list[tuple[str, Slot | None]] = [("chit-chat", None)] * 2
+    for s in live:
+        options.append(("paraphrase", s))
+        if s.kind == "list" and len(truth[s.name]) < 3:
+            options += [("complementary", s)] * 2
+        if s.kind == "single":
+            options += [("changed", s)] * 2
+        if s.kind == "activity":
+            options += [("retracted", s)] * 2
+    if said:
+        options.append(("duplicate", None))
+    kind, slot = rng.choice(options)
+    if kind == "chit-chat":
+        return Event(rng.choice(chitchat_for(split)), kind, None)
+    if kind == "duplicate":
+        live_names = {s.name for s in live}
+        repeat = [e for e in said if e.slot in live_names and e.kind in ("novel", "paraphrase")]
+        if repeat:
+            last = rng.choice(repeat)
+            if any(v in last.text for v in truth[last.slot or ""]):
+                return Event(last.text, kind, last.slot)
+        return Event(rng.choice(chitchat_for(split)), "chit-chat", None)
+    assert slot is not None
+    values = truth[slot.name]
+    if kind == "paraphrase":
+        return Event(pick(slot.para).format(v=rng.choice(values)), kind, slot.name)
+    if kind == "retracted":
+        old = values[0]
+        truth[slot.name] = []
+        return Event(pick(slot.retract).format(old=old), kind, slot.name)
+    new = rng.choice([v for v in slot.values if v not in values])
+    if kind == "complementary":
+        truth[slot.name] = values + [new]
+        return Event(pick(slot.more).format(v=new), kind, slot.name)
+    truth[slot.name] = [new]
+    return Event(pick(slot.change).format(v=new, old=values[0]), kind, slot.name)
+
+
+def _probes(chosen: list[Slot], truth: dict[str, list[str]], split: str) -> list[Probe]:
+    """One probe per slot mentioned so far; test streams ask with a held-out phrasing."""
+    probes = []
+    for slot in chosen:
+        if slot.name not in truth:
+            continue
+        values = truth[slot.name]
+        gold: frozenset[str] | str | None
+        if slot.kind == "list":
+            gold = frozenset(values)
+        else:
+            gold = values[0] if values else None
+        question = slot.probes[-1] if split == "test" else slot.probes[0]
+        probes.append(Probe(question, slot.name, slot.kind, gold, slot.values))
+    return probes

@@ -1,0 +1,91 @@
+"""Features of a proposal: one vector for the new information x, one per (x, candidate) pair.
+
+Everything comes from what the write path already has (texts, cosines, times, tiers), so a
+decision costs no model call. The same function serves training and the write path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from asem.manager import text
+from asem.write.manager import Proposal
+
+K = 5
+"""Candidates the policy looks at (the write path's k_links default)."""
+X_FEATURES = ("bias", "length", "has_name", "has_number", "chitchat", "question", "retraction",
+              "change", "addition", "first_person", "no_candidates", "exclamation")
+PAIR_FEATURES = ("cosine", "jaccard", "x_in_c", "c_in_x", "same_text", "shared_name",
+                 "new_name", "number_mismatch", "retraction_vs_c", "change", "addition", "rank",
+                 "cosine_gap", "age", "short_term", "length_ratio", "c_long")
+MAX_MERGE_CHARS = 1200
+"""A candidate at least this long is not merged into (notes stay atomic)."""
+
+
+@dataclass(frozen=True)
+class Features:
+    x: np.ndarray
+    """(len(X_FEATURES),)"""
+    pairs: np.ndarray
+    """(n, len(PAIR_FEATURES)) for the first n ≤ K candidates."""
+    mergeable: np.ndarray
+    """(n,) bool: the candidate is short enough to merge into."""
+
+
+def x_features(content: str, n_candidates: int) -> np.ndarray:
+    ws = text.words(content)
+    return np.array([
+        1.0,
+        min(len(ws) / 20.0, 3.0),
+        float(bool(text.names(content))),
+        float(bool(text.numbers(content))),
+        text.chitchat_share(content),
+        float("?" in content),
+        float(text.has_cue(content, text.RETRACTION)),
+        float(text.has_cue(content, text.CHANGE)),
+        float(text.has_cue(content, text.ADDITION)),
+        float(any(w in ("i", "my", "we", "our", "me") for w in ws)),
+        float(n_candidates == 0),
+        float("!" in content),
+    ], dtype=np.float32)
+
+
+def features(proposal: Proposal) -> Features:
+    x = proposal.content
+    candidates = list(proposal.candidates)[:K]
+    xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
+    retraction = text.has_cue(x, text.RETRACTION)
+    change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
+    best = max((c.intent_similarity for c in candidates), default=0.0)
+    rows = []
+    for rank, c in enumerate(candidates):
+        cw, cn, cnum = text.content_words(c.content), text.names(c.content), text.numbers(c.content)
+        shared = len(xw & cw)
+        days = 0.0
+        if proposal.observed_at and c.observed_at:
+            days = max((proposal.observed_at - c.observed_at).total_seconds() / 86400, 0.0)
+        rows.append([
+            c.intent_similarity,
+            shared / max(len(xw | cw), 1),
+            shared / max(len(xw), 1),
+            shared / max(len(cw), 1),
+            float(text.normalised(x) == text.normalised(c.content)),
+            float(bool(xn & cn)),
+            float(bool(xn - cn)),
+            float(bool(xnum) and bool(cnum) and xnum != cnum),
+            float(retraction and not text.has_cue(c.content, text.RETRACTION)),
+            float(change),
+            float(addition),
+            rank / K,
+            c.intent_similarity - best,
+            math.log1p(days) / 5.0,
+            float(c.tier.value == "short_term"),
+            min(len(c.content) / max(len(x), 1), 8.0) / 4.0,
+            float(len(c.content) >= MAX_MERGE_CHARS / 2),
+        ])
+    pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
+    mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
+    return Features(x_features(x, len(candidates)), pairs, mergeable)

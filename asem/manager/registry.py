@@ -1,0 +1,52 @@
+"""Managers by name, so configs, the CLI and benchmarks can choose one with a string.
+
+Built in: ``learned`` (the shipped GRPO checkpoint, the default), ``rule`` and
+``always-add``. A path to a ``.npz`` checkpoint loads a retrained policy. Other policies
+(an LLM-prompted manager, say) join with ``register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from asem.config import MemoryConfig
+from asem.errors import InvalidInputError
+from asem.write.manager import AlwaysAdd, ManagerPolicy, RuleManager
+
+Factory = Callable[[MemoryConfig], ManagerPolicy]
+
+
+def _learned(config: MemoryConfig) -> ManagerPolicy:
+    from asem.manager.learned import LearnedManager
+
+    return LearnedManager.load()
+
+
+MANAGERS: dict[str, Factory] = {
+    "learned": _learned,
+    "rule": lambda config: RuleManager(config.write.duplicate_similarity),
+    "always-add": lambda config: AlwaysAdd(),
+}
+
+
+def register(name: str, factory: Factory) -> None:
+    """Make ``factory`` available as manager ``name``."""
+    MANAGERS[name] = factory
+
+
+def resolve(spec: ManagerPolicy | str | Path, config: MemoryConfig) -> ManagerPolicy:
+    """A manager object as given, or the one a name or checkpoint path stands for."""
+    if not isinstance(spec, str | Path):
+        return spec
+    if isinstance(spec, str) and spec in MANAGERS:
+        return MANAGERS[spec](config)
+    if str(spec).endswith(".npz"):
+        from asem.manager.learned import LearnedManager
+
+        if not Path(spec).is_file():
+            raise InvalidInputError(f"no manager checkpoint at {spec}; train one with "
+                                    "'asem train manager --out FILE'")
+        return LearnedManager.load(spec)
+    raise InvalidInputError(f"unknown manager {str(spec)!r}: choose {', '.join(MANAGERS)} or "
+                            "give the path of a .npz checkpoint")

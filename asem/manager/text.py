@@ -1,0 +1,99 @@
+"""Text signals the policy features and the environment's answerer share.
+
+Cheap, deterministic word-level cues: content words, names, numbers, and the phrases that
+mark a retraction ("stopped", "no longer"), a change ("moved", "now") or an addition
+("another", "also").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)?")
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at for with from by as is are was were be been being "
+    "i me my mine we us our you your he him his she her they them their it its this that these "
+    "those there here have has had do does did so just very really too also now then than "
+    "what which who whom how when where why not no yes oh ah um well about into over after "
+    "before up down out more most some any all can could would should will shall may might "
+    "am i'm i've i'd i'll im it's that's".split()
+)
+RETRACTION = ("stopped", "quit", "no longer", "not anymore", "anymore", "gave up", "dropped out",
+              "don't go", "do not go", "cancelled", "canceled", "left the", "stopped going")
+CHANGE = ("moved", "now", "switched", "changed", "new ", "instead", "these days", "relocated",
+          "sold", "replaced", "started working", "became", "since last")
+ADDITION = ("another", "also", "second", "third", "one more", "as well", "too", "added")
+CHITCHAT = frozenset(
+    "haha hahaha lol wow cool nice great thanks thank awesome hi hey hello bye okay ok sure "
+    "yeah yep totally absolutely amazing lovely fun funny glad happy sounds agree exactly "
+    "congrats congratulations morning night weekend talk later soon care guess maybe "
+    "hmm right interesting true enjoy hope".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower().strip("'’-") for w in _WORD.findall(text))
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") else word
+
+
+@lru_cache(maxsize=65536)
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased words that are not stopwords, with a plural 's' folded."""
+    return frozenset(_stem(w) for w in words(text) if w not in STOPWORDS)
+
+
+@lru_cache(maxsize=65536)
+def names(text: str) -> frozenset[str]:
+    """Capitalised words that do not start a sentence (and are not 'I')."""
+    found = set()
+    for sentence in sentences(text):
+        tokens = _WORD.findall(sentence)
+        found.update(t.lower() for t in tokens[1:] if t[0].isupper() and t != "I")
+    return frozenset(found)
+
+
+def numbers(text: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(text))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text.strip()) if s]
+
+
+def has_cue(text: str, cues: tuple[str, ...]) -> bool:
+    low = f" {text.lower()} "
+    return any(cue in low for cue in cues)
+
+
+def chitchat_share(text: str) -> float:
+    """Share of the words that are interjections and pleasantries."""
+    ws = words(text)
+    return sum(w in CHITCHAT for w in ws) / len(ws) if ws else 1.0
+
+
+def normalised(text: str) -> str:
+    return " ".join(words(text))
+
+
+def merged(old: str, new: str) -> str:
+    """The UPDATE-merge rule: keep both facts, the old sentence(s) first.
+
+    "I adopted a dog named Buddy." + "I adopted another dog named Scout." →
+    "I adopted a dog named Buddy. I adopted another dog named Scout."
+    New sentences already present (by their words) are not repeated.
+    """
+    have = {normalised(s) for s in sentences(old)}
+    extra = [s for s in sentences(new) if normalised(s) not in have]
+    if not extra:
+        return old
+    head = old.rstrip()
+    if head and head[-1] not in ".!?;":
+        head += "."
+    return " ".join([head, *extra])

@@ -1,0 +1,209 @@
+"""Training the compact policy with GRPO (or plain REINFORCE, for comparison).
+
+One step: every runner (a stream being played) offers its current state; G actions are
+sampled from the current policy (π_old), each applied to its own copy of the memory and
+scored by the reward; the runner moves on from the best of the G outcomes. GRPO then
+takes ``epochs`` Adam steps on the clipped, KL-penalised objective of the groups;
+REINFORCE one step on (r − running mean) · log π. The reference policy π_ref is the
+initial policy (or a copy refreshed every ``ref_every`` steps). Seeded: the same config
+gives the same checkpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from asem.manager import grpo, policy
+from asem.manager.env.reward import make_reward
+from asem.manager.env.sim import EmbeddingCache, SimMemory
+from asem.manager.env.streams import Stream, generate
+from asem.manager.features import Features, K, features
+from asem.manager.learned import LearnedManager
+from asem.manager.rollout import canonical_cases, run_stream
+
+VALIDATION_SEED = 1_000_000
+"""Validation streams are training-split streams with seeds from here on."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 600
+    states_per_step: int = 16
+    group_size: int = 8
+    """G: actions sampled per state."""
+    epochs: int = 2
+    """GRPO optimisation passes over each batch (REINFORCE always takes one)."""
+    learning_rate: float = 0.003
+    clip: float = 0.2
+    beta: float = 0.04
+    """β: weight of the KL penalty to the reference policy."""
+    ref_every: int = 0
+    """Refresh π_ref to the current policy every this many steps; 0: π_ref stays the initial
+    (near-uniform) policy, so the KL term also keeps the policy exploring."""
+    seed: int = 0
+    algo: str = "grpo"
+    eval_every: int = 25
+    eval_streams: int = 12
+
+
+@dataclass
+class TrainResult:
+    params: policy.Params
+    log: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class _Runner:
+    stream: Stream
+    t: int = 0
+    memory: SimMemory = field(default_factory=SimMemory)
+
+
+@dataclass
+class _Sample:
+    f: Features
+    actions: np.ndarray
+    logp_old: np.ndarray
+    logp_ref: np.ndarray
+    rewards: np.ndarray
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) ascending the objective."""
+
+    def __init__(self, params: policy.Params, lr: float, b1: float = 0.9, b2: float = 0.999):
+        self.lr, self.b1, self.b2, self.t = lr, b1, b2, 0
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def ascend(self, params: policy.Params, grads: policy.Params) -> None:
+        self.t += 1
+        for k, g in grads.items():
+            self.m[k] = self.b1 * self.m[k] + (1 - self.b1) * g
+            self.v[k] = self.b2 * self.v[k] + (1 - self.b2) * g * g
+            m_hat = self.m[k] / (1 - self.b1 ** self.t)
+            v_hat = self.v[k] / (1 - self.b2 ** self.t)
+            params[k] += self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+
+
+def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
+          progress: Callable[[int, dict], None] | None = None) -> TrainResult:
+    if config.algo not in ("grpo", "reinforce"):
+        raise ValueError("algo must be 'grpo' or 'reinforce'")
+    started = time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    params = policy.init_params(config.seed)
+    reference = copy.deepcopy(params)
+    adam = Adam(params, config.learning_rate)
+    reward = make_reward(embed)
+    next_seed = config.seed * 100_000
+    runners = []
+    for _ in range(config.states_per_step):
+        runners.append(_Runner(generate(next_seed)))
+        next_seed += 1
+    baseline, result = 0.0, TrainResult(params)
+    for step in range(1, config.steps + 1):
+        batch = [_collect(r, params, reference, rng, config.group_size, embed, reward)
+                 for r in runners]
+        for i, runner in enumerate(runners):
+            if runner.t >= len(runner.stream.events):
+                runners[i] = _Runner(generate(next_seed))
+                next_seed += 1
+        rewards = np.concatenate([s.rewards for s in batch])
+        if config.algo == "grpo":
+            kl = 0.0
+            for _ in range(config.epochs):
+                kl = _grpo_step(params, batch, adam, config)
+        else:
+            kl = _reinforce_step(params, batch, adam, baseline)
+            baseline = 0.9 * baseline + 0.1 * float(rewards.mean()) if step > 1 else float(
+                rewards.mean())
+        if config.ref_every and step % config.ref_every == 0:
+            reference = copy.deepcopy(params)
+        row = {"step": step, "reward": float(rewards.mean()), "kl": kl}
+        if step % config.eval_every == 0 or step == config.steps:
+            row |= evaluate(LearnedManager(params), embed, config.eval_streams)
+        result.log.append(row)
+        if progress:
+            progress(step, row)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _collect(runner: _Runner, params: policy.Params, reference: policy.Params,
+             rng: np.random.Generator, group: int, embed: EmbeddingCache, reward) -> _Sample:
+    """Sample G actions at the runner's state, score each on a copy, move the runner on."""
+    if runner.t == 0:
+        embed.warm([e.text for e in runner.stream.events])
+    event = runner.stream.events[runner.t]
+    proposal = runner.memory.proposal(event.text, embed(event.text), runner.t, K)
+    f = features(proposal)
+    logp = policy.log_softmax(policy.forward(params, f).logits)
+    logp_ref = policy.log_softmax(policy.forward(reference, f).logits)
+    actions = rng.choice(policy.N_ACTIONS, size=group, p=np.exp(logp) / np.exp(logp).sum())
+    decisions = [policy.to_decision(int(a), proposal) for a in actions]
+    embed.warm([d.merged_content for d in decisions if d.merged_content])
+    after = [runner.memory.apply(d, event.text, event.slot, runner.t, embed) for d in decisions]
+    probes = runner.stream.probes_after[runner.t]
+    rewards = np.array([reward(m, probes, d) for m, d in zip(after, decisions, strict=True)])
+    # Move on from the best outcome: later states look like those of a good policy.
+    runner.memory, runner.t = after[int(np.argmax(rewards))], runner.t + 1
+    return _Sample(f, actions, logp[actions], logp_ref[actions], rewards)
+
+
+def _zero(params: policy.Params) -> policy.Params:
+    return {k: np.zeros_like(v) for k, v in params.items()}
+
+
+def _grpo_step(params: policy.Params, batch: list[_Sample], adam: Adam,
+               config: TrainConfig) -> float:
+    grads, kls = _zero(params), []
+    for s in batch:
+        fw = policy.forward(params, s.f)
+        logp = policy.log_softmax(fw.logits)
+        advantages = grpo.group_advantages(s.rewards)
+        _, d_logp, kl = grpo.grpo_objective(logp[s.actions], s.logp_old, s.logp_ref,
+                                            advantages, config.clip, config.beta)
+        policy.backward(params, fw, grpo.d_logits(np.exp(logp), s.actions, d_logp), grads)
+        kls.append(kl)
+    adam.ascend(params, {k: g / len(batch) for k, g in grads.items()})
+    return float(np.mean(kls))
+
+
+def _reinforce_step(params: policy.Params, batch: list[_Sample], adam: Adam,
+                    baseline: float) -> float:
+    grads, kls = _zero(params), []
+    for s in batch:
+        fw = policy.forward(params, s.f)
+        logp = policy.log_softmax(fw.logits)
+        _, d_logp = grpo.reinforce_objective(logp[s.actions], s.rewards, baseline)
+        policy.backward(params, fw, grpo.d_logits(np.exp(logp), s.actions, d_logp), grads)
+        kls.append(float(grpo.kl_k3(logp[s.actions], s.logp_ref)[0].mean()))
+    adam.ascend(params, {k: g / len(batch) for k, g in grads.items()})
+    return float(np.mean(kls))
+
+
+def evaluate(manager, embed: EmbeddingCache, n_streams: int, split: str = "train",
+             first_seed: int = VALIDATION_SEED) -> dict:
+    """Greedy probe accuracy, notes per stream and canonical accuracy on ``n_streams``."""
+    correct, notes, agreed = [], [], []
+    for seed in range(first_seed, first_seed + n_streams):
+        stream = generate(seed, split)
+        outcome = run_stream(manager, stream, embed)
+        correct += outcome.correct
+        notes.append(outcome.notes)
+        agreed += [ok for _, ok, _ in canonical_cases(manager, stream, embed)]
+    return {"probe_accuracy": float(np.mean(correct)), "notes": float(np.mean(notes)),
+            "canonical": float(np.mean(agreed))}
+
+
+def checkpoint_meta(config: TrainConfig, result: TrainResult) -> dict:
+    last = next((r for r in reversed(result.log) if "probe_accuracy" in r), {})
+    return {"config": asdict(config), "seconds": round(result.seconds, 1),
+            "validation": {k: last.get(k) for k in ("probe_accuracy", "notes", "canonical")}}

@@ -1,0 +1,99 @@
+"""Row-level changes inside an open transaction: insert, merge, update, soft delete.
+
+Each writes its history row, so every path that changes a note (a batch write, a manual
+edit, a manager's UPDATE or DELETE) leaves the same trail.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from asem.stores.base import Merge, NewNote
+from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note
+from asem.types import Note
+
+INDEX_TEXT = ("INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities, owner) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_NOTE = (
+    f"INSERT OR IGNORE INTO notes ({', '.join(NOTE_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in NOTE_COLUMNS)})"
+)
+
+
+def history(conn: sqlite3.Connection, note_id: str, op: str, old: Any, new: Any,
+            at: str | None, reason: str, actor: str) -> None:
+    conn.execute(
+        "INSERT INTO history (note_id, op, old, new, at, reason, actor) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (note_id, op, json.dumps(old) if old is not None else None,
+         json.dumps(new) if new is not None else None, at, reason, actor),
+    )
+
+
+def live_row(conn: sqlite3.Connection, note_id: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND deleted_at IS NULL",
+                        (note_id,)).fetchone()
+
+
+def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None,
+           actor: str) -> bool:
+    """Insert a note, its lexical entry and links; False if its content is already live."""
+    note = new.note
+    cursor = conn.execute(_INSERT_NOTE, note_params(note, embedder))
+    if cursor.rowcount == 0:  # another writer stored this content first: keep provenance
+        holder = conn.execute(
+            "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
+            "AND content_hash = ? AND deleted_at IS NULL",
+            (note.scope.user_id, note.scope.agent_id or "", note.scope.session_id or "",
+             note.content_hash),
+        ).fetchone()
+        if holder is not None:
+            merge(conn, Merge(holder["id"], note.provenance.turn_ids,
+                              "same content is already stored"), at, actor)
+        return False
+    conn.execute(INDEX_TEXT, (cursor.lastrowid, *fts_values(note)))
+    for target, relation, strength in new.links:
+        for src, dst in ((note.id, target), (target, note.id)):
+            conn.execute(
+                "INSERT OR REPLACE INTO links (src, dst, relation, strength, created_at) "
+                "VALUES (?, ?, ?, ?, ?)", (src, dst, relation, strength, at),
+            )
+    history(conn, note.id, "ADD", None, note.to_dict(), at, new.reason, actor)
+    return True
+
+
+def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -> None:
+    """Add provenance to a note (a NOOP that keeps where the input came from)."""
+    row = conn.execute("SELECT turn_ids FROM notes WHERE id = ?", (change.note_id,)).fetchone()
+    if row is None:
+        return
+    old = json.loads(row["turn_ids"])
+    new = old + [t for t in change.turn_ids if t not in old]
+    if new != old:
+        conn.execute("UPDATE notes SET turn_ids = ? WHERE id = ?",
+                     (json.dumps(new), change.note_id))
+    history(conn, change.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
+            change.reason, actor)
+
+
+def update(conn: sqlite3.Connection, note: Note, embedder: str, at: str | None, reason: str,
+           actor: str, old: sqlite3.Row) -> None:
+    """Replace the live note ``old`` (its row) with ``note``; history keeps the old version."""
+    params = note_params(note, embedder)
+    sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
+    conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
+    conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
+    conn.execute(INDEX_TEXT, (old["rowid"], *fts_values(note)))
+    history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(), at, reason,
+            actor)
+
+
+def soft_delete(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, reason: str,
+                actor: str) -> None:
+    """Mark the live note ``row`` deleted with ``reason``; it leaves the lexical index."""
+    conn.execute("UPDATE notes SET deleted_at = ?, delete_reason = ? WHERE id = ?",
+                 (at, reason, row["id"]))
+    conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
+    history(conn, row["id"], "DELETE", row_to_note(row).to_dict(), None, at, reason, actor)

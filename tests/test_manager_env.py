@@ -1,0 +1,85 @@
+"""The training environment: seeded streams, held-out templates, the frozen answerer."""
+
+from __future__ import annotations
+
+import pytest
+
+from asem.manager import text
+from asem.manager.env import templates
+from asem.manager.env.reward import Costs, extract, make_reward, memory_cost
+from asem.manager.env.sim import EmbeddingCache, SimMemory
+from asem.manager.env.streams import Probe, generate
+from asem.providers import HashEmbedder
+from asem.types import Decision, Op, Tier
+
+
+def test_streams_are_reproducible_from_their_seed():
+    assert generate(7) == generate(7)
+    assert generate(7).events != generate(8).events
+    assert generate(7, "train").events != generate(7, "test").events
+
+
+def test_training_never_sees_held_out_slots_or_chitchat():
+    streams = [generate(seed) for seed in range(200)]
+    assert not any(p.slot in templates.HELD_OUT_SLOTS for s in streams for p in s.final_probes)
+    texts = {e.text for s in streams for e in s.events}
+    assert not texts & set(templates.CHITCHAT[-templates.CHITCHAT_HELD_OUT:])
+
+
+def test_test_streams_use_held_out_phrasings_and_slots():
+    streams = [generate(seed, "test") for seed in range(20)]
+    assert all(any(p.slot in templates.HELD_OUT_SLOTS for p in s.final_probes) for s in streams)
+    train_text = {e.text for seed in range(300) for e in generate(seed).events}
+    test_text = {e.text for s in streams for e in s.events if e.kind != "duplicate"}
+    assert not test_text & train_text
+
+
+def test_probes_follow_the_current_truth():
+    for seed in range(50):
+        stream = generate(seed)
+        for t, event in enumerate(stream.events):
+            probe = next((p for p in stream.probes_after[t] if p.slot == event.slot), None)
+            if event.kind == "retracted":
+                assert probe is not None and probe.gold is None
+            if event.kind == "complementary":
+                assert isinstance(probe.gold, frozenset) and len(probe.gold) >= 2
+
+
+def _probe(kind: str, gold) -> Probe:
+    return Probe("q", "city", kind, gold, ("Boston", "Denver", "book club"))
+
+
+@pytest.mark.parametrize(("content", "kind", "answer"), [
+    ("I moved from Boston to Denver.", "single", "Denver"),
+    ("I live in Boston. I live in Denver now.", "single", "Denver"),
+    ("I go to a book club. I stopped going to the book club.", "activity", None),
+    ("Boston is nice. Denver too.", "list", frozenset({"Boston", "Denver"})),
+])
+def test_the_answerer_extracts_the_current_value(content, kind, answer):
+    from asem.manager.env.sim import SimNote
+
+    note = SimNote("n", content, None, Tier.LONG_TERM, frozenset(), 0)
+    assert extract(_probe(kind, answer), note) == answer
+
+
+def test_reward_prefers_the_memory_that_answers_and_stores_less():
+    embed = EmbeddingCache(HashEmbedder())
+    reward = make_reward(embed)
+    probe = Probe("Which city do I live in?", "city", "single", "Denver", ("Boston", "Denver"))
+    base = SimMemory().apply(Decision(Op.ADD), "I live in Boston.", "city", 0, embed)
+    target = base.notes[0].id
+    replaced = base.apply(Decision(Op.UPDATE, target, merged_content="I live in Denver."),
+                          "I live in Denver.", "city", 1, embed)
+    added = base.apply(Decision(Op.ADD), "I live in Denver.", "city", 1, embed)
+    assert len(replaced.notes) == 1 and len(added.notes) == 2
+    assert reward(replaced, [probe], Decision(Op.UPDATE, target)) > reward(
+        added, [probe], Decision(Op.ADD))
+    short = base.apply(Decision(Op.ADD, tier=Tier.SHORT_TERM), "haha", None, 1, embed)
+    assert memory_cost(short) - memory_cost(base) == pytest.approx(
+        Costs().per_note / 2 + Costs().per_word)
+
+
+def test_merging_keeps_both_facts():
+    assert text.merged("I adopted a dog named Buddy.", "I adopted another dog named Scout.") == (
+        "I adopted a dog named Buddy. I adopted another dog named Scout.")
+    assert text.merged("I live in Boston", "I live in Boston.") == "I live in Boston"

@@ -1,0 +1,98 @@
+"""GRPO pieces against hand-computed values, and the policy's hand-written gradients."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from asem.manager import grpo, policy
+from asem.manager.features import PAIR_FEATURES, X_FEATURES, Features
+
+
+def test_group_advantages_are_normalised_within_the_group():
+    # rewards 1, 2, 3: mean 2, population std sqrt(2/3)
+    a = grpo.group_advantages(np.array([1.0, 2.0, 3.0]), eps=0.0)
+    s = math.sqrt(2 / 3)
+    assert a == pytest.approx([-1 / s, 0.0, 1 / s])
+    assert grpo.group_advantages(np.array([0.5, 0.5])) == pytest.approx([0.0, 0.0])
+
+
+def test_clipped_surrogate_takes_the_pessimistic_term():
+    logp_old = np.log(np.array([0.5, 0.5, 0.5, 0.5]))
+    # ratios 1.5, 1.5, 0.5, 1.1 with advantages +1, -1, -1, +2
+    logp = np.log(np.array([0.75, 0.75, 0.25, 0.55]))
+    value, grad = grpo.clipped_surrogate(logp, logp_old, np.array([1.0, -1.0, -1.0, 2.0]), 0.2)
+    assert value == pytest.approx([1.2, -1.5, -0.8, 2.2])
+    # clipped where the clipped term is smaller (cases 1 and 3): no gradient there
+    assert grad == pytest.approx([0.0, -1.5, 0.0, 2.2])
+
+
+def test_kl_k3_is_zero_at_the_reference_and_matches_hand_values():
+    kl, d = grpo.kl_k3(np.log(np.array([0.5])), np.log(np.array([0.5])))
+    assert kl == pytest.approx([0.0]) and d == pytest.approx([0.0])
+    # π_θ = 0.5, π_ref = 0.25: r = 0.5, KL = 0.5 − ln 0.5 − 1 = 0.19315, dKL = 1 − r = 0.5
+    kl, d = grpo.kl_k3(np.log(np.array([0.5])), np.log(np.array([0.25])))
+    assert kl == pytest.approx([0.5 - math.log(0.5) - 1]) and d == pytest.approx([0.5])
+
+
+def test_grpo_objective_combines_surrogate_and_kl_per_group():
+    logp = np.log(np.array([0.5, 0.25]))
+    value, d, kl = grpo.grpo_objective(logp, logp, np.log(np.array([0.25, 0.25])),
+                                       np.array([1.0, -1.0]), clip=0.2, beta=0.1)
+    kl0 = 0.5 - math.log(0.5) - 1
+    assert value == pytest.approx(((1 - 0.1 * kl0) + (-1 - 0.0)) / 2)
+    assert d == pytest.approx([(1 - 0.1 * 0.5) / 2, (-1 - 0.0) / 2])
+    assert kl == pytest.approx(kl0 / 2)
+
+
+def test_reinforce_subtracts_the_baseline():
+    value, d = grpo.reinforce_objective(np.log(np.array([0.5, 0.5])), np.array([1.0, 0.0]), 0.5)
+    assert d == pytest.approx([0.25, -0.25])
+    assert value == pytest.approx((0.5 * math.log(0.5) - 0.5 * math.log(0.5)) / 2)
+
+
+def test_d_logits_is_the_softmax_score_function():
+    probs = np.array([0.2, 0.3, 0.5])
+    g = grpo.d_logits(probs, np.array([2, 2, 0]), np.array([1.0, 1.0, -0.5]))
+    # Σ_i d_i (onehot(a_i) − π) = 2·(e2 − π) − 0.5·(e0 − π)
+    assert g == pytest.approx(2 * (np.eye(3)[2] - probs) - 0.5 * (np.eye(3)[0] - probs))
+
+
+def _state(n: int, seed: int = 1) -> Features:
+    rng = np.random.default_rng(seed)
+    return Features(rng.normal(size=len(X_FEATURES)), rng.normal(size=(n, len(PAIR_FEATURES))),
+                    np.array([True] * (n - 1) + [False]) if n else np.zeros(0, bool))
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_policy_backward_matches_finite_differences(n):
+    params = policy.init_params(0)
+    params = {k: v + np.random.default_rng(1).normal(size=v.shape) * 0.3
+              for k, v in params.items()}
+    f = _state(n)
+    action = policy.N_ACTIONS - 2 if n == 0 else 1
+
+    def objective(p):
+        return policy.log_softmax(policy.forward(p, f).logits)[action]
+
+    fw = policy.forward(params, f)
+    probs = np.exp(policy.log_softmax(fw.logits))
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    policy.backward(params, fw, grpo.d_logits(probs, np.array([action]), np.array([1.0])),
+                    grads)
+    for name in ("W1", "W2", "U1", "c2"):
+        i = np.unravel_index(np.argmax(np.abs(grads[name])), grads[name].shape)
+        bumped = {k: v.copy() for k, v in params.items()}
+        bumped[name][i] += 1e-6
+        numeric = (objective(bumped) - objective(params)) / 1e-6
+        assert grads[name][i] == pytest.approx(numeric, rel=1e-3, abs=1e-6)
+
+
+def test_masked_actions_have_no_probability():
+    fw = policy.forward(policy.init_params(0), _state(2))
+    probs = np.exp(policy.log_softmax(fw.logits))
+    assert probs.sum() == pytest.approx(1.0)
+    assert probs[8:20].sum() == 0.0  # candidates 2..4 do not exist
+    assert probs[4 + policy.Targeted.MERGE] == 0.0  # candidate 1 is too long to merge into

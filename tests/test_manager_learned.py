@@ -1,0 +1,89 @@
+"""The shipped checkpoint, the default manager, managers by name, and the CLI commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from asem import Memory, MemoryConfig, WriteConfig
+from asem.cli.app import app
+from asem.errors import InvalidInputError
+from asem.manager import LearnedManager, policy
+from asem.manager.registry import resolve
+from asem.providers import HashEmbedder
+from asem.types import Op, Tier
+from asem.write.manager import Candidate, Proposal, RuleManager
+
+BUDDY = "I adopted a dog named Buddy."
+SCOUT = "I adopted another dog named Scout."
+
+
+def test_the_shipped_checkpoint_turns_buddy_and_scout_into_one_update():
+    manager = LearnedManager.load()
+    d = manager.decide(Proposal(SCOUT, None, [Candidate("b", BUDDY, 0.83, 0.83)]))
+    assert (d.op, d.target_id) == (Op.UPDATE, "b")
+    assert d.merged_content == f"{BUDDY} {SCOUT}"
+
+
+def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
+    with Memory(db_path, embedder=HashEmbedder(), manager="learned") as memory:
+        assert isinstance(memory.manager, LearnedManager)
+        (a,) = memory.add(BUDDY, user_id="u", turn_id="1")
+        (b,) = memory.add(SCOUT, user_id="u", turn_id="2")
+        assert (b.op, b.note_id) == (Op.UPDATE, a.note_id)
+        note = memory.get(a.note_id)
+        assert "Buddy" in note.content and "Scout" in note.content
+        assert note.provenance.turn_ids == ("1", "2")
+        assert memory.history(a.note_id)[-1].old["content"] == BUDDY
+
+
+def test_the_learned_manager_never_targets_outside_the_candidates():
+    manager = LearnedManager.load()
+    rng = np.random.default_rng(0)
+    for n in range(6):
+        candidates = [Candidate(f"c{i}", f"note {i} about Boston {rng.integers(9)}",
+                                float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)),
+                                tier=Tier.SHORT_TERM) for i in range(n)]
+        d = manager.decide(Proposal("I moved to Denver now", None, candidates))
+        assert d.target_id is None or d.target_id in {c.note_id for c in candidates}
+
+
+def test_managers_resolve_by_name_or_checkpoint_path(tmp_path):
+    config = MemoryConfig()
+    assert isinstance(resolve("rule", config), RuleManager)
+    assert isinstance(resolve("learned", config), LearnedManager)
+    path = tmp_path / "m.npz"
+    policy.save(policy.init_params(3), path, {})
+    assert isinstance(resolve(str(path), config), LearnedManager)
+    with pytest.raises(InvalidInputError, match="unknown manager"):
+        resolve("clever", config)
+    with pytest.raises(InvalidInputError, match="no manager checkpoint"):
+        resolve(str(tmp_path / "missing.npz"), config)
+    (tmp_path / "bad.npz").write_bytes(b"not a checkpoint")
+    with pytest.raises(InvalidInputError, match="cannot read manager checkpoint"):
+        resolve(str(tmp_path / "bad.npz"), config)
+
+
+def test_the_config_chooses_the_manager(db_path):
+    config = MemoryConfig(write=WriteConfig(manager="learned"))
+    with Memory(db_path, embedder=HashEmbedder(), config=config) as memory:
+        assert isinstance(memory.manager, LearnedManager)
+    with Memory(db_path, embedder=HashEmbedder()) as memory:
+        assert isinstance(memory.manager, RuleManager)
+
+
+@pytest.mark.parametrize("path", [["train", "manager"], ["bench", "manager"]])
+def test_manager_commands_have_help_text(path):
+    group = typer.main.get_command(app)
+    command = group.commands[path[0]].commands[path[1]]  # type: ignore[attr-defined]
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0 and command.help.split("\n")[0][:30] in result.stdout
+    assert all(getattr(p, "help", None) for p in command.params)
+
+
+def test_train_manager_rejects_bad_options_in_one_line():
+    result = CliRunner().invoke(app, ["train", "manager", "--algo", "ppo"])
+    assert result.exit_code == 1 and "--algo must be grpo or reinforce" in result.output
+    assert "Traceback" not in result.output
