@@ -216,3 +216,7 @@ def learn(
     console.print(f"utility vs evidence hit rate: Pearson r = {corr['pearson_r']} "
                   f"(vs success rate: {corr['pearson_r_success_rate']}) over {corr['notes']} "
                   f"notes returned ≥ {corr['min_retrievals']} times")
+
+
+# The retrieval benchmarks register their commands on bench_app when imported.
+from asem.cli import bench_retrieval  # noqa: E402,F401

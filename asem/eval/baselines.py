@@ -74,6 +74,9 @@ def _read(**changes: Any) -> MemoryConfig:
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
                    "value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
+                          "hits join the ranking at parent − (1 − strength) − 0.5",
+           _read(expand_links=True)),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0)",
            _read(expand_links=True, utility_weight=0.0), manager="always-add"),
@@ -99,7 +102,7 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-no-links", "asem-no-utility",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expand", "asem-no-links", "asem-no-utility",
        "asem-no-lexical", "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
