@@ -226,3 +226,14 @@ def test_longmemeval_command_rejects_a_bad_variant(tmp_path):
                                       str(_lme_file(tmp_path)), "--variant", "m"])
     assert result.exit_code == 1 and "unknown --variant" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["longmemeval", "multihop"])
+def test_the_new_commands_have_help_on_every_option(command):
+    import typer
+
+    group = typer.main.get_command(app).commands["bench"]  # type: ignore[attr-defined]
+    target = group.commands[command]
+    result = CliRunner().invoke(app, ["bench", command, "--help"])
+    assert result.exit_code == 0 and target.help.split("\n")[0][:30] in result.stdout
+    assert all(getattr(p, "help", None) for p in target.params), command
