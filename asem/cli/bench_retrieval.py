@@ -80,6 +80,7 @@ def longmemeval(
         report = bench_longmemeval.run(data, embedder=embedder, variant=variant, stride=stride,
                                        limit=limit, systems=names, progress=progress,
                                        cache=cache)
+        report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
     words = ["longmemeval", "--data", str(data), *(["--variant", variant] if variant else []),
              "--stride", str(stride), *(["--limit", str(limit)] if limit else [])]
     _finish(ctx, report, name, words, names, out, report_dir, fresh)
@@ -110,6 +111,7 @@ def multihop(
     with _harness(ctx, name, out, report_dir, fresh) as (embedder, cache, progress):
         report = bench_multihop.run(data, embedder=embedder, limit=limit, systems=names,
                                     progress=progress, cache=cache)
+        report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
     words = ["multihop", "--data", str(data), *(["--limit", str(limit)] if limit else [])]
     _finish(ctx, report, name, words, names, out, report_dir, fresh)
 

@@ -52,6 +52,12 @@ def markdown(report: dict[str, Any], curves: str, bars: str) -> str:
                                   report["questions"])
             lines.append("")
     lines += ["## Cost", ""] + cost_table(report["cost"])
+    embedded = report.get("embedding_cache")
+    if embedded and embedded["hits"]:
+        lines += ["", f"Embeddings: {embedded['hits']:,} texts came from the embedding cache of "
+                  f"an earlier run or another system, {embedded['misses']:,} were embedded in "
+                  "this run; ingest speeds of systems whose texts were cached leave out (most "
+                  "of) the embedder's time."]
     return "\n".join(lines) + "\n"
 
 
