@@ -9,6 +9,7 @@ stay small and disk use stays flat however many cases there are.
 from __future__ import annotations
 
 import hashlib
+import platform
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -155,8 +156,6 @@ def report_fields(records: dict[str, list[dict[str, Any]]], queries: Sequence[Qu
                   ) -> dict[str, Any]:
     """The parts of a retrieval report every benchmark shares: question counts per
     category, the metric tables, system descriptions, costs and the machine."""
-    import platform
-
     categories = list(dict.fromkeys(q.category for q in queries))
     return {
         "questions": ({c: sum(q.category == c for q in queries) for c in categories}
