@@ -16,6 +16,13 @@ from asem.cli.context import settings
 from asem.cli.output import emit_json, stderr, stdout
 from asem.errors import InvalidInputError
 
+SystemsOption = Annotated[str, typer.Option(
+    "--systems", metavar="NAMES",
+    help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-learned, "
+         "asem-expand, asem-no-links, asem-no-utility, asem-no-lexical, asem-no-context, "
+         "asem-no-dates.",
+)]
+
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
 
 _LOCOMO = Path("../shared/data/locomo/locomo10.json")
@@ -34,11 +41,7 @@ def locomo(
     ctx: typer.Context,
     data: LoCoMoData = _LOCOMO,
     conversations: Conversations = None,
-    systems: Annotated[str, typer.Option(
-        "--systems", metavar="NAMES",
-        help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, "
-             "asem-no-links, asem-no-utility, asem-no-lexical, asem-no-context, asem-no-dates.",
-    )] = "asem,bm25,dense",
+    systems: SystemsOption = "asem,bm25,dense",
     out: Annotated[Path | None, typer.Option(
         "--json", metavar="OUT", dir_okay=False,
         help="Also write the full report here (finished results are cached next to it, "
@@ -216,3 +219,7 @@ def learn(
     console.print(f"utility vs evidence hit rate: Pearson r = {corr['pearson_r']} "
                   f"(vs success rate: {corr['pearson_r_success_rate']}) over {corr['notes']} "
                   f"notes returned ≥ {corr['min_retrievals']} times")
+
+
+# The retrieval benchmarks register their commands on bench_app when imported.
+from asem.cli import bench_retrieval  # noqa: E402,F401

@@ -73,6 +73,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
                    "no link expansion"),
     Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
            manager="learned"),
+    Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
+                          "hits join the ranking at parent − (1 − strength) − 0.5",
+           _read(expand_links=True)),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
            _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
@@ -102,8 +105,9 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-no-links",
-       "asem-no-utility", "asem-no-lexical", "asem-no-context", "asem-no-dates")
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-expand",
+       "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
+       "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
 

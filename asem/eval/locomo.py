@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from asem.chat import parse_timestamp
 from asem.errors import InvalidInputError
+from asem.eval.dataset import Case, Query, Turn, raw_document
+
+__all__ = ["CATEGORIES", "Conversation", "Question", "Turn", "as_case", "load", "raw_document"]
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop",
               5: "adversarial"}
 _SESSION = re.compile(r"^session_(\d+)$")
 _EVIDENCE_SPLIT = re.compile(r"[;,\s]+")
-
-
-@dataclass(frozen=True)
-class Turn:
-    dia_id: str
-    speaker: str
-    text: str
-    """The turn's words, with the image caption appended for image turns."""
-    session_id: str
-    timestamp: datetime | None
 
 
 @dataclass(frozen=True)
@@ -88,6 +81,10 @@ def _conversation(sample: dict) -> Conversation:
     return Conversation(sample["sample_id"], tuple(turns), tuple(questions))
 
 
-def raw_document(turn: Turn) -> str:
-    """A turn as a plain document for the raw-turn baselines: 'Speaker: text'."""
-    return f"{turn.speaker}: {turn.text}"
+def as_case(conv: Conversation, categories: Sequence[int]) -> Case:
+    """``conv`` as a benchmark case: the questions of ``categories`` that have evidence
+    (a turn's text carries its image caption)."""
+    queries = tuple(Query(f"{conv.sample_id}/{i}", q.question, q.evidence, CATEGORIES[q.category])
+                    for i, q in enumerate(conv.questions)
+                    if q.category in categories and q.evidence)
+    return Case(conv.sample_id, conv.turns, queries)

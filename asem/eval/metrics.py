@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 
@@ -13,6 +14,40 @@ def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float
     return len(gold & set(ranked[:k])) / len(gold)
 
 
+def recall_any_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """1 if any relevant id is in the first ``k`` of ``ranked``, else 0."""
+    return float(recall_at_k(ranked, relevant, k) > 0)
+
+
+def recall_all_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """1 if every relevant id is in the first ``k`` of ``ranked``, else 0."""
+    return float(recall_at_k(ranked, relevant, k) == 1)
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """nDCG@k with binary relevance, as LongMemEval's evaluation computes it.
+
+    Its DCG gives the first position weight 1 and position i ≥ 2 weight 1 / log2(i)
+    (``rel[0] + Σ rel[i] / log2(i + 1)`` over 0-based i ≥ 1), so ranks 1 and 2 weigh the
+    same; the ideal DCG puts every relevant id first. Kept so figures compare with theirs.
+    """
+    gold = set(relevant)
+    if not gold:
+        raise ValueError("nDCG needs at least one relevant id")
+
+    def dcg(hits: Sequence[int]) -> float:
+        return sum(h if i == 0 else h / math.log2(i + 1) for i, h in enumerate(hits[:k]))
+
+    # Duplicates in ``ranked`` would count twice; a ranking names each id once.
+    actual = dcg([1 if r in gold else 0 for r in list(dict.fromkeys(ranked))])
+    return actual / dcg([1] * min(len(gold), k))
+
+
+def sessions_ranked(ranked: Sequence[str], session_of: Mapping[str, str]) -> list[str]:
+    """The distinct sessions of ``ranked`` turns, each at the rank of its best turn."""
+    return list(dict.fromkeys(session_of[t] for t in ranked if t in session_of))
+
+
 def session_recall_at_k(ranked: Sequence[str], relevant: Iterable[str],
                         session_of: Mapping[str, str], k: int) -> float:
     """Share of the relevant turns' sessions among the first ``k`` distinct sessions of
@@ -20,8 +55,7 @@ def session_recall_at_k(ranked: Sequence[str], relevant: Iterable[str],
     gold = {session_of[t] for t in relevant}
     if not gold:
         raise ValueError("recall needs at least one relevant id")
-    sessions = list(dict.fromkeys(session_of[t] for t in ranked if t in session_of))
-    return len(gold & set(sessions[:k])) / len(gold)
+    return recall_at_k(sessions_ranked(ranked, session_of), gold, k)
 
 
 def mean(values: Sequence[float]) -> float:

@@ -24,8 +24,9 @@ COLOURS = {
     "asem": "#1f77b4", "bm25": "#7f7f7f", "dense": "#bcbd22", "amem": "#ff7f0e",
     "memrl": "#2ca02c", "asem-no-links": "#17becf", "asem-no-utility": "#9467bd",
     "asem-no-lexical": "#d62728", "asem-no-context": "#e377c2", "asem-no-dates": "#8c564b",
+    "asem-expand": "#aec7e8", "asem-learned": "#98df8a",
 }
-_MARKERS = "os^Dv<>ph*"
+MARKERS = "os^Dv<>ph*"
 
 
 def write_report(report: dict[str, Any], directory: Path) -> list[Path]:
@@ -43,7 +44,7 @@ def write_report(report: dict[str, Any], directory: Path) -> list[Path]:
 def markdown(report: dict[str, Any]) -> str:
     """The report as Markdown (tables best-per-column in bold)."""
     lines = ["# LoCoMo evidence recall", ""]
-    lines += _run_lines(report)
+    lines += run_lines(report)
     lines += ["", "## Data", ""]
     counts = report["questions"]
     lines += [f"{len(report['conversations'])} conversations "
@@ -64,14 +65,14 @@ def markdown(report: dict[str, Any]) -> str:
             depth = max(int(k.split("@")[1]) for k in next(iter(report["systems"].values())))
             lines += [f"## {title} recall@k", "",
                       f"Recall@k: {meaning.format(depth=depth)}. Best per column in bold.", ""]
-            lines += _recall_table(report["systems" + suffix], report["per_category" + suffix],
+            lines += recall_table(report["systems" + suffix], report["per_category" + suffix],
                                    counts)
             lines.append("")
-    lines += ["## Cost", ""] + _cost_table(report.get("cost", {}))
+    lines += ["## Cost", ""] + cost_table(report.get("cost", {}))
     return "\n".join(lines) + "\n"
 
 
-def _run_lines(report: dict[str, Any]) -> list[str]:
+def run_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     if report.get("command"):
         lines += ["Command:", "", "```", report["command"], "```", ""]
@@ -82,12 +83,12 @@ def _run_lines(report: dict[str, Any]) -> list[str]:
     if machine:
         facts.append(f"Python {machine.get('python')} on {machine.get('processor')}")
     if report.get("cached_results"):
-        facts.append(f"{report['cached_results']} (conversation, system) results reused from "
-                     "the cache of an earlier, interrupted run")
+        facts.append(f"{report['cached_results']} (scope, system) results reused from the "
+                     "cache of an earlier run")
     return lines + ["; ".join(facts) + "."]
 
 
-def _recall_table(overall: dict[str, dict[str, float]],
+def recall_table(overall: dict[str, dict[str, float]],
                   per_category: dict[str, dict[str, dict[str, float]]],
                   counts: dict[str, int]) -> list[str]:
     ks = list(next(iter(overall.values())))
@@ -109,7 +110,7 @@ def _recall_table(overall: dict[str, dict[str, float]],
     return lines
 
 
-def _cost_table(cost: dict[str, dict[str, float]]) -> list[str]:
+def cost_table(cost: dict[str, dict[str, float]]) -> list[str]:
     lines = ["| system | notes / turn | links / note | index on disk | ingest turns/s | "
              "search p50 | search p95 |", "|---|---:|---:|---:|---:|---:|---:|"]
     for system, c in cost.items():
@@ -124,7 +125,7 @@ def _cost_table(cost: dict[str, dict[str, float]]) -> list[str]:
 
 
 # -- the charts ------------------------------------------------------------------------------
-def _figure(width: float, height: float, rows: int, cols: int) -> tuple[Any, Any]:
+def figure_axes(width: float, height: float, rows: int, cols: int) -> tuple[Any, Any]:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -144,12 +145,12 @@ def colour(system: str, position: int) -> str:
 
 def _draw_curves(report: dict[str, Any], path: Path) -> None:
     levels = [lv for lv in _LEVELS if "systems" + lv[0] in report]
-    figure, axes = _figure(6.0 * len(levels) + 3.2, 5.2, 1, len(levels))
+    figure, axes = figure_axes(6.0 * len(levels) + 3.2, 5.2, 1, len(levels))
     for ax, (suffix, title, _meaning) in zip(axes[0], levels, strict=True):
         overall: dict[str, dict[str, float]] = report["systems" + suffix]
         for i, (system, row) in enumerate(overall.items()):
             ks = [int(k.split("@")[1]) for k in row]
-            ax.plot(ks, list(row.values()), marker=_MARKERS[i % len(_MARKERS)],
+            ax.plot(ks, list(row.values()), marker=MARKERS[i % len(MARKERS)],
                     color=colour(system, i), linestyle="--" if "-no-" in system else "-",
                     linewidth=3.5 if system == "asem" else 2, markersize=6,
                     label=_legend_label(report, system, levels))
@@ -178,7 +179,7 @@ def _legend_label(report: dict[str, Any], system: str,
 
 def _draw_bars(report: dict[str, Any], path: Path) -> None:
     levels = [lv for lv in _LEVELS if "systems" + lv[0] in report]
-    figure, axes = _figure(13.0, 4.6 * len(levels), len(levels), 1)
+    figure, axes = figure_axes(13.0, 4.6 * len(levels), len(levels), 1)
     categories = ["all"] + [c for c in report["questions"] if c != "total"]
     for ax, (suffix, title, _meaning) in zip(axes[:, 0], levels, strict=True):
         systems = list(report["systems" + suffix])

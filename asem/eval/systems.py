@@ -1,13 +1,15 @@
 """Retrieval systems compared on a benchmark: raw-turn baselines and ASEM itself.
 
-Each system indexes one conversation's turns, then ranks turn ids for a question.
+Each system indexes one conversation's turns, then ranks turn ids for a question. Several
+documents may carry one turn id (the chunks of a long turn); a ranking names each turn once,
+at the rank of its best document.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Protocol
@@ -16,7 +18,7 @@ import numpy as np
 
 from asem.chat import ChatTurn
 from asem.config import MemoryConfig
-from asem.eval.locomo import Turn, raw_document
+from asem.eval.dataset import Turn, raw_document
 from asem.memory import Memory
 from asem.providers.embedder import Embedder
 from asem.types import Message
@@ -65,9 +67,8 @@ class BM25System:
         tokens = bm25s.tokenize([question], stopwords="en", show_progress=False)
         if not tokens.vocab:  # only stopwords: nothing to match
             return []
-        docs, _ = self._retriever.retrieve(tokens, k=min(k, len(self._ids)),
-                                           show_progress=False)
-        return [self._ids[i] for i in docs[0]]
+        docs, _ = self._retriever.retrieve(tokens, k=len(self._ids), show_progress=False)
+        return _distinct((self._ids[i] for i in docs[0]), k)
 
 
 class DenseSystem:
@@ -89,7 +90,17 @@ class DenseSystem:
 
     def rank(self, question: str, k: int) -> list[str]:
         scores = self._matrix @ self._embedder.embed([question], kind="query")[0]
-        return [self._ids[i] for i in np.argsort(-scores)[:k]]
+        return _distinct((self._ids[i] for i in np.argsort(-scores, kind="stable")), k)
+
+
+def _distinct(ids: Iterable[str], k: int) -> list[str]:
+    """The first ``k`` distinct ids, in order."""
+    ranked: dict[str, None] = {}
+    for turn_id in ids:
+        ranked.setdefault(turn_id)
+        if len(ranked) == k:
+            break
+    return list(ranked)
 
 
 class AsemSystem:
@@ -117,7 +128,8 @@ class AsemSystem:
 
     def index(self, conversation_id: str, turns: Sequence[Turn]) -> None:
         self._user = conversation_id
-        chat = [ChatTurn(Message(raw_document(t) if self.raw_content else t.text, t.speaker,
+        chat = [ChatTurn(Message(raw_document(t) if self.raw_content else t.text,
+                                 t.speaker or None,
                                  t.timestamp, t.dia_id), t.session_id) for t in turns]
         start = time.perf_counter()
         self.memory.ingest(chat, user_id=conversation_id, channel="benchmark")

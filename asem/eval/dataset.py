@@ -1,0 +1,99 @@
+"""The dataset-neutral shape every retrieval benchmark is loaded into.
+
+A ``Case`` is one scope of memory (a LoCoMo conversation, a LongMemEval question's haystack,
+a multi-hop passage corpus): the turns a system indexes and the queries asked of it, each
+with the ids of its evidence turns. Turns that are too long for the embedder's window are
+split into chunks that keep their turn id, so a hit on any chunk is a hit on the turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property
+
+CHUNK_WORDS = 128
+"""Longest chunk, in words. all-MiniLM-L6-v2 reads 256 word pieces; chat English runs at
+~1.3–1.5 pieces per word, and ASEM's note text adds a context line, so 128 words keep a chunk
+inside the window with room to spare (longer text would be silently truncated)."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Turn:
+    dia_id: str
+    """The turn id evidence refers to (shared by every chunk of a long turn)."""
+    speaker: str
+    """'' where the dataset has no speaker worth indexing."""
+    text: str
+    session_id: str
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    question: str
+    evidence: tuple[str, ...]
+    """Ids of the turns that hold the answer (at least one)."""
+    category: str
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    turns: tuple[Turn, ...]
+    queries: tuple[Query, ...]
+
+    @property
+    def turn_count(self) -> int:
+        """Distinct turns (chunks of one turn count once)."""
+        return len(self.session_of)
+
+    @cached_property
+    def session_of(self) -> dict[str, str]:
+        """Turn id → session id."""
+        return {t.dia_id: t.session_id for t in self.turns}
+
+
+def raw_document(turn: Turn) -> str:
+    """A turn as a plain document for the raw-turn baselines: 'Speaker: text' (or the text)."""
+    return f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
+
+
+def chunk_text(text: str, max_words: int = CHUNK_WORDS) -> list[str]:
+    """``text`` in pieces of at most ``max_words`` words, cut at sentence ends where it can."""
+    words = text.split()
+    if len(words) <= max_words:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
+        tokens = sentence.split()
+        while tokens:  # a sentence longer than a chunk is cut by words
+            room = max_words - len(current)
+            if len(tokens) > room and current:
+                pieces.append(" ".join(current))
+                current = []
+                continue
+            current += tokens[:max_words]
+            tokens = tokens[max_words:]
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def chunked(turns: Iterable[Turn], max_words: int = CHUNK_WORDS) -> tuple[Turn, ...]:
+    """``turns`` with every over-long turn replaced by its chunks (same id, session, time)."""
+    return tuple(replace(turn, text=piece) for turn in turns
+                 for piece in chunk_text(turn.text, max_words))
+
+
+def select(items: Sequence[object], *, stride: int = 1, limit: int | None = None) -> list:
+    """Every ``stride``-th item from the first, then at most ``limit`` of them."""
+    if stride < 1 or (limit is not None and limit < 1):
+        raise ValueError("stride and limit must be positive")
+    chosen = list(items[::stride])
+    return chosen if limit is None else chosen[:limit]
