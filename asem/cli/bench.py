@@ -57,6 +57,11 @@ def locomo(
              "dense raw-turn RAG vs ASEM with LLM notes and distil-and-answer, token F1, "
              "exact match, category-5 abstention, LLM calls and tokens per turn and question.",
     )] = None,
+    questions: Annotated[int | None, typer.Option(
+        "--questions", min=1, metavar="N",
+        help="With --llm: ask only N questions per conversation, evenly spaced over the "
+             "file (a CPU-sized sample; every category keeps its share).",
+    )] = None,
 ) -> None:
     """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
     ASEM, its ablations and baselines; with --llm, question answering (categories 1–5).
@@ -68,7 +73,7 @@ def locomo(
     if spec:
         from asem.cli.bench_qa import run_qa
 
-        run_qa(ctx, data, conversations, spec, out, fresh)
+        run_qa(ctx, data, conversations, spec, out, fresh, questions)
         return
     from asem.eval import bench_locomo
     from asem.eval.cache import ResultCache

@@ -16,7 +16,7 @@ from asem.cli.output import emit_json, stderr, stdout
 
 
 def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
-           out: Path | None, fresh: bool) -> None:
+           out: Path | None, fresh: bool, questions: int | None = None) -> None:
     from asem.eval import bench_qa
     from asem.eval.cache import ResultCache
     from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -31,11 +31,13 @@ def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
         task = bar.add_task("loading", total=None)
         report = bench_qa.run(data, embedder=MiniLMEmbedder(), llm=make_llm(spec),
                               workdir=workdir, conversations=ids, cache=cache,
+                              questions=questions,
                               progress=lambda stage, done, total: bar.update(
                                   task, description=stage, completed=done, total=total))
     report["command"] = shlex.join(
         ["asem", "bench", "locomo", "--data", str(data),
          *(["--conversations", ",".join(ids)] if ids else []), "--llm", spec,
+         *(["--questions", str(questions)] if questions else []),
          *(["--json", str(out)] if out else []), *(["--fresh"] if fresh else [])])
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

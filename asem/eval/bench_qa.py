@@ -39,24 +39,35 @@ Progress = Callable[[str, int, int], None]
 def run(data: str | Path, *, embedder, llm: LLM, workdir: Path,
         conversations: list[str] | None = None, k: int = 5,
         categories: Sequence[int] = (1, 2, 3, 4, 5), progress: Progress | None = None,
-        cache: ResultCache | None = None) -> dict[str, Any]:
+        cache: ResultCache | None = None, questions: int | None = None) -> dict[str, Any]:
+    """``questions``: ask only that many per conversation, evenly spaced over the file's
+    order (every category keeps its share); None asks them all."""
     started = time.perf_counter()
     convs = locomo.load(data, conversations)
     cache = cache or ResultCache(None)
     workdir.mkdir(parents=True, exist_ok=True)
     records: dict[str, list[dict[str, Any]]] = {s: [] for s in SYSTEMS}
     for conv in convs:
-        asked = [q for q in conv.questions if q.category in categories]
+        asked = sample([q for q in conv.questions if q.category in categories], questions)
         for name in SYSTEMS:
             key = config_hash(name, llm.model_id, embedder.model_id, k, sorted(categories),
-                              code_digest())
+                              questions, code_digest())
             record = cache.get(conv.sample_id, name, key)
             if record is None:
                 record = _evaluate(name, conv, asked, embedder, llm, workdir, k, progress)
                 cache.put(conv.sample_id, name, key, record)
             records[name].append(record)
-    return summarise(records, convs, llm.model_id, k, categories,
-                     time.perf_counter() - started)
+    report = summarise(records, convs, llm.model_id, k, categories,
+                       time.perf_counter() - started)
+    report["questions_asked_per_conversation"] = questions or "all"
+    return report
+
+
+def sample(items: list[locomo.Question], n: int | None) -> list[locomo.Question]:
+    """``n`` items evenly spaced over ``items`` (all of them when n is None or too big)."""
+    if n is None or n >= len(items):
+        return items
+    return [items[(i * len(items)) // n] for i in range(n)]
 
 
 def _evaluate(name: str, conv: locomo.Conversation, asked: Sequence[locomo.Question],
