@@ -13,15 +13,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from asem.stores.base import Evolution, Job
-from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note, ts
+from asem.stores.sqlite.codec import ts
 from asem.stores.sqlite.connection import transaction, translated
-from asem.types import now
+from asem.types import Note, now
 
 if TYPE_CHECKING:
     import threading
 
-_INDEX_TEXT = ("INSERT INTO notes_fts (rowid, content, keywords, tags, context, entities, owner) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 class JobsMixin:
@@ -33,6 +31,10 @@ class JobsMixin:
     _embedder_id: str
 
     def _history(self, conn: sqlite3.Connection, note_id: str, op: str, old: Any, new: Any,
+                 at: str | None, reason: str, actor: str) -> None:
+        raise NotImplementedError
+
+    def _rewrite(self, conn: sqlite3.Connection, old: sqlite3.Row, note: Note,
                  at: str | None, reason: str, actor: str) -> None:
         raise NotImplementedError
 
@@ -93,13 +95,7 @@ class JobsMixin:
                                    "deleted_at IS NULL", (note.id,)).fetchone()
                 if old is None or old["content_hash"] != note.content_hash:
                     continue  # deleted or rewritten since the job read it: leave it alone
-                params = note_params(note, self._embedder_id)
-                sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
-                conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
-                conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
-                conn.execute(_INDEX_TEXT, (old["rowid"], *fts_values(note)))
-                self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(),
-                              note.to_dict(), at, reason, evolution.actor)
+                self._rewrite(conn, old, note, at, reason, evolution.actor)
                 users.add(note.scope.user_id)
             for src, dst, relation, strength in evolution.links:
                 for a, b in ((src, dst), (dst, src)):

@@ -183,15 +183,19 @@ class SQLiteStore(JobsMixin):
     def update_note(self, note: Note, reason: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
-            old = self._live_row(conn, note.id)
-            params = note_params(note, self._embedder_id)
-            sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
-            conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
-            conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
-            conn.execute(_INDEX_TEXT, (old["rowid"], *fts_values(note)))
-            self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(),
-                          at, reason, actor)
+            self._rewrite(conn, self._live_row(conn, note.id), note, at, reason, actor)
         self._forget_index([note.scope.user_id])
+
+    def _rewrite(self, conn: sqlite3.Connection, old: sqlite3.Row, note: Note, at: str | None,
+                 reason: str, actor: str) -> None:
+        """Replace the row ``old`` (read with its rowid) by ``note``: text index and history."""
+        params = note_params(note, self._embedder_id)
+        sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
+        conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
+        conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
+        conn.execute(_INDEX_TEXT, (old["rowid"], *fts_values(note)))
+        self._history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(),
+                      at, reason, actor)
 
     def delete_note(self, note_id: str, reason: str, actor: str) -> None:
         at = ts(now())
