@@ -77,10 +77,11 @@ def test_openai_client_against_llama_cpp_server(smollm, tmp_path):
     from asem.llm.openai_compat import OpenAICompatibleLLM
 
     port = _free_port()
+    log = (tmp_path / "server.log").open("w")  # a file, not a pipe: a full pipe blocks it
     server = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm), "--host",
          "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.time() + 120
@@ -91,9 +92,11 @@ def test_openai_client_against_llama_cpp_server(smollm, tmp_path):
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.time() > deadline:
-                pytest.fail(f"llama_cpp.server did not start: {server.stderr.read()[-500:]}")
+                pytest.fail("llama_cpp.server did not start: "
+                            f"{(tmp_path / 'server.log').read_text()[-500:]}")
             time.sleep(0.5)
         _exercise(OpenAICompatibleLLM("smollm2", base, timeout_s=120), tmp_path / "m.db")
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()

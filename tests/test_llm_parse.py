@@ -183,3 +183,14 @@ def test_openai_client_says_what_to_do_on_auth_failure():
     llm = OpenAICompatibleLLM("m", "http://127.0.0.1:1/v1", transport=transport)
     with pytest.raises(LLMError, match="API_KEY"):
         llm.complete([ChatMessage("user", "q")])
+
+
+def test_openai_client_falls_back_when_the_server_errors_on_the_format():
+    refusal = httpx.Response(500, json={"error": {"message": "Input should be 'text' or "
+                                                  "'json_object' at body.response_format"}})
+    transport, seen = _server([refusal, _ok('{"answer": "ok"}')])
+    llm = OpenAICompatibleLLM("m", "http://127.0.0.1:1/v1", transport=transport)
+    assert ask(llm, [ChatMessage("user", "q")], _Reply, meter=UsageMeter(),
+               max_tokens=5).answer == "ok"
+    assert seen[1]["response_format"]["type"] == "json_object"
+    assert "schema" in seen[1]["response_format"]  # llama.cpp's server constrains to it

@@ -2,8 +2,9 @@
 
 One POST to ``{base_url}/chat/completions`` per call. The reply is constrained by JSON
 schema (``response_format: json_schema``) where the server supports it; a server that
-rejects that with a 400 is asked once more with ``json_object``, then with no format, and
-the fallback is remembered.
+rejects the format (a 400 or 422, or any error naming ``response_format``: llama.cpp's
+server answers 500) is asked again with the next weaker format, and the fallback is
+remembered.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import httpx
 
 from asem.llm.base import ChatMessage, Completion, LLMError, TransientLLMError
 
-_FORMATS = ("json_schema", "json_object", "none")
+_FORMATS = ("json_schema", "json_object_schema", "json_object", "none")
+"""Tried in this order: OpenAI's json_schema; json_object carrying the schema (llama.cpp
+server constrains to it); plain json_object; nothing (the schema is then in the prompt)."""
 
 
 class OpenAICompatibleLLM:
@@ -50,8 +53,13 @@ class OpenAICompatibleLLM:
         }
         while True:
             fmt = _response_format(self._format, schema)
-            response = self._post(body | ({"response_format": fmt} if fmt else {}))
-            if response.status_code == 400 and fmt and self._format != "none":
+            try:
+                response = self._post(body | ({"response_format": fmt} if fmt else {}))
+            except TransientLLMError as e:
+                if not (fmt and "response_format" in str(e)):
+                    raise
+                response = e.response  # type: ignore[attr-defined]
+            if fmt and _refused_format(response):
                 # The server does not take this response_format: fall back and remember.
                 self._format = _FORMATS[_FORMATS.index(self._format) + 1]
                 continue
@@ -69,8 +77,10 @@ class OpenAICompatibleLLM:
             raise TransientLLMError(f"{self.model_id} is rate-limited (429)",
                                     retry_after=_retry_after(response))
         if response.status_code >= 500:
-            raise TransientLLMError(f"{self.model_id} failed with HTTP "
-                                    f"{response.status_code}")
+            error = TransientLLMError(f"{self.model_id} failed with HTTP "
+                                      f"{response.status_code}: {response.text[:300]}")
+            error.response = response  # type: ignore[attr-defined]
+            raise error
         if response.status_code in (401, 403):
             raise LLMError(f"{self.base_url} refused the API key (HTTP {response.status_code});"
                            " set ASEM_LLM_API_KEY (or OPENAI_API_KEY)")
@@ -88,7 +98,16 @@ def _response_format(kind: str, schema: dict[str, Any] | None) -> dict[str, Any]
         return None
     if kind == "json_object":
         return {"type": "json_object"}
+    if kind == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+
+
+def _refused_format(response: httpx.Response) -> bool:
+    """True when the server says it does not take the response_format we sent."""
+    if response.status_code in (400, 422):
+        return True
+    return response.status_code >= 500 and "response_format" in response.text
 
 
 def _completion(response: httpx.Response, model_id: str) -> Completion:
