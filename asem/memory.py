@@ -20,10 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from asem.chat import ChatTurn, to_messages
-from asem.config import MemoryConfig
+from asem.config import LLMConfig, MemoryConfig
 from asem.errors import InvalidInputError, NotFoundError
 from asem.feedback.pipeline import give_feedback
+from asem.llm.base import LLM
+from asem.llm.retry import RetryPolicy
+from asem.llm.usage import UsageMeter
 from asem.providers.embedder import Embedder
+from asem.read.answer import Answer, distil_and_answer, evidence_of
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
 from asem.stores.base import Store
@@ -34,6 +38,7 @@ from asem.types import (
     Link,
     Message,
     Note,
+    Op,
     Scope,
     SearchResult,
     WriteResult,
@@ -43,6 +48,7 @@ from asem.write.inputs import WriteInput, clean_text, make_input
 from asem.write.manager import ManagerPolicy
 from asem.write.pipeline import WriteDeps, write
 from asem.write.revise import revised
+from asem.write.worker import EnrichmentWorker
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
@@ -51,11 +57,16 @@ Progress = Callable[[int, int], None]
 class Memory:
     """A long-term memory for agents, stored in one SQLite file by default.
 
-    Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``); a path is a
-    convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``) or given
-    as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive enricher
-    and the rule manager (``manager="learned"`` for the shipped GRPO policy): no API key,
-    no server.
+    Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``, ``llm=``); a
+    path is a convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``)
+    or given as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive
+    enricher and the rule manager (``manager="learned"`` for the shipped GRPO policy): no API
+    key, no server.
+
+    With ``llm``, every new note is still stored at once with extractive attributes, and a
+    durable job asks the model (in a background thread; ``background=False`` leaves that to
+    ``process_llm_jobs``) for better keywords, tags, context and dates, links with its
+    neighbours, and revisions of neighbours; ``answer`` becomes available.
     """
 
     def __init__(
@@ -67,6 +78,9 @@ class Memory:
         enricher: Enricher | None = None,
         manager: ManagerPolicy | str | Path | None = None,
         config: MemoryConfig | None = None,
+        llm: LLM | None = None,
+        llm_config: LLMConfig | None = None,
+        background: bool = True,
     ) -> None:
         self.config = config or MemoryConfig()
         if embedder is None:
@@ -86,6 +100,30 @@ class Memory:
         from asem.manager.registry import resolve
 
         self.manager = resolve(manager or self.config.write.manager, self.config)
+        self.llm: LLM | None = None
+        self.llm_config = llm_config or LLMConfig()
+        self.llm_usage = UsageMeter()
+        """LLM calls and tokens of this memory: background jobs and answers."""
+        self.worker: EnrichmentWorker | None = None
+        self._background = background
+        if llm is not None:
+            self.use_llm(llm)
+
+    def use_llm(self, llm: LLM, *, background: bool | None = None) -> None:
+        """Enrich, link and evolve new notes with ``llm`` from now on, and answer with it.
+
+        Jobs an earlier run left queued are resumed (in the background thread, unless the
+        memory was opened with ``background=False``).
+        """
+        if self.worker is not None:
+            self.worker.stop()
+        if background is not None:
+            self._background = background
+        self.llm = llm
+        self.worker = EnrichmentWorker(self.store, self.embedder, llm, meter=self.llm_usage,
+                                       config=self.llm_config, write=self.config.write)
+        if self._background and self.store.job_counts()["pending"]:
+            self.worker.start()
 
     # -- write path --------------------------------------------------------------------------
     def _write_deps(self) -> WriteDeps:
@@ -123,7 +161,7 @@ class Memory:
                 raise InvalidInputError("no messages given; pass text or at least one message")
         else:
             raise InvalidInputError("content must be text or a list of chat messages")
-        return write(items, self._write_deps(), actor=writer)
+        return self._queued(write(items, self._write_deps(), actor=writer))
 
     def ingest(
         self,
@@ -152,10 +190,37 @@ class Memory:
         results: list[WriteResult] = []
         size = self.config.write.batch_size
         for start in range(0, len(items), size):
-            results += write(items[start:start + size], self._write_deps(), actor=writer)
+            results += self._queued(write(items[start:start + size], self._write_deps(),
+                                          actor=writer))
             if progress:
                 progress(min(start + size, len(items)), len(items))
         return results
+
+    def _queued(self, results: list[WriteResult]) -> list[WriteResult]:
+        """Queue the LLM job of every new note (the notes are stored and searchable)."""
+        if self.worker is not None:
+            added = [r.note_id for r in results if r.op is Op.ADD]
+            if added:
+                notes = self.store.get_notes(added)
+                self.store.enqueue_jobs([(i, notes[i].scope.user_id) for i in added
+                                         if i in notes])
+                if self._background:
+                    self.worker.start()
+                    self.worker.notify()
+        return results
+
+    def llm_status(self, note_id: str) -> str:
+        """Where a note's LLM work stands: ``pending``, ``running``, ``done``, ``failed``
+        (it keeps its extractive attributes), or ``none`` (no job: no LLM was configured)."""
+        self.get(note_id, include_deleted=True)
+        return self.store.job_status([note_id]).get(note_id, "none")
+
+    def process_llm_jobs(self, max_batches: int | None = None) -> int:
+        """Run queued LLM jobs in this thread until none is left (or ``max_batches``);
+        returns the jobs settled. Jobs held back by an outage stay pending."""
+        if self.worker is None:
+            raise InvalidInputError("no LLM configured: pass llm= (or --llm) to enrich notes")
+        return self.worker.drain(max_batches)
 
     def _message_input(self, message: Message, scope: Scope, source_id: str | None,
                        writer: str, channel: str) -> WriteInput:
@@ -195,6 +260,30 @@ class Memory:
         self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits],
                                     query_vector)
         return SearchResult(retrieval_id, query, tuple(hits))
+
+    def answer(self, question: str, *, user_id: str, agent_id: str | None = None,
+               session_id: str | None = None, k: int | None = None,
+               filters: Filters | None = None) -> Answer:
+        """Answer ``question`` from memory (SPEC stage 4): search, then one call that cites
+        the fewest retrieved notes that answer it and answers from them, or abstains.
+
+        Give feedback on ``answer.retrieval_id`` (with ``answer.note_ids`` to reward only
+        the notes it used).
+        """
+        if self.llm is None:
+            raise InvalidInputError("answer needs a language model: open the memory with "
+                                    "llm=... (CLI: --llm local or --llm openai:MODEL@URL)")
+        result = self.search(question, user_id=user_id, agent_id=agent_id,
+                             session_id=session_id, k=k, filters=filters)
+        before = self.llm_usage.snapshot()
+        distilled = distil_and_answer(result.query, [evidence_of(h.note) for h in result],
+                                      self.llm, self.llm_usage,
+                                      self.llm_config.answer_max_tokens,
+                                      RetryPolicy(self.llm_config.retry_attempts,
+                                                  self.llm_config.retry_base_delay_s))
+        return Answer(result.query, distilled.text,
+                      tuple(result[i].note.id for i in distilled.cited), distilled.abstained,
+                      result.retrieval_id, result.hits, self.llm_usage.snapshot() - before)
 
     # -- feedback path -----------------------------------------------------------------------
     def feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None = None,
@@ -254,6 +343,9 @@ class Memory:
         return self.store.stats(user_id)
 
     def close(self) -> None:
+        """Stop the LLM worker (its unfinished jobs stay queued) and close the store."""
+        if self.worker is not None:
+            self.worker.stop()
         self.store.close()
 
     def __enter__(self) -> Memory:

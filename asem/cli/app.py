@@ -15,10 +15,11 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import feedback, notes, read, stats, write
+from asem.cli import answer, feedback, notes, read, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory
+from asem.cli.llm import llm_app
 from asem.cli.output import report_error
 from asem.cli.train import train_app
 from asem.errors import ASEMError
@@ -68,6 +69,12 @@ def _root(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print machine-readable JSON on stdout.",
     )] = False,
+    llm: Annotated[str | None, typer.Option(
+        "--llm", envvar="ASEM_LLM", metavar="SPEC",
+        help="Language model for enrichment, linking and answers: 'local' (default Qwen "
+             "GGUF; needs the llm extra), 'gguf:PATH', 'openai:MODEL@BASE_URL' or "
+             "'ollama:MODEL'. API key from ASEM_LLM_API_KEY or OPENAI_API_KEY.",
+    )] = None,
 ) -> None:
     """ASEM: a long-term memory for LLM agents, in one local SQLite file.
 
@@ -75,13 +82,14 @@ def _root(
     """
     # A caller (e.g. a test) may pass a memory factory as the context object.
     factory = ctx.obj if callable(ctx.obj) else open_memory
-    ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory)
+    ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory, llm=llm)
 
 
 # The command table: one module per group.
 app.command("add")(write.add)
 app.command("ingest")(write.ingest)
 app.command("search")(read.search)
+app.command("answer")(answer.answer)
 # Rewards may be negative: let "-0.5" through as an argument, not an unknown option.
 app.command("feedback", context_settings={"ignore_unknown_options": True})(feedback.feedback)
 app.command("show")(notes.show)
@@ -93,6 +101,7 @@ app.command("stats")(stats.stats)
 bench_app.command("manager")(bench_manager)
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
+app.add_typer(llm_app, name="llm")
 
 
 def main() -> None:

@@ -54,13 +54,30 @@ def locomo(
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Ignore cached results of earlier runs and evaluate everything again.",
     )] = False,
+    llm: Annotated[str | None, typer.Option(
+        "--llm", metavar="SPEC",
+        help="Run the QA benchmark with this model instead (see 'asem --help' for SPEC): "
+             "dense raw-turn RAG vs ASEM with LLM notes and distil-and-answer, token F1, "
+             "exact match, category-5 abstention, LLM calls and tokens per turn and question.",
+    )] = None,
+    questions: Annotated[int | None, typer.Option(
+        "--questions", min=1, metavar="N",
+        help="With --llm: ask only N questions per conversation, evenly spaced over the "
+             "file (a CPU-sized sample; every category keeps its share).",
+    )] = None,
 ) -> None:
     """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
-    ASEM, its ablations and baselines.
+    ASEM, its ablations and baselines; with --llm, question answering (categories 1–5).
 
     Each conversation is one scope; every question with resolvable evidence is asked of
     every system in the same run. Prints the category mapping and per-category counts.
     """
+    spec = llm or settings(ctx).llm
+    if spec:
+        from asem.cli.bench_qa import run_qa
+
+        run_qa(ctx, data, conversations, spec, out, fresh, questions)
+        return
     from asem.eval import bench_locomo
     from asem.eval.cache import ResultCache
     from asem.providers.onnx_minilm import MiniLMEmbedder

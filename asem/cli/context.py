@@ -28,6 +28,16 @@ def open_memory(path: Path) -> Memory:
     return Memory(path)
 
 
+def make_llm(spec: str):
+    """The provider for ``--llm``; the API key comes from ASEM_LLM_API_KEY or OPENAI_API_KEY."""
+    import os
+
+    from asem.llm.registry import resolve_llm
+
+    key = os.environ.get("ASEM_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    return resolve_llm(spec, api_key=key)
+
+
 def default_db_path() -> Path:
     """``<user data dir>/asem/memory.db``, creating the folder (only called when it is used)."""
     import platformdirs
@@ -50,6 +60,8 @@ class Settings:
     json: bool
     """``--json``: print machine-readable JSON on stdout."""
     factory: MemoryFactory = open_memory
+    llm: str | None = None
+    """``--llm``: the language model spec (see ``asem.llm.registry``), or None."""
 
     def db_path(self) -> Path:
         return self.db.expanduser() if self.db is not None else default_db_path()
@@ -69,6 +81,10 @@ def opened(ctx: typer.Context) -> Iterator[Memory]:
     options = settings(ctx)
     memory = options.factory(options.db_path())
     try:
+        if options.llm:
+            # The CLI never runs the worker thread: a command ends when its own work is done,
+            # and queued jobs are processed by 'asem llm process'.
+            memory.use_llm(make_llm(options.llm), background=False)
         yield memory
     finally:
         memory.close()

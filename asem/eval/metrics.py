@@ -1,8 +1,11 @@
-"""Retrieval metrics over ranked turn ids."""
+"""Retrieval metrics over ranked turn ids, and answer metrics (token F1, exact match)."""
 
 from __future__ import annotations
 
 import math
+import re
+import string
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 
@@ -71,3 +74,29 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+_ARTICLES = {"a", "an", "the", "and"}
+
+
+def answer_tokens(text: str) -> list[str]:
+    """SQuAD-style normalisation: lower case, punctuation and articles (and 'and') dropped."""
+    text = str(text).lower()
+    text = "".join(" " if c in string.punctuation else c for c in text.replace(",", " "))
+    return [w for w in re.split(r"\s+", text) if w and w not in _ARTICLES]
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """Harmonic mean of token precision and recall (bag of words, SQuAD style)."""
+    pred, ref = answer_tokens(prediction), answer_tokens(gold)
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(prediction: str, gold: str) -> float:
+    return float(answer_tokens(prediction) == answer_tokens(gold))

@@ -63,6 +63,29 @@ class WriteBatch:
     deletes: tuple[NoteDelete, ...] = ()
 
 
+@dataclass(frozen=True)
+class Job:
+    """A claimed LLM job: enrich, link and evolve one new note."""
+
+    id: int
+    note_id: str
+    user_id: str
+    attempts: int
+    """Attempts so far, this one included."""
+
+
+@dataclass(frozen=True)
+class Evolution:
+    """What one LLM job batch changes, committed with the jobs marked done."""
+
+    updates: tuple[tuple[Note, str], ...] = ()
+    """(note with new attributes and vectors, reason for the history row)."""
+    links: tuple[tuple[str, str, str, float], ...] = ()
+    """(source id, target id, relation, strength), stored in both directions."""
+    job_ids: tuple[int, ...] = ()
+    actor: str = "llm"
+
+
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
@@ -271,4 +294,34 @@ class Store(Protocol):
         ...
 
     def close(self) -> None:
+        ...
+
+
+class JobQueue(Protocol):
+    """The durable queue of LLM work a store keeps next to its notes.
+
+    Jobs are claimed oldest first, one user per claim (a batch shares its neighbours);
+    a claimed job whose worker died is claimed again after ``lease_s`` seconds.
+    """
+
+    def enqueue_jobs(self, notes: Sequence[tuple[str, str]]) -> None:
+        """One pending job per (note id, user id)."""
+        ...
+
+    def claim_jobs(self, limit: int, lease_s: float) -> list[Job]:
+        ...
+
+    def release_jobs(self, job_ids: Sequence[int], error: str, *, failed: bool,
+                     count_attempt: bool = True) -> None:
+        ...
+
+    def apply_evolution(self, evolution: Evolution) -> None:
+        """Note updates (history rows included), links, and the jobs done, in one commit."""
+        ...
+
+    def job_status(self, note_ids: Sequence[str]) -> dict[str, str]:
+        """note id → pending / running / done / failed (notes without a job are absent)."""
+        ...
+
+    def job_counts(self, user_id: str | None = None) -> dict[str, int]:
         ...

@@ -25,14 +25,18 @@ from asem.stores.sqlite.codec import (
 )
 from asem.stores.sqlite.connection import open_database, transaction, translated
 from asem.stores.sqlite.feedback import read_feedback_events
+from asem.stores.sqlite.jobs import JobsMixin
 from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
 
 # BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
 
 
-class SQLiteStore:
-    """Notes in one SQLite file. Thread-safe; several processes may share the file."""
+class SQLiteStore(JobsMixin):
+    """Notes in one SQLite file. Thread-safe; several processes may share the file.
+
+    The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``.
+    """
 
     def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0):
         self.path = str(path)

@@ -1,0 +1,118 @@
+"""One call for a batch of new turns: enrichment, linking and evolution together.
+
+SPEC stages 1 and 3 in a single structured request: for every new turn its keywords, tags,
+a one-sentence context and resolved dates; links between new turns and their neighbours
+(and among the new turns), both directions stored by the caller; and revised context and
+tags for neighbours the new turns change. New turns are numbered (1, 2, …), neighbours
+lettered (A, B, …): the model never sees a storage id, and a reference to anything else is
+dropped by the caller.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
+
+from asem.llm.base import ChatMessage
+from asem.prompts.fields import Keywords, Sentence, Tags
+
+LETTERS = string.ascii_uppercase
+SYSTEM = ("You organise a long-term memory. You turn chat turns into memory notes and connect "
+          "them to related notes. Reply with one JSON object only.")
+
+
+@dataclass(frozen=True)
+class NewTurn:
+    content: str
+    speaker: str | None
+    said_at: datetime
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    content: str
+    context: str
+    tags: Sequence[str]
+
+
+def _index(value: object) -> str:
+    return str(value).strip().strip("[]().").upper()
+
+
+Index = Annotated[str, BeforeValidator(_index)]
+
+
+class DateRef(BaseModel):
+    phrase: str = Field(validation_alias=AliasChoices("phrase", "text", "expression"))
+    date: str = Field(validation_alias=AliasChoices("date", "value", "iso", "resolved"))
+
+
+class TurnNote(BaseModel):
+    turn: Index = Field(validation_alias=AliasChoices("turn", "id", "index", "number"))
+    keywords: Keywords = Field(default_factory=list,
+                               validation_alias=AliasChoices("keywords", "keyword", "key_words"))
+    tags: Tags = Field(default_factory=list,
+                       validation_alias=AliasChoices("tags", "tag", "topics", "categories"))
+    context: Sentence = Field("", validation_alias=AliasChoices("context", "summary",
+                                                                "description"))
+    dates: list[DateRef] = Field(default_factory=list, max_length=6)
+
+
+class LinkOut(BaseModel):
+    source: Index = Field(validation_alias=AliasChoices("from", "source", "turn", "src"))
+    target: Index = Field(validation_alias=AliasChoices("to", "target", "note", "dst"))
+    relation: Sentence = Field(validation_alias=AliasChoices("relation", "type", "label",
+                                                             "reason"))
+
+
+class Revision(BaseModel):
+    note: Index = Field(validation_alias=AliasChoices("note", "id", "target", "neighbour"))
+    context: Sentence = Field("", validation_alias=AliasChoices("context", "summary",
+                                                                "description"))
+    tags: Tags = Field(default_factory=list)
+
+
+class NoteBatchReply(BaseModel):
+    notes: list[TurnNote] = Field(validation_alias=AliasChoices("notes", "turns", "items"),
+                                  max_length=64)
+    links: list[LinkOut] = Field(default_factory=list, max_length=64,
+                                 validation_alias=AliasChoices("links", "relations"))
+    updates: list[Revision] = Field(default_factory=list, max_length=26,
+                                    validation_alias=AliasChoices("updates", "revisions",
+                                                                  "evolve", "neighbours"))
+
+
+def max_tokens(turns: int) -> int:
+    """Room for the reply: about 90 tokens a turn plus links and revisions."""
+    return 90 * turns + 250
+
+
+def build(turns: Sequence[NewTurn], neighbours: Sequence[Neighbour]) -> list[ChatMessage]:
+    lines = ["New turns:"]
+    for number, turn in enumerate(turns, start=1):
+        who = f"{turn.speaker}: " if turn.speaker else ""
+        lines.append(f"[{number}] ({turn.said_at:%A %d %B %Y}) {who}{turn.content}")
+    if neighbours:
+        lines += ["", "Existing notes:"]
+        for letter, note in zip(LETTERS, neighbours, strict=False):
+            extra = f" | context: {note.context}" if note.context else ""
+            lines.append(f"[{letter}] {note.content}{extra}")
+    lines += [
+        "",
+        'Reply as {"notes": [...], "links": [...], "updates": [...]}.',
+        "notes: one per new turn: {\"turn\": 1, \"keywords\": [3-6 specific words: names, "
+        "places, objects, activities], \"tags\": [1-3 broad topics], \"context\": one sentence "
+        "saying who did what and when, with absolute dates, \"dates\": [{\"phrase\": "
+        "\"yesterday\", \"date\": \"YYYY-MM-DD\"}] for every time expression in the turn}.",
+        "links: {\"from\": turn number, \"to\": a letter or another turn number, "
+        "\"relation\": a few words} for notes that are really related (same event, person, "
+        "cause, follow-up). None if nothing is related.",
+        "updates: {\"note\": letter, \"context\": new sentence, \"tags\": [...]} only for "
+        "existing notes whose context the new turns change or complete. Usually none.",
+    ]
+    return [ChatMessage("system", SYSTEM), ChatMessage("user", "\n".join(lines))]

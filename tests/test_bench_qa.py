@@ -1,0 +1,69 @@
+"""The QA benchmark harness on a tiny made-up LoCoMo-shaped file, with the scripted LLM."""
+
+from __future__ import annotations
+
+import json
+
+from asem.eval import bench_qa
+from asem.eval.cache import ResultCache
+from asem.llm import ScriptedLLM
+from asem.providers import HashEmbedder
+from tests.test_llm_worker import good_reply
+
+SAMPLE = [{
+    "sample_id": "conv-x",
+    "conversation": {
+        "speaker_a": "Ann", "speaker_b": "Bob",
+        "session_1_date_time": "1:56 pm on 8 May, 2023",
+        "session_1": [
+            {"speaker": "Ann", "dia_id": "D1:1", "text": "I adopted a dog named Buddy."},
+            {"speaker": "Bob", "dia_id": "D1:2", "text": "I started learning the violin."},
+            {"speaker": "Ann", "dia_id": "D1:3", "text": "We went hiking in the Alps."},
+        ],
+    },
+    "qa": [
+        {"question": "What is Ann's dog called?", "answer": "Buddy", "evidence": ["D1:1"],
+         "category": 4},
+        {"question": "What instrument does Bob learn?", "answer": "violin",
+         "evidence": ["D1:2"], "category": 1},
+        {"question": "What is Bob's cat called?", "adversarial_answer": "Tom",
+         "evidence": ["D1:2"], "category": 5},
+    ],
+}]
+
+
+def reply(messages):
+    text = messages[-1].content
+    if "New turns:" in text:
+        return good_reply(messages)
+    question = text.split("Question:", 1)[1]
+    answer = ("Buddy" if "dog" in question else "the violin" if "instrument" in question
+              else "unknown")
+    return json.dumps({"evidence": [1], "answer": answer})
+
+
+def test_qa_harness_scores_f1_abstention_and_llm_costs(tmp_path):
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps(SAMPLE))
+    llm = ScriptedLLM(default=reply)
+    cache = ResultCache(tmp_path / "cache.jsonl")
+    report = bench_qa.run(data, embedder=HashEmbedder(), llm=llm, workdir=tmp_path / "work",
+                          cache=cache)
+    systems = report["systems"]
+    assert set(systems) == {"dense", "asem", "asem-llm"}
+    assert systems["asem-llm"]["f1"] == 1.0 and systems["dense"]["f1"] == 1.0
+    assert systems["asem-llm"]["abstention_rate_cat5"] == 1.0
+    assert systems["asem-llm"]["llm_per_ingested_turn"]["calls"] == round(1 / 3, 3)
+    assert systems["asem-llm"]["per_question_llm"]["calls"] == 1.0
+    assert "f1" not in systems["asem"] and "recall" in systems["asem"]
+    assert report["category_mapping"]["5"] == "adversarial"
+    calls = llm.calls
+    again = bench_qa.run(data, embedder=HashEmbedder(), llm=llm, workdir=tmp_path / "work",
+                         cache=ResultCache(tmp_path / "cache.jsonl"))
+    assert llm.calls == calls and again["systems"] == systems  # resumed from the cache
+
+
+def test_sample_spreads_over_the_list():
+    items = list(range(10))
+    assert bench_qa.sample(items, 3) == [0, 3, 6]
+    assert bench_qa.sample(items, None) == items and bench_qa.sample(items, 20) == items
