@@ -68,7 +68,7 @@ def test_answer_without_an_llm_says_how_to_configure_one(memory):
 
 def _proposal(n: int) -> Proposal:
     return Proposal("I adopted another dog named Scout", "Ann",
-                    [Candidate(f"id{i}", 0.9, 0.8) for i in range(n)])
+                    [Candidate(f"id{i}", f"note {i}", 0.9, 0.8) for i in range(n)])
 
 
 class _Store:
