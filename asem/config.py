@@ -68,9 +68,10 @@ class ReadConfig:
     """Recency halves every this many days."""
     context_weight: float = 0.50
     """β: how much a note's relevance rises with its best conversational neighbour's (the
-    turns just before and after it in the same session; SPEC stage 1's context). A reply
-    rarely repeats the words of the question it answers; the turn it replies to often does.
-    0 switches it off (and leaves the neighbours out of the candidate pool)."""
+    turns just before and after it in the same conversation, when said by someone else;
+    SPEC stage 1's context). A reply rarely repeats the words of the question it answers;
+    the turn it replies to often does. 0 switches it off (and leaves the neighbours out of
+    the candidate pool)."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5

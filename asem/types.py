@@ -83,6 +83,12 @@ class Message:
     turn_id: str | None = None
 
 
+def speaker_of(context: str) -> str | None:
+    """The speaker named by a context line of the form "<speaker>, on <date>; ..."."""
+    head, found, _ = context.partition(", on ")
+    return head.strip() or None if found else None
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where a note came from: source (e.g. session) id, turn ids, writer, channel."""
@@ -158,8 +164,7 @@ class Note:
     @property
     def speaker(self) -> str | None:
         """Who said it, read back from a context of the form "<speaker>, on <date>; ..."."""
-        head, found, _ = self.context.partition(", on ")
-        return head.strip() or None if found else None
+        return speaker_of(self.context)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view without the vectors."""

@@ -16,12 +16,13 @@ from asem.types import Message, Note, Provenance, Scope
 STAMP = datetime(2024, 5, 8, 13, 0)
 
 
-def note(i: int, source: str | None, agent: str | None = None) -> Note:
+def note(i: int, source: str | None, agent: str | None = None, speaker: str = "") -> Note:
     vector = np.zeros(4, np.float32)
     vector[i % 4] = 1.0
     return Note(id=f"n{i}", content=str(i), scope=Scope("u", agent), created_at=STAMP,
                 observed_at=STAMP, event_time=STAMP, embedding=vector, intent_embedding=vector,
-                provenance=Provenance(source_id=source))
+                provenance=Provenance(source_id=source),
+                context=f"{speaker}, on 8 May 2024" if speaker else "")
 
 
 def test_neighbours_are_the_turns_around_a_note_in_its_own_conversation():
@@ -29,6 +30,17 @@ def test_neighbours_are_the_turns_around_a_note_in_its_own_conversation():
     index = index.extended([note(3, "s1"), note(4, None), note(5, "s1", agent="bot")])
     assert [index.turn_neighbours(row) for row in range(6)] == [
         (1,), (0, 3), (), (1,), (), (),
+    ]
+
+
+def test_a_speaker_going_on_is_not_a_reply():
+    """Only turns by someone else (or by an unknown speaker) are conversational context."""
+    index = VectorIndex().extended([
+        note(0, "s1", speaker="Ann"), note(1, "s1", speaker="Ann"),
+        note(2, "s1", speaker="Bob"), note(3, "s1"), note(4, "s1", speaker="Bob"),
+    ])
+    assert [index.turn_neighbours(row) for row in range(5)] == [
+        (), (2,), (1, 3), (2, 4), (3,),
     ]
 
 

@@ -97,11 +97,14 @@ class VectorIndex:
 
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
-                 sessions: Sequence[str] = (), threads: Sequence[str] = ()) -> None:
+                 sessions: Sequence[str] = (), threads: Sequence[str] = (),
+                 speakers: Sequence[str] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
         self.threads = list(threads) or [""] * len(self.ids)
+        self.speakers = list(speakers) or [""] * len(self.ids)
+        """Per row, who said it ("" when unknown)."""
         """Per row, the conversation the note came from (provenance source, else scope
         session; "" for neither)."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
@@ -142,7 +145,8 @@ class VectorIndex:
         known conversation have none.
         """
         if self._turn_neighbours is None:
-            self._turn_neighbours = _thread_neighbours(self.agents, self.threads)
+            self._turn_neighbours = _thread_neighbours(self.agents, self.threads,
+                                                       self.speakers)
         return self._turn_neighbours.get(row, ())
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
@@ -174,7 +178,8 @@ class VectorIndex:
         grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
                             self.agents + [x.scope.agent_id or "" for x in notes],
                             self.sessions + [x.scope.session_id or "" for x in notes],
-                            self.threads + [thread_of(x) for x in notes])
+                            self.threads + [thread_of(x) for x in notes],
+                            self.speakers + [x.speaker or "" for x in notes])
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
@@ -205,16 +210,20 @@ def thread_of(note: Note) -> str:
     return note.provenance.source_id or note.scope.session_id or ""
 
 
-def _thread_neighbours(agents: Sequence[str],
-                       threads: Sequence[str]) -> dict[int, tuple[int, ...]]:
+def _thread_neighbours(agents: Sequence[str], threads: Sequence[str],
+                       speakers: Sequence[str]) -> dict[int, tuple[int, ...]]:
+    """Consecutive rows of one thread, when someone else said the other one (or either
+    speaker is unknown): a reply, not the same person going on."""
     last: dict[tuple[str, str], int] = {}
     around: dict[int, list[int]] = {}
     for row, key in enumerate(zip(agents, threads, strict=True)):
         if not key[1]:
             continue
-        if key in last:
-            around.setdefault(last[key], []).append(row)
-            around.setdefault(row, []).append(last[key])
+        before = last.get(key)
+        if before is not None and (speakers[before] != speakers[row]
+                                   or not speakers[row]):
+            around.setdefault(before, []).append(row)
+            around.setdefault(row, []).append(before)
         last[key] = row
     return {row: tuple(rows) for row, rows in around.items()}
 

@@ -26,7 +26,17 @@ from asem.stores.sqlite.codec import (
 from asem.stores.sqlite.connection import open_database, transaction, translated
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.jobs import JobsMixin
-from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope, now
+from asem.types import (
+    FeedbackEvent,
+    FeedbackResult,
+    Filters,
+    HistoryEntry,
+    Link,
+    Note,
+    Scope,
+    now,
+    speaker_of,
+)
 
 # BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
@@ -64,9 +74,9 @@ class SQLiteStore(JobsMixin):
 
     def _load_index(self, user_id: str) -> VectorIndex:
         rows = self._conn.execute(
-            "SELECT id, agent_id, session_id, source_id, embedding, intent_embedding, embedder "
-            "FROM notes "
-            "WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid", (user_id,)
+            "SELECT id, agent_id, session_id, source_id, context, embedding, intent_embedding, "
+            "embedder FROM notes WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid",
+            (user_id,),
         ).fetchall()
         others = {r["embedder"] for r in rows} - {self._embedder_id}
         if others:  # vectors of another model are not comparable (nor, often, the same size)
@@ -86,6 +96,7 @@ class SQLiteStore(JobsMixin):
             agents=[r["agent_id"] or "" for r in rows],
             sessions=[r["session_id"] or "" for r in rows],
             threads=[r["source_id"] or r["session_id"] or "" for r in rows],
+            speakers=[speaker_of(r["context"] or "") or "" for r in rows],
         )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
