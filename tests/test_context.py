@@ -26,22 +26,23 @@ def note(i: int, source: str | None, agent: str | None = None, speaker: str = ""
 
 
 def test_neighbours_are_the_turns_around_a_note_in_its_own_conversation():
-    index = VectorIndex().extended([note(0, "s1"), note(1, "s1"), note(2, "s2")])
-    index = index.extended([note(3, "s1"), note(4, None), note(5, "s1", agent="bot")])
+    said = {0: "Bob", 1: "Ann", 2: "Bob", 3: "Bob", 4: "Ann", 5: "Ann"}
+    index = VectorIndex().extended([note(i, s, speaker=said[i])
+                                    for i, s in enumerate(["s1", "s1", "s2"])])
+    index = index.extended([note(3, "s1", speaker=said[3]), note(4, None, speaker=said[4]),
+                            note(5, "s1", agent="bot", speaker=said[5])])
     assert [index.turn_neighbours(row) for row in range(6)] == [
         (1,), (0, 3), (), (1,), (), (),
     ]
 
 
 def test_a_speaker_going_on_is_not_a_reply():
-    """Only turns by someone else (or by an unknown speaker) are conversational context."""
+    """Only a turn by someone else is conversational context (unknown speakers: none)."""
     index = VectorIndex().extended([
         note(0, "s1", speaker="Ann"), note(1, "s1", speaker="Ann"),
         note(2, "s1", speaker="Bob"), note(3, "s1"), note(4, "s1", speaker="Bob"),
     ])
-    assert [index.turn_neighbours(row) for row in range(5)] == [
-        (), (2,), (1, 3), (2, 4), (3,),
-    ]
+    assert [index.turn_neighbours(row) for row in range(5)] == [(), (2,), (1,), (), ()]
 
 
 def test_with_context_adds_the_best_neighbours_lift_above_the_floor():

@@ -212,16 +212,15 @@ def thread_of(note: Note) -> str:
 
 def _thread_neighbours(agents: Sequence[str], threads: Sequence[str],
                        speakers: Sequence[str]) -> dict[int, tuple[int, ...]]:
-    """Consecutive rows of one thread, when someone else said the other one (or either
-    speaker is unknown): a reply, not the same person going on."""
+    """Consecutive rows of one thread said by two different known speakers: a reply, not
+    the same person going on (nor text whose speaker nobody recorded)."""
     last: dict[tuple[str, str], int] = {}
     around: dict[int, list[int]] = {}
     for row, key in enumerate(zip(agents, threads, strict=True)):
         if not key[1]:
             continue
         before = last.get(key)
-        if before is not None and (speakers[before] != speakers[row]
-                                   or not speakers[row]):
+        if before is not None and speakers[row] and speakers[before] not in ("", speakers[row]):
             around.setdefault(before, []).append(row)
             around.setdefault(row, []).append(before)
         last[key] = row
