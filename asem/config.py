@@ -17,11 +17,10 @@ class WriteConfig:
     """k: how many nearest notes a new note is linked to."""
     min_link_similarity: float = 0.30
     """Neighbours below this cosine similarity are not linked."""
-    manager: str = "rule"
-    """The write policy when Memory is given none: ``rule``, ``learned`` (the GRPO checkpoint
-    shipped with the package), ``always-add``, or the path of a retrained ``.npz``. The rule
-    manager stays the default while the learned one lowers LoCoMo evidence recall (it merges
-    and discards conversational turns that questions later need; see docs/manager.md)."""
+    manager: str = "learned"
+    """The write policy when Memory is given none: ``learned`` (the GRPO checkpoint shipped
+    with the package), ``rule``, ``always-add``, or the path of a retrained ``.npz``
+    (figures and how to retrain: docs/manager.md)."""
     duplicate_similarity: float = 0.97
     """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
     max_content_chars: int = 20_000

@@ -54,7 +54,7 @@ class Memory:
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``); a path is a
     convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``) or given
     as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive enricher
-    and the rule manager (``manager="learned"`` for the shipped GRPO policy): no API key,
+    and the learned write manager (the GRPO policy shipped with the package): no API key,
     no server.
     """
 

@@ -36,7 +36,7 @@ def locomo(
     conversations: Conversations = None,
     systems: Annotated[str, typer.Option(
         "--systems", metavar="NAMES",
-        help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, "
+        help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-rule, "
              "asem-no-links, asem-no-utility, asem-no-lexical, asem-no-context, asem-no-dates.",
     )] = "asem,bm25,dense",
     out: Annotated[Path | None, typer.Option(

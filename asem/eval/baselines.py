@@ -47,7 +47,7 @@ class Recipe:
     description: str
     config: MemoryConfig = field(default_factory=MemoryConfig)
     enricher: str = "extractive"
-    manager: str = "rule"
+    manager: str = "learned"
     raw_content: bool = False
     """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
 
@@ -68,11 +68,11 @@ def _read(**changes: Any) -> MemoryConfig:
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
-                   "conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
+    Recipe("asem", "ASEM defaults: extractive notes, learned (GRPO) manager, dense + BM25 "
+                   "recall, conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
                    "no link expansion"),
-    Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
-           manager="learned"),
+    Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
+                        "instead of the learned one", manager="rule"),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
            _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
@@ -102,7 +102,7 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-no-links",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-rule", "asem-no-links",
        "asem-no-utility", "asem-no-lexical", "asem-no-context", "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
