@@ -1,10 +1,11 @@
 """Training the compact policy with GRPO (or plain REINFORCE, for comparison).
 
 One step: every runner (a stream being played) offers its current state; G actions are
-sampled from the current policy (π_old), each applied to its own copy of the memory and
-scored by the reward; the runner moves on from the best of the G outcomes. GRPO then
-takes ``epochs`` Adam steps on the clipped, KL-penalised objective of the groups;
-REINFORCE one step on (r − running mean) · log π. The reference policy π_ref is the
+drawn from the current policy (π_old) — G distinct ones for GRPO, i.i.d. for REINFORCE —
+each applied to its own copy of the memory and scored by the reward; the runner moves on
+from the best of the G outcomes. GRPO then takes ``epochs`` Adam steps on the clipped,
+KL-penalised objective of the groups; REINFORCE one step on (r − running mean) · log π;
+both add a small entropy bonus. The reference policy π_ref is the
 initial policy (or a copy refreshed every ``ref_every`` steps). Seeded: the same config
 gives the same checkpoint.
 """
