@@ -18,10 +18,9 @@ class WriteConfig:
     min_link_similarity: float = 0.30
     """Neighbours below this cosine similarity are not linked."""
     manager: str = "rule"
-    """The write policy when Memory is given none: ``rule``, ``learned`` (the GRPO checkpoint
-    shipped with the package), ``always-add``, or the path of a retrained ``.npz``. The rule
-    manager stays the default while the learned one lowers LoCoMo evidence recall (it merges
-    and discards conversational turns that questions later need; see docs/manager.md)."""
+    """The write policy when Memory is given none: ``rule``, ``learned`` (the GRPO
+    checkpoint shipped with the package; not the default until it passes its labelled
+    cases, see docs/manager.md), ``always-add``, or the path of a retrained ``.npz``."""
     duplicate_similarity: float = 0.97
     """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
     max_content_chars: int = 20_000

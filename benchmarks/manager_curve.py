@@ -1,10 +1,12 @@
 """Learning curves of the write policy: GRPO against plain REINFORCE with the same budget.
 
 Both train from the same seed on the same streams with the same number of sampled actions
-per step; the figure plots the mean sampled reward per step and the validation probe
-accuracy (greedy policy, 12 validation streams) every 25 steps.
+(reward evaluations) per step; GRPO's groups are G distinct actions, REINFORCE samples
+i.i.d. as the plain baseline does. The figure plots the mean sampled reward per step, the
+KL to the reference policy, and the validation probe accuracy and canonical-case accuracy
+(greedy policy, 12 validation streams) every 50 steps.
 
-    .venv/bin/python benchmarks/manager_curve.py --steps 300 --out bench-out/manager-curve
+    .venv/bin/python benchmarks/manager_curve.py --steps 400 --out bench-out/manager-curve
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from asem.providers.onnx_minilm import MiniLMEmbedder
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("bench-out/manager-curve"))
     args = parser.parse_args()
@@ -33,7 +35,8 @@ def main() -> None:
         result = train(embed, TrainConfig(steps=args.steps, seed=args.seed, algo=algo),
                        lambda step, row, a=algo: print(a, row, flush=True)
                        if "probe_accuracy" in row else None)
-        logs[algo] = {"seconds": result.seconds, "log": result.log}
+        logs[algo] = {"seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
+                      "log": result.log}
     args.out.with_suffix(".json").write_text(json.dumps(logs, indent=1) + "\n")
     plot(logs, args.out.with_suffix(".png"))
 

@@ -30,7 +30,9 @@ CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AG
 
 
 def fake_memory(path: Path) -> Memory:
-    return Memory(path, embedder=HashEmbedder())
+    # The rule manager: these tests read back what they added; the learned manager's
+    # decisions are tested in test_manager_learned with the real embedder's similarities.
+    return Memory(path, embedder=HashEmbedder(), manager="rule")
 
 
 def run(*args: str, factory=fake_memory, input: str | None = None, env=None):

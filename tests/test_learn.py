@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from asem.config import MemoryConfig, WriteConfig
 from asem.eval import learn, locomo
 from asem.eval.systems import AsemSystem
 from asem.providers import HashEmbedder
@@ -45,6 +46,10 @@ QA = [
     ("Who is Carol?", [], 3),  # no evidence: not asked
     ("What is Alice's favourite drink?", ["D1:2"], 5),  # adversarial: not asked
 ]
+
+# One note per turn (the rule manager), so the hand-computed rankings below stay exact with
+# the fake embedder; the learned manager is tested in test_manager_learned.
+RULE = MemoryConfig(write=WriteConfig(manager="rule"))
 
 
 def write_conversation(path: Path, sample_id: str = "conv-x") -> Path:
@@ -113,11 +118,11 @@ def test_pearson_is_none_without_spread():
 # -- feedback moves notes ------------------------------------------------------------------
 @pytest.fixture
 def arm(tmp_path, conversation):
-    system = AsemSystem(tmp_path / "base.db", HashEmbedder())
+    system = AsemSystem(tmp_path / "base.db", HashEmbedder(), RULE)
     system.index(conversation.sample_id, conversation.turns)
     system.memory.close()
     learn.copy_database(tmp_path / "base.db", tmp_path / "arm.db")
-    arm = learn.Arm("feedback", tmp_path / "arm.db", HashEmbedder(), None, learns=True)
+    arm = learn.Arm("feedback", tmp_path / "arm.db", HashEmbedder(), RULE, learns=True)
     arm.use(conversation.sample_id)
     yield arm
     arm.memory.close()
@@ -141,10 +146,10 @@ def test_a_rewarded_note_moves_up(arm):
 
 
 def test_the_no_feedback_arm_changes_nothing(tmp_path, conversation):
-    system = AsemSystem(tmp_path / "base.db", HashEmbedder())
+    system = AsemSystem(tmp_path / "base.db", HashEmbedder(), RULE)
     system.index(conversation.sample_id, conversation.turns)
     system.memory.close()
-    still = learn.Arm("no-feedback", tmp_path / "base.db", HashEmbedder(), None, learns=False)
+    still = learn.Arm("no-feedback", tmp_path / "base.db", HashEmbedder(), RULE, learns=False)
     still.use(conversation.sample_id)
     before = still.rank(CAR, 10)
     assert still.replay(question(conversation, CAR), 5) == -1.0
@@ -155,7 +160,7 @@ def test_the_no_feedback_arm_changes_nothing(tmp_path, conversation):
 
 def test_the_experiment_end_to_end_on_a_synthetic_conversation(tmp_path):
     data = write_conversation(tmp_path / "conv.json")
-    report = learn.run(data, embedder=HashEmbedder(), epochs=2, seed=0)
+    report = learn.run(data, embedder=HashEmbedder(), epochs=2, seed=0, config=RULE)
     assert report["questions"] == {"replayed": 2, "held_out": 3}  # CAR is replayed
     assert [e["epoch"] for e in report["epochs"]] == [0, 1, 2]
     first, last = report["epochs"][0], report["epochs"][-1]

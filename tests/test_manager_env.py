@@ -6,8 +6,15 @@ import pytest
 
 from asem.manager import text
 from asem.manager.env import templates
-from asem.manager.env.reward import Costs, extract, make_reward, memory_cost
-from asem.manager.env.sim import EmbeddingCache, SimMemory
+from asem.manager.env.reward import (
+    EVIDENCE_TURNS,
+    Costs,
+    evidence_found,
+    extract,
+    make_reward,
+    memory_cost,
+)
+from asem.manager.env.sim import EmbeddingCache, SimMemory, SimNote
 from asem.manager.env.streams import Probe, generate
 from asem.providers import HashEmbedder
 from asem.types import Decision, Op, Tier
@@ -24,6 +31,27 @@ def test_training_never_sees_held_out_slots_or_chitchat():
     assert not any(p.slot in templates.HELD_OUT_SLOTS for s in streams for p in s.final_probes)
     texts = {e.text for s in streams for e in s.events}
     assert not texts & set(templates.CHITCHAT[-templates.CHITCHAT_HELD_OUT:])
+
+
+def test_training_never_sees_held_out_episodes_or_openers():
+    train = [generate(seed) for seed in range(200)]
+    test = [generate(seed, "test") for seed in range(50)]
+    held_frames = {f[1] for f in templates.EPISODES[-templates.HELD_OUT_EPISODES:]}
+    held_openers = templates.CHATTY[-templates.CHATTY_HELD_OUT:]
+    train_questions = {p.question for s in train for p in s.final_probes if p.kind == "detail"}
+    test_questions = {p.question for s in test for p in s.final_probes if p.kind == "detail"}
+    assert train_questions and not train_questions & held_frames
+    assert test_questions and test_questions <= held_frames
+    assert not any(e.text.startswith(held_openers) for s in train for e in s.events)
+
+
+def test_every_episode_is_probed_by_its_own_turn():
+    for seed in range(30):
+        stream = generate(seed)
+        for probe in stream.final_probes:
+            if probe.kind == "detail":
+                event = stream.events[probe.turn]
+                assert event.kind == "episode" and str(probe.gold) in event.text
 
 
 def test_test_streams_use_held_out_phrasings_and_slots():
@@ -83,3 +111,31 @@ def test_merging_keeps_both_facts():
     assert text.merged("I adopted a dog named Buddy.", "I adopted another dog named Scout.") == (
         "I adopted a dog named Buddy. I adopted another dog named Scout.")
     assert text.merged("I live in Boston", "I live in Boston.") == "I live in Boston"
+
+
+def _detail(turn: int) -> Probe:
+    return Probe("Where did I go hiking?", f"episode:{turn}", "detail", "Bear Lake",
+                 ("Bear Lake",), turn)
+
+
+def test_an_episode_is_found_by_its_turn_only_near_the_top():
+    alone = SimNote("e", "We hiked at Bear Lake.", None, Tier.LONG_TERM, frozenset(), 3, (3,))
+    assert evidence_found(_detail(3), [alone])
+    # Merged into a note that already holds many turns: its turn is read too late.
+    buried = SimNote("b", "I have a dog. We hiked at Bear Lake.", None, Tier.LONG_TERM,
+                     frozenset(), 3, (*range(EVIDENCE_TURNS), 3))
+    assert not evidence_found(_detail(3), [buried])
+    # Recorded on a note (a NOOP) that does not say the detail: not found either.
+    noop = SimNote("n", "I have a dog.", None, Tier.LONG_TERM, frozenset(), 3, (0, 3))
+    assert not evidence_found(_detail(3), [noop, alone])
+    assert not evidence_found(_detail(3), [])
+
+
+def test_notes_record_the_turns_they_stand_for():
+    embed = EmbeddingCache(HashEmbedder())
+    memory = SimMemory().apply(Decision(Op.ADD), "I live in Boston.", "city", 0, embed)
+    target = memory.notes[0].id
+    memory = memory.apply(Decision(Op.NOOP, target), "Boston is great.", "city", 1, embed)
+    memory = memory.apply(Decision(Op.UPDATE, target, merged_content="I live in Denver."),
+                          "I live in Denver.", "city", 2, embed)
+    assert memory.notes[0].turns == (0, 1, 2)

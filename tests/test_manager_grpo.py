@@ -96,3 +96,31 @@ def test_masked_actions_have_no_probability():
     assert probs.sum() == pytest.approx(1.0)
     assert probs[8:20].sum() == 0.0  # candidates 2..4 do not exist
     assert probs[4 + policy.Targeted.MERGE] == 0.0  # candidate 1 is too long to merge into
+
+
+def test_entropy_bonus_matches_finite_differences_and_ignores_masked_actions():
+    logits = np.array([0.3, -1.2, -np.inf, 0.8])
+    h, d = grpo.entropy_bonus(policy.log_softmax(logits))
+    assert h == pytest.approx(-sum(p * math.log(p) for p in np.exp(
+        policy.log_softmax(logits)) if p > 0))
+    for k in (0, 1, 3):
+        bumped = logits.copy()
+        bumped[k] += 1e-6
+        numeric = (grpo.entropy_bonus(policy.log_softmax(bumped))[0] - h) / 1e-6
+        assert d[k] == pytest.approx(numeric, abs=1e-5)
+    assert d[2] == 0.0
+    uniform, d_uniform = grpo.entropy_bonus(np.log(np.full(4, 0.25)))
+    assert uniform == pytest.approx(math.log(4)) and d_uniform == pytest.approx(np.zeros(4))
+
+
+def test_distinct_groups_hold_no_repeats_and_no_masked_actions():
+    rng = np.random.default_rng(0)
+    sharp = policy.log_softmax(np.array([9.0, 0.0, -np.inf, 0.0, 0.0, -np.inf]))
+    for _ in range(20):
+        group = grpo.sample_group(sharp, 3, rng)
+        assert len(set(group.tolist())) == 3 and not {2, 5} & set(group.tolist())
+    # Fewer valid actions than G: every valid one, once.
+    assert sorted(grpo.sample_group(sharp, 8, rng).tolist()) == [0, 1, 3, 4]
+    # i.i.d. groups from a sharp policy are mostly one action (what distinct groups avoid).
+    iid = grpo.sample_group(sharp, 8, rng, distinct=False)
+    assert len(iid) == 8 and (iid == 0).mean() > 0.5

@@ -27,6 +27,21 @@ def test_the_shipped_checkpoint_turns_buddy_and_scout_into_one_update():
     assert d.merged_content == f"{BUDDY} {SCOUT}"
 
 
+@pytest.mark.parametrize(("said", "note", "expected"), [
+    # a held-out retraction wording: the training templates never say "gave up on"
+    ("I gave up on the book club.", "I go to a book club every week.", Op.DELETE),
+    # news about a known thing is a note of its own, not merged into the thing's note
+    ("I went hiking at Bear Lake with my dog Buddy last weekend.", BUDDY, Op.ADD),
+    ("I moved from Boston to Denver.", "I live in Boston.", Op.UPDATE),
+])
+def test_the_shipped_checkpoint_deletes_retractions_and_keeps_episodes_apart(said, note,
+                                                                             expected):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert d.op is expected
+    if expected is Op.UPDATE:
+        assert d.merged_content == said  # the changed fact replaces the old one
+
+
 def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
     with Memory(db_path, embedder=HashEmbedder(), manager="learned") as memory:
         assert isinstance(memory.manager, LearnedManager)
@@ -66,7 +81,7 @@ def test_managers_resolve_by_name_or_checkpoint_path(tmp_path):
         resolve(str(tmp_path / "bad.npz"), config)
 
 
-def test_the_config_chooses_the_manager(db_path):
+def test_the_config_chooses_the_manager_and_the_rule_one_is_the_default(db_path):
     config = MemoryConfig(write=WriteConfig(manager="learned"))
     with Memory(db_path, embedder=HashEmbedder(), config=config) as memory:
         assert isinstance(memory.manager, LearnedManager)

@@ -13,13 +13,16 @@ from asem.cli.context import settings
 from asem.cli.output import emit_json, stderr, stdout
 from asem.errors import InvalidInputError
 
+DEFAULT_STEPS = 400
+"""TrainConfig's default (kept here so importing the CLI does not import numpy code)."""
+
 train_app = typer.Typer(help="Train ASEM's learned components.", no_args_is_help=True)
 
 
 @train_app.command("manager")
 def manager(
     ctx: typer.Context,
-    steps: Annotated[int, typer.Option("--steps", min=1, help="Training steps.")] = 600,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Training steps.")] = DEFAULT_STEPS,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the streams and the weights.")] = 0,
     out: Annotated[Path, typer.Option(
         "--out", metavar="FILE", dir_okay=False,
@@ -36,7 +39,7 @@ def manager(
     """Train the write policy from scratch with GRPO on the built-in fact streams.
 
     Uses the local embedder; validation figures (probe accuracy, notes, canonical cases) are
-    printed every 25 steps. The checkpoint is a small .npz file.
+    shown every 50 steps. The checkpoint is a small .npz file.
     """
     from asem.manager import policy
     from asem.manager.env.sim import EmbeddingCache
@@ -68,10 +71,12 @@ def manager(
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("".join(json.dumps(r) + "\n" for r in result.log), encoding="utf-8")
-    summary = {"checkpoint": str(out), "seconds": meta["seconds"], **meta["validation"]}
+    summary = {"checkpoint": str(out), "seconds": meta["seconds"],
+               "cpu_seconds": meta["cpu_seconds"], **meta["validation"]}
     if quiet:
         emit_json(summary)
     else:
-        stdout().print(f"wrote {out} in {meta['seconds']:.0f} s; validation: "
+        stdout().print(f"wrote {out} in {meta['seconds']:.0f} s ({meta['cpu_seconds']:.0f} s "
+                       "CPU); validation: "
                        + ", ".join(f"{k} {v:.3f}" for k, v in meta["validation"].items()
                                    if v is not None))

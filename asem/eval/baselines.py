@@ -68,8 +68,8 @@ def _read(**changes: Any) -> MemoryConfig:
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 recall, "
-                   "conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
+    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense + BM25 "
+                   "recall, conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
                    "no link expansion"),
     Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
            manager="learned"),

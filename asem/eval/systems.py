@@ -106,7 +106,7 @@ def _distinct(ids: Iterable[str], k: int) -> list[str]:
 class AsemSystem:
     """ASEM's write and read paths: one scope (user) per conversation, one SQLite file.
 
-    ``enricher`` and ``manager`` default to the Memory's (extractive enricher, rule manager);
+    ``enricher`` and ``manager`` default to the Memory's (extractive enricher, learned manager);
     the baselines and ablations pass their own (see ``asem.eval.baselines``). With
     ``raw_content`` a note's content is the raw turn, 'Speaker: text', as the raw-turn
     baselines index it; otherwise it is the turn's text and the speaker is an attribute.

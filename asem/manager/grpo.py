@@ -18,6 +18,24 @@ from __future__ import annotations
 import numpy as np
 
 
+def sample_group(logp_all: np.ndarray, size: int, rng: np.random.Generator,
+                 distinct: bool = True) -> np.ndarray:
+    """G actions for one state: i.i.d. from π, or G distinct ones (all valid ones if fewer).
+
+    Distinct draws are π's Gumbel top-G (sampling without replacement, Kool et al. 2019).
+    Once π is sharp, i.i.d. groups are mostly G copies of one action — a zero-variance
+    group, no advantage, nothing learnt — and a rare right action (DELETE for a
+    retraction) is never tried again; a distinct group always sets the policy's favourite
+    against G − 1 alternatives, the likelier ones first.
+    """
+    if not distinct:
+        probs = np.exp(logp_all)
+        return rng.choice(len(logp_all), size=size, p=probs / probs.sum())
+    keys = logp_all + rng.gumbel(size=len(logp_all))
+    valid = int(np.isfinite(logp_all).sum())
+    return np.argsort(-keys, kind="stable")[:min(size, valid)]
+
+
 def group_advantages(rewards: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """A_i = (r_i − mean r) / (std r + eps); all zeros when every reward is the same."""
     rewards = np.asarray(rewards, dtype=np.float64)
@@ -61,6 +79,20 @@ def reinforce_objective(logp: np.ndarray, rewards: np.ndarray,
     """Plain REINFORCE with a scalar baseline b: J = mean (r_i − b) log π(a_i)."""
     centred = np.asarray(rewards, dtype=np.float64) - baseline
     return float((centred * logp).mean()), centred / len(logp)
+
+
+def entropy_bonus(logp_all: np.ndarray) -> tuple[float, np.ndarray]:
+    """H(π) = −Σ_a π(a) log π(a) of one state's whole distribution, and dH/d logits
+    = −π (log π + H). Masked actions (log π = −∞) contribute nothing.
+
+    Added to J with a small weight, it keeps a group's G samples from all being the same
+    action (a zero-variance group has no advantage and teaches nothing) while rare actions —
+    DELETE for a retraction — are still being discovered.
+    """
+    probs = np.exp(logp_all)
+    finite = np.where(np.isfinite(logp_all), logp_all, 0.0)
+    entropy = float(-(probs * finite).sum())
+    return entropy, -probs * (finite + entropy)
 
 
 def d_logits(probs: np.ndarray, actions: np.ndarray, d_logp: np.ndarray) -> np.ndarray:

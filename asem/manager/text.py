@@ -21,8 +21,12 @@ STOPWORDS = frozenset(
     "before up down out more most some any all can could would should will shall may might "
     "am i'm i've i'd i'll im it's that's".split()
 )
-RETRACTION = ("stopped", "quit", "no longer", "not anymore", "anymore", "gave up", "dropped out",
-              "don't go", "do not go", "cancelled", "canceled", "left the", "stopped going")
+RETRACTION = ("stopped", "quit", "no longer", "anymore", "any more", "gave up", "give up",
+              "giving up", "dropped out", "dropped", "don't go", "do not go", "cancelled",
+              "canceled", "left the", "done with", "walked away", "for good", "no more",
+              "retired from", "ended", "not going to", "haven't been", "stepped down")
+"""A cue lexicon, not a list of the training templates: held-out wordings ("I gave up on
+the book club") share its cues."""
 CHANGE = ("moved", "now", "switched", "changed", "new ", "instead", "these days", "relocated",
           "sold", "replaced", "started working", "became", "since last")
 ADDITION = ("another", "also", "second", "third", "one more", "as well", "too", "added")

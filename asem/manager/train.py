@@ -1,10 +1,11 @@
 """Training the compact policy with GRPO (or plain REINFORCE, for comparison).
 
 One step: every runner (a stream being played) offers its current state; G actions are
-sampled from the current policy (π_old), each applied to its own copy of the memory and
-scored by the reward; the runner moves on from the best of the G outcomes. GRPO then
-takes ``epochs`` Adam steps on the clipped, KL-penalised objective of the groups;
-REINFORCE one step on (r − running mean) · log π. The reference policy π_ref is the
+drawn from the current policy (π_old) — G distinct ones for GRPO, i.i.d. for REINFORCE —
+each applied to its own copy of the memory and scored by the reward; the runner moves on
+from the best of the G outcomes. GRPO then takes ``epochs`` Adam steps on the clipped,
+KL-penalised objective of the groups; REINFORCE one step on (r − running mean) · log π;
+both add a small entropy bonus. The reference policy π_ref is the
 initial policy (or a copy refreshed every ``ref_every`` steps). Seeded: the same config
 gives the same checkpoint.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from asem.manager.env.streams import Stream, generate
 from asem.manager.features import Features, K, features
 from asem.manager.learned import LearnedManager
 from asem.manager.rollout import canonical_cases, run_stream
+from asem.types import Decision
+from asem.write.manager import Proposal
 
 VALIDATION_SEED = 1_000_000
 """Validation streams are training-split streams with seeds from here on."""
@@ -32,7 +35,7 @@ VALIDATION_SEED = 1_000_000
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 600
+    steps: int = 400
     states_per_step: int = 16
     group_size: int = 8
     """G: actions sampled per state."""
@@ -42,12 +45,17 @@ class TrainConfig:
     clip: float = 0.2
     beta: float = 0.04
     """β: weight of the KL penalty to the reference policy."""
+    distinct: bool = True
+    """GRPO groups of G distinct actions (``grpo.sample_group``); REINFORCE always samples
+    i.i.d., as the plain baseline does."""
+    entropy: float = 0.02
+    """Weight of the entropy bonus (both algorithms): exploration until rare actions pay."""
     ref_every: int = 0
     """Refresh π_ref to the current policy every this many steps; 0: π_ref stays the initial
     (near-uniform) policy, so the KL term also keeps the policy exploring."""
     seed: int = 0
     algo: str = "grpo"
-    eval_every: int = 25
+    eval_every: int = 50
     eval_streams: int = 12
 
 
@@ -56,6 +64,9 @@ class TrainResult:
     params: policy.Params
     log: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU time of the process (all its threads): on a shared machine, wall-clock time
+    also counts the time other jobs held the cores."""
 
 
 @dataclass
@@ -96,7 +107,7 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
           progress: Callable[[int, dict], None] | None = None) -> TrainResult:
     if config.algo not in ("grpo", "reinforce"):
         raise ValueError("algo must be 'grpo' or 'reinforce'")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rng = np.random.default_rng(config.seed)
     params = policy.init_params(config.seed)
     reference = copy.deepcopy(params)
@@ -107,21 +118,27 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
     for _ in range(config.states_per_step):
         runners.append(_Runner(generate(next_seed)))
         next_seed += 1
+    embed.warm([e.text for r in runners for e in r.stream.events])
     baseline, result = 0.0, TrainResult(params)
     for step in range(1, config.steps + 1):
-        batch = [_collect(r, params, reference, rng, config.group_size, embed, reward)
-                 for r in runners]
+        distinct = config.distinct and config.algo == "grpo"
+        groups = [_sample(r, params, reference, rng, config.group_size, distinct, embed)
+                  for r in runners]
+        # One embedder call for every merged text of the step (batches run much faster).
+        embed.warm([d.merged_content for g in groups for d in g.decisions if d.merged_content])
+        batch = [_score(r, g, embed, reward) for r, g in zip(runners, groups, strict=True)]
         for i, runner in enumerate(runners):
             if runner.t >= len(runner.stream.events):
                 runners[i] = _Runner(generate(next_seed))
                 next_seed += 1
+        embed.warm([e.text for r in runners if r.t == 0 for e in r.stream.events])
         rewards = np.concatenate([s.rewards for s in batch])
         if config.algo == "grpo":
             kl = 0.0
             for _ in range(config.epochs):
                 kl = _grpo_step(params, batch, adam, config)
         else:
-            kl = _reinforce_step(params, batch, adam, baseline)
+            kl = _reinforce_step(params, batch, adam, baseline, config.entropy)
             baseline = 0.9 * baseline + 0.1 * float(rewards.mean()) if step > 1 else float(
                 rewards.mean())
         if config.ref_every and step % config.ref_every == 0:
@@ -133,28 +150,43 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
         if progress:
             progress(step, row)
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result
 
 
-def _collect(runner: _Runner, params: policy.Params, reference: policy.Params,
-             rng: np.random.Generator, group: int, embed: EmbeddingCache, reward) -> _Sample:
-    """Sample G actions at the runner's state, score each on a copy, move the runner on."""
-    if runner.t == 0:
-        embed.warm([e.text for e in runner.stream.events])
+@dataclass
+class _Group:
+    proposal: Proposal
+    sample: _Sample
+    decisions: list[Decision]
+
+
+def _sample(runner: _Runner, params: policy.Params, reference: policy.Params,
+            rng: np.random.Generator, group: int, distinct: bool,
+            embed: EmbeddingCache) -> _Group:
+    """G actions for the runner's current state, from the current policy (π_old)."""
     event = runner.stream.events[runner.t]
     proposal = runner.memory.proposal(event.text, embed(event.text), runner.t, K)
     f = features(proposal)
     logp = policy.log_softmax(policy.forward(params, f).logits)
     logp_ref = policy.log_softmax(policy.forward(reference, f).logits)
-    actions = rng.choice(policy.N_ACTIONS, size=group, p=np.exp(logp) / np.exp(logp).sum())
+    actions = grpo.sample_group(logp, group, rng, distinct)
     decisions = [policy.to_decision(int(a), proposal) for a in actions]
-    embed.warm([d.merged_content for d in decisions if d.merged_content])
-    after = [runner.memory.apply(d, event.text, event.slot, runner.t, embed) for d in decisions]
+    sample = _Sample(f, actions, logp[actions], logp_ref[actions], np.zeros(len(actions)))
+    return _Group(proposal, sample, decisions)
+
+
+def _score(runner: _Runner, group: _Group, embed: EmbeddingCache, reward) -> _Sample:
+    """Apply each of the G decisions to its own copy of the memory, score it, and move the
+    runner on from the best outcome (later states then look like a good policy's)."""
+    event = runner.stream.events[runner.t]
+    after = [runner.memory.apply(d, event.text, event.slot, runner.t, embed)
+             for d in group.decisions]
     probes = runner.stream.probes_after[runner.t]
-    rewards = np.array([reward(m, probes, d) for m, d in zip(after, decisions, strict=True)])
-    # Move on from the best outcome: later states look like those of a good policy.
+    rewards = np.array([reward(m, probes, d)
+                        for m, d in zip(after, group.decisions, strict=True)])
     runner.memory, runner.t = after[int(np.argmax(rewards))], runner.t + 1
-    return _Sample(f, actions, logp[actions], logp_ref[actions], rewards)
+    return replace(group.sample, rewards=rewards)
 
 
 def _zero(params: policy.Params) -> policy.Params:
@@ -170,20 +202,24 @@ def _grpo_step(params: policy.Params, batch: list[_Sample], adam: Adam,
         advantages = grpo.group_advantages(s.rewards)
         _, d_logp, kl = grpo.grpo_objective(logp[s.actions], s.logp_old, s.logp_ref,
                                             advantages, config.clip, config.beta)
-        policy.backward(params, fw, grpo.d_logits(np.exp(logp), s.actions, d_logp), grads)
+        d_out = grpo.d_logits(np.exp(logp), s.actions, d_logp)
+        d_out += config.entropy * grpo.entropy_bonus(logp)[1]
+        policy.backward(params, fw, d_out, grads)
         kls.append(kl)
     adam.ascend(params, {k: g / len(batch) for k, g in grads.items()})
     return float(np.mean(kls))
 
 
 def _reinforce_step(params: policy.Params, batch: list[_Sample], adam: Adam,
-                    baseline: float) -> float:
+                    baseline: float, entropy: float) -> float:
     grads, kls = _zero(params), []
     for s in batch:
         fw = policy.forward(params, s.f)
         logp = policy.log_softmax(fw.logits)
         _, d_logp = grpo.reinforce_objective(logp[s.actions], s.rewards, baseline)
-        policy.backward(params, fw, grpo.d_logits(np.exp(logp), s.actions, d_logp), grads)
+        d_out = grpo.d_logits(np.exp(logp), s.actions, d_logp)
+        d_out += entropy * grpo.entropy_bonus(logp)[1]
+        policy.backward(params, fw, d_out, grads)
         kls.append(float(grpo.kl_k3(logp[s.actions], s.logp_ref)[0].mean()))
     adam.ascend(params, {k: g / len(batch) for k, g in grads.items()})
     return float(np.mean(kls))
@@ -206,4 +242,5 @@ def evaluate(manager, embed: EmbeddingCache, n_streams: int, split: str = "train
 def checkpoint_meta(config: TrainConfig, result: TrainResult) -> dict:
     last = next((r for r in reversed(result.log) if "probe_accuracy" in r), {})
     return {"config": asdict(config), "seconds": round(result.seconds, 1),
+            "cpu_seconds": round(result.cpu_seconds, 1),
             "validation": {k: last.get(k) for k in ("probe_accuracy", "notes", "canonical")}}

@@ -1,4 +1,4 @@
-"""The memory manager seam (SPEC stage 2) and the rule manager of the embedded default.
+"""The memory manager seam (SPEC stage 2), the rule manager and the always-ADD baseline.
 
 A policy sees the new information and its k nearest notes (as indexed candidates) and
 returns a Decision. The learned (GRPO) and LLM-prompted policies implement the same protocol.

@@ -10,7 +10,13 @@ read path's dense channel) and extracts an answer from it:
   the book club") — correct when it equals the gold value; after a retraction (gold None)
   correct only when the note names no value at all (the old one should not come up);
 - a real-stream probe (LongMemEval): correct when the note contains the gold answer (at
-  least half of its content words, for some stated alternative).
+  least half of its content words, for some stated alternative);
+- an episode's detail ("Where did I go hiking last weekend?"): the answerer reads the
+  turns of the nearest notes in rank order, as the read path returns them (a note stands
+  for all the turns on it, first said first); correct when the episode's own turn is among
+  the first ``EVIDENCE_TURNS`` and its note still says the detail. This is what a merge of
+  unrelated things costs with no labels at all: a note holding many turns pushes them out
+  of the top ranks, and a blend of topics embeds far from each of them.
 
 Short-term notes are not read: the cache expires unless the note is confirmed. Reward
 functions are plain callables ``(memory, probes, decision) -> float``.
@@ -31,6 +37,8 @@ from asem.types import Decision, Op
 
 MIN_SIMILARITY = 0.2
 """Below this cosine the answerer finds nothing (and answers nothing)."""
+EVIDENCE_TURNS = 3
+"""An episode's turn must be among the first this many turns the answerer reads."""
 Reward = Callable[[SimMemory, Sequence[Probe], Decision], float]
 
 
@@ -73,16 +81,31 @@ def contains_answer(gold: str, content: str) -> bool:
     return False
 
 
-def top_notes(memory: SimMemory, questions: Sequence[str],
-              embed: EmbeddingCache) -> list[SimNote | None]:
-    """The long-term note nearest to each question (None below MIN_SIMILARITY)."""
+def ranked_notes(memory: SimMemory, questions: Sequence[str],
+                 embed: EmbeddingCache) -> list[list[SimNote]]:
+    """Long-term notes at or above MIN_SIMILARITY to each question, nearest first."""
     notes = memory.long_term()
     if not notes:
-        return [None] * len(questions)
+        return [[] for _ in questions]
     sims = (np.stack([embed(q, "query") for q in questions])
             @ np.stack([n.embedding for n in notes]).T)
-    best = sims.argmax(axis=1)
-    return [notes[b] if sims[i, b] >= MIN_SIMILARITY else None for i, b in enumerate(best)]
+    order = np.argsort(-sims, axis=1, kind="stable")
+    return [[notes[j] for j in row if sims[i, j] >= MIN_SIMILARITY]
+            for i, row in enumerate(order)]
+
+
+def evidence_found(probe: Probe, ranked: Sequence[SimNote]) -> bool:
+    """The episode's turn is among the first EVIDENCE_TURNS turns read, on a note that
+    still says the detail."""
+    seen = 0
+    for note in ranked:
+        for turn in note.turns:
+            if turn == probe.turn:
+                return str(probe.gold).lower() in note.content.lower()
+            seen += 1
+            if seen >= EVIDENCE_TURNS:
+                return False
+    return False
 
 
 def correct(probe: Probe, note: SimNote | None) -> bool:
@@ -95,8 +118,9 @@ def correct(probe: Probe, note: SimNote | None) -> bool:
 
 def probe_results(memory: SimMemory, probes: Sequence[Probe],
                   embed: EmbeddingCache) -> list[bool]:
-    notes = top_notes(memory, [p.question for p in probes], embed) if probes else []
-    return [correct(p, n) for p, n in zip(probes, notes, strict=True)]
+    ranked = ranked_notes(memory, [p.question for p in probes], embed) if probes else []
+    return [evidence_found(p, r) if p.kind == "detail" else correct(p, r[0] if r else None)
+            for p, r in zip(probes, ranked, strict=True)]
 
 
 def probe_accuracy(memory: SimMemory, probes: Sequence[Probe], embed: EmbeddingCache) -> float:
@@ -117,11 +141,15 @@ class Costs:
     per_word: float = 0.001
     per_edit: float = 0.01
     """An UPDATE or DELETE rewrites and re-embeds a note: not free when nothing is gained."""
-    per_attribution: float = 0.01
+    per_attribution: float = 0.02
     """Credit for an input recorded on a note about the same thing (provenance that
     evidence recall follows); a NOOP onto the right note beats discarding a repeat."""
     per_misattribution: float = 0.02
     """Cost of an input recorded on a note about something else."""
+    per_misdeletion: float = 0.1
+    """Cost of deleting a note about something other than the input: it destroys what no
+    probe may be asking about yet (without it, deleting any note that no current probe
+    needs saves its storage cost and looks like a gain)."""
 
 
 def memory_cost(memory: SimMemory, costs: Costs = Costs()) -> float:
@@ -131,7 +159,8 @@ def memory_cost(memory: SimMemory, costs: Costs = Costs()) -> float:
         total += share * costs.per_note + costs.per_extra_slot * max(len(note.slots) - 1, 0)
         total += costs.per_word * len(text.words(note.content))
     return (total - costs.per_attribution * memory.attributed
-            + costs.per_misattribution * memory.misattributed)
+            + costs.per_misattribution * memory.misattributed
+            + costs.per_misdeletion * memory.misdeleted)
 
 
 def make_reward(embed: EmbeddingCache, costs: Costs = Costs()) -> Reward:

@@ -50,6 +50,9 @@ class SimNote:
     slots: frozenset[str]
     """The environment's ground truth: which slots the note speaks of."""
     day: int
+    turns: tuple[int, ...] = ()
+    """Provenance: the events (turns) recorded on the note, first said first — what the
+    read path returns for the note, in this order."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class SimMemory:
     UPDATE / NOOP of such a note): provenance that evidence recall can follow."""
     misattributed: int = 0
     """Inputs recorded on a note about something else (chit-chat included)."""
+    misdeleted: int = 0
+    """Notes deleted by an input about something else."""
 
     def proposal(self, content: str, embedding: np.ndarray, day: int, k: int) -> Proposal:
         """What the write path would show a manager: the k nearest notes, nearest first."""
@@ -76,7 +81,8 @@ class SimMemory:
 
     def apply(self, decision: Decision, content: str, slot: str | None, day: int,
               embed: EmbeddingCache) -> SimMemory:
-        """The memory after ``decision`` on input ``content`` (about ``slot``)."""
+        """The memory after ``decision`` on input ``content`` (about ``slot``), said as
+        event (turn) ``day``."""
         slots = frozenset([slot]) if slot else frozenset()
         notes = list(self.notes)
         at = {n.id: i for i, n in enumerate(notes)}
@@ -85,21 +91,26 @@ class SimMemory:
             fits = slot is not None and slot in notes[target].slots
             mem = replace(self, attributed=self.attributed + fits,
                           misattributed=self.misattributed + (not fits))
-            if decision.op is Op.NOOP:
-                return mem
             old = notes[target]
+            turns = old.turns + (day,)
+            if decision.op is Op.NOOP:
+                notes[target] = replace(old, turns=turns)
+                return replace(mem, notes=tuple(notes))
             text = decision.merged_content or content
             kept = old.slots | slots if text != content else slots
             notes[target] = replace(old, content=text, embedding=embed(text), slots=kept,
-                                    day=day, tier=Tier.LONG_TERM)
+                                    day=day, tier=Tier.LONG_TERM, turns=turns)
             return replace(mem, notes=tuple(notes))
+        mem = self
         if decision.op is Op.DELETE and target is not None:
+            wrong = slot is None or slot not in notes[target].slots
+            mem = replace(self, misdeleted=self.misdeleted + wrong)
             del notes[target]
         if decision.tier is Tier.DISCARD or decision.op is Op.NOOP:
-            return replace(self, notes=tuple(notes))
+            return replace(mem, notes=tuple(notes))
         notes.append(SimNote(f"n{self.next_id}", content, embed(content), decision.tier,
-                             slots, day))
-        return replace(self, notes=tuple(notes), next_id=self.next_id + 1,
+                             slots, day, (day,)))
+        return replace(mem, notes=tuple(notes), next_id=self.next_id + 1,
                        attributed=self.attributed + (slot is not None))
 
     def long_term(self) -> list[SimNote]:

@@ -12,7 +12,14 @@ retracted      "I stopped going to the support group."      DELETE the group not
 duplicate      the same statement again                     NOOP
 paraphrase     "My dog Buddy loves the beach."              NOOP
 chit-chat      "Haha, that's so funny!"                     discard (or short-term)
+episode        "I went hiking at Bear Lake with my dog      ADD: an event of its own
+               Buddy last weekend."
 =============  ===========================================  ===========================
+
+Some fact turns open with a conversational phrase ("Haha yes! …"), as turns of a chat do.
+Two kinds of probe follow every event: one per slot mentioned so far (its current truth),
+and one per episode so far, which the answerer must find by its own turn (evidence recall:
+an episode buried in a note that holds many turns is not found).
 """
 
 from __future__ import annotations
@@ -21,8 +28,12 @@ import random
 from dataclasses import dataclass, field
 
 from asem.manager.env.templates import (
+    CHATTY,
+    CHATTY_HELD_OUT,
     CHITCHAT,
     CHITCHAT_HELD_OUT,
+    EPISODES,
+    HELD_OUT_EPISODES,
     HELD_OUT_PHRASINGS,
     HELD_OUT_SLOTS,
     SLOTS,
@@ -30,7 +41,9 @@ from asem.manager.env.templates import (
 )
 
 KINDS = ("novel", "complementary", "changed", "retracted", "duplicate", "paraphrase",
-         "chit-chat")
+         "chit-chat", "episode")
+CHATTY_SHARE = 0.3
+"""Share of fact turns that open with a conversational phrase."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +59,13 @@ class Probe:
     question: str
     slot: str
     kind: str
-    """The slot's kind: ``list``, ``single`` or ``activity``."""
+    """The slot's kind: ``list``, ``single`` or ``activity``; ``detail`` for an episode."""
     gold: frozenset[str] | str | None
     """A set of values (list slots), one value, or None (retracted: nothing to recall)."""
     vocabulary: tuple[str, ...]
     """Values the answerer may extract for this slot."""
+    turn: int | None = None
+    """For an episode's probe: the event the answer was said in (its evidence turn)."""
 
 
 @dataclass
@@ -81,7 +96,11 @@ def chitchat_for(split: str) -> tuple[str, ...]:
     return CHITCHAT[-CHITCHAT_HELD_OUT:] if split == "test" else CHITCHAT[:-CHITCHAT_HELD_OUT]
 
 
-def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 10) -> Stream:
+def _held(options: tuple, held_out: int, split: str) -> tuple:
+    return options[-held_out:] if split == "test" else options[:-held_out]
+
+
+def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 14) -> Stream:
     """A stream of ``n_slots`` novel facts interleaved with ``n_extra`` follow-ups."""
     if split not in ("train", "test"):
         raise ValueError("split must be 'train' or 'test'")
@@ -98,12 +117,18 @@ def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 1
     said: list[Event] = []
     stream = Stream(seed, split)
     pending = list(chosen)
+    frames = list(_held(EPISODES, HELD_OUT_EPISODES, split))
+    rng.shuffle(frames)
+    episodes: list[Probe] = []
 
     def emit(event: Event) -> None:
+        if event.kind not in ("chit-chat", "duplicate") and rng.random() < CHATTY_SHARE:
+            opener = rng.choice(_held(CHATTY, CHATTY_HELD_OUT, split))
+            event = Event(opener + event.text, event.kind, event.slot)
         stream.events.append(event)
-        if event.kind != "chit-chat":
+        if event.kind not in ("chit-chat", "episode"):
             said.append(event)
-        stream.probes_after.append(_probes(chosen, truth, split))
+        stream.probes_after.append(_probes(chosen, truth, split) + episodes)
 
     def pick(options: tuple[str, ...]) -> str:
         return rng.choice(_phrasings(options, split))
@@ -116,22 +141,41 @@ def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 1
             truth[slot.name] = [value]
             emit(Event(pick(slot.novel).format(v=value), "novel", slot.name))
             continue
-        emit(_follow_up(rng, chosen, truth, said, split, pick))
+        event = _follow_up(rng, chosen, truth, said, split, pick, bool(frames))
+        if event.kind == "episode":
+            event, probe = _episode(rng, frames.pop(), event.slot, truth, len(stream.events))
+            episodes.append(probe)
+        emit(event)
     return stream
 
 
+def _episode(rng: random.Random, frame: tuple[str, str, tuple[str, ...]], slot_name: str | None,
+             truth: dict[str, list[str]], turn: int) -> tuple[Event, Probe]:
+    """An event naming a known value of ``slot_name``, and the question on its detail."""
+    template, question, details = frame
+    slot = next(s for s in SLOTS if s.name == slot_name)
+    about, detail = slot.about.format(v=rng.choice(truth[slot.name])), rng.choice(details)
+    said = template.format(a=about, d=detail)
+    slot_id = f"episode:{turn}"
+    return (Event(said[0].upper() + said[1:], "episode", slot_id),
+            Probe(question, slot_id, "detail", detail, (detail,), turn))
+
+
 def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str]],
-               said: list[Event], split: str, pick) -> Event:
+               said: list[Event], split: str, pick, episodes_left: bool) -> Event:
+    """A follow-up event; an ``episode`` comes back as a placeholder naming its slot."""
     live = [s for s in chosen if truth.get(s.name)]
     options: list[tuple[str, Slot | None]] = [("chit-chat", None)] * 2
     for s in live:
         options.append(("paraphrase", s))
+        if episodes_left:
+            options += [("episode", s)] * 2
         if s.kind == "list" and len(truth[s.name]) < 3:
-            options += [("complementary", s)] * 2
+            options += [("complementary", s)] * 3
         if s.kind == "single":
             options += [("changed", s)] * 2
         if s.kind == "activity":
-            options += [("retracted", s)] * 2
+            options += [("retracted", s)] * 3
     if said:
         options.append(("duplicate", None))
     kind, slot = rng.choice(options)
@@ -147,6 +191,8 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
         return Event(rng.choice(chitchat_for(split)), "chit-chat", None)
     assert slot is not None
     values = truth[slot.name]
+    if kind == "episode":
+        return Event("", kind, slot.name)
     if kind == "paraphrase":
         return Event(pick(slot.para).format(v=rng.choice(values)), kind, slot.name)
     if kind == "retracted":

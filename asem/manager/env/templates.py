@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 HELD_OUT_PHRASINGS = 1
 HELD_OUT_SLOTS = ("instrument", "employer")
+HELD_OUT_EPISODES = 3
+"""The last this many episode frames are for held-out evaluation only."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ class Slot:
     retract: tuple[str, ...] = ()
     """Retractions (activity slots)."""
     para: tuple[str, ...] = ()
-    """Paraphrases of a known value."""
+    """Restatements of a known value (nothing new: NOOP); news about it is an episode."""
+    about: str = "{v}"
+    """How an episode names the slot's value ("my dog {v}")."""
 
 
 NAMES_DOG = ("Buddy", "Scout", "Max", "Luna", "Daisy", "Rocky", "Biscuit", "Pepper", "Milo")
@@ -44,24 +48,27 @@ SLOTS: tuple[Slot, ...] = (
           "I have a dog called {v}.", "My family took in a rescue dog, {v}."),
          more=("I adopted another dog named {v}.", "We also got a second dog, {v}.",
                "There is one more dog at home now: {v}.", "I added another pup, {v}, too."),
-         para=("My dog {v} loves the beach.", "{v} is such a good dog.",
-               "{v}, my dog, had a bath today.", "Walked {v} the dog this morning.")),
+         para=("{v} is my dog.", "My dog is called {v}.", "I have a dog, {v}.",
+               "Yes, {v} is our dog."),
+         about="my dog {v}"),
     Slot("cat", "list", NAMES_CAT,
          ("What are the names of my cats?", "What are my cats called?"),
          ("I have a cat named {v}.", "We adopted a kitten called {v}.",
           "My cat {v} sleeps all day.", "I rescued a cat, {v}."),
          more=("We adopted another cat named {v}.", "I also have a second cat, {v}.",
                "One more cat joined us: {v}.", "Another kitten, {v}, moved in too."),
-         para=("{v} the cat knocked over a glass.", "My cat {v} is purring.",
-               "{v}, my cat, is at the vet.", "Fed my cat {v} early today.")),
+         para=("{v} is my cat.", "My cat is called {v}.", "I do have a cat named {v}.",
+               "Yes, {v} is our cat."),
+         about="my cat {v}"),
     Slot("kid", "list", NAMES_KID,
          ("What are the names of my children?", "What are my kids called?"),
          ("My daughter {v} just started school.", "I have a son named {v}.",
           "Our first child, {v}, was born in spring.", "My kid {v} loves dinosaurs."),
          more=("We had another baby, named {v}.", "I also have a younger child, {v}.",
                "Our second child {v} arrived last week.", "Another little one, {v}, joined us."),
-         para=("{v} drew me a picture today.", "My child {v} lost a tooth.",
-               "{v} had a school play.", "Took {v} to the park.")),
+         para=("{v} is my child.", "My kid's name is {v}.", "I am the parent of {v}.",
+               "Yes, {v} is my kid."),
+         about="my kid {v}"),
     Slot("language", "list", ("Spanish", "French", "German", "Italian", "Japanese", "Portuguese",
                               "Korean", "Mandarin"),
          ("Which languages do I speak?", "What languages can I speak?"),
@@ -69,8 +76,9 @@ SLOTS: tuple[Slot, ...] = (
           "I can hold a conversation in {v}."),
          more=("I also speak {v} now.", "I learned another language, {v}.",
                "I picked up {v} as well.", "{v} is another language I speak."),
-         para=("I practised my {v} today.", "Spoke {v} with a neighbour.",
-               "My {v} is getting better.", "Watched a film in {v}.")),
+         para=("I can speak {v}.", "{v} is a language I know.", "I know how to speak {v}.",
+               "Yes, I speak {v}."),
+         about="my {v} tutor"),
     Slot("city", "single", ("Boston", "Denver", "Seattle", "Austin", "Chicago", "Portland",
                             "Atlanta", "Phoenix"),
          ("Which city do I live in?", "Where do I live?"),
@@ -78,8 +86,9 @@ SLOTS: tuple[Slot, ...] = (
           "Home for me is {v}."),
          change=("I moved from {old} to {v}.", "We relocated to {v} last month.",
                  "I live in {v} now.", "These days my home is {v}, not {old}."),
-         para=("{v} is a great city to live in.", "The weather in {v} is nice at home.",
-               "I love my neighbourhood in {v}.", "Living in {v} suits me.")),
+         para=("I am based in {v}.", "{v} is where I live.", "I reside in {v}.",
+               "Yes, I live in {v}."),
+         about="old friends from {v}"),
     Slot("job", "single", ("nurse", "teacher", "chef", "architect", "pharmacist",
                            "photographer", "accountant", "electrician"),
          ("What is my job?", "What do I do for work?"),
@@ -87,8 +96,9 @@ SLOTS: tuple[Slot, ...] = (
           "I earn my living as a {v}."),
          change=("I changed careers and now work as a {v}.", "I switched jobs; I am a {v} now.",
                  "I became a {v} this year instead of a {old}.", "New job: I'm a {v} now."),
-         para=("Work as a {v} was busy today.", "Being a {v} is tiring.",
-               "Another long shift as a {v}.", "I like my work as a {v}.")),
+         para=("I'm a {v}.", "My work is as a {v}.", "By trade I am a {v}.",
+               "Yes, I work as a {v}."),
+         about="two other {v}s"),
     Slot("car", "single", ("Honda Civic", "Toyota Corolla", "Ford Focus", "Tesla Model 3",
                            "Subaru Outback", "Mazda CX-5", "Volkswagen Golf"),
          ("What car do I drive?", "Which car do I have?"),
@@ -96,16 +106,18 @@ SLOTS: tuple[Slot, ...] = (
           "I get around in my {v}."),
          change=("I sold my {old} and bought a {v}.", "I drive a {v} now.",
                  "I switched to a {v} instead.", "My new car is a {v}."),
-         para=("My {v} needs an oil change.", "Washed the {v} today.",
-               "The {v} is running well.", "Parked my {v} downtown.")),
+         para=("My car is a {v}.", "The car I drive is a {v}.", "I own a {v}.",
+               "Yes, I drive a {v}."),
+         about="my {v}"),
     Slot("partner", "single", NAMES_PARTNER,
          ("What is my partner's name?", "Who am I dating?"),
          ("My partner's name is {v}.", "I am dating {v}.", "I have been seeing {v}.",
           "{v} is my partner."),
          change=("{old} and I split; I am dating {v} now.", "My new partner is {v}.",
                  "I am with {v} now, not {old}.", "These days I am seeing {v}."),
-         para=("{v} and I went to dinner.", "My partner {v} cooked tonight.",
-               "{v} surprised me with flowers.", "Watched a film with {v}.")),
+         para=("I'm with {v}.", "{v} and I are together.", "My partner is {v}.",
+               "Yes, {v} is my partner."),
+         about="{v}"),
     Slot("group", "activity", ("support group", "book club", "choir", "pottery class",
                                "chess club", "running club"),
          ("What group do I go to every week?", "Which weekly group do I attend?"),
@@ -113,8 +125,9 @@ SLOTS: tuple[Slot, ...] = (
           "I joined a {v} that meets weekly.", "I never miss my weekly {v}."),
          retract=("I stopped going to the {old}.", "I quit the {old}.",
                   "I no longer attend the {old}.", "I gave up on the {old}."),
-         para=("The {v} was fun this week.", "Met new people at the {v}.",
-               "Had a good session at my {v}.", "My {v} met again today.")),
+         para=("I attend a {v} weekly.", "Each week I go to my {v}.", "I am a member of a {v}.",
+               "Yes, I still go to the {v}."),
+         about="people from my {v}"),
     Slot("sport", "activity", ("tennis", "soccer", "basketball", "volleyball", "badminton",
                                "golf"),
          ("What sport do I play?", "Which sport do I play?"),
@@ -122,23 +135,45 @@ SLOTS: tuple[Slot, ...] = (
           "{v} is my sport; I play it a lot."),
          retract=("I stopped playing {old}.", "I quit {old} after my injury.",
                   "I don't play {old} anymore.", "I gave up {old} this year."),
-         para=("Played {v} with friends.", "Our {v} game went well.",
-               "I won at {v} today.", "Practised {v} after work.")),
+         para=("I play {v}.", "{v} is the sport I play.", "I'm a {v} player.",
+               "Yes, I still play {v}."),
+         about="my {v} team"),
+    Slot("class", "activity", ("yoga class", "dance class", "cooking class", "painting class",
+                               "swimming lesson"),
+         ("What class do I take?", "Which class am I taking?"),
+         ("I take a {v} on Mondays.", "I signed up for a {v}.", "I go to a {v} after work.",
+          "I am enrolled in a {v}."),
+         retract=("I dropped out of the {old}.", "I am not taking the {old} any more.",
+                  "I cancelled my {old}.", "I'm done with the {old}."),
+         para=("I'm taking a {v}.", "I attend a {v}.", "My {v} is on Mondays.",
+               "Yes, I still take the {v}."),
+         about="people from my {v}"),
+    Slot("volunteering", "activity", ("animal shelter", "food bank", "community garden",
+                                      "homeless shelter", "hospital"),
+         ("Where do I volunteer?", "Where do I do volunteer work?"),
+         ("I volunteer at the {v}.", "I help out at the {v} every Sunday.",
+          "I started volunteering at the {v}.", "Weekends I volunteer at a {v}."),
+         retract=("I stopped volunteering at the {old}.", "I left the {old} for good.",
+                  "I no longer help at the {old}.", "I walked away from the {old}."),
+         para=("I do volunteer work at the {v}.", "The {v} is where I volunteer.",
+               "I'm a volunteer at the {v}.", "Yes, I still volunteer at the {v}."),
+         about="volunteers from the {v}"),
     Slot("instrument", "list", ("piano", "guitar", "violin", "cello", "drums", "flute"),
          ("Which instruments do I play?", "What instruments do I play?"),
          ("I play the {v}.", "I have played the {v} since school.",
           "I am learning the {v}."),
          more=("I also started learning the {v}.", "I picked up the {v} as well.",
                "Another instrument I play is the {v}."),
-         para=("Practised the {v} for an hour.", "My {v} needs tuning.",
-               "Played the {v} at a party.")),
+         para=("The {v} is my instrument.", "I know how to play the {v}.", "Yes, I play the {v}."),
+         about="my {v} teacher"),
     Slot("employer", "single", ("Acme Corp", "Globex", "Initech", "Umbrella Labs", "Vandelay",
                                 "Stark Industries"),
          ("Which company do I work for?", "Where am I employed?"),
          ("I work at {v}.", "My employer is {v}.", "I have a job at {v}."),
          change=("I left {old} and joined {v}.", "I work for {v} now.",
                  "I started working at {v} instead of {old}."),
-         para=("Busy day at {v}.", "{v} had a team lunch.", "Long meeting at {v} today.")),
+         para=("{v} is my employer.", "I am employed at {v}.", "Yes, I work at {v}."),
+         about="coworkers from {v}"),
 )
 
 CHITCHAT = (
@@ -151,3 +186,36 @@ CHITCHAT = (
 )
 CHITCHAT_HELD_OUT = 6
 """The last this many chit-chat lines are for held-out evaluation only."""
+
+EPISODES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("I went hiking at {d} with {a} last weekend.", "Where did I go hiking last weekend?",
+     ("Mount Hood", "Bear Lake", "Pine Ridge", "Eagle Peak", "Cedar Falls")),
+    ("I bought a {d} yesterday, mostly because of {a}.", "What did I buy yesterday?",
+     ("bicycle", "camera", "telescope", "sewing machine", "kayak")),
+    ("We had a picnic at {d} with {a}.", "Where did we have a picnic?",
+     ("Riverside Park", "the botanical garden", "the old harbour", "Maple Hill")),
+    ("For my birthday {a} gave me a {d}.", "What did I get for my birthday?",
+     ("watch", "scarf", "record player", "board game", "plant")),
+    ("I baked a {d} cake to celebrate with {a}.", "What cake did I bake to celebrate?",
+     ("lemon", "carrot", "chocolate", "banana", "cheese")),
+    ("I took {a} to a {d} concert on Friday.", "What concert did I go to on Friday?",
+     ("jazz", "reggae", "opera", "country", "punk")),
+    ("I painted a {d} and showed it to {a}.", "What did I paint?",
+     ("sunset", "lighthouse", "sailboat", "forest", "portrait")),
+    ("I went to a {d} workshop and told {a} all about it.", "What workshop did I go to?",
+     ("pottery", "photography", "woodworking", "calligraphy", "beekeeping")),
+    ("I ran into {a} at the {d} this morning.", "Where was I this morning?",
+     ("farmers market", "library", "train station", "dentist", "gym")),
+    ("I am planning a trip to {d} with {a} next month.", "Where am I travelling next month?",
+     ("Lisbon", "Kyoto", "Oslo", "Nairobi", "Montreal")),
+)
+"""Episodes: something that happened, mentioning a known value ({a}) and a detail ({d}).
+
+The canonical decision is ADD: a new event deserves its own note even though it names a
+thing another note is about (merging it would bury it in that note). Each episode gets a
+detail question, asked until the stream ends."""
+
+CHATTY = ("Oh, by the way, ", "Haha yes! ", "Thanks! Also, ", "Guess what: ", "Well, ",
+          "Funny you ask. ", "Hey! ", "Honestly, ", "Oh nice! ", "You know what? ")
+"""Openers that make a fact turn sound like conversation (the last two: held out)."""
+CHATTY_HELD_OUT = 2
