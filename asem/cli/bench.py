@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(
@@ -99,9 +98,7 @@ def locomo(
                                   systems=names, progress=progress,
                                   cache=ResultCache(cache_file, fresh=fresh))
     report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_report(report, out)
     if report_dir is not None:
         from asem.eval.report import write_report
 
@@ -209,9 +206,7 @@ def learn(
             fraction=fraction, config=config,
             progress=lambda stage, done, total: bar.update(task, description=stage,
                                                            completed=done, total=total))
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_report(report, out)
     if plot is not None:
         from asem.eval.learn_plot import plot_learning_curves
 

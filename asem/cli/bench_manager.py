@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
@@ -59,9 +58,7 @@ def bench_manager(
 
         report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
                          real_data=real, progress=progress)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_report(report, out)
     if quiet:
         emit_json(report)
     else:

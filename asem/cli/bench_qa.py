@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from asem.cli.context import make_llm, settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import emit_json, save_report, stderr, stdout
 
 
 def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
@@ -39,9 +38,7 @@ def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
          *(["--conversations", ",".join(ids)] if ids else []), "--llm", spec,
          *(["--questions", str(questions)] if questions else []),
          *(["--json", str(out)] if out else []), *(["--fresh"] if fresh else [])])
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_report(report, out)
     if quiet:
         emit_json(report)
     else:

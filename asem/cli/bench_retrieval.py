@@ -3,7 +3,6 @@ the dataset-neutral harness (asem.eval.runner)."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from rich.table import Table
 
 from asem.cli.bench import SystemsOption, _system_names, bench_app
 from asem.cli.context import settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _DATA = Path("../shared/data")
@@ -146,9 +145,7 @@ def _finish(ctx: typer.Context, report: dict[str, Any], name: str, words: list[s
         ["asem", *(["--json"] if quiet else []), "bench", *words, "--systems", ",".join(names),
          *(["--json", str(out)] if out else []),
          *(["--report", str(report_dir)] if report_dir else []), *(["--fresh"] if fresh else [])])
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_report(report, out)
     if report_dir is not None:
         from asem.eval.report_retrieval import write_report
 

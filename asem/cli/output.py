@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +23,14 @@ def stderr() -> Console:
 def emit_json(value: Any) -> None:
     """One JSON document on one line of stdout (no colour, no wrapping)."""
     click.echo(json.dumps(value, ensure_ascii=False, default=_jsonable))
+
+
+def save_report(report: dict[str, Any], out: Path | None) -> None:
+    """Write a benchmark report to ``out`` (indented JSON), creating its folder; no-op for None."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def _jsonable(value: Any) -> Any:
