@@ -99,7 +99,7 @@ class Memory:
         self.enricher = enricher or ExtractiveEnricher()
         from asem.manager.registry import resolve
 
-        self.manager = resolve(manager or self.config.write.manager, self.config)
+        self.manager = resolve(manager or self.config.write.manager, self.config, llm)
         self.llm: LLM | None = None
         self.llm_config = llm_config or LLMConfig()
         self.llm_usage = UsageMeter()

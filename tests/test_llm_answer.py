@@ -7,7 +7,7 @@ import json
 import pytest
 
 from asem import Memory
-from asem.config import LLMConfig
+from asem.config import LLMConfig, MemoryConfig
 from asem.errors import InvalidInputError
 from asem.eval.metrics import exact_match, token_f1
 from asem.llm import ScriptedLLM
@@ -68,16 +68,7 @@ def test_answer_without_an_llm_says_how_to_configure_one(memory):
 
 def _proposal(n: int) -> Proposal:
     return Proposal("I adopted another dog named Scout", "Ann",
-                    [Candidate(f"id{i}", f"note {i}", 0.9, 0.8) for i in range(n)])
-
-
-class _Store:
-    """Just enough of a store for the manager: candidate contents by id."""
-
-    def get_notes(self, ids):
-        from asem.types import Note, Scope, now
-
-        return {i: Note(i, f"content of {i}", Scope("ann"), now(), now(), now()) for i in ids}
+                    [Candidate(f"id{i}", f"content of id{i}", 0.9, 0.8) for i in range(n)])
 
 
 @pytest.mark.parametrize("reply, op, target", [
@@ -89,14 +80,14 @@ class _Store:
     ('{"operation": "ADD", "target": null}', Op.ADD, None),
 ])
 def test_llm_manager_maps_short_indices_and_rejects_the_rest(reply, op, target):
-    manager = LLMManager(ScriptedLLM([reply]), _Store())
+    manager = LLMManager(ScriptedLLM([reply]))
     decision = manager.decide(_proposal(3))
     assert (decision.op, decision.target_id) == (op, target)
 
 
 def test_llm_manager_prompt_shows_numbers_not_ids_and_falls_back_when_unusable():
     llm = ScriptedLLM(default="garbage")
-    manager = LLMManager(llm, _Store())
+    manager = LLMManager(llm)
     decision = manager.decide(_proposal(2))
     assert decision.op is Op.ADD and "model unusable" in decision.reason
     prompt = llm.requests[0]["messages"][-1].content
@@ -146,3 +137,31 @@ def test_cli_llm_status_and_help(tmp_path):
     for command in (["llm", "setup"], ["llm", "process"], ["llm", "status"], ["answer"]):
         shown = runner.invoke(app, [*command, "--help"])
         assert shown.exit_code == 0 and len(shown.output) > 100
+
+
+def test_the_llm_manager_is_chosen_by_name_and_needs_a_model(db_path):
+    from asem.manager.registry import resolve
+
+    with pytest.raises(InvalidInputError, match="--llm"):
+        resolve("llm", MemoryConfig())
+    llm = ScriptedLLM(['{"operation": "NOOP", "target": 1}'], default='{"operation": "ADD"}')
+    with Memory(db_path, embedder=HashEmbedder(), manager="llm", llm=llm,
+                background=False) as memory:
+        (first,) = memory.add("I adopted a dog named Buddy.", user_id="ann")
+        (second,) = memory.add("I adopted a dog named Buddy!", user_id="ann")
+    assert isinstance(memory.manager, LLMManager)
+    assert first.op is Op.ADD  # no neighbours yet: no call
+    assert (second.op, second.note_id) == (Op.NOOP, first.note_id)
+
+
+def test_bench_manager_reports_what_the_llm_policy_cost():
+    from asem.manager.bench import compare
+    from asem.manager.env.sim import EmbeddingCache
+
+    llm = ScriptedLLM(default='{"operation": "ADD", "tier": "long_term"}')
+    report = compare(["always-add", "llm"], EmbeddingCache(HashEmbedder()), n_streams=1,
+                     llm=llm)
+    add, prompted = report["policies"]["always-add"], report["policies"]["llm"]
+    assert prompted["probe_accuracy"] == add["probe_accuracy"]  # ADD everywhere, same streams
+    assert prompted["llm"]["calls"] == llm.calls > 0
+    assert "llm" not in add

@@ -32,10 +32,16 @@ def bench_manager(
     out: Annotated[Path | None, typer.Option(
         "--json", metavar="OUT", dir_okay=False, help="Also write the report here."
     )] = None,
+    llm: Annotated[str | None, typer.Option(
+        "--llm", metavar="SPEC",
+        help="The model the 'llm' policy (the LLM-prompted manager) asks, one call per "
+             "decision (see 'asem --help' for SPEC); slow on a CPU: use few --streams.",
+    )] = None,
 ) -> None:
     """Probe accuracy, notes stored, canonical cases per kind and decision latency of each
     policy on held-out streams (phrasings and slots never seen in training), plus probe
     accuracy on LongMemEval knowledge-update streams."""
+    from asem.cli.context import make_llm
     from asem.manager.bench import compare
     from asem.manager.env.sim import EmbeddingCache
     from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -43,6 +49,10 @@ def bench_manager(
     names = [p.strip() for p in policies.split(",") if p.strip()]
     if not names:
         raise InvalidInputError("give at least one policy with --policies")
+    spec = llm or settings(ctx).llm
+    if "llm" in names and not spec:
+        raise InvalidInputError("policy 'llm' needs a model: pass --llm local or "
+                                "--llm openai:MODEL@URL")
     real = None if data is None or str(data) == "none" else data
     if real is not None and not real.is_file():
         raise InvalidInputError(f"no LongMemEval file at {real}; pass --data FILE or "
@@ -57,7 +67,8 @@ def bench_manager(
             bar.update(task, description=name, completed=done, total=total)
 
         report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
-                         real_data=real, progress=progress)
+                         real_data=real, progress=progress,
+                         llm=make_llm(spec) if "llm" in names else None)
     save_report(report, out)
     if quiet:
         emit_json(report)
@@ -91,3 +102,9 @@ def _print(report: dict) -> None:
     console.print(kinds)
     for name, r in report["policies"].items():
         console.print(f"{name}: Buddy/Scout → {r['buddy_scout']}")
+        if "llm" in r:
+            u = r["llm"]
+            console.print(f"{name}: {u['model']}, {u['calls']} calls, {u['prompt_tokens']} "
+                          f"prompt + {u['completion_tokens']} completion tokens, "
+                          f"{u['failures']} failed, {u['targets_outside_candidates']} targets "
+                          "outside the candidates")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from asem.config import MemoryConfig
+from asem.llm.base import LLM
 from asem.manager.env.real import knowledge_update_streams
 from asem.manager.env.sim import EmbeddingCache
 from asem.manager.env.streams import KINDS, generate
@@ -26,15 +27,23 @@ Progress = Callable[[str, int, int], None]
 
 def compare(policies: Sequence[str], embed: EmbeddingCache, *, n_streams: int = 100,
             real_data: str | Path | None = None, real_limit: int | None = None,
-            progress: Progress | None = None) -> dict:
-    """The report: one entry per policy, every policy on exactly the same streams."""
+            progress: Progress | None = None, llm: LLM | None = None) -> dict:
+    """The report: one entry per policy, every policy on exactly the same streams.
+
+    ``llm`` is the model the ``llm`` policy asks; its calls and tokens per decision are
+    reported."""
     streams = [generate(seed, "test") for seed in range(TEST_SEED, TEST_SEED + n_streams)]
     real = knowledge_update_streams(real_data, real_limit) if real_data else []
     report: dict = {"held_out_streams": len(streams), "real_streams": len(real),
                     "policies": {}}
     for name in policies:
-        manager = resolve(name, MemoryConfig())
+        manager = resolve(name, MemoryConfig(), llm)
         report["policies"][name] = _evaluate(name, manager, streams, real, embed, progress)
+        meter = getattr(manager, "meter", None)
+        if meter is not None:
+            report["policies"][name]["llm"] = meter.snapshot().to_dict() | {
+                "model": llm.model_id if llm else None,
+                "targets_outside_candidates": manager.rejected}
     return report
 
 

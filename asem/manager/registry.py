@@ -1,8 +1,8 @@
 """Managers by name, so configs, the CLI and benchmarks can choose one with a string.
 
-Built in: ``learned`` (the shipped GRPO checkpoint, the default), ``rule`` and
-``always-add``. A path to a ``.npz`` checkpoint loads a retrained policy. Other policies
-(an LLM-prompted manager, say) join with ``register``.
+Built in: ``learned`` (the shipped GRPO checkpoint), ``rule``, ``always-add`` and ``llm``
+(the LLM-prompted manager, which needs a language model). A path to a ``.npz`` checkpoint
+loads a retrained policy. Other policies join with ``register``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from asem.config import MemoryConfig
 from asem.errors import InvalidInputError
+from asem.llm.base import LLM
 from asem.write.manager import AlwaysAdd, ManagerPolicy, RuleManager
 
 Factory = Callable[[MemoryConfig], ManagerPolicy]
@@ -35,10 +36,21 @@ def register(name: str, factory: Factory) -> None:
     MANAGERS[name] = factory
 
 
-def resolve(spec: ManagerPolicy | str | Path, config: MemoryConfig) -> ManagerPolicy:
-    """A manager object as given, or the one a name or checkpoint path stands for."""
+def resolve(spec: ManagerPolicy | str | Path, config: MemoryConfig,
+            llm: LLM | None = None) -> ManagerPolicy:
+    """A manager object as given, or the one a name or checkpoint path stands for.
+
+    ``llm`` is the model the ``llm`` manager asks (one call per input).
+    """
     if not isinstance(spec, str | Path):
         return spec
+    if spec == "llm":
+        if llm is None:
+            raise InvalidInputError("manager 'llm' asks a language model: pass llm=... "
+                                    "(CLI: --llm local or --llm openai:MODEL@URL)")
+        from asem.write.llm_manager import LLMManager
+
+        return LLMManager(llm)
     if isinstance(spec, str) and spec in MANAGERS:
         return MANAGERS[spec](config)
     if str(spec).endswith(".npz"):
@@ -48,5 +60,5 @@ def resolve(spec: ManagerPolicy | str | Path, config: MemoryConfig) -> ManagerPo
             raise InvalidInputError(f"no manager checkpoint at {spec}; train one with "
                                     "'asem train manager --out FILE'")
         return LearnedManager.load(spec)
-    raise InvalidInputError(f"unknown manager {str(spec)!r}: choose {', '.join(MANAGERS)} or "
+    raise InvalidInputError(f"unknown manager {str(spec)!r}: choose {', '.join(MANAGERS)}, llm or "
                             "give the path of a .npz checkpoint")

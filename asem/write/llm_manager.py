@@ -13,7 +13,6 @@ from asem.llm.base import LLM, LLMError
 from asem.llm.structured import ask
 from asem.llm.usage import UsageMeter
 from asem.prompts import manage
-from asem.stores.base import Store
 from asem.types import Decision, Op, Tier
 from asem.write.manager import ManagerPolicy, Proposal, RuleManager
 
@@ -21,10 +20,9 @@ from asem.write.manager import ManagerPolicy, Proposal, RuleManager
 class LLMManager:
     """ADD / UPDATE / DELETE / NOOP chosen by ``llm`` over the proposal's candidates."""
 
-    def __init__(self, llm: LLM, store: Store, *, meter: UsageMeter | None = None,
+    def __init__(self, llm: LLM, *, meter: UsageMeter | None = None,
                  fallback: ManagerPolicy | None = None, max_tokens: int = 200) -> None:
         self.llm = llm
-        self.store = store
         self.meter = meter or UsageMeter()
         self.fallback = fallback or RuleManager()
         self.max_tokens = max_tokens
@@ -32,13 +30,12 @@ class LLMManager:
         """Decisions whose target was outside the candidate set (made ADDs)."""
 
     def decide(self, proposal: Proposal) -> Decision:
-        stored = self.store.get_notes([c.note_id for c in proposal.candidates])
-        shown = [c for c in proposal.candidates if c.note_id in stored]
+        shown = list(proposal.candidates)
         if not shown:
             return Decision(Op.ADD, reason="no stored neighbours")
         try:
             reply = ask(self.llm, manage.build(proposal.content, proposal.speaker,
-                                               [stored[c.note_id].content for c in shown]),
+                                               [c.content for c in shown]),
                         manage.ManageReply, meter=self.meter, max_tokens=self.max_tokens)
         except LLMError as e:
             decision = self.fallback.decide(proposal)
