@@ -165,3 +165,21 @@ def test_bench_manager_reports_what_the_llm_policy_cost():
     assert prompted["probe_accuracy"] == add["probe_accuracy"]  # ADD everywhere, same streams
     assert prompted["llm"]["calls"] == llm.calls > 0
     assert "llm" not in add
+
+
+@pytest.mark.parametrize("value, threads", [("", None), ("1", 1), ("3", 3)])
+def test_llama_threads_come_from_the_environment(monkeypatch, value, threads):
+    from asem.llm.llama_cpp import _threads_from_env
+
+    monkeypatch.setenv("ASEM_LLM_THREADS", value)
+    assert _threads_from_env() == threads
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_bad_llama_thread_counts_are_refused_in_words(monkeypatch, value):
+    from asem.llm.base import LLMError
+    from asem.llm.llama_cpp import _threads_from_env
+
+    monkeypatch.setenv("ASEM_LLM_THREADS", value)
+    with pytest.raises(LLMError, match="ASEM_LLM_THREADS"):
+        _threads_from_env()

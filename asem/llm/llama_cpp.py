@@ -27,7 +27,7 @@ class LlamaCppLLM:
                            "default local model or pass an existing file")
         self.model_id = f"gguf:{self.model_path.name}"
         self._n_ctx = n_ctx
-        self._n_threads = n_threads or max(1, (os.cpu_count() or 2))
+        self._n_threads = n_threads or _threads_from_env() or max(1, (os.cpu_count() or 2))
         self._seed = seed
         self._llama: Any = None
         self._lock = threading.Lock()
@@ -63,3 +63,14 @@ class LlamaCppLLM:
                           int(usage.get("prompt_tokens") or 0),
                           int(usage.get("completion_tokens") or 0),
                           choice.get("finish_reason") or "stop")
+
+
+def _threads_from_env() -> int | None:
+    """``ASEM_LLM_THREADS``: llama.cpp's thread count. On a CPU busy with other work one
+    thread can be several times faster than one per core, whose threads wait on each other."""
+    value = os.environ.get("ASEM_LLM_THREADS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise LLMError(f"ASEM_LLM_THREADS must be a positive whole number, not {value!r}")
+    return int(value)
