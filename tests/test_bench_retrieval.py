@@ -152,6 +152,19 @@ def test_longmemeval_loader_follows_the_official_recipe(tmp_path):
     assert longmemeval.variant_of(_lme_file(tmp_path)) == "s"
 
 
+def test_longmemeval_skips_empty_user_turns(tmp_path):
+    question = _lme_question("q1", "multi-session")
+    question["haystack_sessions"][0].insert(0, {"role": "user", "content": " \n"})
+    path = tmp_path / "longmemeval_s_empty.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        json.dump([question], file)
+    case = longmemeval.load(path).cases[0]
+    # the empty turn (position 1) is not indexed; the others keep their positions
+    assert [t.dia_id for t in case.turns][:2] == ["sharegpt_x_0_2", "answer_1_1"]
+    report = bench_longmemeval.run(path, embedder=HashEmbedder(), systems=["asem"])
+    assert report["questions"]["total"] == 1  # ASEM ingests the haystack without an error
+
+
 def test_longmemeval_bench_scores_sessions_and_turns(tmp_path):
     report = bench_longmemeval.run(_lme_file(tmp_path), embedder=HashEmbedder(),
                                    systems=["bm25", "asem"])

@@ -89,8 +89,8 @@ def _case(entry: Mapping[str, Any]) -> Case:
     for session_id, date, session in sessions:
         when = datetime.strptime(date, _DATE)
         for position, turn in enumerate(session, start=1):
-            if turn["role"] != "user":
-                continue
+            if turn["role"] != "user" or not turn["content"].strip():
+                continue  # S has 9 empty user turns: nothing to index
             turn_id = f"{session_id}_{position}"
             turns.append(Turn(turn_id, "", turn["content"], str(session_id), when))
             if turn.get("has_answer"):
