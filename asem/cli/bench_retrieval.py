@@ -88,7 +88,7 @@ def multihop(
         help="A *_hipporag.json question file; its *_hipporag_corpus.json must lie beside it.",
     )] = _DATA / "multihop/hotpotqa_train100_hipporag.json",
     limit: LimitOption = None,
-    systems: SystemsOption = "asem,asem-expand,bm25,dense,amem",
+    systems: SystemsOption = "asem,asem-bridge,asem-expand,bm25,dense,amem",
     out: JsonOption = None,
     report_dir: ReportOption = None,
     fresh: FreshOption = False,
