@@ -289,7 +289,8 @@ class Hit:
     """BM25 score of the note for the query (0 if it was not a lexical match)."""
     via: str = "recall"
     """``recall`` for Phase A candidates, ``bridge`` for notes found by a second hop through
-    bridge entities, ``link`` for 1-hop expansions."""
+    bridge entities (their similarity and lexical scores are for that second query), ``link``
+    for 1-hop expansions."""
 
 
 @dataclass(frozen=True)
