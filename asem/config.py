@@ -75,6 +75,17 @@ class ReadConfig:
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5
     """Score of an expanded neighbour relative to the hit it was reached from."""
+    bridge_hops: bool = False
+    """Search a second time from each of the first hits (for multi-hop questions): the
+    query plus the hit's entities that the query does not name, so a note that answers the
+    question's second step ("the country where the Bubye River is found" → Zimbabwe →
+    Victoria Falls) is found through the entity that links it to the first (see
+    asem.read.bridge)."""
+    bridge_seeds: int = 3
+    """How many of the first hits start a second search."""
+    bridge_entities: int = 4
+    """At most this many of a hit's entities (in the order the enricher found them) are added
+    to the query for its second search."""
 
 
 @dataclass(frozen=True)

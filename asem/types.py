@@ -288,7 +288,9 @@ class Hit:
     lexical: float
     """BM25 score of the note for the query (0 if it was not a lexical match)."""
     via: str = "recall"
-    """``recall`` for Phase A candidates, ``link`` for 1-hop expansions."""
+    """``recall`` for Phase A candidates, ``bridge`` for notes found by a second hop through
+    bridge entities (their similarity and lexical scores are for that second query), ``link``
+    for 1-hop expansions."""
 
 
 @dataclass(frozen=True)

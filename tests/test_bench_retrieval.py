@@ -73,6 +73,14 @@ def test_select_takes_every_kth_then_limits():
         select([1], stride=0)
 
 
+def test_offsets_give_disjoint_samples_of_one_stride():
+    samples = [select(list(range(10)), stride=4, offset=o) for o in range(4)]
+    assert samples == [[0, 4, 8], [1, 5, 9], [2, 6], [3, 7]]
+    assert sorted(sum(samples, [])) == list(range(10))
+    with pytest.raises(ValueError):
+        select([1, 2], stride=2, offset=2)
+
+
 # -- the embedding cache ---------------------------------------------------------------------
 class CountingEmbedder:
     """A HashEmbedder that records every text it is asked to embed."""
@@ -152,6 +160,19 @@ def test_longmemeval_loader_follows_the_official_recipe(tmp_path):
     assert longmemeval.variant_of(_lme_file(tmp_path)) == "s"
 
 
+def test_longmemeval_skips_empty_user_turns(tmp_path):
+    question = _lme_question("q1", "multi-session")
+    question["haystack_sessions"][0].insert(0, {"role": "user", "content": " \n"})
+    path = tmp_path / "longmemeval_s_empty.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        json.dump([question], file)
+    case = longmemeval.load(path).cases[0]
+    # the empty turn (position 1) is not indexed; the others keep their positions
+    assert [t.dia_id for t in case.turns][:2] == ["sharegpt_x_0_2", "answer_1_1"]
+    report = bench_longmemeval.run(path, embedder=HashEmbedder(), systems=["asem"])
+    assert report["questions"]["total"] == 1  # ASEM ingests the haystack without an error
+
+
 def test_longmemeval_bench_scores_sessions_and_turns(tmp_path):
     report = bench_longmemeval.run(_lme_file(tmp_path), embedder=HashEmbedder(),
                                    systems=["bm25", "asem"])
@@ -219,6 +240,14 @@ def test_multihop_command_writes_a_report_and_resumes(tmp_path):
     page = (out / "multihop-tiny.md").read_text()
     assert "bench multihop --data" in page and "## Passage-level recall_all@k" in page
     assert json.loads(CliRunner().invoke(app, args).stdout)["cached_results"] == 1
+
+
+def test_longmemeval_command_rejects_an_offset_past_the_stride(tmp_path):
+    result = CliRunner().invoke(app, ["bench", "longmemeval", "--data",
+                                      str(_lme_file(tmp_path)), "--stride", "2",
+                                      "--offset", "2"])
+    assert result.exit_code != 0 and "--offset 2 must be less than --stride 2" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_longmemeval_command_rejects_a_bad_variant(tmp_path):

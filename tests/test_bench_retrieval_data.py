@@ -67,7 +67,7 @@ def test_three_musique_questions_over_a_small_corpus():
 
 def _three_questions(data: Path) -> None:
     report = bench_multihop.run(data, embedder=MiniLMEmbedder(), limit=3, max_passages=20,
-                                systems=["asem", "asem-expand", "bm25", "dense"])
+                                systems=["asem", "asem-expand", "asem-bridge", "bm25", "dense"])
     assert report["questions"]["total"] == 3
     rows = report["levels"]["passage"]["systems"]
     for name, row in rows.items():
@@ -85,3 +85,12 @@ def test_hotpotqa_asem_with_expansion_beats_dense_by_ten_points():
                                 systems=["asem-expand", "dense"])
     rows = report["levels"]["passage"]["systems"]
     assert rows["asem-expand"]["recall_all@10"] >= rows["dense"]["recall_all@10"] + 0.10, rows
+
+
+@pytest.mark.slow
+@_needs(MUSIQUE)
+def test_musique_asem_with_a_second_hop_beats_dense_by_ten_points():
+    report = bench_multihop.run(MUSIQUE, embedder=MiniLMEmbedder(),
+                                systems=["asem-bridge", "dense"])
+    rows = report["levels"]["passage"]["systems"]
+    assert rows["asem-bridge"]["recall_all@10"] >= rows["dense"]["recall_all@10"] + 0.10, rows

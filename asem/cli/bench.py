@@ -18,8 +18,8 @@ from asem.errors import InvalidInputError
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
     help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-learned, "
-         "asem-expand, asem-no-links, asem-no-utility, asem-no-lexical, asem-no-context, "
-         "asem-no-dates.",
+         "asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
+         "asem-no-context, asem-no-dates.",
 )]
 
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)

@@ -53,6 +53,10 @@ def longmemeval(
     stride: Annotated[int, typer.Option(
         "--stride", min=1, metavar="K", help="Every K-th answerable question, from the first.",
     )] = 1,
+    offset: Annotated[int, typer.Option(
+        "--offset", min=0, metavar="I", help="Start the --stride sample at the I-th answerable "
+        "question (0: the first; less than K): another sample of the same size.",
+    )] = 0,
     systems: SystemsOption = "asem,bm25,dense",
     out: JsonOption = None,
     report_dir: ReportOption = None,
@@ -68,15 +72,18 @@ def longmemeval(
 
     if variant is not None and variant not in longmemeval.VARIANTS:
         raise InvalidInputError(f"unknown --variant {variant!r}; choose oracle or s")
+    if offset >= stride:
+        raise InvalidInputError(f"--offset {offset} must be less than --stride {stride}")
     names = _system_names(systems, bench_longmemeval.SYSTEMS)
     name = f"longmemeval-{variant or longmemeval.variant_of(data)}"
     with _harness(ctx, name, out, report_dir, fresh) as (embedder, cache, progress):
         report = bench_longmemeval.run(data, embedder=embedder, variant=variant, stride=stride,
-                                       limit=limit, systems=names, progress=progress,
-                                       cache=cache)
+                                       limit=limit, offset=offset, systems=names,
+                                       progress=progress, cache=cache)
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
     words = ["longmemeval", "--data", str(data), *(["--variant", variant] if variant else []),
-             "--stride", str(stride), *(["--limit", str(limit)] if limit else [])]
+             "--stride", str(stride), *(["--offset", str(offset)] if offset else []),
+             *(["--limit", str(limit)] if limit else [])]
     _finish(ctx, report, name, words, names, out, report_dir, fresh)
 
 
@@ -88,7 +95,7 @@ def multihop(
         help="A *_hipporag.json question file; its *_hipporag_corpus.json must lie beside it.",
     )] = _DATA / "multihop/hotpotqa_train100_hipporag.json",
     limit: LimitOption = None,
-    systems: SystemsOption = "asem,asem-expand,bm25,dense,amem",
+    systems: SystemsOption = "asem,asem-bridge,asem-expand,bm25,dense,amem",
     out: JsonOption = None,
     report_dir: ReportOption = None,
     fresh: FreshOption = False,

@@ -95,3 +95,5 @@ def _print_hits(result: SearchResult) -> None:
                   f"[dim](asem feedback {result.retrieval_id} REWARD)[/]")
     if any(hit.via == "link" for hit in result):
         console.print("[dim]↳ reached through a link from a higher hit[/]")
+    if any(hit.via == "bridge" for hit in result):
+        console.print("[dim]↳ found by a second search through a higher hit's entities[/]")

@@ -76,6 +76,11 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
                           "hits join the ranking at parent − (1 − strength) − 0.5",
            _read(expand_links=True)),
+    Recipe("asem-bridge", "ASEM defaults plus a second hop of retrieval: from each of the "
+                          "top 3 hits, search again with the question and up to 4 of the "
+                          "hit's entities it does not name; chains of hit and best new note "
+                          "first, then reciprocal-rank fusion of all searches",
+           _read(bridge_hops=True)),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
            _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
@@ -105,7 +110,7 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-expand",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-expand", "asem-bridge",
        "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
        "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")

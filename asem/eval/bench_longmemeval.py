@@ -35,20 +35,22 @@ SYSTEMS = baselines.ALL
 
 
 def run(data: str | Path, *, embedder: Embedder, variant: str | None = None, stride: int = 1,
-        limit: int | None = None, systems: Sequence[str] = baselines.DEFAULT,
+        limit: int | None = None, offset: int = 0,
+        systems: Sequence[str] = baselines.DEFAULT,
         progress: runner.Progress | None = None, cache: ResultCache | None = None
         ) -> dict[str, Any]:
-    """Evaluate ``systems`` on every ``stride``-th question of ``data`` (at most ``limit``)."""
+    """Evaluate ``systems`` on every ``stride``-th question of ``data`` from the
+    ``offset``-th (at most ``limit``)."""
     started = time.perf_counter()
     runner.check_systems(systems, SYSTEMS)
     variant = variant or longmemeval.variant_of(data)
     if variant not in longmemeval.VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose oracle or s")
-    loaded = longmemeval.load(data, stride=stride, limit=limit)
+    loaded = longmemeval.load(data, stride=stride, limit=limit, offset=offset)
     records, reused = runner.run_cases(loaded.cases, systems=systems, embedder=embedder,
                                        scorer=score, depth=DEPTH, key=(KS, METRICS),
                                        cache=cache, progress=progress)
-    report = summarise(records, loaded, variant, stride, limit)
+    report = summarise(records, loaded, variant, stride, limit, offset)
     report["cached_results"] = reused
     report["run_seconds"] = round(time.perf_counter() - started, 1)
     return report
@@ -68,14 +70,17 @@ def score(ranked: Sequence[str], query: Query, case: Case) -> dict[str, list[flo
 
 
 def summarise(records: dict[str, list[dict[str, Any]]], loaded: longmemeval.Loaded,
-              variant: str, stride: int, limit: int | None) -> dict[str, Any]:
+              variant: str, stride: int, limit: int | None, offset: int = 0
+              ) -> dict[str, Any]:
     """The report: metrics per level, overall and per question type, and costs."""
     cases = loaded.cases
     order = {t: i for i, t in enumerate(longmemeval.TYPES)}
     queries = sorted((c.queries[0] for c in cases), key=lambda q: order.get(q.category, 99))
     title = "LongMemEval oracle" if variant == "oracle" else "LongMemEval_S"
     sample = "all answerable questions" if stride == 1 and limit is None else (
-        f"every {stride}th answerable question" + (f", at most {limit}" if limit else ""))
+        f"every {stride}th answerable question"
+        + (f" from the {offset + 1}th" if offset else "")
+        + (f", at most {limit}" if limit else ""))
     return {
         "benchmark": f"longmemeval-{variant}",
         "title": f"{title} retrieval",

@@ -22,7 +22,7 @@ KS = (2, 5, 10, 20)
 LEVELS = ("passage",)
 METRICS = ("recall_all", "recall_any", "recall")
 SYSTEMS = baselines.ALL
-DEFAULT_SYSTEMS = ("asem", "asem-expand", "bm25", "dense", "amem")
+DEFAULT_SYSTEMS = ("asem", "asem-bridge", "asem-expand", "bm25", "dense", "amem")
 
 
 def run(data: str | Path, *, embedder: Embedder, limit: int | None = None,

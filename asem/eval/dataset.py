@@ -91,9 +91,14 @@ def chunked(turns: Iterable[Turn], max_words: int = CHUNK_WORDS) -> tuple[Turn, 
                  for piece in chunk_text(turn.text, max_words))
 
 
-def select(items: Sequence[object], *, stride: int = 1, limit: int | None = None) -> list:
-    """Every ``stride``-th item from the first, then at most ``limit`` of them."""
+def select(items: Sequence[object], *, stride: int = 1, limit: int | None = None,
+           offset: int = 0) -> list:
+    """Every ``stride``-th item from the ``offset``-th (0: the first), then at most ``limit``
+    of them. Samples with one stride and different offsets do not overlap, so one can be used
+    to choose a setting and another to check it."""
     if stride < 1 or (limit is not None and limit < 1):
         raise ValueError("stride and limit must be positive")
-    chosen = list(items[::stride])
+    if not 0 <= offset < stride:
+        raise ValueError("offset must be at least 0 and less than the stride")
+    chosen = list(items[offset::stride])
     return chosen if limit is None else chosen[:limit]

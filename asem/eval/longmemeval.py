@@ -48,8 +48,10 @@ def variant_of(path: str | Path) -> str:
                             "--variant oracle or --variant s")
 
 
-def load(path: str | Path, *, stride: int = 1, limit: int | None = None) -> Loaded:
-    """Every ``stride``-th answerable question of ``path`` (at most ``limit``) as cases."""
+def load(path: str | Path, *, stride: int = 1, limit: int | None = None,
+         offset: int = 0) -> Loaded:
+    """Every ``stride``-th answerable question of ``path`` from the ``offset``-th (at most
+    ``limit``) as cases."""
     raw = _read(Path(path))
     skipped: Counter[str] = Counter()
     cases = []
@@ -62,7 +64,8 @@ def load(path: str | Path, *, stride: int = 1, limit: int | None = None) -> Load
             cases.append(case)
         else:
             skipped[f"no user-turn evidence ({entry['question_type']})"] += 1
-    return Loaded(select(cases, stride=stride, limit=limit), dict(skipped), len(raw))
+    return Loaded(select(cases, stride=stride, limit=limit, offset=offset), dict(skipped),
+                  len(raw))
 
 
 def _read(file: Path) -> list[dict[str, Any]]:
@@ -89,8 +92,8 @@ def _case(entry: Mapping[str, Any]) -> Case:
     for session_id, date, session in sessions:
         when = datetime.strptime(date, _DATE)
         for position, turn in enumerate(session, start=1):
-            if turn["role"] != "user":
-                continue
+            if turn["role"] != "user" or not turn["content"].strip():
+                continue  # S has 9 empty user turns: nothing to index
             turn_id = f"{session_id}_{position}"
             turns.append(Turn(turn_id, "", turn["content"], str(session_id), when))
             if turn.get("has_answer"):

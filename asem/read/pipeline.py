@@ -1,4 +1,5 @@
-"""The read path, top-down: query → Phase A recall → Phase B ranking → link expansion."""
+"""The read path, top-down: query → Phase A recall → Phase B ranking → (second hop through
+bridge entities) → link expansion."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.providers.embedder import Embedder
+from asem.read.bridge import bridge_query, chain_merge
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
-from asem.read.rank import rank
+from asem.read.rank import Ranked, rank
 from asem.read.recall import recall
 from asem.stores.base import Store
 from asem.types import Filters, Hit, Scope, now
@@ -30,17 +32,16 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
     ``query_vector``: the query's embedding, when the caller has it already."""
     if query_vector is None:
         query_vector = deps.embedder.embed([query], kind="query")[0]
-    candidates = recall(query_vector, query, scope, filters, deps.store, deps.config)
-    if not len(candidates):
-        return []
-    signals = deps.store.signals(candidates.ids)
-    if deps.config.intent_utility:
-        events = deps.store.feedback_events(candidates.ids)
-        signals = conditioned_signals(query_vector, signals, events,
-                                      deps.config.intent_similarity)
-    ranked = rank(candidates, signals, deps.config, now())[:k]
+    ranked = ranked_pool(query, query_vector, scope, filters, deps)
+    bridged: set[str] = set()
+    if deps.config.bridge_hops and ranked:
+        first = {r.note_id for r in ranked}
+        ranked = second_hop(query, ranked, scope, filters, k, deps)
+        bridged = {r.note_id for r in ranked} - first
+    ranked = ranked[:k]
     notes = deps.store.get_notes([r.note_id for r in ranked])  # full notes for the hits only
-    hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical)
+    hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical,
+                via="bridge" if r.note_id in bridged else "recall")
             for r in ranked if r.note_id in notes]
     if expand_links:
         extra = expand(ranked, notes, deps.config.link_discount)
@@ -49,3 +50,35 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
                  for r in extra if r.note_id in linked and scope.contains(linked[r.note_id].scope)]
     return hits
 
+
+def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters,
+                deps: ReadDeps) -> list[Ranked]:
+    """Phase A then Phase B: every candidate for ``query``, best first."""
+    candidates = recall(query_vector, query, scope, filters, deps.store, deps.config)
+    if not len(candidates):
+        return []
+    signals = deps.store.signals(candidates.ids)
+    if deps.config.intent_utility:
+        events = deps.store.feedback_events(candidates.ids)
+        signals = conditioned_signals(query_vector, signals, events,
+                                      deps.config.intent_similarity)
+    return rank(candidates, signals, deps.config, now())
+
+
+def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, k: int,
+               deps: ReadDeps) -> list[Ranked]:
+    """``first`` merged with a search from each of its top hits through their entities
+    (see asem.read.bridge); the second queries are embedded in one call. Each search
+    contributes its top max(k, k1), as one search would."""
+    seeds = first[:deps.config.bridge_seeds]
+    notes = deps.store.get_notes([r.note_id for r in seeds])
+    queries = [bridge_query(query, notes[r.note_id], deps.config.bridge_entities)
+               if r.note_id in notes else None for r in seeds]
+    asked = [q for q in queries if q is not None]
+    if not asked:
+        return first
+    vectors = iter(deps.embedder.embed(asked, kind="query"))
+    depth = max(k, deps.config.k_candidates)
+    follow_ups = [None if q is None else
+                  ranked_pool(q, next(vectors), scope, filters, deps)[:depth] for q in queries]
+    return chain_merge(first[:depth], follow_ups)
