@@ -42,6 +42,20 @@ def test_the_shipped_checkpoint_deletes_retractions_and_keeps_episodes_apart(sai
         assert d.merged_content == said  # the changed fact replaces the old one
 
 
+@pytest.mark.parametrize(("said", "note", "expected"), [
+    # held-out wordings: the value starts the sentence, or is lower-case
+    ("Spanish is another language I speak.", "I speak French.", Op.UPDATE),
+    ("Another instrument I play is the violin.", "I play the piano.", Op.UPDATE),
+    # a held-out restatement adds nothing: the note keeps its content and gains the turn
+    ("Yes, I work as a teacher.", "I am a teacher by profession.", Op.NOOP),
+])
+def test_the_shipped_checkpoint_sees_values_whatever_their_case_or_place(said, note, expected):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert (d.op, d.target_id) == (expected, "n")
+    if expected is Op.UPDATE:
+        assert d.merged_content == f"{note} {said}"  # both values kept
+
+
 def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
     with Memory(db_path, embedder=HashEmbedder(), manager="learned") as memory:
         assert isinstance(memory.manager, LearnedManager)
