@@ -116,3 +116,19 @@ def test_train_manager_rejects_bad_options_in_one_line():
     result = CliRunner().invoke(app, ["train", "manager", "--algo", "ppo"])
     assert result.exit_code == 1 and "--algo must be grpo or reinforce" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("said", "discardable"), [
+    ("Haha, thanks so much!", True),
+    ("Wow! Did you see that band?", True),
+    ("Thanks, Caroline. It was tough, but I'm doing ok. Been reading that book you "
+     "recommended.", False),
+])
+def test_a_turn_that_says_more_than_pleasantries_is_never_discarded(said, discardable):
+    from asem.manager.features import features
+
+    proposal = Proposal(said, None, [Candidate("b", BUDDY, 0.1, 0.1)])
+    f = features(proposal)
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert f.discardable is discardable
+    assert bool(mask[-1]) is discardable  # the last action is discard

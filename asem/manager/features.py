@@ -34,6 +34,8 @@ class Features:
     """(n, len(PAIR_FEATURES)) for the first n ≤ K candidates."""
     mergeable: np.ndarray
     """(n,) bool: the candidate is short enough to merge into."""
+    discardable: bool = True
+    """x may be discarded: it says little beyond pleasantries (``text.discardable``)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -98,4 +100,4 @@ def features(proposal: Proposal) -> Features:
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
-    return Features(x_features(x, len(candidates)), pairs, mergeable)
+    return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x))

@@ -117,6 +117,21 @@ def chitchat_share(text: str) -> float:
     return sum(w in CHITCHAT for w in ws) / len(ws) if ws else 1.0
 
 
+def fact_words(text: str) -> frozenset[str]:
+    """Content words that are not pleasantries: what a turn says beyond small talk."""
+    return frozenset(w for w in content_words(text) if w not in CHITCHAT)
+
+
+MAX_DISCARD_FACT_WORDS = 2
+"""A turn with more fact words than this is never discarded: it may hold what a question
+will need ("Thanks! I've been reading that book you recommended."), and discarding is the
+one decision that cannot be undone."""
+
+
+def discardable(text: str) -> bool:
+    return len(fact_words(text)) <= MAX_DISCARD_FACT_WORDS
+
+
 def normalised(text: str) -> str:
     return " ".join(words(text))
 
