@@ -7,6 +7,10 @@ KL to the reference policy, and the validation probe accuracy and canonical-case
 (greedy policy, 12 validation streams) every 50 steps.
 
     .venv/bin/python benchmarks/manager_curve.py --steps 400 --out bench-out/manager-curve
+
+GRPO's side can be the run that wrote a checkpoint (``asem train manager --log LOG --out
+NPZ`` with the same steps and seed trains exactly the same policy): ``--grpo-run LOG NPZ``
+reads its log and timings instead of training it again.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from asem.manager import policy
 from asem.manager.env.sim import EmbeddingCache
 from asem.manager.train import TrainConfig, train
 from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -27,11 +32,18 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("bench-out/manager-curve"))
+    parser.add_argument("--grpo-run", type=Path, nargs=2, metavar=("LOG", "NPZ"),
+                        help="the log and checkpoint of 'asem train manager' with the same "
+                             "steps and seed, instead of training GRPO again")
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     embed = EmbeddingCache(MiniLMEmbedder())
     logs = {}
+    if args.grpo_run:
+        logs["grpo"] = _finished_run(*args.grpo_run, args.steps, args.seed)
     for algo in ("grpo", "reinforce"):
+        if algo in logs:
+            continue
         result = train(embed, TrainConfig(steps=args.steps, seed=args.seed, algo=algo),
                        lambda step, row, a=algo: print(a, row, flush=True)
                        if "probe_accuracy" in row else None)
@@ -39,6 +51,16 @@ def main() -> None:
                       "log": result.log}
     args.out.with_suffix(".json").write_text(json.dumps(logs, indent=1) + "\n")
     plot(logs, args.out.with_suffix(".png"))
+
+
+def _finished_run(log: Path, checkpoint: Path, steps: int, seed: int) -> dict:
+    """A GRPO run as logged by 'asem train manager' (its config must match)."""
+    _, meta = policy.load(checkpoint)
+    config = meta.get("config", {})
+    if config.get("steps") != steps or config.get("seed") != seed or config.get("algo") != "grpo":
+        raise SystemExit(f"{checkpoint} was not trained with GRPO, {steps} steps, seed {seed}")
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return {"seconds": meta["seconds"], "cpu_seconds": meta["cpu_seconds"], "log": rows}
 
 
 def plot(logs: dict, path: Path) -> None:

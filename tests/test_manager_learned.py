@@ -42,6 +42,20 @@ def test_the_shipped_checkpoint_deletes_retractions_and_keeps_episodes_apart(sai
         assert d.merged_content == said  # the changed fact replaces the old one
 
 
+@pytest.mark.parametrize(("said", "note", "expected"), [
+    # held-out wordings: the value starts the sentence, or is lower-case
+    ("Spanish is another language I speak.", "I speak French.", Op.UPDATE),
+    ("Another instrument I play is the violin.", "I play the piano.", Op.UPDATE),
+    # a held-out restatement adds nothing: the note keeps its content and gains the turn
+    ("Yes, I work as a teacher.", "I am a teacher by profession.", Op.NOOP),
+])
+def test_the_shipped_checkpoint_sees_values_whatever_their_case_or_place(said, note, expected):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert (d.op, d.target_id) == (expected, "n")
+    if expected is Op.UPDATE:
+        assert d.merged_content == f"{note} {said}"  # both values kept
+
+
 def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
     with Memory(db_path, embedder=HashEmbedder(), manager="learned") as memory:
         assert isinstance(memory.manager, LearnedManager)
@@ -102,3 +116,19 @@ def test_train_manager_rejects_bad_options_in_one_line():
     result = CliRunner().invoke(app, ["train", "manager", "--algo", "ppo"])
     assert result.exit_code == 1 and "--algo must be grpo or reinforce" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("said", "discardable"), [
+    ("Haha, thanks so much!", True),
+    ("Wow! Did you see that band?", True),
+    ("Thanks, Caroline. It was tough, but I'm doing ok. Been reading that book you "
+     "recommended.", False),
+])
+def test_a_turn_that_says_more_than_pleasantries_is_never_discarded(said, discardable):
+    from asem.manager.features import features
+
+    proposal = Proposal(said, None, [Candidate("b", BUDDY, 0.1, 0.1)])
+    f = features(proposal)
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert f.discardable is discardable
+    assert bool(mask[-1]) is discardable  # the last action is discard

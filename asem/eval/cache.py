@@ -18,21 +18,23 @@ from typing import Any
 
 import asem
 
-_CODE = ("read", "write", "stores", "providers", "feedback", "config.py", "memory.py",
+_CODE = ("read", "write", "manager", "stores", "providers", "feedback", "config.py", "memory.py",
          "chat.py", "types.py", "eval/systems.py", "eval/baselines.py", "eval/locomo.py",
          "eval/metrics.py")
-"""Parts of the package whose source decides a system's recall (not the harness or report)."""
+"""Parts of the package whose source decides a system's recall (not the harness or report);
+the learned manager's checkpoint counts as source."""
 
 
 def code_digest(parts: Iterable[str] = _CODE) -> str:
-    """SHA-256 over the source files (``.py`` and ``.sql``) under ``parts`` of the package."""
+    """SHA-256 over the source files (``.py``, ``.sql`` and the shipped ``.npz`` checkpoint)
+    under ``parts`` of the package."""
     root = Path(asem.__file__).parent
     digest = hashlib.sha256()
     for part in parts:
         base = root / part
         files = sorted(base.rglob("*")) if base.is_dir() else [base]
         for file in files:
-            if file.suffix in {".py", ".sql"} and file.is_file():
+            if file.suffix in {".py", ".sql", ".npz"} and file.is_file():
                 digest.update(str(file.relative_to(root)).encode())
                 digest.update(file.read_bytes())
     return digest.hexdigest()

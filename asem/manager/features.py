@@ -20,7 +20,8 @@ X_FEATURES = ("bias", "length", "has_name", "has_number", "chitchat", "question"
               "change", "addition", "first_person", "no_candidates", "exclamation")
 PAIR_FEATURES = ("cosine", "jaccard", "x_in_c", "c_in_x", "same_text", "shared_name",
                  "new_name", "number_mismatch", "retraction_vs_c", "change", "addition", "rank",
-                 "cosine_gap", "age", "short_term", "length_ratio", "c_long")
+                 "cosine_gap", "age", "short_term", "length_ratio", "c_long", "x_adds",
+                 "c_only", "restates", "new_value", "lost_value", "substitution")
 MAX_MERGE_CHARS = 1200
 """A candidate at least this long is not merged into (notes stay atomic)."""
 
@@ -33,6 +34,8 @@ class Features:
     """(n, len(PAIR_FEATURES)) for the first n ≤ K candidates."""
     mergeable: np.ndarray
     """(n,) bool: the candidate is short enough to merge into."""
+    discardable: bool = True
+    """x may be discarded: it says little beyond pleasantries (``text.discardable``)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -57,6 +60,7 @@ def features(proposal: Proposal) -> Features:
     x = proposal.content
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
+    xv, x_said = text.value_words(x), set(text.words(x))
     retraction = text.has_cue(x, text.RETRACTION)
     change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
     best = max((c.intent_similarity for c in candidates), default=0.0)
@@ -64,6 +68,8 @@ def features(proposal: Proposal) -> Features:
     for rank, c in enumerate(candidates):
         cw, cn, cnum = text.content_words(c.content), text.names(c.content), text.numbers(c.content)
         shared = len(xw & cw)
+        adds, unsaid = text.novelty(x, c.content)
+        new_value = xv - set(text.words(c.content))
         days = 0.0
         if proposal.observed_at and c.observed_at:
             days = max((proposal.observed_at - c.observed_at).total_seconds() / 86400, 0.0)
@@ -85,7 +91,13 @@ def features(proposal: Proposal) -> Features:
             float(c.tier.value == "short_term"),
             min(len(c.content) / max(len(x), 1), 8.0) / 4.0,
             float(len(c.content) >= MAX_MERGE_CHARS / 2),
+            min(len(adds), 6) / 6,
+            min(len(unsaid), 6) / 6,
+            float(not adds),
+            float(bool(new_value)),
+            float(bool(text.value_words(c.content) - x_said)),
+            float(shared > 0 and 1 <= len(adds) <= 2 and bool(unsaid)),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
-    return Features(x_features(x, len(candidates)), pairs, mergeable)
+    return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x))

@@ -4,7 +4,8 @@ Action space for K candidates: for each candidate j four ops — UPDATE-merge, U
 DELETE, NOOP — then three that need no target: ADD long-term, ADD short-term, discard.
 A pair head scores each (x, candidate j) for the four targeted ops; a global head scores the
 other three from x and the element-wise max of the pair features. Missing candidates and
-merges into over-long notes are masked out. Gradients are written by hand (one hidden tanh
+merges into over-long notes are masked out, and so is discarding a turn that says more than
+pleasantries (`text.discardable`). Gradients are written by hand (one hidden tanh
 layer per head), so training and inference need nothing beyond numpy.
 """
 
@@ -86,6 +87,7 @@ def forward(params: Params, f: Features) -> Forward:
     mask[: 4 * n] = True
     mask[[4 * j + Targeted.MERGE for j in range(n) if not f.mergeable[j]]] = False
     mask[4 * K:] = True
+    mask[4 * K + Untargeted.DISCARD] = f.discardable
     logits = np.full(N_ACTIONS, -np.inf)
     logits[: 4 * n] = (h @ params["W2"] + params["b2"]).ravel()
     logits[4 * K:] = hg @ params["U2"] + params["c2"]

@@ -19,8 +19,11 @@ STOPWORDS = frozenset(
     "those there here have has had do does did so just very really too also now then than "
     "what which who whom how when where why not no yes oh ah um well about into over after "
     "before up down out more most some any all can could would should will shall may might "
-    "am i'm i've i'd i'll im it's that's".split()
+    "am i'm i've i'd i'll im it's that's another other still again already yet even every "
+    "each one same such own only much many few both either".split()
 )
+"""Function words, with the determiners and adverbs that carry no value of their own
+("another", "still", "one"): they never count as what a statement is about."""
 RETRACTION = ("stopped", "quit", "no longer", "anymore", "any more", "gave up", "give up",
               "giving up", "dropped out", "dropped", "don't go", "do not go", "cancelled",
               "canceled", "left the", "done with", "walked away", "for good", "no more",
@@ -36,6 +39,10 @@ CHITCHAT = frozenset(
     "congrats congratulations morning night weekend talk later soon care guess maybe "
     "hmm right interesting true enjoy hope".split()
 )
+
+
+_CUE_WORDS = frozenset(w for cue in RETRACTION + CHANGE + ADDITION for w in cue.split())
+"""Single words of the cue phrases: signals of what happens to a value, not values."""
 
 
 @lru_cache(maxsize=65536)
@@ -55,12 +62,40 @@ def content_words(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def names(text: str) -> frozenset[str]:
-    """Capitalised words that do not start a sentence (and are not 'I')."""
+    """Capitalised words that do not start a sentence (and are no function words: "I'm")."""
     found = set()
     for sentence in sentences(text):
         tokens = _WORD.findall(sentence)
-        found.update(t.lower() for t in tokens[1:] if t[0].isupper() and t != "I")
+        found.update(t.lower() for t in tokens[1:]
+                     if t[0].isupper() and t.lower() not in STOPWORDS)
     return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def value_words(text: str) -> frozenset[str]:
+    """Names, plus a capitalised first word that is no function, cue or chit-chat word and
+    no interjection ("Spanish is another language I speak." → {"spanish"};
+    "Honestly, I speak French." → {"french"}): a value can start the sentence."""
+    found = set(names(text))
+    for sentence in sentences(text):
+        tokens = _WORD.findall(sentence)
+        if not tokens or not tokens[0][0].isupper():
+            continue
+        first = tokens[0].lower()
+        rest = sentence[sentence.find(tokens[0]) + len(tokens[0]):]
+        if (first not in STOPWORDS and first not in CHITCHAT and first not in _CUE_WORDS
+                and not first.endswith("ly") and not rest.startswith((",", "!", ":"))):
+            found.add(first)
+    return frozenset(found)
+
+
+def novelty(x: str, candidate: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Content words only x says and only the candidate says, cue and chit-chat words
+    left out: what x adds ("Another instrument I play is the violin." next to "I play the
+    piano." adds {instrument, violin}) and what it leaves unsaid ({piano})."""
+    xw = content_words(x) - _CUE_WORDS - CHITCHAT
+    cw = content_words(candidate) - _CUE_WORDS - CHITCHAT
+    return xw - cw, cw - xw
 
 
 def numbers(text: str) -> frozenset[str]:
@@ -80,6 +115,21 @@ def chitchat_share(text: str) -> float:
     """Share of the words that are interjections and pleasantries."""
     ws = words(text)
     return sum(w in CHITCHAT for w in ws) / len(ws) if ws else 1.0
+
+
+def fact_words(text: str) -> frozenset[str]:
+    """Content words that are not pleasantries: what a turn says beyond small talk."""
+    return frozenset(w for w in content_words(text) if w not in CHITCHAT)
+
+
+MAX_DISCARD_FACT_WORDS = 2
+"""A turn with more fact words than this is never discarded: it may hold what a question
+will need ("Thanks! I've been reading that book you recommended."), and discarding is the
+one decision that cannot be undone."""
+
+
+def discardable(text: str) -> bool:
+    return len(fact_words(text)) <= MAX_DISCARD_FACT_WORDS
 
 
 def normalised(text: str) -> str:

@@ -139,8 +139,10 @@ class Costs:
     per_note: float = 0.03
     per_extra_slot: float = 0.06
     per_word: float = 0.001
-    per_edit: float = 0.01
-    """An UPDATE or DELETE rewrites and re-embeds a note: not free when nothing is gained."""
+    per_edit: float = 0.03
+    """An UPDATE or DELETE rewrites and re-embeds a note and keeps a history row: it costs
+    what storing a note costs, so rewriting a note with a restatement (or a repeat) is worse
+    than a NOOP onto it (at 0.01 the policy could hardly tell the two apart)."""
     per_attribution: float = 0.02
     """Credit for an input recorded on a note about the same thing (provenance that
     evidence recall follows); a NOOP onto the right note beats discarding a repeat."""

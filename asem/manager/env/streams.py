@@ -28,6 +28,7 @@ import random
 from dataclasses import dataclass, field
 
 from asem.manager.env.templates import (
+    AFFIRMATIONS,
     CHATTY,
     CHATTY_HELD_OUT,
     CHITCHAT,
@@ -37,6 +38,7 @@ from asem.manager.env.templates import (
     HELD_OUT_PHRASINGS,
     HELD_OUT_SLOTS,
     SLOTS,
+    TRAINING_ONLY_SLOTS,
     Slot,
 )
 
@@ -44,6 +46,8 @@ KINDS = ("novel", "complementary", "changed", "retracted", "duplicate", "paraphr
          "chit-chat", "episode")
 CHATTY_SHARE = 0.3
 """Share of fact turns that open with a conversational phrase."""
+AFFIRMED_SHARE = 0.4
+"""Share of training restatements that open with an affirmation ("Right, …")."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,10 @@ def _phrasings(options: tuple[str, ...], split: str) -> tuple[str, ...]:
 
 
 def slots_for(split: str) -> list[Slot]:
-    """Training slots exclude the held-out ones; test streams use every slot."""
-    return [s for s in SLOTS if split == "test" or s.name not in HELD_OUT_SLOTS]
+    """Training slots exclude the held-out ones; test streams use every slot but the
+    training-only ones."""
+    excluded = TRAINING_ONLY_SLOTS if split == "test" else HELD_OUT_SLOTS
+    return [s for s in SLOTS if s.name not in excluded]
 
 
 def chitchat_for(split: str) -> tuple[str, ...]:
@@ -194,7 +200,8 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
     if kind == "episode":
         return Event("", kind, slot.name)
     if kind == "paraphrase":
-        return Event(pick(slot.para).format(v=rng.choice(values)), kind, slot.name)
+        return Event(_restatement(rng, slot, split, pick).format(v=rng.choice(values)), kind,
+                     slot.name)
     if kind == "retracted":
         old = values[0]
         truth[slot.name] = []
@@ -205,6 +212,18 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
         return Event(pick(slot.more).format(v=new), kind, slot.name)
     truth[slot.name] = [new]
     return Event(pick(slot.change).format(v=new, old=values[0]), kind, slot.name)
+
+
+def _restatement(rng: random.Random, slot: Slot, split: str, pick) -> str:
+    """A restatement of a known value. Training draws it from the paraphrases and the
+    novel phrasings alike (any wording of a known fact restates it), some opened with an
+    affirmation; test streams use the held-out paraphrase."""
+    if split == "test":
+        return pick(slot.para)
+    said = rng.choice(_phrasings(slot.para, split) + _phrasings(slot.novel, split))
+    if rng.random() < AFFIRMED_SHARE:
+        said = rng.choice(AFFIRMATIONS) + said[0].lower() + said[1:]
+    return said
 
 
 def _probes(chosen: list[Slot], truth: dict[str, list[str]], split: str) -> list[Probe]:
