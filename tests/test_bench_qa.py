@@ -67,3 +67,15 @@ def test_sample_spreads_over_the_list():
     items = list(range(10))
     assert bench_qa.sample(items, 3) == [0, 3, 6]
     assert bench_qa.sample(items, None) == items and bench_qa.sample(items, 20) == items
+
+
+def test_llm_cost_per_turn_counts_only_the_turns_this_run_enriched():
+    from asem.eval.bench_qa import _ingest_cost
+
+    usage = {"calls": 10, "prompt_tokens": 6000, "completion_tokens": 1200, "seconds": 30.0,
+             "jobs": {"done": 120, "failed": 0}, "rejected_refs": 0}
+    fresh = _ingest_cost([{"turns": 120, "llm_ingest": usage | {"settled_here": 120}}])
+    resumed = _ingest_cost([{"turns": 120, "llm_ingest": usage | {"settled_here": 60}}])
+    assert fresh["llm_per_ingested_turn"]["calls"] == round(10 / 120, 3)
+    assert resumed["llm_per_ingested_turn"]["calls"] == round(10 / 60, 3)
+    assert _ingest_cost([{"turns": 120}]) == {}

@@ -125,6 +125,8 @@ def _ingest(memory: Memory, conv: locomo.Conversation,
     if memory.worker is None:
         return record
     before = memory.llm_usage.snapshot()
+    counts = memory.store.job_counts(conv.sample_id)
+    settled_before = counts["done"] + counts["failed"]  # by an earlier, killed run
     llm_start = time.perf_counter()
     while True:
         counts = memory.store.job_counts(conv.sample_id)
@@ -135,6 +137,8 @@ def _ingest(memory: Memory, conv: locomo.Conversation,
     counts = memory.store.job_counts(conv.sample_id)
     usage = memory.llm_usage.snapshot() - before
     record["llm_ingest"] = usage.to_dict() | {"jobs": counts,
+                                              "settled_here": counts["done"] + counts["failed"]
+                                              - settled_before,
                                               "seconds": time.perf_counter() - llm_start,
                                               "rejected_refs": len(memory.worker.stats.rejected)}
     return record
@@ -221,8 +225,11 @@ def _per_question(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _ingest_cost(recs: list[dict[str, Any]]) -> dict[str, Any]:
-    turns = sum(r["turns"] for r in recs)
     with_llm = [r["llm_ingest"] for r in recs if "llm_ingest" in r]
+    # per turn whose note the model worked on in this run (a resumed run did only the rest;
+    # a turn that made no new note has no job, so this errs high, never low)
+    turns = sum(u.get("settled_here", r["turns"]) for r in recs
+                if (u := r.get("llm_ingest")) is not None)
     if not with_llm or not turns:
         return {}
     calls = sum(u["calls"] for u in with_llm)
