@@ -67,3 +67,23 @@ def test_training_streams_vary_where_values_stand_and_how_restatements_open():
 def test_test_streams_never_hold_training_only_slots():
     test = [generate(seed, "test") for seed in range(100)]
     assert not {e.slot for s in test for e in s.events} & set(templates.TRAINING_ONLY_SLOTS)
+
+
+@pytest.mark.parametrize(("said", "cues", "found"), [
+    ("You know what? I gave up tennis.", text.CHANGE, False),  # "now" in "know"
+    ("I attended a concert.", text.RETRACTION, False),  # "ended" in "attended"
+    ("My family took in a rescue dog.", text.ADDITION, False),  # "too" in "took"
+    ("It was quite a quiz.", text.RETRACTION, False),  # "quit" in "quite"
+    ("I live in Denver now.", text.CHANGE, True),
+    ("I have a new job.", text.CHANGE, True),
+    ("I quit the book club for good.", text.RETRACTION, True),
+    ("I'm done with the yoga class.", text.RETRACTION, True),
+    ("I play chess too.", text.ADDITION, True),
+])
+def test_cues_match_whole_words_only(said, cues, found):
+    assert text.has_cue(said, cues) is found
+
+
+def test_substance_leaves_out_sentences_of_pleasantries_only():
+    assert text.substance("Oh nice! I am learning the cello.") == "I am learning the cello."
+    assert text.substance("Haha, thanks!") == "Haha, thanks!"  # nothing else: kept whole

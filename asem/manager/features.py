@@ -46,7 +46,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
         float(bool(text.names(content))),
         float(bool(text.numbers(content))),
         text.chitchat_share(content),
-        float("?" in content),
+        float(content.rstrip().endswith("?")),
         float(text.has_cue(content, text.RETRACTION)),
         float(text.has_cue(content, text.CHANGE)),
         float(text.has_cue(content, text.ADDITION)),
@@ -57,7 +57,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
 
 
 def features(proposal: Proposal) -> Features:
-    x = proposal.content
+    x = text.substance(proposal.content)
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
     xv, x_said = text.value_words(x), set(text.words(x))
@@ -66,10 +66,11 @@ def features(proposal: Proposal) -> Features:
     best = max((c.intent_similarity for c in candidates), default=0.0)
     rows = []
     for rank, c in enumerate(candidates):
-        cw, cn, cnum = text.content_words(c.content), text.names(c.content), text.numbers(c.content)
+        content = text.substance(c.content)
+        cw, cn, cnum = text.content_words(content), text.names(content), text.numbers(content)
         shared = len(xw & cw)
-        adds, unsaid = text.novelty(x, c.content)
-        new_value = xv - set(text.words(c.content))
+        adds, unsaid = text.novelty(x, content)
+        new_value = xv - set(text.words(content))
         days = 0.0
         if proposal.observed_at and c.observed_at:
             days = max((proposal.observed_at - c.observed_at).total_seconds() / 86400, 0.0)
@@ -78,24 +79,24 @@ def features(proposal: Proposal) -> Features:
             shared / max(len(xw | cw), 1),
             shared / max(len(xw), 1),
             shared / max(len(cw), 1),
-            float(text.normalised(x) == text.normalised(c.content)),
+            float(text.normalised(x) == text.normalised(content)),
             float(bool(xn & cn)),
             float(bool(xn - cn)),
             float(bool(xnum) and bool(cnum) and xnum != cnum),
-            float(retraction and not text.has_cue(c.content, text.RETRACTION)),
+            float(retraction and not text.has_cue(content, text.RETRACTION)),
             float(change),
             float(addition),
             rank / K,
             c.intent_similarity - best,
             math.log1p(days) / 5.0,
             float(c.tier.value == "short_term"),
-            min(len(c.content) / max(len(x), 1), 8.0) / 4.0,
+            min(len(content) / max(len(x), 1), 8.0) / 4.0,
             float(len(c.content) >= MAX_MERGE_CHARS / 2),
             min(len(adds), 6) / 6,
             min(len(unsaid), 6) / 6,
             float(not adds),
             float(bool(new_value)),
-            float(bool(text.value_words(c.content) - x_said)),
+            float(bool(text.value_words(content) - x_said)),
             float(shared > 0 and 1 <= len(adds) <= 2 and bool(unsaid)),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))

@@ -30,7 +30,7 @@ RETRACTION = ("stopped", "quit", "no longer", "anymore", "any more", "gave up", 
               "retired from", "ended", "not going to", "haven't been", "stepped down")
 """A cue lexicon, not a list of the training templates: held-out wordings ("I gave up on
 the book club") share its cues."""
-CHANGE = ("moved", "now", "switched", "changed", "new ", "instead", "these days", "relocated",
+CHANGE = ("moved", "now", "switched", "changed", "new", "instead", "these days", "relocated",
           "sold", "replaced", "started working", "became", "since last")
 ADDITION = ("another", "also", "second", "third", "one more", "as well", "too", "added")
 CHITCHAT = frozenset(
@@ -106,9 +106,16 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text.strip()) if s]
 
 
+@lru_cache(maxsize=64)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(c.strip()) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w'’])")
+
+
 def has_cue(text: str, cues: tuple[str, ...]) -> bool:
-    low = f" {text.lower()} "
-    return any(cue in low for cue in cues)
+    """One of ``cues`` occurs as whole words: "now" is not in "know", "ended" not in
+    "attended", "too" not in "took"."""
+    return _cue_pattern(cues).search(text.lower()) is not None
 
 
 def chitchat_share(text: str) -> float:
@@ -130,6 +137,15 @@ one decision that cannot be undone."""
 
 def discardable(text: str) -> bool:
     return len(fact_words(text)) <= MAX_DISCARD_FACT_WORDS
+
+
+@lru_cache(maxsize=65536)
+def substance(text: str) -> str:
+    """``text`` without its sentences of pleasantries only ("Oh nice! I play chess." →
+    "I play chess."): what features compare. A turn of nothing but pleasantries is kept
+    whole."""
+    kept = [s for s in sentences(text) if fact_words(s)]
+    return " ".join(kept) if kept else text.strip()
 
 
 def normalised(text: str) -> str:
