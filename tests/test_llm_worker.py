@@ -24,11 +24,11 @@ WHEN = datetime(2023, 5, 8, 13, 56)
 def good_reply(messages) -> str:
     """A well-formed reply for whatever batch the prompt shows."""
     text = messages[-1].content
-    turns = re.findall(r"^\[(\d+)\]", text, re.M)
+    turns = re.findall(r"^\[(\d+)\] \([^)]*\) (.*)$", text, re.M)
     letters = re.findall(r"^\[([A-Z])\]", text, re.M)
     notes = [{"turn": int(t), "keywords": ["Buddy", "dog"], "tags": ["Pets"],
-              "context": f"Ann talks about her dog (turn {t}).",
-              "dates": [{"phrase": "yesterday", "date": "2023-05-07"}]} for t in turns]
+              "context": f"Ann said: {said} (turn {t}).",
+              "dates": [{"phrase": "yesterday", "date": "2023-05-07"}]} for t, said in turns]
     links = [{"from": 1, "to": letters[0], "relation": "same dog"}] if letters else []
     updates = ([{"note": letters[0], "context": "Ann's dog Buddy, revisited.",
                  "tags": ["animals"]}] if letters else [])
@@ -201,3 +201,52 @@ def test_background_thread_processes_jobs(db_path):
 def test_status_without_an_llm_is_none(memory):
     (r,) = memory.add("plain note", user_id="ann")
     assert memory.llm_status(r.note_id) == "none"
+
+
+def test_a_reply_that_describes_no_turn_is_reprompted_then_fails_the_job(db_path):
+    # What a small model wrote under the loose schema: many notes, none for a real turn.
+    degenerate = json.dumps({"notes": [{"turn": ",", "keywords": [], "tags": [],
+                                        "context": ""}] * 8, "links": [], "updates": []})
+    llm = ScriptedLLM(default=degenerate)
+    with open_llm_memory(db_path, llm) as memory:
+        (r,) = memory.add("Ann adopted a dog", user_id="ann", speaker="Ann", timestamp=WHEN)
+        for _ in range(3):
+            memory.worker.step()
+        assert memory.llm_status(r.note_id) == "failed"  # never "done" with nothing done
+        assert llm.calls == 9
+        assert "none describes a new turn" in llm.requests[1]["messages"][-1].content
+
+
+def test_the_schema_names_exactly_the_turns_and_notes_shown(db_path):
+    llm = ScriptedLLM(default=good_reply)
+    with open_llm_memory(db_path, llm) as memory:
+        memory.add("Ann adopted a dog named Buddy", user_id="ann", speaker="Ann",
+                   timestamp=WHEN)
+        memory.process_llm_jobs()
+        memory.ingest([{"content": f"Ann walked Buddy in the {p}", "speaker": "Ann"}
+                       for p in ("park", "rain")], user_id="ann")
+        memory.process_llm_jobs()
+    schema = llm.requests[-1]["schema"]
+    notes = schema["properties"]["notes"]
+    assert (notes["minItems"], notes["maxItems"]) == (2, 2)
+    assert [n["properties"]["turn"] for n in notes["prefixItems"]] == [{"const": "1"},
+                                                                       {"const": "2"}]
+    link = schema["properties"]["links"]["items"]["properties"]
+    assert link["from"] == {"enum": ["1", "2"]}
+    assert link["to"]["enum"][:3] == ["1", "2", "A"]
+    assert schema["properties"]["updates"]["items"]["properties"]["note"]["enum"][0] == "A"
+
+
+def test_ungrounded_keywords_and_context_are_left_out(db_path):
+    wrong = json.dumps({"notes": [{"turn": "1", "keywords": ["support group", "Buddy"],
+                                   "tags": ["pets"],
+                                   "context": "Caroline went to a support group yesterday."}],
+                        "links": [], "updates": []})
+    with open_llm_memory(db_path, ScriptedLLM(default=wrong)) as memory:
+        (r,) = memory.add("Hey! I walked Buddy today.", user_id="ann", speaker="Ann",
+                          timestamp=WHEN)
+        memory.process_llm_jobs()
+        note = memory.get(r.note_id)
+        assert memory.llm_status(r.note_id) == "done"
+        assert "support group" not in note.keywords and "Buddy" in note.keywords
+        assert "Caroline" not in note.context  # another turn's story, not this one's

@@ -31,16 +31,25 @@ def response_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def ask(llm: LLM, messages: Sequence[ChatMessage], model: type[M], *, meter: UsageMeter,
         max_tokens: int, retry: RetryPolicy | None = None, repairs: int = 2,
-        sleep: Callable[[float], None] = time.sleep) -> M:
-    """The model's reply to ``messages`` as an instance of ``model``."""
-    schema = response_schema(model)
+        sleep: Callable[[float], None] = time.sleep, schema: dict[str, Any] | None = None,
+        check: Callable[[M], None] | None = None) -> M:
+    """The model's reply to ``messages`` as an instance of ``model``.
+
+    ``schema``: the JSON schema the provider constrains the reply to, when it should be
+    stricter than ``model``'s (e.g. the indices of this very prompt as an enum); ``check``
+    raises ValueError for a reply that validates but is of no use (it is re-prompted like
+    a malformed one)."""
+    schema = schema or response_schema(model)
     chat = list(messages)
     error = "no reply"
     for _ in range(repairs + 1):
         completion = _complete(llm, chat, schema, max_tokens, meter, retry or RetryPolicy(),
                                sleep)
         try:
-            return parse_reply(completion.text, model)
+            reply = parse_reply(completion.text, model)
+            if check:
+                check(reply)
+            return reply
         except ValueError as e:  # ValidationError and JSON errors are ValueErrors
             meter.add_failure()
             error = _short(e)

@@ -11,10 +11,10 @@ dropped by the caller.
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
 
@@ -87,6 +87,55 @@ class NoteBatchReply(BaseModel):
                                                                   "evolve", "neighbours"))
 
 
+def schema(turns: int, neighbours: int) -> dict[str, Any]:
+    """The reply's JSON schema for this batch: exactly one note per turn, every index an
+    enum of the indices the prompt shows, every field required. Constrained decoding then
+    cannot take the short way out a small model finds in the loose schema (64 notes for
+    turn "," with nothing in them), nor name a turn or note that is not there."""
+    numbers = [str(i) for i in range(1, turns + 1)]
+    letters = list(LETTERS[:neighbours])
+    text = {"type": "string", "maxLength": 300}
+    terms = {"type": "array", "items": {"type": "string", "maxLength": 40}}
+    note = {"type": "object", "properties": {
+        "turn": {"enum": numbers},
+        "keywords": terms | {"minItems": 1, "maxItems": 6},
+        "tags": terms | {"minItems": 1, "maxItems": 3},
+        "context": text | {"minLength": 10},
+        "dates": {"type": "array", "maxItems": 4, "items": {
+            "type": "object", "properties": {"phrase": {"type": "string", "maxLength": 40},
+                                             "date": {"type": "string", "maxLength": 10}},
+            "required": ["phrase", "date"]}}},
+        "required": ["turn", "keywords", "tags", "context", "dates"]}
+    link = {"type": "object", "properties": {
+        "from": {"enum": numbers}, "to": {"enum": numbers + letters},
+        "relation": {"type": "string", "maxLength": 60}},
+        "required": ["from", "to", "relation"]}
+    revision = {"type": "object", "properties": {
+        "note": {"enum": letters or ["A"]}, "context": text,
+        "tags": terms | {"maxItems": 3}}, "required": ["note", "context", "tags"]}
+    in_order = [note | {"properties": note["properties"] | {"turn": {"const": n}}}
+                for n in numbers]
+    return {"type": "object", "properties": {
+        "notes": {"type": "array", "prefixItems": in_order, "items": False,
+                  "minItems": turns, "maxItems": turns},
+        "links": {"type": "array", "items": link, "maxItems": 2 * turns},
+        "updates": {"type": "array", "items": revision, "maxItems": min(neighbours, 3)}},
+        "required": ["notes", "links", "updates"]}
+
+
+def check(turns: int) -> Callable[[NoteBatchReply], None]:
+    """Rejects a reply that enriches none of the ``turns`` new turns (re-prompted, then the
+    job counts a failed attempt): such a reply would mark the jobs done with nothing done."""
+    wanted = {str(i) for i in range(1, turns + 1)}
+
+    def usable(reply: NoteBatchReply) -> None:
+        useful = [n for n in reply.notes if n.turn in wanted and (n.keywords or n.context)]
+        if not useful:
+            raise ValueError(f"notes: none describes a new turn (write one per turn, "
+                             f"numbered 1 to {turns})")
+    return usable
+
+
 def max_tokens(turns: int) -> int:
     """Room for the reply: about 90 tokens a turn plus links and revisions."""
     return 90 * turns + 250
@@ -105,7 +154,7 @@ def build(turns: Sequence[NewTurn], neighbours: Sequence[Neighbour]) -> list[Cha
     lines += [
         "",
         'Reply as {"notes": [...], "links": [...], "updates": [...]}.',
-        "notes: one per new turn: {\"turn\": 1, \"keywords\": [3-6 specific words: names, "
+        "notes: one per new turn: {\"turn\": \"1\", \"keywords\": [3-6 specific words: names, "
         "places, objects, activities], \"tags\": [1-3 broad topics], \"context\": one sentence "
         "saying who did what and when, with absolute dates, \"dates\": [{\"phrase\": "
         "\"yesterday\", \"date\": \"YYYY-MM-DD\"}] for every time expression in the turn}.",

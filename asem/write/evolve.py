@@ -23,6 +23,7 @@ from asem.llm.usage import UsageMeter
 from asem.prompts import note_batch
 from asem.prompts.note_batch import LETTERS, NoteBatchReply, TurnNote
 from asem.providers.embedder import Embedder, embed_notes
+from asem.read.terms import query_terms
 from asem.stores.base import Evolution, Job, Store
 from asem.types import Enrichment, Note, ResolvedDate, now
 from asem.write.construct import document_text
@@ -79,7 +80,9 @@ def request(batch: Batch, llm: LLM, meter: UsageMeter, retry: RetryPolicy | None
     shown = [note_batch.Neighbour(n.content, description(n.context), n.tags)
              for n in batch.neighbours]
     return ask(llm, note_batch.build(turns, shown), NoteBatchReply, meter=meter,
-               max_tokens=note_batch.max_tokens(len(turns)), retry=retry)
+               max_tokens=note_batch.max_tokens(len(turns)), retry=retry,
+               schema=note_batch.schema(len(turns), len(shown)),
+               check=note_batch.check(len(turns)))
 
 
 def apply_reply(batch: Batch, reply: NoteBatchReply, embedder: Embedder,
@@ -139,12 +142,38 @@ def _base(context: str) -> str:
     return context.split(SEPARATOR, 1)[0]
 
 
+GROUNDED_SHARE = 0.4
+"""The model's context sentence is kept only when at least this share of its words are in
+the turn itself (or name its speaker). A small model given several turns at once often
+describes the wrong one ("Hey Mel! How have you been?" → "Caroline went to a support
+group"), and the sentence is embedded with the note: a wrong one would move the note
+towards questions it cannot answer."""
+
+
+def _words(text: str) -> set[str]:
+    return set(query_terms(text))
+
+
+def grounded_keywords(keywords: Sequence[str], said: set[str]) -> list[str]:
+    """The keywords with a word in the turn (``said``: its words and its speaker's)."""
+    return [k for k in keywords if _words(k) & said]
+
+
+def grounded_context(sentence: str, said: set[str]) -> str:
+    """``sentence`` if enough of it comes from the turn, else nothing (GROUNDED_SHARE)."""
+    words = _words(sentence)
+    return sentence if words and len(words & said) >= GROUNDED_SHARE * len(words) else ""
+
+
 def _enriched(note: Note, item: TurnNote) -> Note:
     dates = _merge_dates(note, item)
-    context = _base(note.context) + (SEPARATOR + item.context if item.context else "")
+    said = _words(note.content) | _words(note.speaker or "")
+    sentence = grounded_context(item.context, said)
+    context = _base(note.context) + (SEPARATOR + sentence if sentence else "")
     event = (datetime.combine(dates[0].value, datetime.min.time()) if dates
              else note.event_time)
-    return replace(note, keywords=_union(item.keywords, note.keywords, 8),
+    return replace(note, keywords=_union(grounded_keywords(item.keywords, said),
+                                         note.keywords, 8),
                    tags=_union([t.lower() for t in item.tags], note.tags, 6), context=context,
                    dates=dates, event_time=event, updated_at=now())
 
