@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from asem.eval import locomo
-from asem.eval.cache import ResultCache, code_digest, config_hash
+from asem.eval.cache import QA_CODE, ResultCache, code_digest, config_hash
 from asem.eval.metrics import exact_match, mean, percentile, recall_at_k, token_f1
 from asem.eval.systems import AsemSystem, DenseSystem
 from asem.llm.base import LLM, LLMError
@@ -51,7 +51,7 @@ def run(data: str | Path, *, embedder, llm: LLM, workdir: Path,
         asked = sample([q for q in conv.questions if q.category in categories], questions)
         for name in SYSTEMS:
             key = config_hash(name, llm.model_id, embedder.model_id, k, sorted(categories),
-                              questions, code_digest())
+                              questions, code_digest(QA_CODE))
             record = cache.get(conv.sample_id, name, key)
             if record is None:
                 record = _evaluate(name, conv, asked, embedder, llm, workdir, k, progress)

@@ -23,6 +23,8 @@ _CODE = ("read", "write", "manager", "stores", "providers", "feedback", "config.
          "eval/metrics.py")
 """Parts of the package whose source decides a system's recall (not the harness or report);
 the learned manager's checkpoint counts as source."""
+QA_CODE = (*_CODE, "llm", "prompts", "eval/bench_qa.py")
+"""What also decides a question-answering result: the model client and the prompts."""
 
 
 def code_digest(parts: Iterable[str] = _CODE) -> str:

@@ -94,14 +94,14 @@ def schema(turns: int, neighbours: int) -> dict[str, Any]:
     turn "," with nothing in them), nor name a turn or note that is not there."""
     numbers = [str(i) for i in range(1, turns + 1)]
     letters = list(LETTERS[:neighbours])
-    text = {"type": "string", "maxLength": 300}
+    text = {"type": "string", "maxLength": 160}
     terms = {"type": "array", "items": {"type": "string", "maxLength": 40}}
     note = {"type": "object", "properties": {
         "turn": {"enum": numbers},
-        "keywords": terms | {"minItems": 1, "maxItems": 6},
-        "tags": terms | {"minItems": 1, "maxItems": 3},
+        "keywords": terms | {"minItems": 1, "maxItems": 5},
+        "tags": terms | {"minItems": 1, "maxItems": 2},
         "context": text | {"minLength": 10},
-        "dates": {"type": "array", "maxItems": 4, "items": {
+        "dates": {"type": "array", "maxItems": 3, "items": {
             "type": "object", "properties": {"phrase": {"type": "string", "maxLength": 40},
                                              "date": {"type": "string", "maxLength": 10}},
             "required": ["phrase", "date"]}}},
@@ -118,8 +118,8 @@ def schema(turns: int, neighbours: int) -> dict[str, Any]:
     return {"type": "object", "properties": {
         "notes": {"type": "array", "prefixItems": in_order, "items": False,
                   "minItems": turns, "maxItems": turns},
-        "links": {"type": "array", "items": link, "maxItems": 2 * turns},
-        "updates": {"type": "array", "items": revision, "maxItems": min(neighbours, 3)}},
+        "links": {"type": "array", "items": link, "maxItems": turns},
+        "updates": {"type": "array", "items": revision, "maxItems": min(neighbours, 2)}},
         "required": ["notes", "links", "updates"]}
 
 
@@ -154,9 +154,9 @@ def build(turns: Sequence[NewTurn], neighbours: Sequence[Neighbour]) -> list[Cha
     lines += [
         "",
         'Reply as {"notes": [...], "links": [...], "updates": [...]}.',
-        "notes: one per new turn: {\"turn\": \"1\", \"keywords\": [3-6 specific words: names, "
-        "places, objects, activities], \"tags\": [1-3 broad topics], \"context\": one sentence "
-        "saying who did what and when, with absolute dates, \"dates\": [{\"phrase\": "
+        "notes: one per new turn: {\"turn\": \"1\", \"keywords\": [3-5 specific words: names, "
+        "places, objects, activities], \"tags\": [1-2 broad topics], \"context\": one short "
+        "sentence saying who did what and when, with absolute dates, \"dates\": [{\"phrase\": "
         "\"yesterday\", \"date\": \"YYYY-MM-DD\"}] for every time expression in the turn}.",
         "links: {\"from\": turn number, \"to\": a letter or another turn number, "
         "\"relation\": a few words} for notes that are really related (same event, person, "
