@@ -79,3 +79,23 @@ def test_llm_cost_per_turn_counts_only_the_turns_this_run_enriched():
     assert fresh["llm_per_ingested_turn"]["calls"] == round(10 / 120, 3)
     assert resumed["llm_per_ingested_turn"]["calls"] == round(10 / 60, 3)
     assert _ingest_cost([{"turns": 120}]) == {}
+
+
+def test_first_sessions_keeps_the_turns_and_questions_they_hold(tmp_path):
+    two = json.loads(json.dumps(SAMPLE))
+    conv = two[0]["conversation"]
+    conv["session_2_date_time"] = "2:00 pm on 9 May, 2023"
+    conv["session_2"] = [{"speaker": "Ann", "dia_id": "D2:1", "text": "Buddy learnt to sit."}]
+    two[0]["qa"].append({"question": "What did Buddy learn?", "answer": "to sit",
+                         "evidence": ["D2:1"], "category": 4})
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps(two))
+    (full,) = bench_qa.locomo.load(data)
+    first = bench_qa.first_sessions(full, 1)
+    assert [t.dia_id for t in first.turns] == ["D1:1", "D1:2", "D1:3"]
+    assert [q.question for q in first.questions] == [q["question"] for q in SAMPLE[0]["qa"]]
+    report = bench_qa.run(data, embedder=HashEmbedder(), llm=ScriptedLLM(default=reply),
+                          workdir=tmp_path / "work", sessions=1)
+    assert report["sessions_per_conversation"] == 1
+    assert (tmp_path / "work" / "conv-x-s1-asem-llm.db").exists()
+    assert report["systems"]["asem-llm"]["answered_questions"] == 2  # not D2:1's question

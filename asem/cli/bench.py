@@ -64,6 +64,12 @@ def locomo(
         help="With --llm: ask only N questions per conversation, evenly spaced over the "
              "file (a CPU-sized sample; every category keeps its share).",
     )] = None,
+    sessions: Annotated[int | None, typer.Option(
+        "--sessions", min=1, metavar="N",
+        help="With --llm: keep only each conversation's first N sessions, and the questions "
+             "whose evidence lies in them (a CPU-sized sample: the model enriches fewer "
+             "turns).",
+    )] = None,
 ) -> None:
     """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
     ASEM, its ablations and baselines; with --llm, question answering (categories 1–5).
@@ -75,7 +81,7 @@ def locomo(
     if spec:
         from asem.cli.bench_qa import run_qa
 
-        run_qa(ctx, data, conversations, spec, out, fresh, questions)
+        run_qa(ctx, data, conversations, spec, out, fresh, questions, sessions)
         return
     from asem.eval import bench_locomo
     from asem.eval.cache import ResultCache

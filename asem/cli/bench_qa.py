@@ -15,7 +15,8 @@ from asem.cli.output import emit_json, save_report, stderr, stdout
 
 
 def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
-           out: Path | None, fresh: bool, questions: int | None = None) -> None:
+           out: Path | None, fresh: bool, questions: int | None = None,
+           sessions: int | None = None) -> None:
     from asem.eval import bench_qa
     from asem.eval.cache import ResultCache
     from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -30,13 +31,14 @@ def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
         task = bar.add_task("loading", total=None)
         report = bench_qa.run(data, embedder=MiniLMEmbedder(), llm=make_llm(spec),
                               workdir=workdir, conversations=ids, cache=cache,
-                              questions=questions,
+                              questions=questions, sessions=sessions,
                               progress=lambda stage, done, total: bar.update(
                                   task, description=stage, completed=done, total=total))
     report["command"] = shlex.join(
         ["asem", "bench", "locomo", "--data", str(data),
          *(["--conversations", ",".join(ids)] if ids else []), "--llm", spec,
          *(["--questions", str(questions)] if questions else []),
+         *(["--sessions", str(sessions)] if sessions else []),
          *(["--json", str(out)] if out else []), *(["--fresh"] if fresh else [])])
     save_report(report, out)
     if quiet:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,15 @@ Progress = Callable[[str, int, int], None]
 def run(data: str | Path, *, embedder, llm: LLM, workdir: Path,
         conversations: list[str] | None = None, k: int = 5,
         categories: Sequence[int] = (1, 2, 3, 4, 5), progress: Progress | None = None,
-        cache: ResultCache | None = None, questions: int | None = None) -> dict[str, Any]:
+        cache: ResultCache | None = None, questions: int | None = None,
+        sessions: int | None = None) -> dict[str, Any]:
     """``questions``: ask only that many per conversation, evenly spaced over the file's
-    order (every category keeps its share); None asks them all."""
+    order (every category keeps its share); None asks them all. ``sessions``: keep only
+    each conversation's first that many sessions (see ``first_sessions``)."""
     started = time.perf_counter()
     convs = locomo.load(data, conversations)
+    if sessions is not None:
+        convs = [first_sessions(c, sessions) for c in convs]
     cache = cache or ResultCache(None)
     workdir.mkdir(parents=True, exist_ok=True)
     records: dict[str, list[dict[str, Any]]] = {s: [] for s in SYSTEMS}
@@ -51,16 +56,30 @@ def run(data: str | Path, *, embedder, llm: LLM, workdir: Path,
         asked = sample([q for q in conv.questions if q.category in categories], questions)
         for name in SYSTEMS:
             key = config_hash(name, llm.model_id, embedder.model_id, k, sorted(categories),
-                              questions, code_digest(QA_CODE))
+                              questions, sessions, code_digest(QA_CODE))
             record = cache.get(conv.sample_id, name, key)
             if record is None:
-                record = _evaluate(name, conv, asked, embedder, llm, workdir, k, progress)
+                record = _evaluate(name, conv, asked, embedder, llm, workdir, k, progress,
+                                   f"-s{sessions}" if sessions else "")
                 cache.put(conv.sample_id, name, key, record)
             records[name].append(record)
     report = summarise(records, convs, llm.model_id, k, categories,
                        time.perf_counter() - started)
     report["questions_asked_per_conversation"] = questions or "all"
+    report["sessions_per_conversation"] = sessions or "all"
     return report
+
+
+def first_sessions(conv: locomo.Conversation, n: int) -> locomo.Conversation:
+    """``conv`` up to the end of its n-th session, with the questions whose evidence all
+    lies there (questions without evidence are dropped)."""
+    def session(dia_id: str) -> int:
+        head = dia_id.split(":", 1)[0].lstrip("D")
+        return int(head) if head.isdigit() else 0
+
+    return replace(conv, turns=tuple(t for t in conv.turns if session(t.dia_id) <= n),
+                   questions=tuple(q for q in conv.questions if q.evidence
+                                   and all(session(e) <= n for e in q.evidence)))
 
 
 def sample(items: list[locomo.Question], n: int | None) -> list[locomo.Question]:
@@ -71,8 +90,8 @@ def sample(items: list[locomo.Question], n: int | None) -> list[locomo.Question]
 
 
 def _evaluate(name: str, conv: locomo.Conversation, asked: Sequence[locomo.Question],
-              embedder, llm: LLM, workdir: Path, k: int, progress: Progress | None
-              ) -> dict[str, Any]:
+              embedder, llm: LLM, workdir: Path, k: int, progress: Progress | None,
+              variant: str = "") -> dict[str, Any]:
     def say(stage: str, done: int, total: int) -> None:
         if progress:
             progress(f"{conv.sample_id} {name}: {stage}", done, total)
@@ -89,7 +108,7 @@ def _evaluate(name: str, conv: locomo.Conversation, asked: Sequence[locomo.Quest
             return ranked, _distil(question, evidence, llm, meter)
 
         return _ask_all(asked, dense_answer, say) | {"turns": len(conv.turns)}
-    path = workdir / f"{conv.sample_id}-{name}.db"
+    path = workdir / f"{conv.sample_id}{variant}-{name}.db"
     memory = Memory(path, embedder=embedder, llm=llm if name == "asem-llm" else None,
                     background=False)
     try:
