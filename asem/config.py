@@ -130,3 +130,7 @@ class LLMConfig:
     """Requests per call on transient failures (timeouts, 429, 5xx), the first included."""
     retry_base_delay_s: float = 1.0
     """First backoff pause; it doubles per retry (a 429's Retry-After wins)."""
+    worker_niceness: int = 10
+    """CPU priority the background worker's thread lowers itself by (Linux ``nice``; threads
+    an in-process model starts from it inherit it): ``add`` must not wait for a core while
+    a local model computes on the same machine. 0 leaves it as it is."""

@@ -7,7 +7,9 @@ history are exact.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 import time
 from datetime import datetime
 
@@ -250,3 +252,22 @@ def test_ungrounded_keywords_and_context_are_left_out(db_path):
         assert memory.llm_status(r.note_id) == "done"
         assert "support group" not in note.keywords and "Buddy" in note.keywords
         assert "Caroline" not in note.context  # another turn's story, not this one's
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priority here")
+def test_the_background_worker_runs_at_a_lower_cpu_priority(db_path):
+    seen = []
+
+    def reply(messages):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return good_reply(messages)
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with Memory(db_path, embedder=HashEmbedder(), llm=ScriptedLLM(default=reply),
+                llm_config=FAST) as memory:
+        (r,) = memory.add("Ann adopted a dog", user_id="ann", timestamp=WHEN)
+        deadline = time.time() + 10
+        while memory.llm_status(r.note_id) != "done" and time.time() < deadline:
+            time.sleep(0.05)
+    assert seen and seen[0] == min(before + FAST.worker_niceness, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # not ours

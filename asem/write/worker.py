@@ -14,6 +14,7 @@ the jobs marked done. Failures never lose input:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -129,6 +130,7 @@ class EnrichmentWorker:
         self._wake.set()
 
     def _run(self) -> None:
+        _lower_priority(self.config.worker_niceness)
         while not self._stop.is_set():
             if self.step() == 0:
                 if self._pause:  # the provider is down: new jobs must not hammer it
@@ -144,3 +146,16 @@ class EnrichmentWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+
+def _lower_priority(niceness: int) -> None:
+    """Lower this thread's CPU priority (Linux: per thread, inherited by the threads it
+    starts); silently nothing where the platform cannot."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid)
+                                                  + niceness, 19))
+    except OSError as e:  # not permitted or not supported: run at normal priority
+        log.debug("cannot lower the worker's priority: %s", e)
