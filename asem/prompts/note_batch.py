@@ -96,16 +96,14 @@ def schema(turns: int, neighbours: int) -> dict[str, Any]:
     letters = list(LETTERS[:neighbours])
     text = {"type": "string", "maxLength": 160}
     terms = {"type": "array", "items": {"type": "string", "maxLength": 40}}
-    note = {"type": "object", "properties": {
-        "turn": {"enum": numbers},
+    fields = {
         "keywords": terms | {"minItems": 1, "maxItems": 5},
         "tags": terms | {"minItems": 1, "maxItems": 2},
         "context": text | {"minLength": 10},
         "dates": {"type": "array", "maxItems": 3, "items": {
             "type": "object", "properties": {"phrase": {"type": "string", "maxLength": 40},
                                              "date": {"type": "string", "maxLength": 10}},
-            "required": ["phrase", "date"]}}},
-        "required": ["turn", "keywords", "tags", "context", "dates"]}
+            "required": ["phrase", "date"]}}}
     link = {"type": "object", "properties": {
         "from": {"enum": numbers}, "to": {"enum": numbers + letters},
         "relation": {"type": "string", "maxLength": 60}},
@@ -113,8 +111,8 @@ def schema(turns: int, neighbours: int) -> dict[str, Any]:
     revision = {"type": "object", "properties": {
         "note": {"enum": letters or ["A"]}, "context": text,
         "tags": terms | {"maxItems": 3}}, "required": ["note", "context", "tags"]}
-    in_order = [note | {"properties": note["properties"] | {"turn": {"const": n}}}
-                for n in numbers]
+    in_order = [{"type": "object", "properties": {"turn": {"const": n}, **fields},
+                 "required": ["turn", *fields]} for n in numbers]
     return {"type": "object", "properties": {
         "notes": {"type": "array", "prefixItems": in_order, "items": False,
                   "minItems": turns, "maxItems": turns},
