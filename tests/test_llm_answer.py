@@ -54,6 +54,16 @@ def test_answer_abstains_when_the_model_says_unknown(answering):
         assert result.abstained and result.text == "unknown" and result.note_ids == ()
 
 
+def test_an_answer_that_copies_the_format_description_is_asked_again(answering):
+    memory, llm = answering(['{"evidence": [1], "answer": "a short answer, a few words"}',
+                             '{"evidence": [1], "answer": "Buddy"}'])
+    with memory:
+        memory.add("I adopted a dog named Buddy", user_id="ann")
+        result = memory.answer("what is my dog called?", user_id="ann")
+        assert result.text == "Buddy" and llm.calls == 2
+        assert "repeats the instructions" in llm.requests[1]["messages"][-1].content
+
+
 def test_answer_on_empty_memory_abstains_without_a_call(answering):
     memory, llm = answering([])
     with memory:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, field_validator
 
 from asem.llm.base import ChatMessage
 from asem.prompts.fields import Answer
@@ -47,6 +47,23 @@ class AnswerReply(BaseModel):
         validation_alias=AliasChoices("evidence", "notes", "note_ids", "cited", "sources"))
     answer: Answer = Field(validation_alias=AliasChoices("answer", "response", "reply"))
 
+    @field_validator("answer")
+    @classmethod
+    def _not_the_instructions(cls, value: str) -> str:
+        if _echoes_instructions(value):
+            raise ValueError(f"{value!r} repeats the instructions; write the answer itself "
+                             f"(or {UNKNOWN!r})")
+        return value
+
+
+_INSTRUCTION_ECHOES = ("short answer", "a few words", "your answer", "ten words")
+
+
+def _echoes_instructions(answer: str) -> bool:
+    """A small model sometimes copies the format's description instead of answering."""
+    low = answer.lower()
+    return any(echo in low for echo in _INSTRUCTION_ECHOES)
+
 
 def build(question: str, notes: Sequence[Evidence]) -> list[ChatMessage]:
     lines = ["Notes:"]
@@ -61,9 +78,12 @@ def build(question: str, notes: Sequence[Evidence]) -> list[ChatMessage]:
         "",
         f"Question: {question}",
         "",
-        'Reply as {"evidence": [numbers of the fewest notes that answer it], "answer": "a '
-        'short answer, a few words"}. Use dates from the notes for when-questions. If the '
-        f'notes do not answer the question, reply {{"evidence": [], "answer": "{UNKNOWN}"}}.',
+        'Reply with a JSON object with two keys: "evidence", the list of the numbers of '
+        'the fewest notes that answer the question, and "answer", your answer in at most '
+        'ten words. Use dates from the notes for when-questions. Check that the notes say '
+        'it of the person the question names: a note in which someone else did it does '
+        'not answer. If the notes do not answer the question, reply '
+        f'{{"evidence": [], "answer": "{UNKNOWN}"}}.',
     ]
     return [ChatMessage("system", SYSTEM), ChatMessage("user", "\n".join(lines))]
 
