@@ -4,7 +4,7 @@ Both train from the same seed on the same streams with the same number of sample
 (reward evaluations) per step; GRPO's groups are G distinct actions, REINFORCE samples
 i.i.d. as the plain baseline does. The figure plots the mean sampled reward per step, the
 KL to the reference policy, and the validation probe accuracy and canonical-case accuracy
-(greedy policy, 12 validation streams) every 50 steps.
+(greedy policy, 48 validation streams) every 50 steps.
 
     .venv/bin/python benchmarks/manager_curve.py --steps 400 --out bench-out/manager-curve
 
@@ -54,13 +54,19 @@ def main() -> None:
 
 
 def _finished_run(log: Path, checkpoint: Path, steps: int, seed: int) -> dict:
-    """A GRPO run as logged by 'asem train manager' (its config must match)."""
+    """The kept GRPO run as logged by 'asem train manager' (steps must match, and ``seed``
+    must be the seed of the run it kept: with restarts, only that run's rows are used)."""
     _, meta = policy.load(checkpoint)
     config = meta.get("config", {})
-    if config.get("steps") != steps or config.get("seed") != seed or config.get("algo") != "grpo":
-        raise SystemExit(f"{checkpoint} was not trained with GRPO, {steps} steps, seed {seed}")
+    kept = meta.get("seed", config.get("seed"))
+    if config.get("steps") != steps or kept != seed or config.get("algo") != "grpo":
+        raise SystemExit(f"{checkpoint} was not trained with GRPO, {steps} steps, seed {seed} "
+                         f"(its kept run: seed {kept})")
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    return {"seconds": meta["seconds"], "cpu_seconds": meta["cpu_seconds"], "log": rows}
+    rows = [r for r in rows if r.get("seed", kept) == kept]
+    last = rows[-1]
+    return {"seconds": last.get("run_seconds", meta["seconds"]),
+            "cpu_seconds": last.get("run_cpu_seconds", meta["cpu_seconds"]), "log": rows}
 
 
 def plot(logs: dict, path: Path) -> None:

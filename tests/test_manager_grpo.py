@@ -124,3 +124,45 @@ def test_distinct_groups_hold_no_repeats_and_no_masked_actions():
     # i.i.d. groups from a sharp policy are mostly one action (what distinct groups avoid).
     iid = grpo.sample_group(sharp, 8, rng, distinct=False)
     assert len(iid) == 8 and (iid == 0).mean() > 0.5
+
+
+@pytest.mark.parametrize(("keep_best", "kept"), [(True, 2), (False, 4)])
+def test_training_returns_the_weights_of_the_best_validation(monkeypatch, keep_best, kept):
+    import copy
+
+    from asem.manager import train as training
+    from asem.manager.env.sim import EmbeddingCache
+    from asem.providers import HashEmbedder
+
+    seen: dict[int, dict] = {}
+    scores = iter([0.9, 0.5])  # validation at step 2 beats step 4
+
+    def fake_evaluate(manager, embed, n_streams):
+        seen[2 * (len(seen) + 1)] = copy.deepcopy(manager.params)
+        return {"probe_accuracy": next(scores), "notes": 1.0, "canonical": 0.5}
+
+    monkeypatch.setattr(training, "evaluate", fake_evaluate)
+    config = training.TrainConfig(steps=4, states_per_step=2, group_size=2, eval_every=2,
+                                  keep_best=keep_best)
+    result = training.train(EmbeddingCache(HashEmbedder()), config)
+    assert result.best_step == kept
+    assert all(np.array_equal(result.params[k], seen[kept][k]) for k in seen[kept])
+    assert not all(np.array_equal(seen[2][k], seen[4][k]) for k in seen[2])
+    assert training.checkpoint_meta(config, result)["step"] == kept
+
+
+def test_restarts_keep_the_run_with_the_best_validation(monkeypatch):
+    from asem.manager import train as training
+    from asem.manager.env.sim import EmbeddingCache
+    from asem.providers import HashEmbedder
+
+    scores = iter([0.2, 0.3, 0.9, 0.1, 0.4, 0.5])  # seeds 5, 6, 7: seed 6's step 2 is best
+    monkeypatch.setattr(training, "evaluate", lambda manager, embed, n: {
+        "probe_accuracy": next(scores), "notes": 1.0, "canonical": 0.0})
+    config = training.TrainConfig(steps=4, states_per_step=2, group_size=2, eval_every=2,
+                                  seed=5)
+    result = training.train_restarts(EmbeddingCache(HashEmbedder()), config, restarts=3)
+    assert (result.seed, result.best_step) == (6, 2)
+    assert [r["seed"] for r in result.log] == [5] * 4 + [6] * 4 + [7] * 4
+    meta = training.checkpoint_meta(config, result, 3)
+    assert (meta["seed"], meta["step"], meta["validation"]["probe_accuracy"]) == (6, 2, 0.9)

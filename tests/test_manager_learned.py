@@ -120,7 +120,10 @@ def test_train_manager_rejects_bad_options_in_one_line():
 
 @pytest.mark.parametrize(("said", "discardable"), [
     ("Haha, thanks so much!", True),
-    ("Wow! Did you see that band?", True),
+    ("Cool, thanks! Bye!", True),
+    ("Yeah, awesome! Glad to be part of it.", False),  # a LoCoMo evidence turn
+    ("Wow! Did you see that band?", False),  # a LoCoMo evidence turn
+    ("They were awestruck and humbled.", False),  # another
     ("Thanks, Caroline. It was tough, but I'm doing ok. Been reading that book you "
      "recommended.", False),
 ])
@@ -132,3 +135,22 @@ def test_a_turn_that_says_more_than_pleasantries_is_never_discarded(said, discar
     mask = policy.forward(LearnedManager.load().params, f).mask
     assert f.discardable is discardable
     assert bool(mask[-1]) is discardable  # the last action is discard
+
+
+@pytest.mark.parametrize(("said", "note", "noop", "update"), [
+    ("Yes, Buddy is our dog.", BUDDY, True, True),  # a restatement
+    ("I adopted another dog named Scout.", BUDDY, True, True),  # the policy's call
+    ("Wow, Maria, how cute! What's her name? Do she and your other dog get along?",
+     "Thanks for your support, John. How's your family doing?", False, False),
+    ("A car ran a red light and hit us, but thankfully everyone is okay.",
+     "Wow, Maria! You're so dedicated to helping people.", False, False),  # a new story
+])
+def test_a_note_is_noop_or_update_target_only_for_what_it_already_is_about(said, note, noop,
+                                                                           update):
+    from asem.manager.features import features
+    from asem.manager.policy import Targeted
+
+    f = features(Proposal(said, None, [Candidate("n", note, 0.6, 0.6)]))
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert bool(mask[Targeted.NOOP]) is noop
+    assert bool(mask[Targeted.MERGE]) is bool(mask[Targeted.REPLACE]) is update

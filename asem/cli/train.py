@@ -15,6 +15,8 @@ from asem.errors import InvalidInputError
 
 DEFAULT_STEPS = 400
 """TrainConfig's default (kept here so importing the CLI does not import numpy code)."""
+DEFAULT_RESTARTS = 3
+"""Runs from seeds seed, seed + 1, ...; the best on validation streams is kept."""
 
 train_app = typer.Typer(help="Train ASEM's learned components.", no_args_is_help=True)
 
@@ -24,6 +26,11 @@ def manager(
     ctx: typer.Context,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Training steps.")] = DEFAULT_STEPS,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the streams and the weights.")] = 0,
+    restarts: Annotated[int, typer.Option(
+        "--restarts", min=1,
+        help="Train from this many seeds (SEED, SEED+1, ...) and keep the run with the best "
+             "validation (training-split streams; held-out streams are never looked at).",
+    )] = DEFAULT_RESTARTS,
     out: Annotated[Path, typer.Option(
         "--out", metavar="FILE", dir_okay=False,
         help="Where to write the checkpoint (.npz); load it with Memory(..., manager=FILE).",
@@ -39,11 +46,12 @@ def manager(
     """Train the write policy from scratch with GRPO on the built-in fact streams.
 
     Uses the local embedder; validation figures (probe accuracy, notes, canonical cases) are
-    shown every 50 steps. The checkpoint is a small .npz file.
+    shown every 50 steps, and the checkpoint holds the weights of the best validation over
+    all steps and restarts. The checkpoint is a small .npz file.
     """
     from asem.manager import policy
     from asem.manager.env.sim import EmbeddingCache
-    from asem.manager.train import TrainConfig, checkpoint_meta, train
+    from asem.manager.train import TrainConfig, checkpoint_meta, train_restarts
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
     if algo not in ("grpo", "reinforce"):
@@ -55,7 +63,7 @@ def manager(
     with Progress(TextColumn("training ({task.fields[last]})"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=stderr(), disable=quiet) as bar:
-        task = bar.add_task("train", total=steps, last="")
+        task = bar.add_task("train", total=steps * restarts, last="")
 
         def progress(step: int, row: dict) -> None:
             last = bar.tasks[0].fields["last"]
@@ -64,19 +72,21 @@ def manager(
                         f"{row['canonical']:.2f}")
             bar.update(task, completed=step, last=last)
 
-        result = train(EmbeddingCache(MiniLMEmbedder()), config, progress)
+        result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts, progress)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = checkpoint_meta(config, result)
+    meta = checkpoint_meta(config, result, restarts)
     policy.save(result.params, out, meta)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("".join(json.dumps(r) + "\n" for r in result.log), encoding="utf-8")
     summary = {"checkpoint": str(out), "seconds": meta["seconds"],
-               "cpu_seconds": meta["cpu_seconds"], **meta["validation"]}
+               "cpu_seconds": meta["cpu_seconds"], "seed": meta["seed"], "step": meta["step"],
+               **meta["validation"]}
     if quiet:
         emit_json(summary)
     else:
         stdout().print(f"wrote {out} in {meta['seconds']:.0f} s ({meta['cpu_seconds']:.0f} s "
-                       "CPU); validation: "
+                       f"CPU); kept seed {meta['seed']}, step {meta['step']} (best "
+                       "validation): "
                        + ", ".join(f"{k} {v:.3f}" for k, v in meta["validation"].items()
                                    if v is not None))

@@ -36,6 +36,13 @@ class Features:
     """(n,) bool: the candidate is short enough to merge into."""
     discardable: bool = True
     """x may be discarded: it says little beyond pleasantries (``text.discardable``)."""
+    restates: np.ndarray | None = None
+    """(n,) bool: x may be recorded on the candidate as already known (NOOP): it shares a
+    content word with it and adds at most ``MAX_RESTATE_NEW`` (``text.restates``).
+    None: every candidate."""
+    amends: np.ndarray | None = None
+    """(n,) bool: x may update the candidate (merge or replace): it adds at most
+    ``MAX_AMEND_NEW`` content words to it (``text.amends``). None: every candidate."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -101,4 +108,8 @@ def features(proposal: Proposal) -> Features:
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
-    return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x))
+    contents = [text.substance(c.content) for c in candidates]
+    restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
+    amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
+    return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
+                    restates, amends)

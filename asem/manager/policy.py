@@ -86,6 +86,11 @@ def forward(params: Params, f: Features) -> Forward:
     mask = np.zeros(N_ACTIONS, dtype=bool)
     mask[: 4 * n] = True
     mask[[4 * j + Targeted.MERGE for j in range(n) if not f.mergeable[j]]] = False
+    if f.restates is not None:
+        mask[[4 * j + Targeted.NOOP for j in range(n) if not f.restates[j]]] = False
+    if f.amends is not None:
+        mask[[4 * j + op for j in range(n) if not f.amends[j]
+              for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
     mask[4 * K:] = True
     mask[4 * K + Untargeted.DISCARD] = f.discardable
     logits = np.full(N_ACTIONS, -np.inf)

@@ -129,14 +129,41 @@ def fact_words(text: str) -> frozenset[str]:
     return frozenset(w for w in content_words(text) if w not in CHITCHAT)
 
 
-MAX_DISCARD_FACT_WORDS = 2
-"""A turn with more fact words than this is never discarded: it may hold what a question
-will need ("Thanks! I've been reading that book you recommended."), and discarding is the
-one decision that cannot be undone."""
+MAX_DISCARD_FACT_WORDS = 0
+"""A turn with more fact words than this is never discarded: only pleasantries ("Thanks!",
+"Haha, so funny!") may go. Any word beyond them may be what a question needs ("Yeah,
+awesome! Glad to be part of it." answers a LoCoMo question), and discarding is the one
+decision that cannot be undone; chit-chat with a word of substance goes to the short-term
+tier instead."""
 
 
 def discardable(text: str) -> bool:
     return len(fact_words(text)) <= MAX_DISCARD_FACT_WORDS
+
+
+MAX_RESTATE_NEW = 2
+"""x is "already known" to a note only if it adds at most this many content words to it
+(and shares one): "Yes, Riley is my partner." restates "My partner is Riley."; "Wow, Mel!
+Any more paintings coming up?" does not restate "Sounds great, Mel! Glad you had fun."."""
+MAX_AMEND_NEW = 4
+"""An update brings a new or changed value into a note ("another dog, Scout"), not a new
+story: x may update a note only if it adds at most this many content words to it."""
+
+
+def _new_words(x: str, candidate: str) -> tuple[int, int]:
+    """(content words x shares with the candidate, content words only x says)."""
+    xw = content_words(x) - _CUE_WORDS - CHITCHAT
+    cw = content_words(candidate) - _CUE_WORDS - CHITCHAT
+    return len(xw & cw), len(xw - cw)
+
+
+def restates(x: str, candidate: str) -> bool:
+    shared, new = _new_words(x, candidate)
+    return shared > 0 and new <= MAX_RESTATE_NEW
+
+
+def amends(x: str, candidate: str) -> bool:
+    return _new_words(x, candidate)[1] <= MAX_AMEND_NEW
 
 
 @lru_cache(maxsize=65536)
