@@ -143,8 +143,8 @@ def discardable(text: str) -> bool:
 
 MAX_RESTATE_NEW = 2
 """x is "already known" to a note only if it adds at most this many content words to it
-(and shares one): "Yes, Riley is my partner." restates "My partner is Riley."; "Wow, Mel!
-Any more paintings coming up?" does not restate "Sounds great, Mel! Glad you had fun."."""
+(and shares one): "Yes, Riley is my partner." restates "My partner is Riley."; "Wow, Maria,
+how cute! What's her name?" does not restate "Thanks for your support, John."."""
 MAX_AMEND_NEW = 4
 """An update brings a new or changed value into a note ("another dog, Scout"), not a new
 story: x may update a note only if it adds at most this many content words to it."""
