@@ -6,8 +6,10 @@ each applied to its own copy of the memory and scored by the reward; the runner 
 from the best of the G outcomes. GRPO then takes ``epochs`` Adam steps on the clipped,
 KL-penalised objective of the groups; REINFORCE one step on (r − running mean) · log π;
 both add a small entropy bonus. The reference policy π_ref is the
-initial policy (or a copy refreshed every ``ref_every`` steps). Seeded: the same config
-gives the same checkpoint.
+initial policy (or a copy refreshed every ``ref_every`` steps). Every ``eval_every`` steps
+the greedy policy plays validation streams (training split), and the weights with the best
+validation are kept; ``train_restarts`` keeps the best of several seeds. Seeded: the same
+config gives the same checkpoint.
 """
 
 from __future__ import annotations
@@ -179,6 +181,8 @@ def train_restarts(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
     the same streams, and validation (training-split streams) tells them apart. The log holds
     every run's rows, each with its ``seed`` (a run's last row also its own times); the
     result's times are the totals."""
+    if restarts < 1:
+        raise ValueError("restarts must be at least 1")
     best: TrainResult | None = None
     log: list[dict] = []
     seconds = cpu_seconds = 0.0
@@ -191,7 +195,7 @@ def train_restarts(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
         seconds, cpu_seconds = seconds + run.seconds, cpu_seconds + run.cpu_seconds
         if best is None or run.best_score > best.best_score:
             best = run
-    assert best is not None, "restarts must be at least 1"
+    assert best is not None
     best.log, best.seconds, best.cpu_seconds = log, seconds, cpu_seconds
     return best
 
