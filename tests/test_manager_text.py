@@ -84,6 +84,35 @@ def test_cues_match_whole_words_only(said, cues, found):
     assert text.has_cue(said, cues) is found
 
 
+@pytest.mark.parametrize(("said", "retracts"), [
+    ("I quit the book club for good.", True),
+    ("I no longer attend the choir.", True),
+    ("No, I stopped going.", True),  # an interjection, not a negation of the cue
+    ("I do not go to the gym.", True),  # the cue's own negation
+    ("I don't play chess anymore.", True),
+    ("I am not taking the pottery class any more.", True),
+    ("Well, I don't know, but I quit the club.", True),  # the negation is in another clause
+    # LoCoMo turns that deleted a note and answer questions:
+    ("Thanks! I won't give up on it.", False),
+    ("Your efforts will bear fruit, don't give up!", False),
+    ("Glad you liked it. Let me know if you need any more suggestions.", False),
+    ("I never quit.", False),
+    ("I'm not done with the yoga class.", False),
+    ("Haven't been to the beach in a while.", False),  # recency, not an end
+])
+def test_retracts_reads_negation(said, retracts):
+    assert text.retracts(said) is retracts
+
+
+def test_every_stream_sentence_reads_as_the_cue_lexicon_says():
+    """Negation handling changes nothing in the generated streams (so neither training
+    nor the held-out figures): no template negates a retraction cue."""
+    for split in ("train", "test"):
+        for seed in range(300):
+            for event in generate(seed, split).events:
+                assert text.retracts(event.text) is text.has_cue(event.text, text.RETRACTION)
+
+
 def test_substance_leaves_out_sentences_of_pleasantries_only():
     assert text.substance("Oh nice! I am learning the cello.") == "I am learning the cello."
     assert text.substance("Haha, thanks!") == "Haha, thanks!"  # nothing else: kept whole

@@ -54,7 +54,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
         float(bool(text.numbers(content))),
         text.chitchat_share(content),
         float(content.rstrip().endswith("?")),
-        float(text.has_cue(content, text.RETRACTION)),
+        float(text.retracts(content)),
         float(text.has_cue(content, text.CHANGE)),
         float(text.has_cue(content, text.ADDITION)),
         float(any(w in ("i", "my", "we", "our", "me") for w in ws)),
@@ -68,7 +68,7 @@ def features(proposal: Proposal) -> Features:
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
     xv, x_said = text.value_words(x), set(text.words(x))
-    retraction = text.has_cue(x, text.RETRACTION)
+    retraction = text.retracts(x)
     change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
     best = max((c.intent_similarity for c in candidates), default=0.0)
     rows = []
@@ -90,7 +90,7 @@ def features(proposal: Proposal) -> Features:
             float(bool(xn & cn)),
             float(bool(xn - cn)),
             float(bool(xnum) and bool(cnum) and xnum != cnum),
-            float(retraction and not text.has_cue(content, text.RETRACTION)),
+            float(retraction and not text.retracts(content)),
             float(change),
             float(addition),
             rank / K,

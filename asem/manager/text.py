@@ -27,9 +27,17 @@ STOPWORDS = frozenset(
 RETRACTION = ("stopped", "quit", "no longer", "anymore", "any more", "gave up", "give up",
               "giving up", "dropped out", "dropped", "don't go", "do not go", "cancelled",
               "canceled", "left the", "done with", "walked away", "for good", "no more",
-              "retired from", "ended", "not going to", "haven't been", "stepped down")
+              "retired from", "ended", "not going to", "stepped down")
 """A cue lexicon, not a list of the training templates: held-out wordings ("I gave up on
-the book club") share its cues."""
+the book club") share its cues. See ``retracts`` for when a cue counts."""
+NEGATED_CUES = frozenset(("anymore", "any more"))
+"""Cues that retract only inside a negated clause: "I don't play chess anymore", but not
+"Let me know if you need any more suggestions"."""
+NEGATORS = frozenset(
+    "not never cannot can't won't don't doesn't didn't isn't wasn't aren't weren't haven't "
+    "hasn't hadn't wouldn't couldn't shouldn't".split())
+_NEGATION_REACH = 6
+"""Words before a cue that a negator reaches ("I don't play the cello anymore")."""
 CHANGE = ("moved", "now", "switched", "changed", "new", "instead", "these days", "relocated",
           "sold", "replaced", "started working", "became", "since last")
 ADDITION = ("another", "also", "second", "third", "one more", "as well", "too", "added")
@@ -116,6 +124,30 @@ def has_cue(text: str, cues: tuple[str, ...]) -> bool:
     """One of ``cues`` occurs as whole words: "now" is not in "know", "ended" not in
     "attended", "too" not in "took"."""
     return _cue_pattern(cues).search(text.lower()) is not None
+
+
+@lru_cache(maxsize=65536)
+def retracts(text: str) -> bool:
+    """``text`` says that something stopped: a retraction cue that is not itself negated
+    ("I won't give up on it.", "Don't give up!" retract nothing) and, for "anymore", that
+    sits in a negated clause.
+
+    Retraction is the one cue that can delete a note, so a cue counts only when the
+    sentence says what the cue says (LoCoMo's "don't give up!" and "any more suggestions"
+    are encouragement and an offer, and answer questions).
+    """
+    lowered = text.lower().replace("’", "'")
+    for match in _cue_pattern(RETRACTION).finditer(lowered):
+        clause = re.split(r"[.!?;,]", lowered[:match.start()])[-1]
+        before = words(clause)[-_NEGATION_REACH:]
+        negated = any(w in NEGATORS for w in before)
+        cue = match.group(0)
+        if cue in NEGATED_CUES:
+            if negated:
+                return True
+        elif cue.split()[0] in NEGATORS or not any(w in NEGATORS for w in before[-3:]):
+            return True
+    return False
 
 
 def chitchat_share(text: str) -> float:

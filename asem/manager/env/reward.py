@@ -58,12 +58,12 @@ def extract(probe: Probe, note: SimNote | None) -> frozenset[str] | str | None:
         return frozenset() if probe.kind == "list" else None
     sentences = text.sentences(note.content)
     if probe.kind == "list":
-        return frozenset(v for s in sentences if not text.has_cue(s, text.RETRACTION)
+        return frozenset(v for s in sentences if not text.retracts(s)
                          for _, v in _named(s, probe.vocabulary))
     for sentence in reversed(sentences):
         named = _named(sentence, probe.vocabulary)
         if named:
-            return None if text.has_cue(sentence, text.RETRACTION) else named[-1][1]
+            return None if text.retracts(sentence) else named[-1][1]
     return None
 
 
