@@ -40,11 +40,25 @@ class ReadConfig:
     """k1: size of the Phase A candidate pool from each recall channel."""
     k_final: int = 5
     """k2: how many hits a search returns by default."""
-    min_similarity: float = 0.30
-    """δ: dense candidates must have cosine similarity above this."""
+    min_similarity: float = 0.10
+    """δ: dense candidates must have cosine similarity above this. SPEC stage 4 suggests
+    0.30; with all-MiniLM-L6-v2 the evidence of an abstract, paraphrased question often has
+    cosine 0.15–0.3 ("How many different doctors did I visit?" vs "diagnosed with chronic
+    sinusitis by an ENT specialist"), and at 0.30 such a search's pool can hold no dense
+    candidate at all. With ``lexical_confidence`` 0.10 raises LongMemEval_S session
+    recall_all@5 (docs/results.md) and changes no LoCoMo figure."""
     lexical_weight: float = 0.60
     """Weight of the BM25 channel when fusing it with dense similarity in Phase A; 0 switches
     the channel off (it then adds no candidates either)."""
+    lexical_confidence: float = 0.5
+    """σ: when above 0, the BM25 weight of a search is scaled by min(1, c / σ), c being the
+    share of the query's IDF mass that the best BM25 match holds (see
+    asem.read.lexical). A pool of matches on one generic word ("life", "tips") then no
+    longer outvotes the dense channel, while a match on the rare words a question names
+    keeps the full weight. 0 leaves the weight as it is (two more FTS5 lookups per query
+    term otherwise)."""
+    lexical_confidence_floor: float = 0.5
+    """The scale of the BM25 weight never falls below this (with ``lexical_confidence``)."""
     utility_weight: float = 0.40
     """λ: weight of z-scored utility against z-scored similarity in Phase B."""
     timeliness_weight: float = 0.05

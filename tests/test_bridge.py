@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -71,9 +72,11 @@ def two_steps(memory):
 
 def test_a_second_hop_finds_the_note_named_only_by_a_first_hit(open_memory, two_steps):
     river, falls = two_steps
-    plain = open_memory().search(QUESTION, user_id="u", k=3)
+    # δ = 0.3 keeps the falls (cosine ~0.2 with the question) out of the first search's pool
+    first = ReadConfig(min_similarity=0.3)
+    plain = open_memory(MemoryConfig(read=first)).search(QUESTION, user_id="u", k=3)
     assert falls not in [h.note.id for h in plain]
-    bridged = open_memory(MemoryConfig(read=ReadConfig(bridge_hops=True)))
+    bridged = open_memory(MemoryConfig(read=replace(first, bridge_hops=True)))
     hits = bridged.search(QUESTION, user_id="u", k=3)
     found = {h.note.id: h for h in hits}
     assert river in found and found[river].via == "recall"

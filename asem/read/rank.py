@@ -69,8 +69,8 @@ def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadC
         return []
     ids = [candidates.ids[i] for i in keep]
     dense, lexical = candidates.dense[keep], candidates.lexical[keep]
-    relevance = ((1 - config.lexical_weight) * zscore(dense)
-                 + config.lexical_weight * zscore(lexical))
+    weight = config.lexical_weight * candidates.lexical_scale
+    relevance = (1 - weight) * zscore(dense) + weight * zscore(lexical)
     if config.context_weight > 0 and candidates.around:
         relevance = with_context(relevance, [candidates.around[i] for i in keep], keep,
                                  config.context_weight)

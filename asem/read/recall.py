@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from asem.config import ReadConfig
+from asem.read.lexical import coverage, weight_scale
 from asem.read.terms import query_terms
 from asem.stores.base import Store, VectorIndex
 from asem.types import Filters, Scope
@@ -24,6 +25,8 @@ class Candidates:
     around: list[tuple[int, ...]] = field(default_factory=list)
     """Per candidate, the pool positions of the turns just before and after it in its
     session (see ``VectorIndex.turn_neighbours``); empty when context is off."""
+    lexical_scale: float = 1.0
+    """Factor on the BM25 weight for this search (``ReadConfig.lexical_confidence``)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -54,6 +57,10 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
             lexical_rows.append(row)
             if len(lexical) == k1:
                 break
+    scale = 1.0
+    if config.lexical_confidence > 0 and lexical:
+        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), len(index))
+        scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
     rows = list(dict.fromkeys([*dense_rows, *lexical_rows]))
     around: list[tuple[int, ...]] = []
     if config.context_weight > 0:
@@ -64,6 +71,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         dense=np.array([sims[r] for r in rows], dtype=np.float64),
         lexical=np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64),
         around=around,
+        lexical_scale=scale,
     )
 
 

@@ -257,6 +257,12 @@ class Store(Protocol):
         """(note id, BM25 score ≥ 0, higher is better) for notes matching any term."""
         ...
 
+    def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
+                   ) -> dict[str, tuple[int, set[str]]]:
+        """Per term: how many of the user's notes the lexical index matches it in (the
+        document frequency BM25 weighs it by), and which of ``note_ids`` it matches."""
+        ...
+
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         """Ids of the live notes in ``scope`` that pass ``filters``."""
         ...

@@ -217,6 +217,24 @@ class SQLiteStore(JobsMixin):
             ).fetchall()
         return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
 
+    def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
+                   ) -> dict[str, tuple[int, set[str]]]:
+        owner = f'owner : "{owner_token(user_id)}"'
+        marks = ",".join("?" * len(note_ids))
+        stats = {}
+        with self._lock, translated(self.path):
+            for term in dict.fromkeys(terms):
+                quoted = '"' + term.replace('"', '""') + '"'
+                match = (f"{owner} AND {quoted}",)
+                count = self._conn.execute(
+                    "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?", match).fetchone()[0]
+                holders = {r[0] for r in self._conn.execute(
+                    "SELECT n.id FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
+                    f"WHERE notes_fts MATCH ? AND n.id IN ({marks})",
+                    (*match, *note_ids))} if note_ids else set()
+                stats[term] = (int(count), holders)
+        return stats
+
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         clauses = ["user_id = ?", "deleted_at IS NULL"]
         params: list[Any] = [scope.user_id]

@@ -1,0 +1,80 @@
+"""The BM25 channel's confidence: IDF coverage of the query by the best lexical match."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from asem import MemoryConfig, ReadConfig
+from asem.read.lexical import coverage, idf, weight_scale
+from asem.read.rank import rank
+from asem.read.recall import Candidates, recall
+from asem.types import Filters, Scope, now
+
+
+def test_idf_falls_as_a_term_gets_common_and_stays_positive():
+    values = [idf(n, 100) for n in (0, 1, 10, 50, 100)]
+    assert values == sorted(values, reverse=True)
+    assert values[-1] > 0
+    assert idf(500, 100) == idf(100, 100)  # a count above N is clamped
+
+
+def test_coverage_is_the_best_single_notes_share_of_the_idf_mass():
+    stats = {"battery": (0, set()), "life": (40, {"a", "b"}), "tips": (10, {"b"})}
+    weights = {t: idf(n, 200) for t, (n, _) in stats.items()}
+    assert coverage(stats, 200) == pytest.approx(
+        (weights["life"] + weights["tips"]) / sum(weights.values()))
+    assert coverage({"rare": (1, {"a"})}, 200) == 1.0
+    assert coverage({}, 200) == 0.0
+    assert coverage({"rare": (1, set())}, 200) == 0.0
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.0, 0.5), (0.3, 0.6), (0.5, 1.0), (0.9, 1.0)])
+def test_weight_scale_is_share_over_sigma_between_the_floor_and_one(share, expected):
+    assert weight_scale(share, 0.5, 0.5) == pytest.approx(max(0.5, expected))
+
+
+def test_weight_scale_is_one_when_switched_off():
+    assert weight_scale(0.0, 0.0, 0.5) == 1.0
+
+
+def test_term_stats_count_the_callers_notes_and_name_the_candidates_that_match(memory):
+    ids = [memory.add(text, user_id="u")[0].note_id
+           for text in ["I love my life in Denver.", "Tips for a calm life.", "Tea tips."]]
+    memory.add("Life, life, life.", user_id="someone else")
+    stats = memory.store.term_stats("u", ["life", "tips", "battery"], ids[:2])
+    assert stats["life"] == (2, {ids[0], ids[1]})
+    assert stats["tips"] == (2, {ids[1]})  # the third note matches but is no candidate
+    assert stats["battery"] == (0, set())
+
+
+def test_a_weak_lexical_pool_no_longer_outvotes_the_closest_note(memory):
+    # "a" matches generic words only (BM25 high, cosine low); "b" is the closest note.
+    note_ids = [memory.add(text, user_id="u")[0].note_id for text in "abcd"]
+    signals = memory.store.signals(note_ids)
+
+    def first(scale: float) -> str:
+        pool = Candidates(note_ids, np.array([0.05, 0.45, 0.10, 0.12]),
+                          np.array([4.8, 0.0, 3.6, 2.9]), lexical_scale=scale)
+        return "abcd"[note_ids.index(rank(pool, signals, ReadConfig(), now())[0].note_id)]
+
+    assert first(1.0) == "a"
+    assert first(0.5) == "b"
+
+
+def test_recall_scales_the_lexical_weight_by_how_much_of_the_query_matched(open_memory):
+    m = open_memory(MemoryConfig(read=ReadConfig(lexical_confidence=0.5)))
+    for text in ["I love my life in Denver.", "Some tips for painting.",
+                 "I went to a LGBTQ support group yesterday.", "My garden has tomatoes.",
+                 "We hiked near the lake.", "The concert was loud."]:
+        m.add(text, user_id="u")
+
+    def scale(query: str, config: ReadConfig) -> float:
+        vector = m.embedder.embed([query], kind="query")[0]
+        return recall(vector, query, Scope("u"), Filters(), m.store, config).lexical_scale
+
+    generic = "Any tips for the battery life of my phone lately?"
+    named = "When did I go to the LGBTQ support group?"
+    assert scale(generic, m.config.read) == 0.5  # "tips" and "life" are a small share
+    assert scale(named, m.config.read) == 1.0
+    assert scale(generic, ReadConfig(lexical_confidence=0.0)) == 1.0
