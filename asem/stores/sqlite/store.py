@@ -14,11 +14,10 @@ import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
 from asem.stores.base import NoteSignals, VectorIndex, WriteBatch
-from asem.stores.sqlite import writes
+from asem.stores.sqlite import lexical, writes
 from asem.stores.sqlite.codec import (
     blob,
     fts_values,
-    owner_token,
     parse_ts,
     row_to_note,
     ts,
@@ -37,9 +36,6 @@ from asem.types import (
     now,
     speaker_of,
 )
-
-# BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
-_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
 
 
 class SQLiteStore(JobsMixin):
@@ -203,37 +199,13 @@ class SQLiteStore(JobsMixin):
 
     # -- reads -------------------------------------------------------------------------------
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        if not terms:
-            return []
-        terms_expr = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        expression = f'owner : "{owner_token(user_id)}" AND ({terms_expr})'
         with self._lock, translated(self.path):
-            # Rank and cut inside FTS5 (owner restricts it to the user), then look up ids.
-            rows = self._conn.execute(
-                f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
-                f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
-                "JOIN notes n ON n.rowid = hits.rowid ORDER BY hits.score DESC",
-                (expression, limit),
-            ).fetchall()
-        return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
+            return lexical.ranked(self._conn, user_id, terms, limit)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
-        owner = f'owner : "{owner_token(user_id)}"'
-        marks = ",".join("?" * len(note_ids))
-        stats = {}
         with self._lock, translated(self.path):
-            for term in dict.fromkeys(terms):
-                quoted = '"' + term.replace('"', '""') + '"'
-                match = (f"{owner} AND {quoted}",)
-                count = self._conn.execute(
-                    "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?", match).fetchone()[0]
-                holders = {r[0] for r in self._conn.execute(
-                    "SELECT n.id FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
-                    f"WHERE notes_fts MATCH ? AND n.id IN ({marks})",
-                    (*match, *note_ids))} if note_ids else set()
-                stats[term] = (int(count), holders)
-        return stats
+            return lexical.term_stats(self._conn, user_id, terms, note_ids)
 
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         clauses = ["user_id = ?", "deleted_at IS NULL"]
