@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import numpy as np
@@ -11,7 +12,9 @@ from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
 from asem.read.rank import with_context
 from asem.stores import VectorIndex
-from asem.types import Message, Note, Provenance, Scope
+from asem.stores.sqlite import connection
+from asem.types import Decision, Message, Note, Op, Provenance, Scope, Tier
+from asem.write.manager import Proposal
 
 STAMP = datetime(2024, 5, 8, 13, 0)
 
@@ -105,3 +108,88 @@ def test_neighbours_are_the_same_after_reopening_the_store(tmp_path):
         assert loaded.ids == built.ids
         assert [loaded.turn_neighbours(row) for row in range(len(loaded))] == expected
     assert expected[2] == (1, 4) and expected[3] == ()
+
+
+# -- the order of conversation survives consolidation ---------------------------------------
+def rows_of(memory: Memory, turn: str) -> int:
+    index = memory.store.vector_index("u")
+    notes = memory.store.get_notes(index.ids)
+    found = [row for row, note_id in enumerate(index.ids)
+             if turn in notes[note_id].provenance.turn_ids]
+    assert len(found) == 1
+    return found[0]
+
+
+def neighbour_turns(memory: Memory, turn: str) -> set[str]:
+    index = memory.store.vector_index("u")
+    notes = memory.store.get_notes(index.ids)
+    return {t for row in index.turn_neighbours(rows_of(memory, turn))
+            for t in notes[index.ids[row]].provenance.turn_ids}
+
+
+REPEAT = [("Caroline", "I started pottery classes."), ("Melanie", "Which studio is it?"),
+          ("Caroline", "I started pottery classes."), ("Melanie", "The one by the lake, then.")]
+
+
+def chat(lines: list[tuple[str, str]]) -> list[ChatTurn]:
+    return [ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
+            for i, (speaker, text) in enumerate(lines, start=1)]
+
+
+def test_a_turn_recorded_on_an_older_note_still_sits_between_the_turns_around_it(tmp_path):
+    """D1:3 repeats D1:1 (NOOP onto its note): D1:4 replies to it, so D1:1's note is D1:4's
+    context; in storage order D1:4 would follow D1:2, said by the same person."""
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        results = memory.ingest(chat(REPEAT), user_id="u")
+        assert [r.op for r in results] == [Op.ADD, Op.ADD, Op.NOOP, Op.ADD]
+        assert neighbour_turns(memory, "D1:4") == {"D1:1", "D1:3"}
+        assert neighbour_turns(memory, "D1:1") == {"D1:2", "D1:4"}
+        cached = memory.store.vector_index("u")
+        kept = [cached.turn_neighbours(row) for row in range(len(cached))]
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        loaded = memory.store.vector_index("u")
+        assert [loaded.turn_neighbours(row) for row in range(len(loaded))] == kept
+
+
+class DiscardQuestions:
+    def decide(self, proposal: Proposal) -> Decision:
+        tier = Tier.DISCARD if proposal.content.endswith("?") else Tier.LONG_TERM
+        return Decision(Op.ADD, tier=tier)
+
+
+def test_a_discarded_turn_leaves_no_trace_and_replies_need_another_speaker(tmp_path):
+    lines = [("Caroline", "I started pottery classes."), ("Melanie", "Which studio is it?"),
+             ("Caroline", "The one by the lake.")]
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(),
+                manager=DiscardQuestions()) as memory:
+        memory.ingest(chat(lines), user_id="u")
+        index = memory.store.vector_index("u")
+        assert len(index) == 2 and [t.speaker for t in index.turns] == ["Caroline"] * 2
+        assert neighbour_turns(memory, "D1:1") == set()
+        assert neighbour_turns(memory, "D1:3") == set()
+
+
+def test_a_turn_whose_note_was_deleted_breaks_the_chain(tmp_path):
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        memory.ingest(turns()[:3], user_id="u")
+        assert neighbour_turns(memory, "D1:1") == {"D1:2"}
+        middle = memory.store.vector_index("u").ids[1]
+        memory.delete(middle, reason="test")
+        assert neighbour_turns(memory, "D1:1") == set()
+        assert neighbour_turns(memory, "D1:3") == set()
+
+
+def test_notes_stored_before_the_order_was_kept_get_it_from_their_storage_order(tmp_path):
+    """The migration that adds the order backfills one turn per note, speaker from its
+    context, so an old database reads the neighbours it read before."""
+    path = tmp_path / "old.db"
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        memory.ingest(turns()[:4], user_id="u")
+    before = max(v for v, _ in connection._migrations() if v < 5)
+    conn = sqlite3.connect(path)
+    conn.executescript(f"DROP TABLE turns; PRAGMA user_version = {before};")
+    conn.close()
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        index = memory.store.vector_index("u")
+        assert [t.speaker for t in index.turns] == ["Caroline", "Melanie"] * 2
+        assert [index.turn_neighbours(row) for row in range(4)] == [(1,), (0, 2), (1, 3), (2,)]

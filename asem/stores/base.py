@@ -6,7 +6,7 @@ index, links, history) in one transaction, or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -53,6 +53,24 @@ class NoteDelete:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One input said in a conversation, and the note that now holds it.
+
+    The note is the one the input was ADDed as, UPDATEd into or recorded on (NOOP). Turns
+    in the order said give conversational context its neighbours
+    (``VectorIndex.turn_neighbours``).
+    """
+
+    user_id: str
+    agent_id: str
+    thread: str
+    """The conversation: provenance source, else scope session ("" for neither)."""
+    speaker: str
+    """"" when unknown."""
+    note_id: str
+
+
+@dataclass(frozen=True)
 class WriteBatch:
     """Everything one write commits atomically: inserts, updates, deletes, then merges."""
 
@@ -61,6 +79,8 @@ class WriteBatch:
     actor: str = "user"
     updates: tuple[NoteUpdate, ...] = ()
     deletes: tuple[NoteDelete, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    """The batch's inputs in the order said, each with the note holding it."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,8 @@ class Evolution:
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
-    Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``.
+    Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``;
+    ``turns`` is the order of conversation that conversational context reads.
     An index is never changed in place: ``extended`` returns a new one, so a search holding
     the old index keeps a consistent view. Appends share row buffers that grow by doubling,
     so adding one note does not copy the whole matrix.
@@ -97,16 +118,12 @@ class VectorIndex:
 
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
-                 sessions: Sequence[str] = (), threads: Sequence[str] = (),
-                 speakers: Sequence[str] = ()) -> None:
+                 sessions: Sequence[str] = (), turns: Sequence[Turn] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
-        self.threads = list(threads) or [""] * len(self.ids)
-        self.speakers = list(speakers) or [""] * len(self.ids)
-        """Per row, who said it ("" when unknown)."""
-        """Per row, the conversation the note came from (provenance source, else scope
-        session; "" for neither)."""
+        self.turns = list(turns)
+        """The user's inputs in the order said, each with the note holding it (if any)."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
         self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
         self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
@@ -137,16 +154,17 @@ class VectorIndex:
         return self._row_of.get(note_id)
 
     def turn_neighbours(self, row: int) -> tuple[int, ...]:
-        """The rows written just before and after ``row`` in the same conversation session.
+        """The rows holding the turns just before and after those ``row`` holds, in the same
+        conversation: what it replies to and what replies to it.
 
-        Notes of one conversation (same agent, same thread: the provenance source, else the
-        scope's session) follow each other in the order they were stored, so these are the
-        turns around this one: what it replies to and what replies to it. Notes from no
-        known conversation have none.
+        Read from ``turns``, so a turn the manager recorded on an older note (NOOP) or merged
+        into one (UPDATE) still sits between the turns around it, held by that note. Only a
+        turn by someone else counts (not the same person going on, nor a turn whose speaker
+        nobody recorded); a turn whose note was deleted breaks the chain, and a discarded one
+        was never recorded. Notes from no known conversation have none.
         """
         if self._turn_neighbours is None:
-            self._turn_neighbours = _thread_neighbours(self.agents, self.threads,
-                                                       self.speakers)
+            self._turn_neighbours = _thread_neighbours(self.turns, self.row_of)
         return self._turn_neighbours.get(row, ())
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
@@ -158,10 +176,19 @@ class VectorIndex:
             mask &= np.array([s == scope.session_id for s in self.sessions], dtype=bool)
         return mask
 
-    def extended(self, notes: Sequence[Note]) -> VectorIndex:
-        """A new index with ``notes`` appended after these rows."""
+    def extended(self, notes: Sequence[Note],
+                 turns: Sequence[Turn] | None = None) -> VectorIndex:
+        """A new index with ``notes`` appended after these rows and ``turns`` after these
+        turns (by default one per note: each note a turn of its own)."""
+        if turns is None:
+            turns = [turn_of(note) for note in notes]
         if not notes:
-            return self
+            if not turns:
+                return self
+            grown = VectorIndex(self.ids, self._e, self._z, self.agents, self.sessions,
+                                self.turns + list(turns))
+            grown._filled = self._filled
+            return grown
         e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
         z = np.stack([n.intent_embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
         n, need = len(self.ids), len(self.ids) + len(notes)
@@ -178,8 +205,7 @@ class VectorIndex:
         grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
                             self.agents + [x.scope.agent_id or "" for x in notes],
                             self.sessions + [x.scope.session_id or "" for x in notes],
-                            self.threads + [thread_of(x) for x in notes],
-                            self.speakers + [x.speaker or "" for x in notes])
+                            self.turns + list(turns))
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
@@ -210,20 +236,31 @@ def thread_of(note: Note) -> str:
     return note.provenance.source_id or note.scope.session_id or ""
 
 
-def _thread_neighbours(agents: Sequence[str], threads: Sequence[str],
-                       speakers: Sequence[str]) -> dict[int, tuple[int, ...]]:
-    """Consecutive rows of one thread said by two different known speakers: a reply, not
-    the same person going on (nor text whose speaker nobody recorded)."""
-    last: dict[tuple[str, str], int] = {}
+def turn_of(note: Note) -> Turn:
+    """The turn a note stands for when it was written as one input of its own."""
+    return Turn(note.scope.user_id, note.scope.agent_id or "", thread_of(note),
+                note.speaker or "", note.id)
+
+
+def _thread_neighbours(turns: Sequence[Turn],
+                       row_of: Callable[[str], int | None]) -> dict[int, tuple[int, ...]]:
+    """Rows holding consecutive turns of one thread said by two different known speakers."""
+    last: dict[tuple[str, str], Turn] = {}
     around: dict[int, list[int]] = {}
-    for row, key in enumerate(zip(agents, threads, strict=True)):
-        if not key[1]:
+    for turn in turns:
+        if not turn.thread:
             continue
-        before = last.get(key)
-        if before is not None and speakers[row] and speakers[before] not in ("", speakers[row]):
-            around.setdefault(before, []).append(row)
-            around.setdefault(row, []).append(before)
-        last[key] = row
+        key = (turn.agent_id, turn.thread)
+        before, last[key] = last.get(key), turn
+        if before is None or not turn.speaker or before.speaker in ("", turn.speaker):
+            continue
+        a, b = row_of(before.note_id), row_of(turn.note_id)
+        if a is None or b is None or a == b:
+            continue
+        for row, other in ((a, b), (b, a)):
+            rows = around.setdefault(row, [])
+            if other not in rows:
+                rows.append(other)
     return {row: tuple(rows) for row, rows in around.items()}
 
 

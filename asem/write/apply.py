@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from asem.stores.base import Merge, NewNote, NoteDelete, NoteUpdate, Store, WriteBatch
+from asem.stores.base import Merge, NewNote, NoteDelete, NoteUpdate, Store, Turn, WriteBatch
 from asem.types import Decision, Note, Op, Scope, Tier, WriteResult
 from asem.write.inputs import WriteInput
 from asem.write.link import Neighbourhood
@@ -87,9 +87,9 @@ class BatchChanges:
         self.neighbourhood(note.scope.user_id).remove(note.id)
         return WriteResult(Op.DELETE, note.id, reason)
 
-    def batch(self, actor: str) -> WriteBatch:
+    def batch(self, actor: str, turns: tuple[Turn, ...] = ()) -> WriteBatch:
         return WriteBatch(tuple(self.new.values()), tuple(self.merges), actor,
-                          tuple(self.updates.values()), tuple(self.deletes.values()))
+                          tuple(self.updates.values()), tuple(self.deletes.values()), turns)
 
 
 def discarded(decision: Decision) -> WriteResult:

@@ -23,7 +23,7 @@ import numpy as np
 
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Store
+from asem.stores.base import Store, Turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
 from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
@@ -55,9 +55,24 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
             results[i] = changes.noop(changes.known[item.scope, digest], item, ALREADY_STORED)
     fresh = [i for i, r in enumerate(results) if r is None]
     _construct(items, fresh, hashes, results, changes, deps)
-    inserted = deps.store.write(changes.batch(actor))
+    inserted = deps.store.write(changes.batch(actor, _turns(items, results)))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(results, items, hashes, strict=True) if r is not None]
+
+
+def _turns(items: Sequence[WriteInput], results: list[WriteResult | None]) -> tuple[Turn, ...]:
+    """The inputs as turns of their conversations, each held by the note it became or went
+    into; a discarded input leaves no trace (nothing is stored of it)."""
+    said = []
+    for item, result in zip(items, results, strict=True):
+        if result is None:
+            continue
+        holder = result.added_id if result.op is Op.DELETE else result.note_id
+        if holder:
+            said.append(Turn(item.scope.user_id, item.scope.agent_id or "",
+                             item.source_id or item.scope.session_id or "", item.speaker or "",
+                             holder))
+    return tuple(said)
 
 
 def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, VectorIndex, WriteBatch
+from asem.stores.base import NoteSignals, Turn, VectorIndex, WriteBatch, turn_of
 from asem.stores.sqlite import lexical, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -34,7 +34,6 @@ from asem.types import (
     Note,
     Scope,
     now,
-    speaker_of,
 )
 
 
@@ -83,6 +82,10 @@ class SQLiteStore(JobsMixin):
             )
         if not rows:
             return VectorIndex()
+        turns = [Turn(user_id, r["agent_id"], r["thread"], r["speaker"], r["note_id"])
+                 for r in self._conn.execute(
+                     "SELECT agent_id, thread, speaker, note_id FROM turns WHERE user_id = ? "
+                     "ORDER BY seq", (user_id,))]
         return VectorIndex(
             ids=[r["id"] for r in rows],
             embeddings=np.frombuffer(b"".join(r["embedding"] for r in rows),
@@ -91,8 +94,7 @@ class SQLiteStore(JobsMixin):
                                   dtype=np.float32).reshape(len(rows), -1).copy(),
             agents=[r["agent_id"] or "" for r in rows],
             sessions=[r["session_id"] or "" for r in rows],
-            threads=[r["source_id"] or r["session_id"] or "" for r in rows],
-            speakers=[speaker_of(r["context"] or "") or "" for r in rows],
+            turns=turns,
         )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
@@ -122,6 +124,8 @@ class SQLiteStore(JobsMixin):
         """
         at = ts(now())
         inserted: list[Note] = []
+        # A batch that does not give the order of conversation: each new note a turn.
+        turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
         with self._lock:
             with transaction(self._conn, self.path) as conn:
                 for new in batch.new:
@@ -138,16 +142,18 @@ class SQLiteStore(JobsMixin):
                         writes.soft_delete(conn, row, at, gone.reason, batch.actor)
                 for merge in batch.merges:
                     writes.merge(conn, merge, at, batch.actor)
+                writes.log_turns(conn, turns)
             # Still under the lock, so a thread that reloads the index from the file cannot
             # interleave; the old index object stays valid for searches holding it.
             # Updated and deleted rows change the matrices in place: reload them on next use.
             self._forget_index(sorted({c.note.scope.user_id for c in batch.updates}
                                       | {d.user_id for d in batch.deletes}))
-            for user_id in {n.scope.user_id for n in inserted}:
+            for user_id in {n.scope.user_id for n in inserted} | {t.user_id for t in turns}:
                 index = self._indexes.get(user_id)
                 if index is not None:
                     self._indexes[user_id] = index.extended(
-                        [n for n in inserted if n.scope.user_id == user_id])
+                        [n for n in inserted if n.scope.user_id == user_id],
+                        [t for t in turns if t.user_id == user_id])
         return {n.id for n in inserted}
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
-from asem.stores.base import Merge, NewNote
+from asem.stores.base import Merge, NewNote, Turn
 from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note
 from asem.types import Note
 
@@ -97,3 +98,11 @@ def soft_delete(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, reas
                  (at, reason, row["id"]))
     conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
     history(conn, row["id"], "DELETE", row_to_note(row).to_dict(), None, at, reason, actor)
+
+
+def log_turns(conn: sqlite3.Connection, turns: Sequence[Turn]) -> None:
+    """Append inputs, in the order said, to the order of conversation."""
+    conn.executemany(
+        "INSERT INTO turns (user_id, agent_id, thread, speaker, note_id) VALUES (?, ?, ?, ?, ?)",
+        [(t.user_id, t.agent_id, t.thread, t.speaker, t.note_id) for t in turns],
+    )
