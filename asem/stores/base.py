@@ -123,7 +123,7 @@ class VectorIndex:
         self.agents = list(agents)
         self.sessions = list(sessions)
         self.turns = list(turns)
-        """The user's inputs in the order said, each with the note holding it (if any)."""
+        """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
         self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
         self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
