@@ -231,15 +231,16 @@ def single_threaded_matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray
         return matrix @ vector
 
 
-def thread_of(note: Note) -> str:
-    """The conversation a note came from: its provenance source, else its scope session."""
-    return note.provenance.source_id or note.scope.session_id or ""
+def turn(scope: Scope, source_id: str | None, speaker: str | None, note_id: str) -> Turn:
+    """An input of ``scope`` held by ``note_id``; its conversation is its provenance source,
+    else the scope's session."""
+    return Turn(scope.user_id, scope.agent_id or "", source_id or scope.session_id or "",
+                speaker or "", note_id)
 
 
 def turn_of(note: Note) -> Turn:
     """The turn a note stands for when it was written as one input of its own."""
-    return Turn(note.scope.user_id, note.scope.agent_id or "", thread_of(note),
-                note.speaker or "", note.id)
+    return turn(note.scope, note.provenance.source_id, note.speaker, note.id)
 
 
 def _thread_neighbours(turns: Sequence[Turn],

@@ -23,7 +23,7 @@ import numpy as np
 
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Store, Turn
+from asem.stores.base import Store, Turn, turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
 from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
@@ -69,9 +69,7 @@ def _turns(items: Sequence[WriteInput], results: list[WriteResult | None]) -> tu
             continue
         holder = result.added_id if result.op is Op.DELETE else result.note_id
         if holder:
-            said.append(Turn(item.scope.user_id, item.scope.agent_id or "",
-                             item.source_id or item.scope.session_id or "", item.speaker or "",
-                             holder))
+            said.append(turn(item.scope, item.source_id, item.speaker, holder))
     return tuple(said)
 
 
