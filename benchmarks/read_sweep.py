@@ -54,6 +54,8 @@ def load(args: argparse.Namespace) -> tuple[list[Case], Scorer, int, Shown]:
     """The cases, the benchmark's scorer and depth, and the figures to print."""
     if args.benchmark == "longmemeval":
         cases = longmemeval.load(args.data, stride=args.stride, offset=args.offset).cases
+        if args.only:
+            cases = [c for c in cases if any(q.category == args.only for q in c.queries)]
         return cases, bench_longmemeval.score, bench_longmemeval.DEPTH, [
             ("session:recall_all", 5, 1), ("session:recall_all", 10, 2),
             ("turn:recall_all", 5, 1), ("turn:recall_all", 10, 2)]
@@ -109,6 +111,7 @@ def main() -> None:
     parser.add_argument("--grid", default="{}",
                         help='JSON: ReadConfig field → values, e.g. {"k_candidates": [20, 50]}')
     parser.add_argument("--category", help="also print the figures of this category alone")
+    parser.add_argument("--only", help="LongMemEval: keep only questions of this type")
     parser.add_argument("--work", type=Path, default=Path("bench-out/sweep"),
                         help="where the ingested scopes are kept")
     parser.add_argument("--embeddings", type=Path, default=Path("bench-out/embeddings.sqlite"),
@@ -116,6 +119,8 @@ def main() -> None:
     args = parser.parse_args()
     cases, scorer, depth, shown = load(args)
     name = f"{args.benchmark}-{args.data.stem}-s{args.stride}-o{args.offset}"
+    if args.only:
+        name += f"-{args.only}"
     work = args.work / name
     work.mkdir(parents=True, exist_ok=True)
     embedder = CachedEmbedder(MiniLMEmbedder(), args.embeddings)

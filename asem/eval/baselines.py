@@ -70,8 +70,8 @@ def _read(**changes: Any) -> MemoryConfig:
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense (δ = 0.1) + BM25 "
                    "recall, BM25 weighted by the share of the question its best match holds, "
-                   "conversational context (β = 0.5), value-aware ranking (λ = 0.4), "
-                   "no link expansion"),
+                   "conversational context (β = 0.5), query expansion for questions that count, "
+                   "value-aware ranking (λ = 0.4), no link expansion"),
     Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
            manager="learned"),
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "

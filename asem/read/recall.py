@@ -8,7 +8,7 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
-from asem.read.terms import query_terms
+from asem.read.terms import asks_for_total, query_terms
 from asem.stores.base import Store, VectorIndex
 from asem.types import Filters, Scope
 
@@ -43,6 +43,9 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         allowed = store.filtered_ids(scope, filters)
         mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
     sims = np.where(mask, index.similarities(query_vector), -np.inf)
+    if config.query_expansion > 0 and (config.expand_all_queries or asks_for_total(query)):
+        sims = np.where(mask, index.similarities(_expanded(query_vector, sims, index, config)),
+                        -np.inf)
     k1 = config.k_candidates
     top = np.argpartition(-sims, k1 - 1)[:k1] if len(sims) > k1 else np.arange(len(sims))
     top = top[np.argsort(-sims[top])]
@@ -73,6 +76,19 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         around=around,
         lexical_scale=scale,
     )
+
+
+def _expanded(query_vector: np.ndarray, sims: np.ndarray, index: VectorIndex,
+              config: ReadConfig) -> np.ndarray:
+    """q + w · (mean of the nearest notes' unit embeddings), renormalised."""
+    m = min(config.expansion_notes, int(np.isfinite(sims).sum()))
+    if m <= 0:
+        return query_vector
+    near = np.argpartition(-sims, m - 1)[:m]
+    centroid = index.embeddings[near].mean(axis=0)
+    vector = query_vector + config.query_expansion * centroid
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else query_vector
 
 
 def _with_turn_neighbours(rows: list[int], index: VectorIndex,

@@ -31,3 +31,13 @@ def query_terms(query: str) -> list[str]:
         if len(word) > 1 and word not in STOPWORDS:
             seen.setdefault(word, None)
     return list(seen)
+
+
+_TOTAL = re.compile(r"\bhow (?:many|much)\b|\b(?:in )?total\b|\baltogether\b|\bin all\b")
+
+
+def asks_for_total(query: str) -> bool:
+    """The question counts or sums over every instance of something ("How many doctors did
+    I visit?", "What is the total weight of the feed I bought?"): its evidence is spread over
+    many notes on one topic."""
+    return _TOTAL.search(query.lower()) is not None
