@@ -154,3 +154,25 @@ def test_a_note_is_noop_or_update_target_only_for_what_it_already_is_about(said,
     mask = policy.forward(LearnedManager.load().params, f).mask
     assert bool(mask[Targeted.NOOP]) is noop
     assert bool(mask[Targeted.MERGE]) is bool(mask[Targeted.REPLACE]) is update
+
+
+@pytest.mark.parametrize("said", [
+    "Nice! What made you decide to get that?",  # a LoCoMo question, restating no fact
+    "Wow, looking good! How long have you been playing?",
+    "Did you adopt another dog named Scout?",
+])
+def test_a_turn_that_asks_takes_no_targeted_action(said):
+    from asem.manager.features import features
+
+    candidates = [Candidate("n", "Wow! Looks amazing. When did you get to go there? You're "
+                                  "really talented.", 0.6, 0.6),
+                  Candidate("b", BUDDY, 0.6, 0.6)]
+    f = features(Proposal(said, None, candidates))
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert f.asks and not mask[: 4 * len(candidates)].any()
+    assert mask[4 * policy.K + policy.Untargeted.ADD_LONG]
+    d = LearnedManager.load().decide(Proposal(said, None, candidates))
+    assert d.op is Op.ADD
+    statement = features(Proposal("Yes, Buddy is our dog.", None, candidates))
+    assert not statement.asks  # the same turn as a statement may be recorded on "b"
+    assert not features(Proposal(said, None, candidates), guard_questions=False).asks

@@ -43,6 +43,12 @@ class Features:
     amends: np.ndarray | None = None
     """(n,) bool: x may update the candidate (merge or replace): it adds at most
     ``MAX_AMEND_NEW`` content words to it (``text.amends``). None: every candidate."""
+    asks: bool = False
+    """x ends on a question (``text.asks``) and takes no targeted action. A question in a
+    conversation is the context of the reply that follows it; recorded on an older note or
+    merged into one, its words are gone from the index and the reply loses its neighbour.
+    Set at decision time only (``features(..., guard_questions=False)`` in training): the
+    shipped weights were trained without it (docs/manager.md)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -63,7 +69,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def features(proposal: Proposal) -> Features:
+def features(proposal: Proposal, *, guard_questions: bool = True) -> Features:
     x = text.substance(proposal.content)
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
@@ -112,4 +118,4 @@ def features(proposal: Proposal) -> Features:
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends)
+                    restates, amends, guard_questions and text.asks(x))

@@ -91,6 +91,8 @@ def forward(params: Params, f: Features) -> Forward:
     if f.amends is not None:
         mask[[4 * j + op for j in range(n) if not f.amends[j]
               for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
+    if f.asks:
+        mask[: 4 * n] = False
     mask[4 * K:] = True
     mask[4 * K + Untargeted.DISCARD] = f.discardable
     logits = np.full(N_ACTIONS, -np.inf)

@@ -189,6 +189,12 @@ def _new_words(x: str, candidate: str) -> tuple[int, int]:
     return len(xw & cw), len(xw - cw)
 
 
+def asks(text: str) -> bool:
+    """``text`` ends on a question: it asks rather than states ("Nice! What made you decide to
+    get that?"), so there is nothing in it to record as known, merge or retract."""
+    return text.rstrip().endswith("?")
+
+
 def restates(x: str, candidate: str) -> bool:
     shared, new = _new_words(x, candidate)
     return shared > 0 and new <= MAX_RESTATE_NEW
