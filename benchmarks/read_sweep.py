@@ -55,7 +55,11 @@ def load(args: argparse.Namespace) -> tuple[list[Case], Scorer, int, Shown]:
     if args.benchmark == "longmemeval":
         cases = longmemeval.load(args.data, stride=args.stride, offset=args.offset).cases
         if args.only:
+            types = sorted({q.category for c in cases for q in c.queries})
             cases = [c for c in cases if any(q.category == args.only for q in c.queries)]
+            if not cases:
+                raise SystemExit(f"--only: no question of type {args.only!r} here; "
+                                 f"types: {', '.join(types)}")
         return cases, bench_longmemeval.score, bench_longmemeval.DEPTH, [
             ("session:recall_all", 5, 1), ("session:recall_all", 10, 2),
             ("turn:recall_all", 5, 1), ("turn:recall_all", 10, 2)]
