@@ -284,7 +284,9 @@ class Hit:
     score: float
     """Phase B score (higher is better; comparable only within one search)."""
     similarity: float
-    """Dense cosine similarity of the query and the note's embedding, in [-1, 1]."""
+    """Dense cosine similarity of the query and the note's embedding, in [-1, 1]. For a
+    question that counts or sums, the query the dense channel searched with: the expanded
+    one (``ReadConfig.query_expansion``)."""
     lexical: float
     """BM25 score of the note for the query (0 if it was not a lexical match)."""
     via: str = "recall"

@@ -19,7 +19,8 @@ class Candidates:
 
     ids: list[str]
     dense: np.ndarray
-    """Cosine similarity of the query and each candidate's note embedding."""
+    """Cosine similarity of the query and each candidate's note embedding (of the expanded
+    query for a question that counts or sums, see ``ReadConfig.query_expansion``)."""
     lexical: np.ndarray
     """BM25 score (0 where the candidate matched no query term)."""
     around: list[tuple[int, ...]] = field(default_factory=list)
