@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from asem.eval import bench_longmemeval, bench_multihop, longmemeval
+from asem import MemoryConfig, ReadConfig
+from asem.eval import baselines, bench_longmemeval, bench_multihop, longmemeval
 from asem.providers.onnx_minilm import MiniLMEmbedder
 
 DATA = Path(__file__).parents[1] / "../shared/data"
 ORACLE = DATA / "longmemeval/longmemeval_oracle.json"
+S = DATA / "longmemeval/longmemeval_s_cleaned_498.json.gz"
 HOTPOT = DATA / "multihop/hotpotqa_train100_hipporag.json"
 MUSIQUE = DATA / "multihop/musique_train100_hipporag.json"
 pytestmark = pytest.mark.realdata
@@ -52,6 +54,31 @@ def test_two_oracle_questions():
     cost = report["cost"]["asem"]
     assert cost["notes_per_turn"] >= 0.9 and cost["db_bytes"] > 0
     assert cost["search_p95_ms"] >= cost["search_p50_ms"] > 0
+
+
+@_needs(S)
+def test_a_counting_question_of_s_finds_all_its_sessions_through_query_expansion(tmp_path):
+    # d682f1a2, "How many different types of food delivery services have I used recently?":
+    # two evidence turns say "food delivery services" (Domino's, Fresh Fusion); the third
+    # says "my weekends have been all about Uber Eats lately" and shares no word of substance
+    # with the question. The first two, in the expanded query, pull its session into the
+    # top 5; without expansion it ranks 7th.
+    (case,) = longmemeval.load(S, stride=100, offset=87, limit=1).cases
+    assert case.id == "d682f1a2"
+    builder = baselines.Builder(MiniLMEmbedder(), tmp_path)
+    try:
+        asem = builder.make("asem")
+        asem.index(case.id, case.turns)
+        query = case.queries[0]
+        found = {}
+        for name, weight in (("expanded", 0.6), ("plain", 0.0)):
+            config = MemoryConfig(read=ReadConfig(query_expansion=weight))
+            system = asem._system.reading_as(name, config)
+            ranked = system.rank(query.question, bench_longmemeval.DEPTH)
+            found[name] = bench_longmemeval.score(ranked, query, case)["session:recall_all"][1]
+    finally:
+        builder.close()
+    assert found == {"expanded": 1.0, "plain": 0.0}, found
 
 
 @_needs(HOTPOT)
