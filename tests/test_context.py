@@ -193,3 +193,37 @@ def test_notes_stored_before_the_order_was_kept_get_it_from_their_storage_order(
         index = memory.store.vector_index("u")
         assert [t.speaker for t in index.turns] == ["Caroline", "Melanie"] * 2
         assert [index.turn_neighbours(row) for row in range(4)] == [(1,), (0, 2), (1, 3), (2,)]
+
+
+class Spy:
+    """Adds everything (discarding what ends on "?") and keeps what each proposal answers."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, str | None] = {}
+
+    def decide(self, proposal: Proposal) -> Decision:
+        self.answers[proposal.content] = proposal.replies_to
+        tier = Tier.DISCARD if proposal.content.endswith("?") else Tier.LONG_TERM
+        return Decision(Op.ADD, tier=tier)
+
+
+def test_the_manager_is_told_which_note_holds_the_turn_an_input_answers(tmp_path):
+    spy = Spy()
+    first = [("Ann", "I adopted a beagle."), ("Bob", "What a lovely dog."),
+             ("Bob", "Mine is a terrier."), ("Ann", "Terriers are so lively."),
+             ("Bob", "Is yours house-trained?"), ("Bob", "Good luck with him.")]
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), manager=spy) as memory:
+        added = [r.note_id for r in memory.ingest(chat(first), user_id="u")]
+        memory.ingest([ChatTurn(Message("He learns fast.", "Ann", STAMP, "D1:7"), "session_1"),
+                       ChatTurn(Message("Hello there.", "Ann", STAMP, "D2:1"), "session_2")],
+                      user_id="u")
+    assert spy.answers == {
+        "I adopted a beagle.": None,  # the first turn answers nothing
+        "What a lovely dog.": added[0],
+        "Mine is a terrier.": None,  # the same person going on
+        "Terriers are so lively.": added[2],
+        "Is yours house-trained?": added[3],
+        "Good luck with him.": added[3],  # the discarded question left no turn between
+        "He learns fast.": added[5],  # a later call continues the stored conversation
+        "Hello there.": None,  # another conversation
+    }

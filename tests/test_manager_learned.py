@@ -175,4 +175,21 @@ def test_a_turn_that_asks_takes_no_targeted_action(said):
     assert d.op is Op.ADD
     statement = features(Proposal("Yes, Buddy is our dog.", None, candidates))
     assert not statement.asks  # the same turn as a statement may be recorded on "b"
-    assert not features(Proposal(said, None, candidates), guard_questions=False).asks
+    assert not features(Proposal(said, None, candidates), guards=False).asks
+
+
+def test_an_answer_takes_no_targeted_action_on_the_turn_it_answers():
+    from asem.manager.features import features
+
+    candidates = [Candidate("a", BUDDY, 0.8, 0.8), Candidate("b", BUDDY + " He is 3.", 0.7, 0.7)]
+    echo = "Yes, Buddy is our dog."  # restates both candidates
+    free = policy.forward(LearnedManager.load().params,
+                          features(Proposal(echo, None, candidates))).mask
+    guarded = policy.forward(LearnedManager.load().params,
+                             features(Proposal(echo, None, candidates, replies_to="a"))).mask
+    assert free[policy.Targeted.NOOP] and free[4 + policy.Targeted.NOOP]
+    assert not guarded[:4].any() and guarded[4 + policy.Targeted.NOOP]  # "b" is still open
+    d = LearnedManager.load().decide(Proposal(echo, None, candidates, replies_to="a"))
+    assert d.target_id != "a"
+    training = features(Proposal(echo, None, candidates, replies_to="a"), guards=False)
+    assert training.answered is None

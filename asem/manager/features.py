@@ -46,9 +46,13 @@ class Features:
     asks: bool = False
     """x ends on a question (``text.asks``) and takes no targeted action. A question in a
     conversation is the context of the reply that follows it; recorded on an older note or
-    merged into one, its words are gone from the index and the reply loses its neighbour.
-    Set at decision time only (``features(..., guard_questions=False)`` in training): the
-    shipped weights were trained without it (docs/manager.md)."""
+    merged into one, its words are gone from the index and the reply loses its neighbour."""
+    answered: np.ndarray | None = None
+    """(n,) bool: the candidate holds the turn x answers (``Proposal.replies_to``); x takes
+    no targeted action on it. None: no such candidate.
+
+    ``asks`` and ``answered`` are decision-time guards (``features(..., guards=False)`` in
+    training): the shipped weights were trained without them (docs/manager.md)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -69,7 +73,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def features(proposal: Proposal, *, guard_questions: bool = True) -> Features:
+def features(proposal: Proposal, *, guards: bool = True) -> Features:
     x = text.substance(proposal.content)
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
@@ -117,5 +121,8 @@ def features(proposal: Proposal, *, guard_questions: bool = True) -> Features:
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
+    answered = None
+    if guards and proposal.replies_to is not None:
+        answered = np.array([c.note_id == proposal.replies_to for c in candidates], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guard_questions and text.asks(x))
+                    restates, amends, guards and text.asks(x), answered)

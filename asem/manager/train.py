@@ -213,7 +213,7 @@ def _sample(runner: _Runner, params: policy.Params, reference: policy.Params,
     """G actions for the runner's current state, from the current policy (π_old)."""
     event = runner.stream.events[runner.t]
     proposal = runner.memory.proposal(event.text, embed(event.text), runner.t, K)
-    f = features(proposal, guard_questions=False)  # the shipped weights learned without it
+    f = features(proposal, guards=False)  # the shipped weights learned without them
     logp = policy.log_softmax(policy.forward(params, f).logits)
     logp_ref = policy.log_softmax(policy.forward(reference, f).logits)
     actions = grpo.sample_group(logp, group, rng, distinct)

@@ -129,6 +129,7 @@ class VectorIndex:
         self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
         self._row_of: dict[str, int] | None = None
         self._turn_neighbours: dict[int, tuple[int, ...]] | None = None
+        self._last_turns: dict[tuple[str, str], Turn] | None = None
         # Rows of the shared buffers in use, shared by every index on those buffers: only the
         # index that ends at that mark may append in place.
         self._filled = [len(self.ids)]
@@ -166,6 +167,12 @@ class VectorIndex:
         if self._turn_neighbours is None:
             self._turn_neighbours = _thread_neighbours(self.turns, self.row_of)
         return self._turn_neighbours.get(row, ())
+
+    def last_turn(self, agent_id: str, thread: str) -> Turn | None:
+        """The latest stored input of conversation ``thread`` (None for none)."""
+        if self._last_turns is None:
+            self._last_turns = {(t.agent_id, t.thread): t for t in self.turns if t.thread}
+        return self._last_turns.get((agent_id, thread))
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
         """Rows visible to ``scope`` (agent and session narrow when given)."""

@@ -40,6 +40,11 @@ class Proposal:
     """Nearest first. A decision's target must be one of them."""
     observed_at: datetime | None = None
     """When the new information was said."""
+    replies_to: str | None = None
+    """The note holding the turn just before this one in its conversation, when someone
+    else said it: what this input answers. An answer is no restatement of the turn it
+    answers ("Yeah, customizing … is what makes it unique" after "It's all about those small
+    details that make it unique"), whatever words they share."""
 
 
 class ManagerPolicy(Protocol):

@@ -63,14 +63,46 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
 def _turns(items: Sequence[WriteInput], results: list[WriteResult | None]) -> tuple[Turn, ...]:
     """The inputs as turns of their conversations, each held by the note it became or went
     into; a discarded input leaves no trace (nothing is stored of it)."""
-    said = []
-    for item, result in zip(items, results, strict=True):
-        if result is None:
-            continue
-        holder = result.added_id if result.op is Op.DELETE else result.note_id
-        if holder:
-            said.append(turn(item.scope, item.source_id, item.speaker, holder))
-    return tuple(said)
+    return tuple(t for item, result in zip(items, results, strict=True)
+                 if (t := _said(item, result)) is not None)
+
+
+def _said(item: WriteInput, result: WriteResult | None) -> Turn | None:
+    """``item`` as a turn of its conversation, held by the note it became or went into."""
+    if result is None:
+        return None
+    holder = result.added_id if result.op is Op.DELETE else result.note_id
+    return turn(item.scope, item.source_id, item.speaker, holder) if holder else None
+
+
+class _Conversations:
+    """The turn said last in each conversation, as the batch is decided in order: stored
+    before the batch, or earlier in it."""
+
+    def __init__(self, items: Sequence[WriteInput], results: list[WriteResult | None],
+                 store: Store) -> None:
+        self._items, self._results, self._store = items, results, store
+        self._last: dict[tuple[str, str, str], Turn] = {}
+        self._seen = 0
+
+    def replied_to(self, i: int) -> str | None:
+        """The note holding the turn just before input ``i`` in its conversation, when
+        someone else said it (see ``Proposal.replies_to``)."""
+        for j in range(self._seen, i):  # inputs before i all have their results by now
+            if (said := _said(self._items[j], self._results[j])) is not None:
+                self._last[said.user_id, said.agent_id, said.thread] = said
+        self._seen = max(self._seen, i)
+        item = self._items[i]
+        this = turn(item.scope, item.source_id, item.speaker, "")
+        if not this.thread or not this.speaker:
+            return None
+        before = self._last.get((this.user_id, this.agent_id, this.thread))
+        if before is None:
+            before = self._store.vector_index(this.user_id).last_turn(this.agent_id,
+                                                                      this.thread)
+        if before is None or before.speaker in ("", this.speaker):
+            return None
+        return before.note_id
 
 
 def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
@@ -85,6 +117,7 @@ def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
                  for i, e in zip(fresh, enrichments, strict=True)]
     embeddings, intents = embed_notes(deps.embedder, [d.text for d in documents],
                                       [d.content_span for d in documents])
+    conversations = _Conversations(items, results, deps.store)
     for row, i in enumerate(fresh):
         item = items[i]
         if (item.scope, hashes[i]) in changes.known:  # repeated earlier in this batch
@@ -92,14 +125,15 @@ def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
                                       ALREADY_STORED)
             continue
         results[i] = _decide_and_apply(item, enrichments[row], embeddings[row], intents[row],
-                                       changes, deps)
+                                       conversations.replied_to(i), changes, deps)
 
 
 def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
-                      intent: np.ndarray, changes: BatchChanges, deps: WriteDeps) -> WriteResult:
+                      intent: np.ndarray, replies_to: str | None, changes: BatchChanges,
+                      deps: WriteDeps) -> WriteResult:
     candidates = changes.neighbourhood(item.scope.user_id).nearest(
         item.scope, embedding, intent, deps.config.write.k_links)
-    proposal = Proposal(item.content, item.speaker, candidates, item.observed_at)
+    proposal = Proposal(item.content, item.speaker, candidates, item.observed_at, replies_to)
     decision = checked(deps.manager.decide(proposal), candidates)
     target = None
     if decision.op is not Op.ADD:
