@@ -192,4 +192,15 @@ def test_an_answer_takes_no_targeted_action_on_the_turn_it_answers():
     d = LearnedManager.load().decide(Proposal(echo, None, candidates, replies_to="a"))
     assert d.target_id != "a"
     training = features(Proposal(echo, None, candidates, replies_to="a"), guards=False)
-    assert training.answered is None
+    assert training.closed is None
+
+
+def test_no_targeted_action_lands_on_a_note_that_asks():
+    from asem.manager.features import features
+
+    candidates = [Candidate("q", "What inspired you to go down this route?", 0.7, 0.7),
+                  Candidate("s", "Travel was her great passion.", 0.6, 0.6)]
+    f = features(Proposal("Travel was also her great passion!", None, candidates))
+    assert f.closed is not None and f.closed.tolist() == [True, False]
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert not mask[:4].any() and mask[4 + policy.Targeted.NOOP]

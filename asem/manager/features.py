@@ -47,11 +47,13 @@ class Features:
     """x ends on a question (``text.asks``) and takes no targeted action. A question in a
     conversation is the context of the reply that follows it; recorded on an older note or
     merged into one, its words are gone from the index and the reply loses its neighbour."""
-    answered: np.ndarray | None = None
-    """(n,) bool: the candidate holds the turn x answers (``Proposal.replies_to``); x takes
-    no targeted action on it. None: no such candidate.
+    closed: np.ndarray | None = None
+    """(n,) bool: x takes no targeted action on the candidate. It holds the turn x answers
+    (``Proposal.replies_to``): an answer is no restatement of what it answers. Or it ends on
+    a question: a question holds no fact to know already, to update or to retract. None: no
+    candidate is closed.
 
-    ``asks`` and ``answered`` are decision-time guards (``features(..., guards=False)`` in
+    ``asks`` and ``closed`` are decision-time guards (``features(..., guards=False)`` in
     training): the shipped weights were trained without them (docs/manager.md)."""
 
 
@@ -121,8 +123,9 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
-    answered = None
-    if guards and proposal.replies_to is not None:
-        answered = np.array([c.note_id == proposal.replies_to for c in candidates], dtype=bool)
+    closed = None
+    if guards:
+        closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
+                           for c, content in zip(candidates, contents, strict=True)], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guards and text.asks(x), answered)
+                    restates, amends, guards and text.asks(x), closed)

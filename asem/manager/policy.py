@@ -93,8 +93,8 @@ def forward(params: Params, f: Features) -> Forward:
               for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
     if f.asks:
         mask[: 4 * n] = False
-    if f.answered is not None:
-        mask[[4 * j + op for j in range(n) if f.answered[j] for op in Targeted]] = False
+    if f.closed is not None:
+        mask[[4 * j + op for j in range(n) if f.closed[j] for op in Targeted]] = False
     mask[4 * K:] = True
     mask[4 * K + Untargeted.DISCARD] = f.discardable
     logits = np.full(N_ACTIONS, -np.inf)
