@@ -250,6 +250,12 @@ def turn_of(note: Note) -> Turn:
     return turn(note.scope, note.provenance.source_id, note.speaker, note.id)
 
 
+def replies(before: Turn, turn: Turn) -> bool:
+    """``turn``, said right after ``before`` in one conversation, answers it: someone else
+    said it (not the same person going on, nor a turn whose speaker nobody recorded)."""
+    return bool(turn.speaker) and before.speaker not in ("", turn.speaker)
+
+
 def _thread_neighbours(turns: Sequence[Turn],
                        row_of: Callable[[str], int | None]) -> dict[int, tuple[int, ...]]:
     """Rows holding consecutive turns of one thread said by two different known speakers."""
@@ -260,7 +266,7 @@ def _thread_neighbours(turns: Sequence[Turn],
             continue
         key = (turn.agent_id, turn.thread)
         before, last[key] = last.get(key), turn
-        if before is None or not turn.speaker or before.speaker in ("", turn.speaker):
+        if before is None or not replies(before, turn):
             continue
         a, b = row_of(before.note_id), row_of(turn.note_id)
         if a is None or b is None or a == b:

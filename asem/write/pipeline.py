@@ -23,7 +23,7 @@ import numpy as np
 
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Store, Turn, turn
+from asem.stores.base import Store, Turn, replies, turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
 from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
@@ -100,9 +100,7 @@ class _Conversations:
         if before is None:
             before = self._store.vector_index(this.user_id).last_turn(this.agent_id,
                                                                       this.thread)
-        if before is None or before.speaker in ("", this.speaker):
-            return None
-        return before.note_id
+        return before.note_id if before is not None and replies(before, this) else None
 
 
 def _construct(items: Sequence[WriteInput], fresh: list[int], hashes: list[str],
