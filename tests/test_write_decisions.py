@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 import pytest
 
@@ -72,6 +73,29 @@ def test_update_merges_into_the_target_and_history_keeps_the_old(scripted):
     assert updated.old["content"] == "I adopted a dog named Buddy"
     assert updated.new["content"] == merged
     assert memory.search("Scout", user_id="u")[0].note.id == a.note_id  # re-embedded, re-indexed
+
+
+def test_a_merge_said_later_keeps_the_dates_of_what_was_said_before(scripted):
+    said = datetime(2024, 3, 4, 9, 12)
+    later = datetime(2024, 3, 18, 20, 5)
+    buddy = "I adopted a dog named Buddy yesterday!"
+    memory, _ = scripted(nearest(Op.UPDATE, merged_content=f"{buddy} Scout came today."))
+    (a,) = memory.add(buddy, user_id="u", speaker="Ana", timestamp=said)
+    memory.add("Scout came today.", user_id="u", speaker="Ana", timestamp=later)
+    note = memory.get(a.note_id)
+    assert [(d.phrase, d.value) for d in note.dates] == [("yesterday", date(2024, 3, 3)),
+                                                          ("today", date(2024, 3, 18))]
+    assert note.event_time == datetime(2024, 3, 3)
+    assert note.context == ("Ana, on 4 March 2024; yesterday = 3 March 2024. "
+                            "Ana, on 18 March 2024; today = 18 March 2024")
+    assert note.observed_at == later
+
+
+def test_a_replacement_resolves_its_dates_when_it_was_said(scripted):
+    memory, _ = scripted(nearest(Op.UPDATE))
+    (a,) = memory.add("I moved yesterday", user_id="u", timestamp=datetime(2024, 3, 4))
+    memory.add("Actually I moved today", user_id="u", timestamp=datetime(2024, 3, 18))
+    assert [d.value for d in memory.get(a.note_id).dates] == [date(2024, 3, 18)]
 
 
 def test_update_without_merged_content_replaces_with_the_input(scripted):

@@ -1,7 +1,11 @@
 """Rebuilding a note around new content: what a manual edit and a manager's UPDATE share.
 
 The new content is enriched and embedded exactly as a new note would be, so an updated note
-is found by the same searches as one written with that content from the start.
+is found by the same searches as one written with that content from the start. One
+exception: when the content keeps the old content and adds to it later (a merge), the old
+sentences keep the dates and context they were said with. "I adopted a dog named Buddy
+yesterday!", said on 4 March, still resolves "yesterday" to 3 March after "I adopted
+another dog named Scout." is merged into it on 18 March.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ def revised(old: Note, content: str, *, enricher: Enricher, embedder: Embedder,
     when = observed_at or old.observed_at
     item = WriteInput(content, old.scope, old.speaker, when, old.provenance.turn_ids,
                       old.provenance.source_id, old.provenance.writer, old.provenance.channel)
-    (enrichment,) = enricher.enrich([item])
+    added = _added_later(old, content, when)
+    if added is None:
+        (enrichment,) = enricher.enrich([item])
+    else:
+        whole, rest = enricher.enrich([item, replace(item, content=added)])
+        enrichment = replace(whole, dates=old.dates + rest.dates,
+                             context=". ".join(c for c in (old.context, rest.context) if c))
     document = document_text(content, enrichment, speaker=old.speaker,
                              with_terms=config.embed_terms)
     e, z = embed_notes(embedder, [document.text], [document.content_span])
@@ -40,3 +50,13 @@ def revised(old: Note, content: str, *, enricher: Enricher, embedder: Embedder,
                    intent_embedding=z[0], content_hash=content_hash(content),
                    updated_at=now(), provenance=provenance,
                    tier=old.tier if tier in (None, Tier.DISCARD) else tier)
+
+
+def _added_later(old: Note, content: str, when: datetime) -> str | None:
+    """What ``content`` adds after ``old.content`` when it keeps it whole and was said at
+    another time than it; None otherwise (a replacement, or the same moment)."""
+    head = old.content.rstrip()
+    if when == old.observed_at or not content.startswith(head):
+        return None
+    rest = content[len(head):].lstrip(".!?; ").strip()
+    return rest or None
