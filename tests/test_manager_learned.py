@@ -204,3 +204,19 @@ def test_no_targeted_action_lands_on_a_note_that_asks():
     assert f.closed is not None and f.closed.tolist() == [True, False]
     mask = policy.forward(LearnedManager.load().params, f).mask
     assert not mask[:4].any() and mask[4 + policy.Targeted.NOOP]
+
+
+@pytest.mark.parametrize(("speaker", "merged"), [("Ana", True), ("ana ", True), (None, True),
+                                                 ("Ben", False)])
+def test_no_one_changes_or_retracts_what_someone_else_said(speaker, merged):
+    from asem.manager.features import features
+
+    buddy = Candidate("n1", "I adopted a dog named Buddy.", 0.8, 0.8, speaker="Ana")
+    proposal = Proposal("I adopted another dog named Scout.", speaker, [buddy])
+    d = LearnedManager.load().decide(proposal)
+    assert (d.op is Op.UPDATE and d.target_id == "n1") is merged
+    mask = policy.forward(LearnedManager.load().params, features(proposal)).mask
+    assert mask[policy.Targeted.NOOP]  # recording it as known changes nothing of Ana's
+    changes = [policy.Targeted.MERGE, policy.Targeted.REPLACE, policy.Targeted.DELETE]
+    assert mask[changes].tolist() == [merged] * 3
+    assert features(proposal, guards=False).foreign is None

@@ -52,11 +52,12 @@ def scripted(db_path):
 
 def test_candidates_carry_content_time_and_tier(scripted, monday):
     memory, policy = scripted(lambda p: Decision(Op.ADD, tier=Tier.SHORT_TERM))
-    memory.add("I adopted a dog named Buddy", user_id="u", timestamp=monday)
+    memory.add("I adopted a dog named Buddy", user_id="u", timestamp=monday, speaker="Ana")
     memory.add("I adopted another dog named Scout", user_id="u")
     (candidate,) = policy.seen[-1].candidates
     assert candidate.content == "I adopted a dog named Buddy"
     assert candidate.observed_at == monday and candidate.tier is Tier.SHORT_TERM
+    assert candidate.speaker == "Ana"
 
 
 def test_update_merges_into_the_target_and_history_keeps_the_old(scripted):

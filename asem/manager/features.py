@@ -51,10 +51,16 @@ class Features:
     """(n,) bool: x takes no targeted action on the candidate. It holds the turn x answers
     (``Proposal.replies_to``): an answer is no restatement of what it answers. Or it ends on
     a question: a question holds no fact to know already, to update or to retract. None: no
-    candidate is closed.
+    candidate is closed."""
+    foreign: np.ndarray | None = None
+    """(n,) bool: someone else said the candidate (both speakers known), so x may neither
+    change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
+    training for the Berlin marathon." would read as Ana's. x may still be recorded on it as
+    already known (NOOP: its content is unchanged). None: no candidate is foreign.
 
-    ``asks`` and ``closed`` are decision-time guards (``features(..., guards=False)`` in
-    training): the shipped weights were trained without them (docs/manager.md)."""
+    ``asks``, ``closed`` and ``foreign`` are decision-time guards (``features(...,
+    guards=False)`` in training): the shipped weights were trained without them
+    (docs/manager.md)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -123,9 +129,17 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
-    closed = None
+    closed = foreign = None
     if guards:
         closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
+        foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
+                           dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guards and text.asks(x), closed)
+                    restates, amends, guards and text.asks(x), closed, foreign)
+
+
+def _other_speaker(said_by: str | None, candidate_by: str | None) -> bool:
+    if not said_by or not candidate_by:
+        return False
+    return said_by.strip().casefold() != candidate_by.strip().casefold()

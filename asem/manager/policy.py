@@ -95,6 +95,9 @@ def forward(params: Params, f: Features) -> Forward:
         mask[: 4 * n] = False
     if f.closed is not None:
         mask[[4 * j + op for j in range(n) if f.closed[j] for op in Targeted]] = False
+    if f.foreign is not None:
+        mask[[4 * j + op for j in range(n) if f.foreign[j]
+              for op in (Targeted.MERGE, Targeted.REPLACE, Targeted.DELETE)]] = False
     mask[4 * K:] = True
     mask[4 * K + Untargeted.DISCARD] = f.discardable
     logits = np.full(N_ACTIONS, -np.inf)

@@ -28,6 +28,8 @@ class Candidate:
     observed_at: datetime | None = None
     """When the note's content was last said (recency signal)."""
     tier: Tier = Tier.LONG_TERM
+    speaker: str | None = None
+    """Who said the note's content, when known."""
 
 
 @dataclass(frozen=True)
