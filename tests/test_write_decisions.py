@@ -92,6 +92,14 @@ def test_a_merge_said_later_keeps_the_dates_of_what_was_said_before(scripted):
     assert note.observed_at == later
 
 
+def test_a_merge_on_the_same_day_does_not_repeat_the_context(scripted):
+    memory, _ = scripted(nearest(Op.UPDATE, merged_content="I adopted Buddy. And Scout."))
+    (a,) = memory.add("I adopted Buddy.", user_id="u", speaker="Ana",
+                      timestamp=datetime(2024, 3, 4, 9, 12))
+    memory.add("And Scout.", user_id="u", speaker="Ana", timestamp=datetime(2024, 3, 4, 9, 13))
+    assert memory.get(a.note_id).context == "Ana, on 4 March 2024"
+
+
 def test_a_replacement_resolves_its_dates_when_it_was_said(scripted):
     memory, _ = scripted(nearest(Op.UPDATE))
     (a,) = memory.add("I moved yesterday", user_id="u", timestamp=datetime(2024, 3, 4))

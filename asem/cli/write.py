@@ -41,7 +41,11 @@ def add(
         help="Id of the chat turn the text came from (kept as provenance).", metavar="ID",
     )] = None,
 ) -> None:
-    """Remember one piece of text; prints ADD (new note) or NOOP (already known)."""
+    """Remember one piece of text; prints what the memory manager did with it.
+
+    ADD: a new note. UPDATE: merged into or replacing a note (its id is printed).
+    DELETE: a note retracted. NOOP: already known, or discarded as small talk.
+    """
     options = settings(ctx)
     content = sys.stdin.read() if text == "-" else text
     when = parse_timestamp(timestamp, "--timestamp")

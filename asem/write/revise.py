@@ -34,8 +34,9 @@ def revised(old: Note, content: str, *, enricher: Enricher, embedder: Embedder,
         (enrichment,) = enricher.enrich([item])
     else:
         whole, rest = enricher.enrich([item, replace(item, content=added)])
-        enrichment = replace(whole, dates=old.dates + rest.dates,
-                             context=". ".join(c for c in (old.context, rest.context) if c))
+        context = old.context if rest.context in old.context else ". ".join(
+            c for c in (old.context, rest.context) if c)
+        enrichment = replace(whole, dates=old.dates + rest.dates, context=context)
     document = document_text(content, enrichment, speaker=old.speaker,
                              with_terms=config.embed_terms)
     e, z = embed_notes(embedder, [document.text], [document.content_span])
