@@ -17,10 +17,10 @@ class WriteConfig:
     """k: how many nearest notes a new note is linked to."""
     min_link_similarity: float = 0.30
     """Neighbours below this cosine similarity are not linked."""
-    manager: str = "rule"
-    """The write policy when Memory is given none: ``rule``, ``learned`` (the GRPO
-    checkpoint shipped with the package; not the default until it passes its labelled
-    cases, see docs/manager.md), ``always-add``, or the path of a retrained ``.npz``."""
+    manager: str = "learned"
+    """The write policy when Memory is given none: ``learned`` (the GRPO checkpoint shipped
+    with the package, see docs/manager.md), ``rule`` (NOOP for near-duplicates, else ADD),
+    ``always-add``, ``llm``, or the path of a retrained ``.npz``."""
     duplicate_similarity: float = 0.97
     """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
     max_content_chars: int = 20_000

@@ -60,8 +60,8 @@ class Memory:
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``, ``llm=``); a
     path is a convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``)
     or given as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive
-    enricher and the rule manager (``manager="learned"`` for the shipped GRPO policy): no API
-    key, no server.
+    enricher and the learned manager (the GRPO policy shipped in the package): no API key, no
+    server.
 
     With ``llm``, every new note is still stored at once with extractive attributes, and a
     durable job asks the model (in a background thread; ``background=False`` leaves that to

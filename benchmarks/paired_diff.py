@@ -5,7 +5,7 @@ OUT (OUT with ``.cache.jsonl``), pairs the two systems' rows question by questio
 the mean difference of a metric with a paired bootstrap 95% interval (questions resampled
 with replacement, fixed seed), plus how many questions each system wins.
 
-    python benchmarks/paired_diff.py bench-out/locomo-mgr.cache.jsonl asem-learned asem
+    python benchmarks/paired_diff.py bench-out/locomo-mgr.cache.jsonl asem asem-rule
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ def answering(db_path):
     def make(replies):
         llm = ScriptedLLM(replies)
         m = Memory(db_path, embedder=HashEmbedder(), llm=llm, background=False,
-                   llm_config=FAST)
+                   llm_config=FAST, manager="rule")  # one note per add
         return m, llm
     return make
 

@@ -42,7 +42,10 @@ FAST = LLMConfig(retry_base_delay_s=0.0)
 
 
 def open_llm_memory(path, llm, config: LLMConfig = FAST) -> Memory:
-    return Memory(path, embedder=HashEmbedder(), llm=llm, background=False, llm_config=config)
+    # The rule manager: one note (and one enrichment job) per input, whatever the learned
+    # policy would consolidate.
+    return Memory(path, embedder=HashEmbedder(), llm=llm, background=False, llm_config=config,
+                  manager="rule")
 
 
 def test_add_stores_at_once_and_the_job_enriches_links_and_evolves(db_path):

@@ -95,12 +95,12 @@ def test_managers_resolve_by_name_or_checkpoint_path(tmp_path):
         resolve(str(tmp_path / "bad.npz"), config)
 
 
-def test_the_config_chooses_the_manager_and_the_rule_one_is_the_default(db_path):
-    config = MemoryConfig(write=WriteConfig(manager="learned"))
+def test_the_config_chooses_the_manager_and_the_learned_one_is_the_default(db_path):
+    config = MemoryConfig(write=WriteConfig(manager="rule"))
     with Memory(db_path, embedder=HashEmbedder(), config=config) as memory:
-        assert isinstance(memory.manager, LearnedManager)
-    with Memory(db_path, embedder=HashEmbedder()) as memory:
         assert isinstance(memory.manager, RuleManager)
+    with Memory(db_path, embedder=HashEmbedder()) as memory:
+        assert isinstance(memory.manager, LearnedManager)
 
 
 @pytest.mark.parametrize("path", [["train", "manager"], ["bench", "manager"]])

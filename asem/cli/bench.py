@@ -17,7 +17,7 @@ from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
-    help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-learned, "
+    help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-rule, "
          "asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
          "asem-no-context, asem-no-dates.",
 )]

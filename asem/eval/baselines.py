@@ -47,7 +47,7 @@ class Recipe:
     description: str
     config: MemoryConfig = field(default_factory=MemoryConfig)
     enricher: str = "extractive"
-    manager: str = "rule"
+    manager: str = "learned"
     raw_content: bool = False
     """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
 
@@ -68,12 +68,12 @@ def _read(**changes: Any) -> MemoryConfig:
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("asem", "ASEM defaults: extractive notes, rule manager, dense (δ = 0.1) + BM25 "
-                   "recall, BM25 weighted by the share of the question its best match holds, "
-                   "conversational context (β = 0.5), query expansion for questions that count, "
-                   "value-aware ranking (λ = 0.4), no link expansion"),
-    Recipe("asem-learned", "ASEM with the learned (GRPO) manager instead of the rule one",
-           manager="learned"),
+    Recipe("asem", "ASEM defaults: extractive notes, learned (GRPO) manager, dense (δ = 0.1) "
+                   "+ BM25 recall, BM25 weighted by the share of the question its best match "
+                   "holds, conversational context (β = 0.5), query expansion for questions "
+                   "that count, value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
+                        "instead of the learned one", manager="rule"),
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
                           "hits join the ranking at parent − (1 − strength) − 0.5",
            _read(expand_links=True)),
@@ -111,7 +111,7 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-learned", "asem-expand", "asem-bridge",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-rule", "asem-expand", "asem-bridge",
        "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
        "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
