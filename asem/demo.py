@@ -55,8 +55,11 @@ def run(db: Path, console: Console) -> None:
     with Memory(db) as memory:
         results = memory.add(_messages(), user_id="ana-and-ben")
         added = sum(r.op == "ADD" for r in results)
-        console.print(f"[bold]Remembered[/] {added} notes in {db} "
+        console.print(f"[bold]Remembered[/] {len(results)} turns as {added} notes in {db} "
                       f"({time.perf_counter() - started:.1f} s, model load included)")
+        for (speaker, _, text), result in zip(CONVERSATION, results, strict=True):
+            if result.op != "ADD":  # what the memory manager consolidated
+                console.print(f"  {result.op} {speaker}: {text!r} ({result.reason})")
         note = memory.get(results[0].note_id)
         console.print(f"A note: {note.content!r}\n  keywords {list(note.keywords)}, tags "
                       f"{list(note.tags)}\n  context {note.context!r}\n  event time "
