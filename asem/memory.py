@@ -125,6 +125,14 @@ class Memory:
         if self._background and self.store.job_counts()["pending"]:
             self.worker.start()
 
+    def use_manager(self, manager: ManagerPolicy | str | Path) -> None:
+        """Decide later writes with ``manager``: a policy, a name (``"rule"``, ``"learned"``,
+        ``"always-add"``, ``"llm"`` with a model in use) or a retrained ``.npz`` checkpoint.
+        Raises InvalidInputError for an unknown name or a missing or unreadable checkpoint."""
+        from asem.manager.registry import resolve
+
+        self.manager = resolve(manager, self.config, self.llm)
+
     # -- write path --------------------------------------------------------------------------
     def _write_deps(self) -> WriteDeps:
         return WriteDeps(self.store, self.embedder, self.enricher, self.manager, self.config)

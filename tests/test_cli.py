@@ -26,7 +26,7 @@ COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", 
 ASEM_SCRIPT = Path(sys.executable).with_name("asem")
 # No ASEM_* variables from the developer's shell; wide output so ids are never folded.
 CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AGENT": None,
-                                    "COLUMNS": "200"}
+                                    "ASEM_LLM": None, "ASEM_MANAGER": None, "COLUMNS": "200"}
 
 
 def fake_memory(path: Path) -> Memory:
@@ -374,3 +374,24 @@ def test_the_installed_script_with_the_default_embedder(tmp_path):
     assert missing.returncode == 1 and missing.stdout == ""
     assert missing.stderr.strip().splitlines() == ["error: no note with id 'nope'; search to "
                                                    "find note ids"]
+
+
+def test_manager_option_chooses_who_decides(cli, db_path):
+    rule = cli("add", "I adopted a dog named Buddy")  # the fixture's memory: the rule manager
+    learned = cli("--manager", "learned", "add", "I play the violin on Sundays")
+    assert not rule["reason"].startswith("learned: ")
+    assert learned["op"] == "ADD" and learned["reason"].startswith("learned: ")
+    result = run("--db", str(db_path), "--json", "add", "I play chess",
+                 env={"ASEM_MANAGER": "learned"})
+    assert json.loads(result.stdout)["reason"].startswith("learned: ")
+
+
+@pytest.mark.parametrize(("spec", "fragment"), [
+    ("nope", "unknown manager 'nope'"),
+    ("missing.npz", "no manager checkpoint at missing.npz"),
+    ("llm", "manager 'llm' asks a language model"),
+])
+def test_a_bad_manager_is_one_line_and_writes_nothing(db_path, spec, fragment):
+    assert_one_line_error(run("--db", str(db_path), "--manager", spec, "add", "x"), fragment)
+    with fake_memory(db_path) as memory:
+        assert memory.stats("default")["notes"] == 0

@@ -220,3 +220,12 @@ def test_no_one_changes_or_retracts_what_someone_else_said(speaker, merged):
     changes = [policy.Targeted.MERGE, policy.Targeted.REPLACE, policy.Targeted.DELETE]
     assert mask[changes].tolist() == [merged] * 3
     assert features(proposal, guards=False).foreign is None
+
+
+def test_use_manager_swaps_the_policy_and_rejects_a_bad_one(db_path):
+    with Memory(db_path, embedder=HashEmbedder()) as memory:
+        memory.use_manager("rule")
+        assert isinstance(memory.manager, RuleManager)
+        with pytest.raises(InvalidInputError, match="unknown manager"):
+            memory.use_manager("nope")
+        assert isinstance(memory.manager, RuleManager)  # unchanged

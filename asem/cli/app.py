@@ -75,6 +75,12 @@ def _root(
              "GGUF; needs the llm extra), 'gguf:PATH', 'openai:MODEL@BASE_URL' or "
              "'ollama:MODEL'. API key from ASEM_LLM_API_KEY or OPENAI_API_KEY.",
     )] = None,
+    manager: Annotated[str | None, typer.Option(
+        "--manager", envvar="ASEM_MANAGER", metavar="NAME|FILE",
+        help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned' (default, the "
+             "shipped GRPO policy), 'rule', 'always-add', 'llm' (needs --llm) or a "
+             "checkpoint written by 'asem train manager'.",
+    )] = None,
 ) -> None:
     """ASEM: a long-term memory for LLM agents, in one local SQLite file.
 
@@ -82,7 +88,8 @@ def _root(
     """
     # A caller (e.g. a test) may pass a memory factory as the context object.
     factory = ctx.obj if callable(ctx.obj) else open_memory
-    ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory, llm=llm)
+    ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory, llm=llm,
+                       manager=manager)
 
 
 # The command table: one module per group.

@@ -62,6 +62,8 @@ class Settings:
     factory: MemoryFactory = open_memory
     llm: str | None = None
     """``--llm``: the language model spec (see ``asem.llm.registry``), or None."""
+    manager: str | None = None
+    """``--manager``: a manager name or checkpoint path; None keeps the default (learned)."""
 
     def db_path(self) -> Path:
         return self.db.expanduser() if self.db is not None else default_db_path()
@@ -85,6 +87,8 @@ def opened(ctx: typer.Context) -> Iterator[Memory]:
             # The CLI never runs the worker thread: a command ends when its own work is done,
             # and queued jobs are processed by 'asem llm process'.
             memory.use_llm(make_llm(options.llm), background=False)
+        if options.manager:
+            memory.use_manager(options.manager)
         yield memory
     finally:
         memory.close()

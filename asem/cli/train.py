@@ -33,7 +33,8 @@ def manager(
     )] = DEFAULT_RESTARTS,
     out: Annotated[Path, typer.Option(
         "--out", metavar="FILE", dir_okay=False,
-        help="Where to write the checkpoint (.npz); load it with Memory(..., manager=FILE).",
+        help="Where to write the checkpoint (.npz); use it with 'asem --manager FILE' or "
+             "Memory(..., manager=FILE).",
     )] = Path("manager.npz"),
     algo: Annotated[str, typer.Option(
         "--algo", help="grpo (the shipped policy) or reinforce (the plain baseline).",
