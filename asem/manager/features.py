@@ -71,7 +71,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
         float(bool(text.names(content))),
         float(bool(text.numbers(content))),
         text.chitchat_share(content),
-        float(content.rstrip().endswith("?")),
+        float(text.asks(content)),
         float(text.retracts(content)),
         float(text.has_cue(content, text.CHANGE)),
         float(text.has_cue(content, text.ADDITION)),
