@@ -32,6 +32,11 @@ def bench_manager(
     out: Annotated[Path | None, typer.Option(
         "--json", metavar="OUT", dir_okay=False, help="Also write the report here."
     )] = None,
+    user_streams: Annotated[Path | None, typer.Option(
+        "--user-streams", metavar="FILE", dir_okay=False,
+        help="Also report probe accuracy and label agreement on your own streams (the JSON "
+             "lines 'asem train manager --user-streams' takes).",
+    )] = None,
     llm: Annotated[str | None, typer.Option(
         "--llm", metavar="SPEC",
         help="The model the 'llm' policy (the LLM-prompted manager) asks, one call per "
@@ -40,10 +45,11 @@ def bench_manager(
 ) -> None:
     """Probe accuracy, notes stored, canonical cases per kind and decision latency of each
     policy on held-out streams (phrasings and slots never seen in training), plus probe
-    accuracy on LongMemEval knowledge-update streams."""
+    accuracy on LongMemEval knowledge-update streams and, if given, on your own streams."""
     from asem.cli.context import make_llm
     from asem.manager.bench import compare
     from asem.manager.env.sim import EmbeddingCache
+    from asem.manager.env.user import load_user_streams
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
@@ -57,6 +63,7 @@ def bench_manager(
     if real is not None and not real.is_file():
         raise InvalidInputError(f"no LongMemEval file at {real}; pass --data FILE or "
                                 "--data none")
+    own = load_user_streams(user_streams) if user_streams is not None else []
     quiet = settings(ctx).json
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
@@ -68,7 +75,7 @@ def bench_manager(
 
         report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
                          real_data=real, progress=progress,
-                         llm=make_llm(spec) if "llm" in names else None)
+                         llm=make_llm(spec) if "llm" in names else None, user=own)
     save_report(report, out)
     if quiet:
         emit_json(report)
@@ -102,9 +109,18 @@ def _print(report: dict) -> None:
     console.print(kinds)
     for name, r in report["policies"].items():
         console.print(f"{name}: Buddy/Scout → {r['buddy_scout']}")
+        if report.get("user_streams"):
+            console.print(f"{name}: on your {report['user_streams']} streams: probe accuracy "
+                          f"{_figure(r['user_probe_accuracy'])}, label agreement "
+                          f"{_figure(r['user_labels'])}, notes per event "
+                          f"{r['user_notes_per_event']:.2f}")
         if "llm" in r:
             u = r["llm"]
             console.print(f"{name}: {u['model']}, {u['calls']} calls, {u['prompt_tokens']} "
                           f"prompt + {u['completion_tokens']} completion tokens, "
                           f"{u['failures']} failed, {u['targets_outside_candidates']} targets "
                           "outside the candidates")
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"

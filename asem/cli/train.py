@@ -18,6 +18,8 @@ DEFAULT_STEPS = 400
 DEFAULT_RESTARTS = 3
 """Runs from seeds seed, seed + 1, ...; the best on validation streams is kept."""
 
+_OWN = (("user_probe_accuracy", "your probes"), ("user_labels", "your labels"))
+
 train_app = typer.Typer(help="Train ASEM's learned components.", no_args_is_help=True)
 
 
@@ -43,15 +45,29 @@ def manager(
         "--log", metavar="FILE", dir_okay=False,
         help="Also write the per-step reward, KL and validation figures as JSON lines.",
     )] = None,
+    user_streams: Annotated[Path | None, typer.Option(
+        "--user-streams", metavar="FILE", dir_okay=False,
+        help="Also train on your own streams: JSON lines, one stream per line, of events "
+             "(text, and optionally 'about' and a 'kind' label) and probes (question, answer, "
+             "after); see docs/manager.md.",
+    )] = None,
+    user_share: Annotated[float, typer.Option(
+        "--user-share", min=0.0, max=1.0,
+        help="With --user-streams: the share of training streams drawn from yours (1: only "
+             "yours), also their weight in choosing the checkpoint.",
+    )] = 0.5,
 ) -> None:
-    """Train the write policy from scratch with GRPO on the built-in fact streams.
+    """Train the write policy from scratch with GRPO on the built-in fact streams, and on
+    your own labelled or rewarded streams if you give them.
 
-    Uses the local embedder; validation figures (probe accuracy, notes, canonical cases) are
-    shown every 50 steps, and the checkpoint holds the weights of the best validation over
-    all steps and restarts. The checkpoint is a small .npz file.
+    Uses the local embedder; validation figures (probe accuracy, notes, canonical cases, and
+    on your streams probe accuracy and label agreement) are shown every 50 steps, and the
+    checkpoint holds the weights of the best validation over all steps and restarts. The
+    checkpoint is a small .npz file.
     """
     from asem.manager import policy
     from asem.manager.env.sim import EmbeddingCache
+    from asem.manager.env.user import load_user_streams
     from asem.manager.train import TrainConfig, checkpoint_meta, train_restarts
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
@@ -59,7 +75,10 @@ def manager(
         raise InvalidInputError("--algo must be grpo or reinforce")
     if out.suffix != ".npz":
         raise InvalidInputError("--out must name a .npz file")
-    config = TrainConfig(steps=steps, seed=seed, algo=algo)
+    if user_streams is not None and user_share == 0.0:
+        raise InvalidInputError("--user-share must be above 0 with --user-streams")
+    own = load_user_streams(user_streams) if user_streams is not None else []
+    config = TrainConfig(steps=steps, seed=seed, algo=algo, user_share=user_share)
     quiet = settings(ctx).json
     with Progress(TextColumn("training ({task.fields[last]})"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
@@ -71,11 +90,14 @@ def manager(
             if "probe_accuracy" in row:
                 last = (f"probe acc {row['probe_accuracy']:.2f}, canonical "
                         f"{row['canonical']:.2f}")
+                last += "".join(f", {name} {row[key]:.2f}" for key, name in _OWN
+                                if row.get(key) is not None)
             bar.update(task, completed=step, last=last)
 
-        result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts, progress)
+        result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts, progress,
+                                own)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = checkpoint_meta(config, result, restarts)
+    meta = checkpoint_meta(config, result, restarts, len(own))
     policy.save(result.params, out, meta)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ from asem.config import MemoryConfig
 from asem.llm.base import LLM
 from asem.manager.env.real import knowledge_update_streams
 from asem.manager.env.sim import EmbeddingCache
-from asem.manager.env.streams import KINDS, generate
+from asem.manager.env.streams import KINDS, Stream, generate
 from asem.manager.registry import resolve
-from asem.manager.rollout import canonical_cases, run_stream
+from asem.manager.rollout import canonical_cases, run_stream, user_figures
 
 TEST_SEED = 0
 """Held-out streams are test-split streams (held-out phrasings and slots) from this seed."""
@@ -27,18 +27,22 @@ Progress = Callable[[str, int, int], None]
 
 def compare(policies: Sequence[str], embed: EmbeddingCache, *, n_streams: int = 100,
             real_data: str | Path | None = None, real_limit: int | None = None,
-            progress: Progress | None = None, llm: LLM | None = None) -> dict:
+            progress: Progress | None = None, llm: LLM | None = None,
+            user: Sequence[Stream] = ()) -> dict:
     """The report: one entry per policy, every policy on exactly the same streams.
 
     ``llm`` is the model the ``llm`` policy asks; its calls and tokens per decision are
-    reported."""
+    reported. ``user``: a user's own streams (``env.user``), on which each policy's probe
+    accuracy, label agreement and notes per event are reported too."""
     streams = [generate(seed, "test") for seed in range(TEST_SEED, TEST_SEED + n_streams)]
     real = knowledge_update_streams(real_data, real_limit) if real_data else []
     report: dict = {"held_out_streams": len(streams), "real_streams": len(real),
-                    "policies": {}}
+                    "user_streams": len(user), "policies": {}}
     for name in policies:
         manager = resolve(name, MemoryConfig(), llm)
         report["policies"][name] = _evaluate(name, manager, streams, real, embed, progress)
+        if user:
+            report["policies"][name] |= user_figures(manager, user, embed)
         meter = getattr(manager, "meter", None)
         if meter is not None:
             report["policies"][name]["llm"] = meter.snapshot().to_dict() | {

@@ -8,18 +8,23 @@ every later case.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from asem.manager.env.reward import probe_results
 from asem.manager.env.sim import EmbeddingCache, SimMemory
-from asem.manager.env.streams import Event, Stream
+from asem.manager.env.streams import KINDS, Event, Stream
 from asem.manager.features import K
 from asem.manager.text import merged
 from asem.types import Decision, Op, Tier
 from asem.write.manager import ManagerPolicy, Proposal
 
 Timer = Callable[[], float]
+LABELLED = frozenset(KINDS)
+"""Event kinds that carry a canonical decision (the built-in kinds; a user's labels are
+these)."""
 
 
 @dataclass
@@ -76,16 +81,45 @@ def agrees(decision: Decision, label: Decision, memory: SimMemory, slot: str | N
     return target is not None and slot in target.slots
 
 
+def label(event: Event, proposal: Proposal, memory: SimMemory) -> Decision | None:
+    """The labelled decision for ``event`` on ``memory``; None for an event with no label
+    (a real or user stream's)."""
+    if event.kind not in LABELLED:
+        return None
+    holder = next((n.id for n in memory.notes if event.slot in n.slots), None)
+    return canonical(event, proposal, holder)
+
+
 def canonical_cases(manager: ManagerPolicy, stream: Stream,
                     embed: EmbeddingCache) -> list[tuple[str, bool, Decision]]:
-    """(event kind, the manager agreed with the label, its decision) per event."""
+    """(event kind, the manager agreed with the label, its decision) per labelled event.
+
+    An event with no label takes the manager's own decision and is no case."""
     embed.warm([e.text for e in stream.events])
     memory, cases = SimMemory(), []
     for day, event in enumerate(stream.events):
         proposal = memory.proposal(event.text, embed(event.text), day, K)
-        holder = next((n.id for n in memory.notes if event.slot in n.slots), None)
-        label = canonical(event, proposal, holder)
+        labelled = label(event, proposal, memory)
         decision = manager.decide(proposal)
-        cases.append((event.kind, agrees(decision, label, memory, event.slot), decision))
-        memory = memory.apply(label, event.text, event.slot, day, embed)
+        if labelled is not None:
+            cases.append((event.kind, agrees(decision, labelled, memory, event.slot),
+                          decision))
+        memory = memory.apply(labelled or decision, event.text, event.slot, day, embed)
     return cases
+
+
+def user_figures(manager, streams: Sequence[Stream], embed: EmbeddingCache) -> dict:
+    """Probe accuracy, label agreement and notes per event of ``manager`` on a user's
+    streams (None where the streams have no probes or no labels)."""
+    correct: list[bool] = []
+    agreed: list[bool] = []
+    notes = events = 0
+    for stream in streams:
+        outcome = run_stream(manager, stream, embed)
+        correct += outcome.correct
+        notes, events = notes + outcome.notes, events + len(stream.events)
+        agreed += [ok for _, ok, _ in canonical_cases(manager, stream, embed)]
+    return {"user_probe_accuracy": float(np.mean(correct)) if correct else None,
+            "user_labels": float(np.mean(agreed)) if agreed else None,
+            "user_notes_per_event": notes / max(events, 1)}
+

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -25,9 +25,11 @@ from asem.manager import grpo, policy
 from asem.manager.env.reward import make_reward
 from asem.manager.env.sim import EmbeddingCache, SimMemory
 from asem.manager.env.streams import Stream, generate
+from asem.manager.env.user import LABEL_REWARD
+from asem.manager.env.user import SPLIT as USER_SPLIT
 from asem.manager.features import Features, K, features
 from asem.manager.learned import LearnedManager
-from asem.manager.rollout import canonical_cases, run_stream
+from asem.manager.rollout import agrees, canonical_cases, label, run_stream, user_figures
 from asem.types import Decision
 from asem.write.manager import Proposal
 
@@ -64,6 +66,10 @@ class TrainConfig:
     """Return the weights of the best validation (probe accuracy + canonical accuracy on
     training-split validation streams, never the held-out ones) instead of the last: GRPO's
     validation figures swing by several points between evaluations."""
+    user_share: float = 0.5
+    """With a user's own streams (``train(..., user_streams=...)``): the share of training
+    streams drawn from them (1.0: only theirs), and the weight of their figures in the
+    validation score. Without them the built-in streams are all there is."""
 
 
 @dataclass
@@ -117,20 +123,21 @@ class Adam:
 
 
 def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
-          progress: Callable[[int, dict], None] | None = None) -> TrainResult:
+          progress: Callable[[int, dict], None] | None = None,
+          user_streams: Sequence[Stream] = ()) -> TrainResult:
+    """Train from ``config.seed``; ``user_streams`` (``env.user``) join the built-in ones."""
     if config.algo not in ("grpo", "reinforce"):
         raise ValueError("algo must be 'grpo' or 'reinforce'")
+    if user_streams and not 0.0 < config.user_share <= 1.0:
+        raise ValueError("user_share must be in (0, 1]")
     started, cpu_started = time.perf_counter(), time.process_time()
     rng = np.random.default_rng(config.seed)
     params = policy.init_params(config.seed)
     reference = copy.deepcopy(params)
     adam = Adam(params, config.learning_rate)
     reward = make_reward(embed)
-    next_seed = config.seed * 100_000
-    runners = []
-    for _ in range(config.states_per_step):
-        runners.append(_Runner(generate(next_seed)))
-        next_seed += 1
+    streams = _Streams(config, user_streams)
+    runners = [_Runner(streams.next()) for _ in range(config.states_per_step)]
     embed.warm([e.text for r in runners for e in r.stream.events])
     baseline, result = 0.0, TrainResult(params)
     best_score, best = -np.inf, params
@@ -143,8 +150,7 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
         batch = [_score(r, g, embed, reward) for r, g in zip(runners, groups, strict=True)]
         for i, runner in enumerate(runners):
             if runner.t >= len(runner.stream.events):
-                runners[i] = _Runner(generate(next_seed))
-                next_seed += 1
+                runners[i] = _Runner(streams.next())
         embed.warm([e.text for r in runners if r.t == 0 for e in r.stream.events])
         rewards = np.concatenate([s.rewards for s in batch])
         if config.algo == "grpo":
@@ -159,8 +165,11 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
             reference = copy.deepcopy(params)
         row = {"step": step, "reward": float(rewards.mean()), "kl": kl}
         if step % config.eval_every == 0 or step == config.steps:
-            row |= evaluate(LearnedManager(params), embed, config.eval_streams)
-            score = row["probe_accuracy"] + row["canonical"]
+            manager = LearnedManager(params)
+            row |= evaluate(manager, embed, config.eval_streams)
+            if user_streams:
+                row |= user_figures(manager, user_streams, embed)
+            score = validation_score(row, config.user_share if user_streams else 0.0)
             if score > best_score or not config.keep_best:
                 best_score, best, result.best_step = score, copy.deepcopy(params), step
                 result.best_score = score
@@ -173,9 +182,40 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
     return result
 
 
+class _Streams:
+    """Where runners take their next stream: the built-in generator (seeds from
+    ``seed × 100,000``), or with probability ``user_share`` the next of the user's streams
+    (in a seeded order, round and round)."""
+
+    def __init__(self, config: TrainConfig, user: Sequence[Stream]) -> None:
+        self.next_seed = config.seed * 100_000
+        self.user, self.share, self.taken = list(user), config.user_share, 0
+        self.rng = np.random.default_rng([config.seed, 1])
+        self.order = self.rng.permutation(len(self.user)) if self.user else np.array([])
+
+    def next(self) -> Stream:
+        if self.user and self.rng.random() < self.share:
+            stream = self.user[int(self.order[self.taken % len(self.user)])]
+            self.taken += 1
+            return stream
+        self.next_seed += 1
+        return generate(self.next_seed - 1)
+
+
+def validation_score(row: dict, user_share: float) -> float:
+    """What picks the checkpoint: probe + canonical accuracy on the built-in validation
+    streams, and with a user's streams, weighted by ``user_share``, their probe accuracy and
+    label agreement (the mean of those given, doubled to the same 0–2 scale)."""
+    score = row["probe_accuracy"] + row["canonical"]
+    if not user_share:
+        return score
+    own = [row[k] for k in ("user_probe_accuracy", "user_labels") if row.get(k) is not None]
+    return (1 - user_share) * score + user_share * 2 * float(np.mean(own))
+
+
 def train_restarts(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
-                   restarts: int = 1, progress: Callable[[int, dict], None] | None = None
-                   ) -> TrainResult:
+                   restarts: int = 1, progress: Callable[[int, dict], None] | None = None,
+                   user_streams: Sequence[Stream] = ()) -> TrainResult:
     """Train from ``restarts`` seeds (``config.seed``, ``config.seed + 1``, ...) and keep the
     run with the best validation: runs from different seeds land several points apart on
     the same streams, and validation (training-split streams) tells them apart. The log holds
@@ -189,7 +229,8 @@ def train_restarts(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
     for n in range(restarts):
         run = train(embed, replace(config, seed=config.seed + n),
                     None if progress is None else
-                    (lambda step, row, n=n: progress(n * config.steps + step, row)))
+                    (lambda step, row, n=n: progress(n * config.steps + step, row)),
+                    user_streams)
         log += [row | {"seed": run.seed} for row in run.log]
         log[-1] |= {"run_seconds": run.seconds, "run_cpu_seconds": run.cpu_seconds}
         seconds, cpu_seconds = seconds + run.seconds, cpu_seconds + run.cpu_seconds
@@ -231,6 +272,11 @@ def _score(runner: _Runner, group: _Group, embed: EmbeddingCache, reward) -> _Sa
     probes = runner.stream.probes_after[runner.t]
     rewards = np.array([reward(m, probes, d)
                         for m, d in zip(after, group.decisions, strict=True)])
+    if runner.stream.split == USER_SPLIT:
+        labelled = label(event, group.proposal, runner.memory)
+        if labelled is not None:  # a user's label: agreeing with it pays
+            rewards += LABEL_REWARD * np.array([
+                agrees(d, labelled, runner.memory, event.slot) for d in group.decisions])
     runner.memory, runner.t = after[int(np.argmax(rewards))], runner.t + 1
     return replace(group.sample, rewards=rewards)
 
@@ -285,11 +331,17 @@ def evaluate(manager, embed: EmbeddingCache, n_streams: int, split: str = "train
             "canonical": float(np.mean(agreed))}
 
 
-def checkpoint_meta(config: TrainConfig, result: TrainResult, restarts: int = 1) -> dict:
+def checkpoint_meta(config: TrainConfig, result: TrainResult, restarts: int = 1,
+                    user_streams: int = 0) -> dict:
+    """What a checkpoint records of its training; ``user_streams``: how many of the user's
+    own streams it trained on (their validation figures are recorded too)."""
     last = next((r for r in result.log if r["step"] == result.best_step
                  and r.get("seed", result.seed) == result.seed), {})
+    keys = ("probe_accuracy", "notes", "canonical")
+    if user_streams:
+        keys += ("user_probe_accuracy", "user_labels", "user_notes_per_event")
     return {"config": asdict(config), "restarts": restarts,
             "seconds": round(result.seconds, 1),
             "seed": result.seed, "step": result.best_step,
-            "cpu_seconds": round(result.cpu_seconds, 1),
-            "validation": {k: last.get(k) for k in ("probe_accuracy", "notes", "canonical")}}
+            "cpu_seconds": round(result.cpu_seconds, 1), "user_streams": user_streams,
+            "validation": {k: last.get(k) for k in keys}}
