@@ -154,3 +154,17 @@ def test_the_cli_refuses_bad_user_streams_in_one_line(tmp_path):
     result = CliRunner().invoke(app, ["train", "manager", "--user-streams", str(good),
                                       "--user-share", "0"])
     assert result.exit_code == 1 and "--user-share must be above 0" in result.output
+
+
+def test_the_policy_comparison_reports_figures_on_user_streams(tmp_path):
+    from asem.manager.bench import compare
+
+    own = load_user_streams(write(tmp_path, DOGS, CITY))
+    seen: list[tuple[int, int]] = []
+    report = compare(["always-add"], EmbeddingCache(HashEmbedder()), n_streams=1, user=own,
+                     progress=lambda name, done, total: seen.append((done, total)))
+    figures = report["policies"]["always-add"]
+    assert report["user_streams"] == 2
+    assert figures["user_labels"] == pytest.approx(1 / 3)
+    assert figures["user_notes_per_event"] == 1.0
+    assert seen[-1] == (3, 3) and (1, 3) in seen and (2, 3) in seen

@@ -40,9 +40,8 @@ def compare(policies: Sequence[str], embed: EmbeddingCache, *, n_streams: int = 
                     "user_streams": len(user), "policies": {}}
     for name in policies:
         manager = resolve(name, MemoryConfig(), llm)
-        report["policies"][name] = _evaluate(name, manager, streams, real, embed, progress)
-        if user:
-            report["policies"][name] |= user_figures(manager, user, embed)
+        report["policies"][name] = _evaluate(name, manager, streams, real, embed, progress,
+                                             user)
         meter = getattr(manager, "meter", None)
         if meter is not None:
             report["policies"][name]["llm"] = meter.snapshot().to_dict() | {
@@ -52,10 +51,10 @@ def compare(policies: Sequence[str], embed: EmbeddingCache, *, n_streams: int = 
 
 
 def _evaluate(name: str, manager, streams, real, embed: EmbeddingCache,
-              progress: Progress | None) -> dict:
+              progress: Progress | None, user: Sequence[Stream] = ()) -> dict:
     correct, notes, seconds = [], [], []
     by_kind: dict[str, list[bool]] = {k: [] for k in KINDS}
-    total = len(streams) + len(real)
+    total = len(streams) + len(real) + len(user)
     for i, stream in enumerate(streams):
         if progress:
             progress(name, i, total)
@@ -73,6 +72,9 @@ def _evaluate(name: str, manager, streams, real, embed: EmbeddingCache,
         real_correct += outcome.correct
         real_notes.append(outcome.notes / max(len(stream.events), 1))
         seconds += outcome.seconds
+    done = len(streams) + len(real)
+    own = user_figures(manager, user, embed, None if progress is None else
+                       (lambda j: progress(name, done + j, total))) if user else {}
     if progress:
         progress(name, total, total)
     cases = [ok for oks in by_kind.values() for ok in oks]
@@ -89,7 +91,7 @@ def _evaluate(name: str, manager, streams, real, embed: EmbeddingCache,
         "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else None,
         "real_accuracy": float(np.mean(real_correct)) if real_correct else None,
         "real_notes_per_turn": float(np.mean(real_notes)) if real_notes else None,
-    }
+    } | own
 
 
 def buddy_scout_case(manager, embed: EmbeddingCache) -> str:

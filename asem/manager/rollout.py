@@ -108,13 +108,17 @@ def canonical_cases(manager: ManagerPolicy, stream: Stream,
     return cases
 
 
-def user_figures(manager, streams: Sequence[Stream], embed: EmbeddingCache) -> dict:
+def user_figures(manager, streams: Sequence[Stream], embed: EmbeddingCache,
+                 progress: Callable[[int], None] | None = None) -> dict:
     """Probe accuracy, label agreement and notes per event of ``manager`` on a user's
-    streams (None where the streams have no probes or no labels)."""
+    streams (None where the streams have no probes or no labels); ``progress(i)`` before
+    stream i."""
     correct: list[bool] = []
     agreed: list[bool] = []
     notes = events = 0
-    for stream in streams:
+    for i, stream in enumerate(streams):
+        if progress:
+            progress(i)
         outcome = run_stream(manager, stream, embed)
         correct += outcome.correct
         notes, events = notes + outcome.notes, events + len(stream.events)
@@ -122,4 +126,3 @@ def user_figures(manager, streams: Sequence[Stream], embed: EmbeddingCache) -> d
     return {"user_probe_accuracy": float(np.mean(correct)) if correct else None,
             "user_labels": float(np.mean(agreed)) if agreed else None,
             "user_notes_per_event": notes / max(events, 1)}
-
