@@ -35,6 +35,8 @@ from asem.write.manager import Proposal
 
 VALIDATION_SEED = 1_000_000
 """Validation streams are training-split streams with seeds from here on."""
+USER_VALIDATION_STREAMS = 200
+"""Validation on a user's streams plays at most this many of them (the first in the file)."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def train(embed: EmbeddingCache, config: TrainConfig = TrainConfig(),
             manager = LearnedManager(params)
             row |= evaluate(manager, embed, config.eval_streams)
             if user_streams:
-                row |= user_figures(manager, user_streams, embed)
+                row |= user_figures(manager, user_streams[:USER_VALIDATION_STREAMS], embed)
             score = validation_score(row, config.user_share if user_streams else 0.0)
             if score > best_score or not config.keep_best:
                 best_score, best, result.best_step = score, copy.deepcopy(params), step
