@@ -168,3 +168,27 @@ def test_the_policy_comparison_reports_figures_on_user_streams(tmp_path):
     assert figures["user_labels"] == pytest.approx(1 / 3)
     assert figures["user_notes_per_event"] == 1.0
     assert seen[-1] == (3, 3) and (1, 3) in seen and (2, 3) in seen
+
+
+def test_a_null_answer_retracts_the_earlier_ones(tmp_path):
+    from asem.manager.env.reward import correct
+    from asem.manager.env.sim import SimNote
+
+    stream = {"events": [{"text": "I go to a book club."},
+                         {"text": "I stopped going to the book club."}],
+              "probes": [{"question": "Which club do I go to?", "answer": "book club"},
+                         {"question": "Which club do I go to?", "answer": None, "after": 1}]}
+    loaded = load_user_streams(write(tmp_path, stream))[0]
+    retracted = loaded.final_probes[0]
+    assert retracted.gold is None and retracted.vocabulary == ("book club",)
+    assert [p.gold for p in loaded.probes_after[0]] == ["book club"]
+
+    def note(content: str) -> SimNote:
+        return SimNote("n", content, None, Tier.LONG_TERM, frozenset(), 0)
+
+    assert correct(retracted, None) and correct(retracted, note("I play chess."))
+    assert not correct(retracted, note("I go to a book club."))
+    alone = {"events": [{"text": "x"}],
+             "probes": [{"question": "Which club do I go to?", "answer": None}]}
+    with pytest.raises(InvalidInputError, match="has none before it"):
+        load_user_streams(write(tmp_path, alone, name="alone.jsonl"))

@@ -110,6 +110,9 @@ def evidence_found(probe: Probe, ranked: Sequence[SimNote]) -> bool:
 
 def correct(probe: Probe, note: SimNote | None) -> bool:
     if probe.kind == "text":
+        if probe.gold is None:  # a user's retracted answer: none of the earlier ones comes up
+            return note is None or not any(contains_answer(old, note.content)
+                                           for old in probe.vocabulary)
         return note is not None and contains_answer(str(probe.gold), note.content)
     if probe.gold is None:  # retracted: the memory should no longer bring the old value up
         return not _names_any(probe, note)

@@ -22,6 +22,8 @@ A JSON Lines file, one stream per line (a JSON list of streams works too)::
   from event ``after`` on (default 0: the whole stream) until a later probe with the same
   question takes over (a changed answer). The answerer is the frozen one of the built-in
   reward: the nearest long-term note must contain half the content words of the answer.
+  An answer of null says the question's earlier answers no longer hold ("I stopped going
+  to the book club"): correct when the nearest note holds none of them.
 
 A stream needs at least one event and either a probe or a labelled event: with neither,
 nothing says what a good decision is.
@@ -30,6 +32,7 @@ nothing says what a good decision is.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +89,7 @@ def _stream(number: int, item: Any, where: str) -> Stream:
     if not isinstance(raw_probes, list):
         raise InvalidInputError(f"{where}: 'probes' must be a list")
     probes = [_probe(p, len(events), f"{where}, probe {i}") for i, p in enumerate(raw_probes)]
+    probes = _retractions(probes, where)
     if not probes and all(e.kind == UNLABELLED for e in events):
         raise InvalidInputError(f"{where}: give probes or label events with 'kind'; with "
                                 "neither there is nothing to learn from")
@@ -116,12 +120,15 @@ def _probe(raw: Any, n_events: int, where: str) -> tuple[int, Probe]:
         raise InvalidInputError(f"{where}: 'question' must be a non-empty string")
     if isinstance(answer, int | float) and not isinstance(answer, bool):
         answer = str(answer)
-    if not isinstance(answer, str) or not answer.strip():
-        raise InvalidInputError(f"{where}: 'answer' must be a non-empty string")
+    if "answer" not in raw or (answer is not None
+                               and (not isinstance(answer, str) or not answer.strip())):
+        raise InvalidInputError(f"{where}: 'answer' must be a non-empty string, or null for "
+                                "a question whose earlier answer no longer holds")
     if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < n_events:
         raise InvalidInputError(f"{where}: 'after' must be an event index from 0 to "
                                 f"{n_events - 1}")
-    return after, Probe(question.strip(), "answer", "text", answer.strip(), ())
+    return after, Probe(question.strip(), "answer", "text",
+                        None if answer is None else answer.strip(), ())
 
 
 def _fields(raw: Any, allowed: tuple[str, ...], what: str, where: str) -> None:
@@ -133,6 +140,26 @@ def _fields(raw: Any, allowed: tuple[str, ...], what: str, where: str) -> None:
     if unknown:
         raise InvalidInputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
                                 f"{what} has {names}")
+
+
+def _retractions(probes: list[tuple[int, Probe]], where: str) -> list[tuple[int, Probe]]:
+    """A null answer retracts the earlier answers of its question: it is correct when the
+    nearest note holds none of them (their texts go in the probe's vocabulary)."""
+    ordered = sorted(range(len(probes)), key=lambda i: (probes[i][0], i))
+    said: dict[str, list[str]] = {}
+    found = list(probes)
+    for i in ordered:
+        after, probe = probes[i]
+        if probe.gold is None:
+            earlier = said.get(probe.question, [])
+            if not earlier:
+                raise InvalidInputError(f"{where}, probe {i}: a null answer says an earlier "
+                                        "answer no longer holds; this question has none "
+                                        "before it")
+            found[i] = (after, replace(probe, vocabulary=tuple(earlier)))
+        else:
+            said.setdefault(probe.question, []).append(str(probe.gold))
+    return found
 
 
 def _probes_after(probes: list[tuple[int, Probe]], n_events: int) -> list[list[Probe]]:
