@@ -154,6 +154,8 @@ def test_the_cli_refuses_bad_user_streams_in_one_line(tmp_path):
     result = CliRunner().invoke(app, ["train", "manager", "--user-streams", str(good),
                                       "--user-share", "0"])
     assert result.exit_code == 1 and "--user-share must be above 0" in result.output
+    result = CliRunner().invoke(app, ["train", "manager", "--user-share", "1"])
+    assert result.exit_code == 1 and "--user-share needs --user-streams" in result.output
 
 
 def test_the_policy_comparison_reports_figures_on_user_streams(tmp_path):
@@ -192,3 +194,10 @@ def test_a_null_answer_retracts_the_earlier_ones(tmp_path):
              "probes": [{"question": "Which club do I go to?", "answer": None}]}
     with pytest.raises(InvalidInputError, match="has none before it"):
         load_user_streams(write(tmp_path, alone, name="alone.jsonl"))
+
+
+def test_the_cli_defaults_are_the_training_configs():
+    from asem.cli import train as cli
+
+    config = training.TrainConfig()
+    assert (cli.DEFAULT_STEPS, cli.DEFAULT_USER_SHARE) == (config.steps, config.user_share)

@@ -15,6 +15,8 @@ from asem.errors import InvalidInputError
 
 DEFAULT_STEPS = 400
 """TrainConfig's default (kept here so importing the CLI does not import numpy code)."""
+DEFAULT_USER_SHARE = 0.5
+"""TrainConfig's default share of training streams drawn from a user's own."""
 DEFAULT_RESTARTS = 3
 """Runs from seeds seed, seed + 1, ...; the best on validation streams is kept."""
 
@@ -55,7 +57,7 @@ def manager(
         "--user-share", min=0.0, max=1.0,
         help="With --user-streams: the share of training streams drawn from yours (1: only "
              "yours), also their weight in choosing the checkpoint.",
-    )] = 0.5,
+    )] = DEFAULT_USER_SHARE,
 ) -> None:
     """Train the write policy from scratch with GRPO on the built-in fact streams, and on
     your own labelled or rewarded streams if you give them.
@@ -77,6 +79,8 @@ def manager(
         raise InvalidInputError("--out must name a .npz file")
     if user_streams is not None and user_share == 0.0:
         raise InvalidInputError("--user-share must be above 0 with --user-streams")
+    if user_streams is None and user_share != DEFAULT_USER_SHARE:
+        raise InvalidInputError("--user-share needs --user-streams FILE")
     own = load_user_streams(user_streams) if user_streams is not None else []
     config = TrainConfig(steps=steps, seed=seed, algo=algo, user_share=user_share)
     quiet = settings(ctx).json
