@@ -201,3 +201,11 @@ def test_the_cli_defaults_are_the_training_configs():
 
     config = training.TrainConfig()
     assert (cli.DEFAULT_STEPS, cli.DEFAULT_USER_SHARE) == (config.steps, config.user_share)
+
+
+def test_the_example_file_in_the_docs_loads():
+    example = Path(__file__).parent.parent / "docs" / "examples" / "manager-streams.jsonl"
+    streams = load_user_streams(example)
+    assert len(streams) == 3
+    assert any(p.gold is None for s in streams for p in s.final_probes)  # a retraction
+    assert any(e.kind == UNLABELLED for s in streams for e in s.events)  # a rewarded stream
