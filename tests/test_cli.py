@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from asem import Memory, MemoryConfig, ProviderError, StoreLockedError, StoreReadOnlyError
 from asem.cli.app import app
+from asem.errors import InvalidInputError
 from asem.providers import HashEmbedder
 
 COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "stats"]
@@ -83,6 +84,35 @@ def test_help_is_fast_and_does_not_load_the_embedder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "add" in done.stdout and "search" in done.stdout
     assert not (tmp_path / "data").exists()  # --help creates no folder
+
+
+def _all_commands(command, path=()):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _all_commands(sub, (*path, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _all_commands(typer.main.get_command(app))],
+                         ids=lambda p: "-".join(("asem", *p)))
+def test_help_paragraphs_wrap_to_the_terminal(path):
+    # A docstring's hard line breaks would leave half-empty lines on an 80-column terminal.
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"},
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    for paragraph in (command.help or "").split("\n\n"):
+        assert "\n" not in paragraph
+        if len(paragraph) < 190:  # short enough for one 200-column line
+            assert paragraph in " ".join(result.output.split())
+
+
+def test_reflow_keeps_paragraphs_and_preformatted_text():
+    from asem.cli.app import reflow
+
+    assert reflow("One\n    two.\n\n    Three\n    four.") == "One two.\n\nThree four."
+    assert reflow("Head.\n\n\b\nkeep\nthese") == "Head.\n\n\b\nkeep\nthese"
 
 
 # -- the round trip --------------------------------------------------------------------------
@@ -226,6 +256,41 @@ def test_default_db_lives_in_the_user_data_dir(tmp_path, monkeypatch):
     assert not (tmp_path / "d").exists()  # created only when the default is used
     assert run("add", "remember me").exit_code == 0
     assert (tmp_path / "d" / "asem" / "memory.db").exists()
+
+
+# -- outputs of long runs are checked before the run ----------------------------------------
+@pytest.mark.parametrize("args", [
+    ["train", "manager", "--out", "{blocked}/m.npz"],
+    ["train", "manager", "--log", "{blocked}/log.jsonl"],
+    ["bench", "manager", "--json", "{blocked}/r.json"],
+    ["bench", "locomo", "--json", "{blocked}/r.json"],
+    ["bench", "locomo", "--report", "{blocked}/report"],
+    ["bench", "learn", "--plot", "{blocked}/curve.png"],
+    ["bench", "longmemeval", "--json", "{blocked}/r.json"],
+    ["bench", "multihop", "--report", "{blocked}/report"],
+], ids=lambda a: "-".join(a[:2] + [a[2].lstrip("-")]))
+def test_an_unwritable_output_fails_before_the_run(tmp_path, monkeypatch, args):
+    # A file where a folder must be: the output can never be written. The run itself must not
+    # start (it would take minutes): anything that loads the embedder or the data fails loudly.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    import asem.providers.onnx_minilm as onnx
+
+    monkeypatch.setattr(onnx, "MiniLMEmbedder", lambda *a, **k: pytest.fail("the run started"))
+    result = run(*[a.format(blocked=blocked) for a in args])
+    assert_one_line_error(result, f"{args[2]}: cannot create the folder")
+
+
+def test_an_output_without_write_permission_is_refused(tmp_path, monkeypatch):
+    from asem.cli.output import check_writable
+
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    with pytest.raises(InvalidInputError, match="--json: cannot write to .*permission denied"):
+        check_writable("--json", tmp_path / "out" / "r.json")
+    assert (tmp_path / "out").is_dir()  # the folder is made; only the file is refused
+    monkeypatch.undo()
+    check_writable("--json", tmp_path / "out" / "r.json")
+    assert not (tmp_path / "out" / "r.json").exists()  # checking writes nothing
 
 
 # -- errors ----------------------------------------------------------------------------------

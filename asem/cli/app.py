@@ -7,6 +7,7 @@ stderr with exit code 1; usage errors keep typer's exit code 2; Ctrl-C exits 130
 from __future__ import annotations
 
 import errno
+import inspect
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +27,12 @@ from asem.errors import ASEMError
 
 
 class _ReportingGroup(TyperGroup):
-    """Turns the errors a user can act on into one line instead of a traceback."""
+    """Turns the errors a user can act on into one line instead of a traceback, and lets
+    every command's help text wrap to the terminal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _reflow_all(self)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -39,6 +45,25 @@ class _ReportingGroup(TyperGroup):
                 raise
             report_error(e)
             raise typer.Exit(1) from e
+
+
+def reflow(text: str) -> str:
+    """``text`` with each paragraph on one line, so that help wraps to the terminal.
+
+    Typer keeps the line breaks of a docstring's later paragraphs as they are, which on an
+    80-column terminal leaves half-empty lines. A paragraph that starts with ``\\b`` keeps
+    its breaks (click's marker for preformatted text).
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split("\n"))
+                       for p in paragraphs)
+
+
+def _reflow_all(command: click.Command) -> None:
+    if command.help:
+        command.help = reflow(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow_all(sub)
 
 
 # Shown in --help only; the folder is created when the default is actually used.

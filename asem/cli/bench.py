@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import emit_json, save_report, stderr, stdout
+from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(
@@ -77,6 +77,8 @@ def locomo(
     Each conversation is one scope; every question with resolvable evidence is asked of
     every system in the same run. Prints the category mapping and per-category counts.
     """
+    check_writable("--json", out)
+    check_writable("--report", report_dir, folder=True)
     spec = llm or settings(ctx).llm
     if spec:
         from asem.cli.bench_qa import run_qa
@@ -200,6 +202,8 @@ def learn(
 
     if utility not in (None, "intent", "global"):
         raise InvalidInputError(f"unknown --utility {utility!r}; choose intent or global")
+    check_writable("--json", out)
+    check_writable("--plot", plot)
     config = None if utility is None else MemoryConfig(
         read=ReadConfig(intent_utility=utility == "intent"))
     ids = [c.strip() for c in conversations.split(",")] if conversations else None

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import emit_json, save_report, stderr, stdout
+from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
@@ -63,6 +63,7 @@ def bench_manager(
     if real is not None and not real.is_file():
         raise InvalidInputError(f"no LongMemEval file at {real}; pass --data FILE or "
                                 "--data none")
+    check_writable("--json", out)
     own = load_user_streams(user_streams) if user_streams is not None else []
     quiet = settings(ctx).json
     with Progress(TextColumn("{task.description}"), BarColumn(),

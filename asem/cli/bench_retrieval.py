@@ -15,7 +15,7 @@ from rich.table import Table
 
 from asem.cli.bench import SystemsOption, _system_names, bench_app
 from asem.cli.context import settings
-from asem.cli.output import emit_json, save_report, stderr, stdout
+from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _DATA = Path("../shared/data")
@@ -121,6 +121,8 @@ def multihop(
 def _harness(ctx: typer.Context, name: str, out: Path | None, report_dir: Path | None,
              fresh: bool) -> Iterator[tuple[Any, Any, Callable[[str, int, int], None]]]:
     """The cached embedder, the result cache and a progress bar for one run."""
+    check_writable("--json", out)
+    check_writable("--report", report_dir, folder=True)
     from asem.eval.cache import ResultCache
     from asem.eval.embed_cache import CachedEmbedder
     from asem.providers.onnx_minilm import MiniLMEmbedder

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+
+from asem.errors import InvalidInputError
 
 
 def stdout() -> Console:
@@ -31,6 +34,27 @@ def save_report(report: dict[str, Any], out: Path | None) -> None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def check_writable(option: str, path: Path | None, *, folder: bool = False) -> None:
+    """Fail now, not after a long run, if ``path`` (given with ``option``) cannot be written:
+    creates the folder it goes in (``path`` itself with ``folder``) and checks permission.
+    No-op for None."""
+    if path is None:
+        return
+    if not folder and path.is_dir():
+        raise InvalidInputError(f"{option} {path} is a folder; name a file")
+    if folder and path.exists() and not path.is_dir():
+        raise InvalidInputError(f"{option} {path} is a file; name a folder")
+    parent = path if folder else path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InvalidInputError(f"{option}: cannot create the folder {parent} "
+                                f"({error_line(e)})") from e
+    target = path if path.exists() else parent
+    if not os.access(target, os.W_OK):
+        raise InvalidInputError(f"{option}: cannot write to {target} (permission denied)")
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asem.cli.context import settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import check_writable, emit_json, stderr, stdout
 from asem.errors import InvalidInputError
 
 DEFAULT_STEPS = 400
@@ -81,6 +81,8 @@ def manager(
         raise InvalidInputError("--user-share must be above 0 with --user-streams")
     if user_streams is None and user_share != DEFAULT_USER_SHARE:
         raise InvalidInputError("--user-share needs --user-streams FILE")
+    check_writable("--out", out)
+    check_writable("--log", log)
     own = load_user_streams(user_streams) if user_streams is not None else []
     config = TrainConfig(steps=steps, seed=seed, algo=algo, user_share=user_share)
     quiet = settings(ctx).json
