@@ -21,7 +21,7 @@ from asem.config import MemoryConfig
 from asem.eval.dataset import Turn, raw_document
 from asem.memory import Memory
 from asem.providers.embedder import Embedder
-from asem.types import Message
+from asem.types import Hit, Message
 from asem.write.enrich import Enricher
 from asem.write.manager import ManagerPolicy
 
@@ -137,17 +137,20 @@ class AsemSystem:
         self.ingested_turns += len(turns)
 
     def rank(self, question: str, k: int) -> list[str]:
+        ranked: list[str] = []
+        for hit in self.hits(question, k):  # a note may stand for several turns
+            ranked.extend(t for t in hit.note.provenance.turn_ids if t not in ranked)
+        return ranked[:k]
+
+    def hits(self, question: str, k: int) -> list[Hit]:
+        """The notes ``rank`` reads its turns from, best first (timed)."""
         start = time.perf_counter()
         result = self.memory.search(question, user_id=self._user, k=k)
         self.search_seconds.append(time.perf_counter() - start)
         # Link-expanded notes come after the top k, scored below the hit that reached them
         # (parent − (1 − strength) − discount); ordering every hit by score lets a strongly
         # linked neighbour compete for a place in the top k instead of always falling off it.
-        hits = sorted(result, key=lambda hit: -hit.score)
-        ranked: list[str] = []
-        for hit in hits:  # a note may stand for several turns; keep the first k turns
-            ranked.extend(t for t in hit.note.provenance.turn_ids if t not in ranked)
-        return ranked[:k]
+        return sorted(result, key=lambda hit: -hit.score)
 
     def reading_as(self, name: str, config: MemoryConfig) -> AsemSystem:
         """A system over the same stored notes that reads with ``config``'s read settings.
