@@ -293,6 +293,39 @@ def test_an_output_without_write_permission_is_refused(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "r.json").exists()  # checking writes nothing
 
 
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["bench", "locomo", "--json", "{tmp}/r.json"],
+     "finished results are kept in {tmp}/r.cache.jsonl; run the same command again"),
+    (["bench", "locomo"], "nothing was kept (with --json OUT"),
+    (["bench", "multihop", "--json", "{tmp}/m.json"],
+     "finished results are kept in {tmp}/m.cache.jsonl"),
+    (["bench", "learn"], "interrupted: nothing was written"),
+    (["bench", "manager", "--data", "none"], "interrupted: nothing was written"),
+], ids=lambda a: "-".join(a) if isinstance(a, list) else "")
+def test_ctrl_c_in_a_benchmark_says_what_was_kept(tmp_path, monkeypatch, args, said):
+    import asem.providers.onnx_minilm as onnx
+    from asem.eval import bench_locomo, bench_multihop
+    from asem.eval import learn as experiment
+    from asem.manager import bench as manager_bench
+
+    for module, name in ((bench_locomo, "run"), (bench_multihop, "run"), (experiment, "run"),
+                         (manager_bench, "compare")):
+        monkeypatch.setattr(module, name, _interrupt)
+    monkeypatch.setattr(onnx, "MiniLMEmbedder", HashEmbedder)
+    data = tmp_path / "multihop_hipporag.json"
+    data.write_text("[]")
+    data.with_name("multihop_hipporag_corpus.json").write_text("[]")
+    extra = ["--data", str(data)] if args[1] == "multihop" else []
+    result = run(*[a.format(tmp=tmp_path) for a in args], *extra)
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output
+    assert said.format(tmp=tmp_path) in " ".join(result.stderr.split())
+
+
 # -- errors ----------------------------------------------------------------------------------
 @pytest.fixture
 def saved(cli):

@@ -118,6 +118,24 @@ def test_train_manager_rejects_bad_options_in_one_line():
     assert "Traceback" not in result.output
 
 
+def test_interrupted_training_says_so_and_leaves_the_checkpoint_alone(tmp_path, monkeypatch):
+    import asem.manager.train as train
+    import asem.providers.onnx_minilm as onnx
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "train_restarts", interrupted)
+    monkeypatch.setattr(onnx, "MiniLMEmbedder", HashEmbedder)
+    out = tmp_path / "m.npz"
+    out.write_bytes(b"the checkpoint from before")
+    result = CliRunner().invoke(app, ["train", "manager", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert f"interrupted: no checkpoint written ({out} is unchanged)" in " ".join(
+        result.output.split())
+    assert out.read_bytes() == b"the checkpoint from before"
+
+
 @pytest.mark.parametrize(("said", "discardable"), [
     ("Haha, thanks so much!", True),
     ("Cool, thanks! Bye!", True),
@@ -204,6 +222,51 @@ def test_no_targeted_action_lands_on_a_note_that_asks():
     assert f.closed is not None and f.closed.tolist() == [True, False]
     mask = policy.forward(LearnedManager.load().params, f).mask
     assert not mask[:4].any() and mask[4 + policy.Targeted.NOOP]
+
+
+@pytest.mark.parametrize(("said", "people"), [
+    ("My sister lives in Lisbon.", {"sister"}),
+    ("Haha yes! My older sister moved to Porto.", {"sister"}),
+    ("I visited our grandparents and my best friends.", {"grandparent", "friend"}),
+    ("I live in Boston.", set()),
+    ("My daughter Emma just started school.", set()),  # the speaker's own family fact
+    ("A sister of a friend called.", set()),  # nobody named as "my …"
+])
+def test_relations_are_the_people_named_as_mine(said, people):
+    from asem.manager import text
+
+    assert text.relations(said) == people
+
+
+@pytest.mark.parametrize(("said", "note", "cosine", "closed"), [
+    ("My sister lives in Lisbon.", "I live in Boston.", 0.6, True),  # another person
+    ("My sister lives in Lisbon.", "I live in Lisbon.", 0.8, True),  # not a restatement
+    ("My brother lives in Madrid.", "My sister lives in Lisbon.", 0.6, True),
+    ("My sister moved to Porto.", "My sister lives in Lisbon.", 0.6, False),
+    ("My flight is on gate 12.", "I have 3 cats.", 0.1, True),  # nothing in common
+    ("We relocated to Denver last month.", "I live in Boston.", 0.45, False),  # by cosine
+    # What the floor costs: a complementary fact with nothing in common, below it.
+    ("latex is another thing I react to.", "I have an allergy to peanuts.", 0.1, True),
+    ("I have 4 cats now.", "I have 3 cats.", 0.1, False),  # a shared word
+])
+def test_no_targeted_action_on_a_note_about_something_or_someone_else(said, note, cosine,
+                                                                      closed):
+    from asem.manager.features import features
+
+    candidate = Candidate("n", note, cosine, cosine)
+    f = features(Proposal(said, None, [candidate]))
+    assert f.closed is not None and f.closed.tolist() == [closed]
+    decision = LearnedManager.load().decide(Proposal(said, None, [candidate]))
+    if closed:
+        assert decision.op is Op.ADD
+    assert features(Proposal(said, None, [candidate]), guards=False).closed is None
+
+
+def test_the_relatedness_floor_is_the_training_answerers():
+    from asem.manager import text
+    from asem.manager.env.reward import MIN_SIMILARITY
+
+    assert text.MIN_RELATED == MIN_SIMILARITY
 
 
 @pytest.mark.parametrize(("speaker", "merged"), [("Ana", True), ("ana ", True), (None, True),

@@ -12,7 +12,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
+from asem.cli.output import (
+    check_writable,
+    emit_json,
+    interrupted,
+    save_report,
+    stderr,
+    stdout,
+)
 from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(
@@ -102,9 +109,13 @@ def locomo(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
-                                  systems=names, progress=progress,
-                                  cache=ResultCache(cache_file, fresh=fresh))
+        try:
+            report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
+                                      systems=names, progress=progress,
+                                      cache=ResultCache(cache_file, fresh=fresh))
+        except KeyboardInterrupt:
+            bar.stop()
+            raise interrupted(cache_file) from None
     report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh)
     save_report(report, out)
     if report_dir is not None:
@@ -211,11 +222,15 @@ def learn(
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
-        report = experiment.run(
-            data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
-            fraction=fraction, config=config,
-            progress=lambda stage, done, total: bar.update(task, description=stage,
-                                                           completed=done, total=total))
+        try:
+            report = experiment.run(
+                data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
+                fraction=fraction, config=config,
+                progress=lambda stage, done, total: bar.update(task, description=stage,
+                                                               completed=done, total=total))
+        except KeyboardInterrupt:
+            bar.stop()
+            raise interrupted(None, resumable=False) from None
     save_report(report, out)
     if plot is not None:
         from asem.eval.learn_plot import plot_learning_curves

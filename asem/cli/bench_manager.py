@@ -10,7 +10,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
+from asem.cli.output import (
+    check_writable,
+    emit_json,
+    interrupted,
+    save_report,
+    stderr,
+    stdout,
+)
 from asem.errors import InvalidInputError
 
 _LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
@@ -74,9 +81,13 @@ def bench_manager(
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, description=name, completed=done, total=total)
 
-        report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
-                         real_data=real, progress=progress,
-                         llm=make_llm(spec) if "llm" in names else None, user=own)
+        try:
+            report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
+                             real_data=real, progress=progress,
+                             llm=make_llm(spec) if "llm" in names else None, user=own)
+        except KeyboardInterrupt:
+            bar.stop()
+            raise interrupted(None, resumable=False) from None
     save_report(report, out)
     if quiet:
         emit_json(report)

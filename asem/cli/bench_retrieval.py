@@ -15,7 +15,14 @@ from rich.table import Table
 
 from asem.cli.bench import SystemsOption, _system_names, bench_app
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, save_report, stderr, stdout
+from asem.cli.output import (
+    check_writable,
+    emit_json,
+    interrupted,
+    save_report,
+    stderr,
+    stdout,
+)
 from asem.errors import InvalidInputError
 
 _DATA = Path("../shared/data")
@@ -142,6 +149,9 @@ def _harness(ctx: typer.Context, name: str, out: Path | None, report_dir: Path |
 
         try:
             yield embedder, ResultCache(results, fresh=fresh), progress
+        except KeyboardInterrupt:
+            bar.stop()
+            raise interrupted(results) from None
         finally:
             embedder.close()
 

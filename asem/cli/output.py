@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -55,6 +56,21 @@ def check_writable(option: str, path: Path | None, *, folder: bool = False) -> N
     target = path if path.exists() else parent
     if not os.access(target, os.W_OK):
         raise InvalidInputError(f"{option}: cannot write to {target} (permission denied)")
+
+
+def interrupted(cache: Path | None, *, resumable: bool = True) -> typer.Exit:
+    """Say what a benchmark interrupted by Ctrl-C kept; raise the result (exit code 130).
+    ``resumable``: the command caches finished results when given somewhere to keep them."""
+    if not resumable:
+        message = "interrupted: nothing was written"
+    elif cache is not None:
+        message = (f"interrupted: finished results are kept in {cache}; run the same command "
+                   "again (without --fresh) to resume")
+    else:
+        message = ("interrupted: nothing was kept (with --json OUT, finished results are kept "
+                   "and running the command again resumes)")
+    stderr().print(message, soft_wrap=True)
+    return typer.Exit(130)
 
 
 def _jsonable(value: Any) -> Any:

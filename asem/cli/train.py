@@ -100,8 +100,13 @@ def manager(
                                 if row.get(key) is not None)
             bar.update(task, completed=step, last=last)
 
-        result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts, progress,
-                                own)
+        try:
+            result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts,
+                                    progress, own)
+        except KeyboardInterrupt:
+            bar.stop()
+            stderr().print(f"interrupted: no checkpoint written ({out} is unchanged)")
+            raise typer.Exit(130) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = checkpoint_meta(config, result, restarts, len(own))
     policy.save(result.params, out, meta)

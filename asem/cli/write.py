@@ -74,9 +74,21 @@ def ingest(
     options = settings(ctx)
     turns = load_chat_file(file)
     started = time.perf_counter()
-    with opened(ctx) as memory, _progress(enabled=not options.json) as report:
-        results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
-                                progress=report)
+    stored = 0
+
+    def count(done: int, total: int) -> None:
+        nonlocal stored
+        stored = done
+
+    try:
+        with opened(ctx) as memory, _progress(enabled=not options.json) as bar:
+            results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
+                                    progress=_both(count, bar))
+    except KeyboardInterrupt:
+        stderr().print(f"interrupted: the first {stored} of {len(turns)} turns are stored "
+                       "(whole batches); ingesting the file again records those as already "
+                       "known and stores the rest", soft_wrap=True)
+        raise typer.Exit(130) from None
     seconds = time.perf_counter() - started
     counts = Counter(r.op for r in results)
     rate = len(turns) / seconds if seconds > 0 else 0.0
@@ -88,6 +100,19 @@ def ingest(
     summary = ", ".join(f"[{_OP_STYLE[op]}]{counts[op]} {op.value}[/]" for op in Op if counts[op])
     stdout().print(f"ingested {len(turns)} turns from {escape(str(file))} in {seconds:.1f} s "
                    f"({rate:.1f} turns/s): {summary}")
+
+
+def _both(count: Callable[[int, int], None], bar: Callable[[int, int], None] | None
+          ) -> Callable[[int, int], None]:
+    """A progress callback that counts, and draws ``bar`` if there is one."""
+    if bar is None:
+        return count
+
+    def report(done: int, total: int) -> None:
+        count(done, total)
+        bar(done, total)
+
+    return report
 
 
 @contextmanager

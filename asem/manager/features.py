@@ -50,8 +50,11 @@ class Features:
     closed: np.ndarray | None = None
     """(n,) bool: x takes no targeted action on the candidate. It holds the turn x answers
     (``Proposal.replies_to``): an answer is no restatement of what it answers. Or it ends on
-    a question: a question holds no fact to know already, to update or to retract. None: no
-    candidate is closed."""
+    a question: a question holds no fact to know already, to update or to retract. Or x is
+    not about it: no content word in common and a cosine below ``text.MIN_RELATED`` ("My
+    flight is on gate 12." is no update of "I have 3 cats."). Or the two speak of different
+    people (``text.relations``): "My sister lives in Lisbon." is no update of "I live in
+    Boston.", nor a restatement of "I live in Lisbon.". None: no candidate is closed."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
@@ -131,7 +134,10 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
     closed = foreign = None
     if guards:
+        said = text.relations(x)
         closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
+                           or not text.related(x, content, c.intent_similarity)
+                           or text.relations(content) != said
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)

@@ -189,6 +189,40 @@ def _new_words(x: str, candidate: str) -> tuple[int, int]:
     return len(xw & cw), len(xw - cw)
 
 
+RELATIONS = frozenset((
+    "sister", "brother", "sibling", "mother", "mom", "mum", "father", "dad", "parent",
+    "grandmother", "grandma", "grandfather", "grandpa", "grandparent", "aunt", "uncle",
+    "cousin", "niece", "nephew", "friend", "boss", "neighbor", "neighbour", "roommate",
+    "flatmate", "coworker", "colleague", "classmate", "teammate",
+))
+"""People a sentence may speak of as "my …" whose facts are theirs, not the speaker's.
+Children and partners are left out: "my daughter Emma", "my partner Riley" name someone in
+the speaker's own life as one of the speaker's facts ("I have a daughter named Emma")."""
+
+
+@lru_cache(maxsize=65536)
+def relations(text: str) -> frozenset[str]:
+    """The people of ``RELATIONS`` that ``text`` names as "my …" or "our …" (up to one word
+    between: "my older sister"): "My sister lives in Lisbon." → {"sister"}."""
+    ws = words(text)
+    return frozenset(_stem(w) for i, w in enumerate(ws) if _stem(w) in RELATIONS
+                     and any(v in ("my", "our") for v in ws[max(0, i - 2):i]))
+
+
+def related(x: str, candidate: str, cosine: float) -> bool:
+    """x may be about what the candidate says: they share a content word, or their intent
+    cosine reaches ``MIN_RELATED``."""
+    return _new_words(x, candidate)[0] > 0 or cosine >= MIN_RELATED
+
+
+MIN_RELATED = 0.2
+"""Below this cosine, with no content word in common, x is not about the candidate: the
+frozen answerer of training finds nothing below it either (``env.reward.MIN_SIMILARITY``).
+Of the labelled targeted cases of 300 training streams that share no content word with
+their target, 1 % fall below it ("latex is another thing I react to." on "I have an allergy
+to peanuts."); of the other candidates that share none, about two thirds."""
+
+
 def asks(text: str) -> bool:
     """``text`` ends on a question: it asks rather than states ("Nice! What made you decide to
     get that?"), so there is nothing in it to record as known, merge or retract."""
