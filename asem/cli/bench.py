@@ -12,14 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import (
-    check_writable,
-    emit_json,
-    interrupted,
-    save_report,
-    stderr,
-    stdout,
-)
+from asem.cli.output import check_writable, emit_json, interrupted, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(

@@ -15,14 +15,7 @@ from rich.table import Table
 
 from asem.cli.bench import SystemsOption, _system_names, bench_app
 from asem.cli.context import settings
-from asem.cli.output import (
-    check_writable,
-    emit_json,
-    interrupted,
-    save_report,
-    stderr,
-    stdout,
-)
+from asem.cli.output import check_writable, emit_json, interrupted, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _DATA = Path("../shared/data")
