@@ -326,6 +326,24 @@ def test_ctrl_c_in_a_benchmark_says_what_was_kept(tmp_path, monkeypatch, args, s
     assert said.format(tmp=tmp_path) in " ".join(result.stderr.split())
 
 
+def test_ctrl_c_during_ingest_says_how_many_turns_are_stored(db_path, tmp_path, monkeypatch):
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text("".join(json.dumps({"content": f"fact number {i}"}) + "\n"
+                            for i in range(200)))
+
+    def stop_after_one_batch(self, turns, *, progress=None, **kwargs):
+        if progress:
+            progress(64, len(turns))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Memory, "ingest", stop_after_one_batch)
+    result = run("--db", str(db_path), "ingest", str(chat))
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.stderr.split())
+    assert "interrupted: the first 64 of 200 turns are stored" in said
+    assert "Traceback" not in result.output
+
+
 # -- errors ----------------------------------------------------------------------------------
 @pytest.fixture
 def saved(cli):
