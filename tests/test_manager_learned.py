@@ -227,6 +227,7 @@ def test_no_targeted_action_lands_on_a_note_that_asks():
 @pytest.mark.parametrize(("said", "people"), [
     ("My sister lives in Lisbon.", {"sister"}),
     ("Haha yes! My older sister moved to Porto.", {"sister"}),
+    ("My sister's home is in Lisbon.", {"sister"}),
     ("I visited our grandparents and my best friends.", {"grandparent", "friend"}),
     ("I live in Boston.", set()),
     ("My daughter Emma just started school.", set()),  # the speaker's own family fact

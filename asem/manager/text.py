@@ -203,9 +203,10 @@ the speaker's own life as one of the speaker's facts ("I have a daughter named E
 @lru_cache(maxsize=65536)
 def relations(text: str) -> frozenset[str]:
     """The people of ``RELATIONS`` that ``text`` names as "my …" or "our …" (up to one word
-    between: "my older sister"): "My sister lives in Lisbon." → {"sister"}."""
-    ws = words(text)
-    return frozenset(_stem(w) for i, w in enumerate(ws) if _stem(w) in RELATIONS
+    between: "my older sister"; possessives too: "my sister's home"): "My sister lives in
+    Lisbon." → {"sister"}."""
+    ws = tuple(_stem(re.sub(r"['’]s$", "", w)) for w in words(text))
+    return frozenset(w for i, w in enumerate(ws) if w in RELATIONS
                      and any(v in ("my", "our") for v in ws[max(0, i - 2):i]))
 
 
