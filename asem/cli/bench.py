@@ -12,7 +12,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, interrupted, save_report, stderr, stdout
+from asem.cli.output import (
+    NOTHING_WRITTEN,
+    check_writable,
+    emit_json,
+    kept,
+    on_ctrl_c,
+    save_report,
+    stderr,
+    stdout,
+)
 from asem.errors import InvalidInputError
 
 SystemsOption = Annotated[str, typer.Option(
@@ -94,21 +103,18 @@ def locomo(
     cache_file = (out.with_name(out.stem + ".cache.jsonl") if out is not None
                   else report_dir / "locomo-cache.jsonl" if report_dir is not None else None)
     quiet = settings(ctx).json
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total} conversations"), TimeElapsedColumn(), console=stderr(),
-                  disable=quiet) as bar:
+    with on_ctrl_c(kept(cache_file)), Progress(
+            TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} conversations"), TimeElapsedColumn(),
+            console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        try:
-            report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
-                                      systems=names, progress=progress,
-                                      cache=ResultCache(cache_file, fresh=fresh))
-        except KeyboardInterrupt:
-            bar.stop()
-            raise interrupted(cache_file) from None
+        report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
+                                  systems=names, progress=progress,
+                                  cache=ResultCache(cache_file, fresh=fresh))
     report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh)
     save_report(report, out)
     if report_dir is not None:
@@ -212,18 +218,15 @@ def learn(
         read=ReadConfig(intent_utility=utility == "intent"))
     ids = [c.strip() for c in conversations.split(",")] if conversations else None
     quiet = settings(ctx).json
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=stderr(), disable=quiet) as bar:
+    with on_ctrl_c(NOTHING_WRITTEN), Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+            console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
-        try:
-            report = experiment.run(
-                data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
-                fraction=fraction, config=config,
-                progress=lambda stage, done, total: bar.update(task, description=stage,
-                                                               completed=done, total=total))
-        except KeyboardInterrupt:
-            bar.stop()
-            raise interrupted(None, resumable=False) from None
+        report = experiment.run(
+            data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
+            fraction=fraction, config=config,
+            progress=lambda stage, done, total: bar.update(task, description=stage,
+                                                           completed=done, total=total))
     save_report(report, out)
     if plot is not None:
         from asem.eval.learn_plot import plot_learning_curves

@@ -10,7 +10,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, interrupted, save_report, stderr, stdout
+from asem.cli.output import (
+    NOTHING_WRITTEN,
+    check_writable,
+    emit_json,
+    on_ctrl_c,
+    save_report,
+    stderr,
+    stdout,
+)
 from asem.errors import InvalidInputError
 
 _LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
@@ -66,21 +74,18 @@ def bench_manager(
     check_writable("--json", out)
     own = load_user_streams(user_streams) if user_streams is not None else []
     quiet = settings(ctx).json
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
-                  console=stderr(), disable=quiet) as bar:
+    with on_ctrl_c(NOTHING_WRITTEN), Progress(
+            TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
+            console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
 
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, description=name, completed=done, total=total)
 
-        try:
-            report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
-                             real_data=real, progress=progress,
-                             llm=make_llm(spec) if "llm" in names else None, user=own)
-        except KeyboardInterrupt:
-            bar.stop()
-            raise interrupted(None, resumable=False) from None
+        report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
+                         real_data=real, progress=progress,
+                         llm=make_llm(spec) if "llm" in names else None, user=own)
     save_report(report, out)
     if quiet:
         emit_json(report)

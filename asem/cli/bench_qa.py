@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from asem.cli.context import make_llm, settings
-from asem.cli.output import emit_json, interrupted, save_report, stderr, stdout
+from asem.cli.output import emit_json, kept, on_ctrl_c, save_report, stderr, stdout
 
 
 def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
@@ -27,18 +27,15 @@ def run_qa(ctx: typer.Context, data: Path, conversations: str | None, spec: str,
     workdir = base.with_name(base.stem + ".work")
     cache_file = base.with_name(base.stem + ".cache.jsonl")
     cache = ResultCache(cache_file, fresh=fresh)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=stderr(), disable=quiet) as bar:
+    with on_ctrl_c(kept(cache_file)), Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
-        try:
-            report = bench_qa.run(data, embedder=MiniLMEmbedder(), llm=make_llm(spec),
-                                  workdir=workdir, conversations=ids, cache=cache,
-                                  questions=questions, sessions=sessions,
-                                  progress=lambda stage, done, total: bar.update(
-                                      task, description=stage, completed=done, total=total))
-        except KeyboardInterrupt:
-            bar.stop()
-            raise interrupted(cache_file) from None
+        report = bench_qa.run(data, embedder=MiniLMEmbedder(), llm=make_llm(spec),
+                              workdir=workdir, conversations=ids, cache=cache,
+                              questions=questions, sessions=sessions,
+                              progress=lambda stage, done, total: bar.update(
+                                  task, description=stage, completed=done, total=total))
     report["command"] = shlex.join(
         ["asem", "bench", "locomo", "--data", str(data),
          *(["--conversations", ",".join(ids)] if ids else []), "--llm", spec,

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from asem.cli.bench import SystemsOption, _system_names, bench_app
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, interrupted, save_report, stderr, stdout
+from asem.cli.output import check_writable, emit_json, kept, on_ctrl_c, save_report, stderr, stdout
 from asem.errors import InvalidInputError
 
 _DATA = Path("../shared/data")
@@ -132,9 +132,10 @@ def _harness(ctx: typer.Context, name: str, out: Path | None, report_dir: Path |
                else report_dir / f"{name}-cache.jsonl" if report_dir is not None else None)
     embedder = CachedEmbedder(MiniLMEmbedder(),
                               folder / "embeddings.sqlite" if folder is not None else None)
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} scopes"), TimeElapsedColumn(),
-                  console=stderr(), disable=settings(ctx).json) as bar:
+    with on_ctrl_c(kept(results)), Progress(
+            TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} scopes"), TimeElapsedColumn(),
+            console=stderr(), disable=settings(ctx).json) as bar:
         task = bar.add_task("loading", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -142,9 +143,6 @@ def _harness(ctx: typer.Context, name: str, out: Path | None, report_dir: Path |
 
         try:
             yield embedder, ResultCache(results, fresh=fresh), progress
-        except KeyboardInterrupt:
-            bar.stop()
-            raise interrupted(results) from None
         finally:
             embedder.close()
 

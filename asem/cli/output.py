@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +42,9 @@ def save_report(report: dict[str, Any], out: Path | None) -> None:
 def check_writable(option: str, path: Path | None, *, folder: bool = False) -> None:
     """Fail now, not after a long run, if ``path`` (given with ``option``) cannot be written:
     creates the folder it goes in (``path`` itself with ``folder``) and checks permission.
-    No-op for None."""
+    No-op for None. (A folder given for a file, or the reverse, click's path options refuse.)"""
     if path is None:
         return
-    if not folder and path.is_dir():
-        raise InvalidInputError(f"{option} {path} is a folder; name a file")
-    if folder and path.exists() and not path.is_dir():
-        raise InvalidInputError(f"{option} {path} is a file; name a folder")
     parent = path if folder else path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -58,19 +56,28 @@ def check_writable(option: str, path: Path | None, *, folder: bool = False) -> N
         raise InvalidInputError(f"{option}: cannot write to {target} (permission denied)")
 
 
-def interrupted(cache: Path | None, *, resumable: bool = True) -> typer.Exit:
-    """Say what a benchmark interrupted by Ctrl-C kept; raise the result (exit code 130).
-    ``resumable``: the command caches finished results when given somewhere to keep them."""
-    if not resumable:
-        message = "interrupted: nothing was written"
-    elif cache is not None:
-        message = (f"interrupted: finished results are kept in {cache}; run the same command "
-                   "again (without --fresh) to resume")
-    else:
-        message = ("interrupted: nothing was kept (with --json OUT, finished results are kept "
-                   "and running the command again resumes)")
-    stderr().print(message, soft_wrap=True)
-    return typer.Exit(130)
+NOTHING_WRITTEN = "interrupted: nothing was written"
+
+
+def kept(cache: Path | None) -> str:
+    """What an interrupted benchmark that caches finished results (in ``cache``) kept."""
+    if cache is None:
+        return ("interrupted: nothing was kept (with --json OUT, finished results are kept "
+                "and running the command again resumes)")
+    return (f"interrupted: finished results are kept in {cache}; run the same command again "
+            "(without --fresh) to resume")
+
+
+@contextmanager
+def on_ctrl_c(message: str | Callable[[], str]) -> Iterator[None]:
+    """Ctrl-C inside becomes ``message`` on stderr (called first if a function: what was kept
+    may be known only then) and exit code 130, not a traceback. Enter it outside a progress
+    bar, so that the bar is gone before the message."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        stderr().print(message() if callable(message) else message, soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 def _jsonable(value: Any) -> Any:

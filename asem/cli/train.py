@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asem.cli.context import settings
-from asem.cli.output import check_writable, emit_json, stderr, stdout
+from asem.cli.output import check_writable, emit_json, on_ctrl_c, stderr, stdout
 from asem.errors import InvalidInputError
 
 DEFAULT_STEPS = 400
@@ -86,9 +86,10 @@ def manager(
     own = load_user_streams(user_streams) if user_streams is not None else []
     config = TrainConfig(steps=steps, seed=seed, algo=algo, user_share=user_share)
     quiet = settings(ctx).json
-    with Progress(TextColumn("training ({task.fields[last]})"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=stderr(), disable=quiet) as bar:
+    with on_ctrl_c(f"interrupted: no checkpoint written ({out} is unchanged)"), Progress(
+            TextColumn("training ({task.fields[last]})"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
+            console=stderr(), disable=quiet) as bar:
         task = bar.add_task("train", total=steps * restarts, last="")
 
         def progress(step: int, row: dict) -> None:
@@ -100,13 +101,8 @@ def manager(
                                 if row.get(key) is not None)
             bar.update(task, completed=step, last=last)
 
-        try:
-            result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts,
-                                    progress, own)
-        except KeyboardInterrupt:
-            bar.stop()
-            stderr().print(f"interrupted: no checkpoint written ({out} is unchanged)")
-            raise typer.Exit(130) from None
+        result = train_restarts(EmbeddingCache(MiniLMEmbedder()), config, restarts, progress,
+                                own)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = checkpoint_meta(config, result, restarts, len(own))
     policy.save(result.params, out, meta)

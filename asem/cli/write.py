@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from asem.chat import load_chat_file, parse_timestamp
 from asem.cli.context import opened, settings
-from asem.cli.output import emit_json, stderr, stdout
+from asem.cli.output import emit_json, on_ctrl_c, stderr, stdout
 from asem.types import Op, WriteResult
 
 _OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red"}
@@ -80,15 +80,15 @@ def ingest(
         nonlocal stored
         stored = done
 
-    try:
-        with opened(ctx) as memory, _progress(enabled=not options.json) as bar:
-            results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
-                                    progress=_both(count, bar))
-    except KeyboardInterrupt:
-        stderr().print(f"interrupted: the first {stored} of {len(turns)} turns are stored "
-                       "(whole batches); ingesting the file again records those as already "
-                       "known and stores the rest", soft_wrap=True)
-        raise typer.Exit(130) from None
+    def what_was_kept() -> str:
+        return (f"interrupted: the first {stored} of {len(turns)} turns are stored (whole "
+                "batches); ingesting the file again records those as already known and stores "
+                "the rest")
+
+    with on_ctrl_c(what_was_kept), opened(ctx) as memory, \
+            _progress(enabled=not options.json) as bar:
+        results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
+                                progress=_both(count, bar))
     seconds = time.perf_counter() - started
     counts = Counter(r.op for r in results)
     rate = len(turns) / seconds if seconds > 0 else 0.0
