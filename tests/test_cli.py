@@ -15,12 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from asem import Memory, MemoryConfig, ProviderError, StoreLockedError, StoreReadOnlyError
 from asem.cli.app import app
-from asem.errors import InvalidInputError
 from asem.providers import HashEmbedder
 
 COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "stats"]
@@ -60,59 +58,6 @@ def assert_one_line_error(result, fragment: str = "") -> None:
     assert fragment in lines[0]
     assert "Traceback" not in result.output
     assert result.stdout == ""
-
-
-# -- help ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", [*COMMANDS, "bench", None])
-def test_every_command_has_help_text(command):
-    group = typer.main.get_command(app)
-    target = group if command is None else group.commands[command]  # type: ignore[attr-defined]
-    result = run(*([command] if command else []), "--help")
-    assert result.exit_code == 0, result.output
-    assert target.help and target.help.split("\n")[0][:30] in result.stdout
-    for param in target.params:
-        assert getattr(param, "help", None), f"{command} {param.name} has no help text"
-
-
-def test_help_is_fast_and_does_not_load_the_embedder(tmp_path):
-    code = ("import sys; sys.argv = ['asem', '--help']\nfrom asem.cli.app import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "assert 'onnxruntime' not in sys.modules, 'onnxruntime was imported'")
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert "add" in done.stdout and "search" in done.stdout
-    assert not (tmp_path / "data").exists()  # --help creates no folder
-
-
-def _all_commands(command, path=()):
-    yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _all_commands(sub, (*path, name))
-
-
-@pytest.mark.parametrize("path", [p for p, _ in _all_commands(typer.main.get_command(app))],
-                         ids=lambda p: "-".join(("asem", *p)))
-def test_help_paragraphs_wrap_to_the_terminal(path):
-    # A docstring's hard line breaks would leave half-empty lines on an 80-column terminal.
-    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"},
-                                terminal_width=200)
-    assert result.exit_code == 0, result.output
-    command = typer.main.get_command(app)
-    for name in path:
-        command = command.commands[name]  # type: ignore[attr-defined]
-    for paragraph in (command.help or "").split("\n\n"):
-        assert "\n" not in paragraph
-        if len(paragraph) < 190:  # short enough for one 200-column line
-            assert paragraph in " ".join(result.output.split())
-
-
-def test_reflow_keeps_paragraphs_and_preformatted_text():
-    from asem.cli.app import reflow
-
-    assert reflow("One\n    two.\n\n    Three\n    four.") == "One two.\n\nThree four."
-    assert reflow("Head.\n\n\b\nkeep\nthese") == "Head.\n\n\b\nkeep\nthese"
 
 
 # -- the round trip --------------------------------------------------------------------------
@@ -256,92 +201,6 @@ def test_default_db_lives_in_the_user_data_dir(tmp_path, monkeypatch):
     assert not (tmp_path / "d").exists()  # created only when the default is used
     assert run("add", "remember me").exit_code == 0
     assert (tmp_path / "d" / "asem" / "memory.db").exists()
-
-
-# -- outputs of long runs are checked before the run ----------------------------------------
-@pytest.mark.parametrize("args", [
-    ["train", "manager", "--out", "{blocked}/m.npz"],
-    ["train", "manager", "--log", "{blocked}/log.jsonl"],
-    ["bench", "manager", "--json", "{blocked}/r.json"],
-    ["bench", "locomo", "--json", "{blocked}/r.json"],
-    ["bench", "locomo", "--report", "{blocked}/report"],
-    ["bench", "learn", "--plot", "{blocked}/curve.png"],
-    ["bench", "longmemeval", "--json", "{blocked}/r.json"],
-    ["bench", "multihop", "--report", "{blocked}/report"],
-], ids=lambda a: "-".join(a[:2] + [a[2].lstrip("-")]))
-def test_an_unwritable_output_fails_before_the_run(tmp_path, monkeypatch, args):
-    # A file where a folder must be: the output can never be written. The run itself must not
-    # start (it would take minutes): anything that loads the embedder or the data fails loudly.
-    blocked = tmp_path / "blocked"
-    blocked.write_text("a file, not a folder")
-    import asem.providers.onnx_minilm as onnx
-
-    monkeypatch.setattr(onnx, "MiniLMEmbedder", lambda *a, **k: pytest.fail("the run started"))
-    result = run(*[a.format(blocked=blocked) for a in args])
-    assert_one_line_error(result, f"{args[2]}: cannot create the folder")
-
-
-def test_an_output_without_write_permission_is_refused(tmp_path, monkeypatch):
-    from asem.cli.output import check_writable
-
-    monkeypatch.setattr("os.access", lambda path, mode: False)
-    with pytest.raises(InvalidInputError, match="--json: cannot write to .*permission denied"):
-        check_writable("--json", tmp_path / "out" / "r.json")
-    assert (tmp_path / "out").is_dir()  # the folder is made; only the file is refused
-    monkeypatch.undo()
-    check_writable("--json", tmp_path / "out" / "r.json")
-    assert not (tmp_path / "out" / "r.json").exists()  # checking writes nothing
-
-
-def _interrupt(*args, **kwargs):
-    raise KeyboardInterrupt
-
-
-@pytest.mark.parametrize(("args", "said"), [
-    (["bench", "locomo", "--json", "{tmp}/r.json"],
-     "finished results are kept in {tmp}/r.cache.jsonl; run the same command again"),
-    (["bench", "locomo"], "nothing was kept (with --json OUT"),
-    (["bench", "multihop", "--json", "{tmp}/m.json"],
-     "finished results are kept in {tmp}/m.cache.jsonl"),
-    (["bench", "learn"], "interrupted: nothing was written"),
-    (["bench", "manager", "--data", "none"], "interrupted: nothing was written"),
-], ids=lambda a: "-".join(a) if isinstance(a, list) else "")
-def test_ctrl_c_in_a_benchmark_says_what_was_kept(tmp_path, monkeypatch, args, said):
-    import asem.providers.onnx_minilm as onnx
-    from asem.eval import bench_locomo, bench_multihop
-    from asem.eval import learn as experiment
-    from asem.manager import bench as manager_bench
-
-    for module, name in ((bench_locomo, "run"), (bench_multihop, "run"), (experiment, "run"),
-                         (manager_bench, "compare")):
-        monkeypatch.setattr(module, name, _interrupt)
-    monkeypatch.setattr(onnx, "MiniLMEmbedder", HashEmbedder)
-    data = tmp_path / "multihop_hipporag.json"
-    data.write_text("[]")
-    data.with_name("multihop_hipporag_corpus.json").write_text("[]")
-    extra = ["--data", str(data)] if args[1] == "multihop" else []
-    result = run(*[a.format(tmp=tmp_path) for a in args], *extra)
-    assert result.exit_code == 130, result.output
-    assert "Traceback" not in result.output
-    assert said.format(tmp=tmp_path) in " ".join(result.stderr.split())
-
-
-def test_ctrl_c_during_ingest_says_how_many_turns_are_stored(db_path, tmp_path, monkeypatch):
-    chat = tmp_path / "chat.jsonl"
-    chat.write_text("".join(json.dumps({"content": f"fact number {i}"}) + "\n"
-                            for i in range(200)))
-
-    def stop_after_one_batch(self, turns, *, progress=None, **kwargs):
-        if progress:
-            progress(64, len(turns))
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Memory, "ingest", stop_after_one_batch)
-    result = run("--db", str(db_path), "ingest", str(chat))
-    assert result.exit_code == 130, result.output
-    said = " ".join(result.stderr.split())
-    assert "interrupted: the first 64 of 200 turns are stored" in said
-    assert "Traceback" not in result.output
 
 
 # -- errors ----------------------------------------------------------------------------------
