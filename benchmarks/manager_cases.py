@@ -4,7 +4,8 @@ A memory of ten facts (a dog, a sister in Lisbon, a job, a city, a food, a weekl
 flight gate, cats, a band, a car) is built through the manager under test, then each case's
 input is added to a fresh copy of it, alone. A case is right when the decision has the
 expected operation on the note holding the expected fact (small talk: discarded, recorded
-as known or cached short-term; a new fact: added long-term on its own). Real embedder, real
+as known or cached short-term; a new fact: added long-term on its own). For a DELETE it also
+says whether the input was kept as a new note or discarded. Real embedder, real
 SQLite store, the same write path as `Memory.add`.
 
     .venv/bin/python benchmarks/manager_cases.py --policies always-add,rule,learned
@@ -70,6 +71,7 @@ def run(manager: str, embedder: MiniLMEmbedder) -> dict:
         rows.append({"input": said, "expected": want, "op": result.op.value,
                      "on": FACTS[acted_on] if acted_on is not None else None,
                      "content": content, "right": right,
+                     "input_kept": bool(result.added_id) if result.op is Op.DELETE else None,
                      "notes_for_the_ten_facts": facts_kept})
     return {"manager": manager, "right": sum(r["right"] for r in rows), "cases": len(rows),
             "rows": rows}
@@ -89,7 +91,9 @@ def main() -> None:
             mark = "ok " if row["right"] else "BAD"
             print(f"  {mark} {row['input']!r}: {row['op']} on {row['on']!r} "
                   f"(expected {row['expected']})" + (f" -> {row['content']!r}"
-                                                     if row["content"] else ""))
+                                                     if row["content"] else "")
+                  + {True: ", the input kept as a new note", False: ", the input discarded",
+                     None: ""}[row["input_kept"]])
         print(f"  the ten facts were kept as {report['rows'][0]['notes_for_the_ten_facts']} "
               "notes")
     if args.json:

@@ -361,6 +361,39 @@ def test_manager_option_chooses_who_decides(cli, db_path):
     assert json.loads(result.stdout)["reason"].startswith("learned: ")
 
 
+class DeletesTheNearest:
+    """Retracts the nearest note and keeps the input (a DELETE with a tier)."""
+
+    def decide(self, proposal):
+        from asem.types import Decision, Op
+
+        if not proposal.candidates:
+            return Decision(Op.ADD, reason="new")
+        return Decision(Op.DELETE, proposal.candidates[0].note_id, reason="changed job")
+
+
+def test_add_says_a_delete_kept_the_input_and_why_the_note_went(db_path):
+    def factory(path: Path) -> Memory:
+        return Memory(path, embedder=HashEmbedder(), manager=DeletesTheNearest())
+
+    def add(*args: str):
+        result = run("--db", str(db_path), *args, factory=factory)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    nurse = json.loads(add("--json", "add", "I work as a nurse."))["note_id"]
+    said = json.loads(add("--json", "add", "I quit nursing and became a teacher."))
+    assert (said["op"], said["note_id"], said["reason"]) == ("DELETE", nurse, "changed job")
+    lines = add("add", "I quit teaching and became a pilot.").splitlines()
+    assert lines[0].startswith(f"DELETE {said['added_id']}  changed job")
+    assert lines[1].startswith("ADD ") and lines[1].endswith("the input, kept as a new note")
+    with fake_memory(db_path) as memory:
+        assert memory.get(said["added_id"], include_deleted=True).content == (
+            "I quit nursing and became a teacher.")
+        assert memory.get(nurse, include_deleted=True).delete_reason == (
+            'changed job; said: "I quit nursing and became a teacher."')
+
+
 @pytest.mark.parametrize(("spec", "fragment"), [
     ("nope", "unknown manager 'nope'"),
     ("missing.npz", "no manager checkpoint at missing.npz"),

@@ -263,6 +263,50 @@ def test_no_targeted_action_on_a_note_about_something_or_someone_else(said, note
     assert features(Proposal(said, None, [candidate]), guards=False).closed is None
 
 
+@pytest.mark.parametrize(("said", "note", "only"), [
+    ("I stopped going to the support group.", "I go to the support group on Tuesdays.", True),
+    ("You know what? I gave up tennis this year.", "tennis is my sport; I play it a lot.",
+     True),
+    ("I quit nursing and became a teacher.", "I work as a nurse.", False),  # a change cue
+    ("I quit the choir, my knees hurt and the new conductor shouts.", "I sing in a choir.",
+     False),  # more than two words of its own
+])
+def test_a_retraction_that_says_more_is_no_retraction_only(said, note, only):
+    from asem.manager import text
+
+    assert text.retracts_only(said, note) is only
+
+
+def test_every_retraction_the_policy_was_trained_and_measured_on_is_one_only():
+    """So keeping the inputs that say more changes no decision of training or of the
+    held-out streams."""
+    from asem.manager import text
+    from asem.manager.env.streams import generate
+
+    seen = 0
+    for split in ("train", "test"):
+        for seed in range(60):
+            notes: dict[str, str] = {}
+            for event in generate(seed, split).events:
+                if event.kind == "retracted" and event.slot in notes:
+                    seen += 1
+                    assert text.retracts_only(text.substance(event.text),
+                                              text.substance(notes[event.slot])), event.text
+                if event.kind in ("novel", "changed") and event.slot:
+                    notes[event.slot] = event.text
+    assert seen > 50
+
+
+@pytest.mark.parametrize(("said", "note", "kept"), [
+    ("I quit nursing and became a teacher.", "I work as a nurse.", True),
+    ("I gave up on the book club.", "I go to a book club every week.", False),
+])
+def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, kept):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.5, 0.5)]))
+    assert (d.op, d.target_id) == (Op.DELETE, "n")
+    assert d.tier is (Tier.LONG_TERM if kept else Tier.DISCARD)
+
+
 def test_the_relatedness_floor_is_the_training_answerers():
     from asem.manager import text
     from asem.manager.env.reward import MIN_SIMILARITY

@@ -11,6 +11,7 @@ from asem import Memory
 from asem.providers import HashEmbedder
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Proposal
+from asem.write.pipeline import deletion_reason
 
 Script = Callable[[Proposal], Decision]
 
@@ -123,8 +124,15 @@ def test_delete_with_discard_only_deletes(scripted):
     assert (b.op, b.note_id, b.added_id, b.tier) == (Op.DELETE, a.note_id, None, None)
     assert memory.stats("u")["notes"] == 0
     gone = memory.get(a.note_id, include_deleted=True)
-    assert gone.deleted_at is not None and gone.delete_reason == "retracted"
+    assert gone.deleted_at is not None
+    assert gone.delete_reason == 'retracted; said: "I stopped going to the support group"'
     assert memory.history(a.note_id)[-1].op == "DELETE"
+
+
+def test_a_deletion_reason_quotes_what_was_said_on_one_short_line():
+    assert deletion_reason("", "I quit\n  the choir.") == 'retracted; said: "I quit the choir."'
+    long = deletion_reason("contradicted", "word " * 100, limit=20)
+    assert long == 'contradicted; said: "word word word word…"'  # 20 characters kept
 
 
 def test_delete_with_a_tier_also_adds_the_input(scripted):

@@ -44,7 +44,8 @@ def add(
     """Remember one piece of text; prints what the memory manager did with it.
 
     ADD: a new note. UPDATE: merged into or replacing a note (its id is printed).
-    DELETE: a note retracted. NOOP: already known, or discarded as small talk.
+    DELETE: a note retracted (and, on a second line, the input kept as a new note when it
+    says more than the retraction). NOOP: already known, or discarded as small talk.
     """
     options = settings(ctx)
     content = sys.stdin.read() if text == "-" else text
@@ -56,7 +57,7 @@ def add(
     if options.json:
         emit_json(_result_dict(result))
     else:
-        stdout().print(_result_line(result))
+        stdout().print(_result_line(result), soft_wrap=True)
 
 
 def ingest(
@@ -133,9 +134,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _result_dict(result: WriteResult) -> dict[str, str]:
-    return {"op": result.op.value, "note_id": result.note_id, "reason": result.reason}
+    out = {"op": result.op.value, "note_id": result.note_id, "reason": result.reason}
+    if result.added_id:
+        out["added_id"] = result.added_id
+    return out
 
 
 def _result_line(result: WriteResult) -> str:
     line = f"[{_OP_STYLE[result.op]}]{result.op.value}[/] {result.note_id}"
-    return f"{line}  [dim]{escape(result.reason)}[/]" if result.reason else line
+    if result.reason:
+        line += f"  [dim]{escape(result.reason)}[/]"
+    if result.added_id:
+        line += f"\n[green]ADD[/] {result.added_id}  [dim]the input, kept as a new note[/]"
+    return line

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from asem.manager import policy
+from asem.manager import policy, text
 from asem.manager.features import features
-from asem.types import Decision
+from asem.types import Decision, Op, Tier
 from asem.write.manager import Proposal
 
 DEFAULT_CHECKPOINT = "manager-grpo.npz"
@@ -45,6 +46,16 @@ class LearnedManager:
                                                         features(proposal)).logits))
 
     def decide(self, proposal: Proposal) -> Decision:
+        """The most probable action. A DELETE keeps its input as a long-term note when the
+        input says more than the retraction (``text.retracts_only``): the policy's DELETE
+        discards it, as in training, where every retraction says nothing else."""
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
-        return policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
+        decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
+        if decision.op is Op.DELETE:
+            target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
+            if not text.retracts_only(text.substance(proposal.content),
+                                      text.substance(target.content)):
+                return replace(decision, tier=Tier.LONG_TERM,
+                               reason=f"{decision.reason}; the input says more: kept")
+        return decision

@@ -189,6 +189,31 @@ def _new_words(x: str, candidate: str) -> tuple[int, int]:
     return len(xw & cw), len(xw - cw)
 
 
+MAX_RETRACT_NEW = 2
+"""A DELETE throws its input away only if the input adds at most this many content words
+to the note it retracts ("You know what? I gave up tennis this year." adds "know", "year";
+no retraction of the training or held-out streams adds more) and names no change."""
+
+
+def retracts_only(x: str, candidate: str) -> bool:
+    """x says nothing beyond retracting the candidate: no change cue ("became", "now",
+    "switched", ...: a retraction that names a change states the new value too) and at
+    most ``MAX_RETRACT_NEW`` content words the candidate does not say, cue words and
+    pleasantries aside, a verb's "-ing" folded ("I stopped going to the support group."
+    adds nothing to "I go to the support group on Tuesdays."). "I quit nursing and became
+    a teacher." is more than a retraction of "I work as a nurse.": deleting the old job
+    must not lose the new one."""
+    if has_cue(x, CHANGE):
+        return False
+    xw, cw = (frozenset(_base(w) for w in content_words(t) - _CUE_WORDS - CHITCHAT)
+              for t in (x, candidate))
+    return len(xw - cw) <= MAX_RETRACT_NEW
+
+
+def _base(word: str) -> str:
+    return word[:-3] if len(word) >= 5 and word.endswith("ing") else word
+
+
 RELATIONS = frozenset((
     "sister", "brother", "sibling", "mother", "mom", "mum", "father", "dad", "parent",
     "grandmother", "grandma", "grandfather", "grandpa", "grandparent", "aunt", "uncle",

@@ -6,8 +6,9 @@ The manager's decision is applied as follows (SPEC stage 2):
 - UPDATE: the target's content becomes the merged content (the input when none is given),
   re-enriched and re-embedded; its provenance gains the input's turn ids; history keeps the
   replaced version.
-- DELETE: the target is soft-deleted with the decision's reason; the input is then added in
-  the decided tier, or not at all with ``Tier.DISCARD``.
+- DELETE: the target is soft-deleted with the decision's reason and the input that retracted
+  it (``deletion_reason``); the input is then added in the decided tier, or not at all with
+  ``Tier.DISCARD``.
 - NOOP: the target gains the input's provenance.
 
 A target outside the candidates is rejected (``manager.checked``). Everything one call
@@ -147,7 +148,8 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
                        config=deps.config.write, observed_at=item.observed_at,
                        turn_ids=item.turn_ids, tier=decision.tier)
         return changes.update(target, note, decision.reason)
-    deleted = changes.delete(target, decision.reason) if target is not None else None
+    deleted = (changes.delete(target, deletion_reason(decision.reason, item.content))
+               if target is not None else None)
     if decision.tier is Tier.DISCARD:
         return deleted or discarded(decision)
     added = _add(item, enrichment, embedding, intent, candidates, decision.tier,
@@ -156,6 +158,15 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
         return added
     return WriteResult(Op.DELETE, deleted.note_id, decision.reason, tier=added.tier,
                        added_id=added.note_id)
+
+
+def deletion_reason(reason: str, said: str, limit: int = 200) -> str:
+    """Why a note was deleted: the manager's reason, then what was said that retracted it
+    (the first ``limit`` characters), so the note's history shows what happened."""
+    said = " ".join(said.split())
+    if len(said) > limit:
+        said = said[:limit - 1] + "…"
+    return f'{reason or "retracted"}; said: "{said}"'
 
 
 def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent: np.ndarray,
