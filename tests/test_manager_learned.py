@@ -307,6 +307,25 @@ def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, 
     assert d.tier is (Tier.LONG_TERM if kept else Tier.DISCARD)
 
 
+@pytest.mark.parametrize(("said", "note", "noop_open"), [
+    ("I no longer have Buddy, he passed away.", "I have a dog named Buddy.", False),
+    ("I don't play chess anymore.", "I play chess on Sundays.", False),
+    ("I don't play chess anymore.", "I stopped playing chess.", True),  # both retract
+    ("Yes, I still play chess.", "I play chess on Sundays.", True),  # no retraction
+])
+def test_a_retraction_is_never_already_known(said, note, noop_open):
+    from asem.manager.features import features
+
+    proposal = Proposal(said, None, [Candidate("n", note, 0.6, 0.6)])
+    f = features(proposal)
+    assert f.retracting is not None and f.retracting.tolist() == [not noop_open]
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert bool(mask[policy.Targeted.NOOP]) is noop_open
+    if not noop_open:
+        assert LearnedManager.load().decide(proposal).op is not Op.NOOP
+    assert features(proposal, guards=False).retracting is None
+
+
 def test_the_relatedness_floor_is_the_training_answerers():
     from asem.manager import text
     from asem.manager.env.reward import MIN_SIMILARITY

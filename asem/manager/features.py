@@ -55,13 +55,18 @@ class Features:
     flight is on gate 12." is no update of "I have 3 cats."). Or the two speak of different
     people (``text.relations``): "My sister lives in Lisbon." is no update of "I live in
     Boston.", nor a restatement of "I live in Lisbon.". None: no candidate is closed."""
+    retracting: np.ndarray | None = None
+    """(n,) bool: x retracts something and the candidate retracts nothing (``text.retracts``),
+    so x is news about it, never already known: no NOOP ("I no longer have Buddy, he passed
+    away." recorded on "I have a dog named Buddy." left the note saying Buddy is there).
+    None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
     training for the Berlin marathon." would read as Ana's. x may still be recorded on it as
     already known (NOOP: its content is unchanged). None: no candidate is foreign.
 
-    ``asks``, ``closed`` and ``foreign`` are decision-time guards (``features(...,
+    ``asks``, ``closed``, ``retracting`` and ``foreign`` are decision-time guards (``features(...,
     guards=False)`` in training): the shipped weights were trained without them
     (docs/manager.md)."""
 
@@ -132,7 +137,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
-    closed = foreign = None
+    closed = foreign = retracting = None
     if guards:
         said = text.relations(x)
         closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
@@ -141,8 +146,10 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
+        retracting = np.array([retraction and not text.retracts(content)
+                               for content in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guards and text.asks(x), closed, foreign)
+                    restates, amends, guards and text.asks(x), closed, retracting, foreign)
 
 
 def _other_speaker(said_by: str | None, candidate_by: str | None) -> bool:
