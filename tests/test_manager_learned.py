@@ -278,8 +278,7 @@ def test_a_retraction_that_says_more_is_no_retraction_only(said, note, only):
 
 
 def test_every_retraction_the_policy_was_trained_and_measured_on_is_one_only():
-    """So keeping the inputs that say more changes no decision of training or of the
-    held-out streams."""
+    """So making a DELETE safe changes no decision of training or of the held-out streams."""
     from asem.manager import text
     from asem.manager.env.streams import generate
 
@@ -290,11 +289,68 @@ def test_every_retraction_the_policy_was_trained_and_measured_on_is_one_only():
             for event in generate(seed, split).events:
                 if event.kind == "retracted" and event.slot in notes:
                     seen += 1
-                    assert text.retracts_only(text.substance(event.text),
-                                              text.substance(notes[event.slot])), event.text
+                    said, note = text.substance(event.text), text.substance(notes[event.slot])
+                    assert text.retracts_only(said, note), event.text
+                    assert not text.unretracted(notes[event.slot], said), event.text
+                    assert not text.lists_more(note, said), event.text
                 if event.kind in ("novel", "changed") and event.slot:
                     notes[event.slot] = event.text
     assert seen > 50
+
+
+@pytest.mark.parametrize(("note", "said", "rest"), [
+    (f"{BUDDY} {SCOUT}", "We gave Scout away, we no longer have him.", [BUDDY]),
+    ("I have a job at Stark Industries. Oh nice! Weekends I volunteer at a community garden.",
+     "I walked away from the community garden.", ["I have a job at Stark Industries."]),
+    # no fact of its own is left: an opener, a clause of the same fact
+    ("Funny you ask. I play soccer twice a week.", "I stopped playing soccer.", []),
+    ("volleyball is my sport; I play it a lot.", "I gave up volleyball this year.", []),
+    ("I go to the support group on Tuesdays.", "I stopped going to the support group.", []),
+])
+def test_what_a_retraction_leaves_of_a_note(note, said, rest):
+    from asem.manager import text
+
+    assert text.unretracted(note, said) == rest
+
+
+@pytest.mark.parametrize(("note", "said", "more"), [
+    ("I play tennis and chess.", "I stopped playing chess.", True),
+    ("I play tennis, chess and golf.", "I quit chess.", True),
+    ("I play tennis and chess.", "I quit tennis and chess.", False),
+    ("I go to the support group on Tuesdays and Thursdays.",
+     "I stopped going to the support group.", False),  # days of the one group
+])
+def test_a_note_may_list_more_than_a_retraction_takes_back(note, said, more):
+    from asem.manager import text
+
+    assert text.lists_more(note, said) is more
+
+
+@pytest.mark.parametrize(("note", "said", "op", "content"), [
+    ("I play tennis and chess.", "I stopped playing chess.", Op.UPDATE,
+     "I play tennis and chess. I stopped playing chess."),
+    (f"{BUDDY} {SCOUT}", "We gave Scout away.", Op.UPDATE, BUDDY),
+    (f"{BUDDY} {SCOUT}", "We gave Scout away and got a new dog, Rex.", Op.UPDATE,
+     f"{BUDDY} We gave Scout away and got a new dog, Rex."),
+    ("I play tennis and chess. " + "More about my week. " * 60, "I stopped playing chess.",
+     Op.ADD, None),  # too long to merge into: added beside it
+    ("I go to the support group on Tuesdays.", "I stopped going to the support group.",
+     Op.DELETE, None),
+])
+def test_a_delete_loses_nothing_but_what_it_retracts(note, said, op, content):
+    from asem.manager.learned import retraction
+    from asem.types import Decision
+
+    d = retraction(Decision(Op.DELETE, "n", tier=Tier.DISCARD, reason="r"),
+                   Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert (d.op, d.merged_content) == (op, content)
+    assert d.tier is (Tier.DISCARD if op is Op.DELETE else Tier.LONG_TERM)
+
+
+def test_the_shipped_checkpoint_merges_a_retraction_into_a_list():
+    note, said = "I play tennis and chess.", "I stopped playing chess."
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", f"{note} {said}")
 
 
 @pytest.mark.parametrize(("said", "note", "kept"), [

@@ -145,5 +145,6 @@ def _result_line(result: WriteResult) -> str:
     if result.reason:
         line += f"  [dim]{escape(result.reason)}[/]"
     if result.added_id:
-        line += f"\n[green]ADD[/] {result.added_id}  [dim]the input, kept as a new note[/]"
+        add = f"[{_OP_STYLE[Op.ADD]}]{Op.ADD.value}[/]"
+        line += f"\n{add} {result.added_id}  [dim]the input, kept as a new note[/]"
     return line

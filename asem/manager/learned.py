@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from asem.manager import policy, text
-from asem.manager.features import features
+from asem.manager.features import MAX_MERGE_CHARS, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Proposal
 
@@ -46,16 +46,42 @@ class LearnedManager:
                                                         features(proposal)).logits))
 
     def decide(self, proposal: Proposal) -> Decision:
-        """The most probable action. A DELETE keeps its input as a long-term note when the
-        input says more than the retraction (``text.retracts_only``): the policy's DELETE
-        discards it, as in training, where every retraction says nothing else."""
+        """The most probable action, with a DELETE made safe (``retraction``)."""
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
-        if decision.op is Op.DELETE:
-            target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
-            if not text.retracts_only(text.substance(proposal.content),
-                                      text.substance(target.content)):
-                return replace(decision, tier=Tier.LONG_TERM,
-                               reason=f"{decision.reason}; the input says more: kept")
-        return decision
+        return retraction(decision, proposal) if decision.op is Op.DELETE else decision
+
+
+def retraction(decision: Decision, proposal: Proposal) -> Decision:
+    """What the policy's DELETE becomes at decision time. The policy learnt it on notes of
+    one fact and on inputs that only retract, and its DELETE discards the input:
+
+    - the note holds other facts (``text.unretracted``): the note keeps them, without the
+      sentences the input retracts ("I adopted a dog named Buddy." is left of Buddy and
+      Scout after "We gave Scout away.");
+    - the note lists another value (``text.lists_more``: "I play tennis and chess." and "I
+      stopped playing chess."): the input is merged into it (added beside it if the note
+      is too long to merge into);
+    - the input says more than the retraction (``text.retracts_only``: "I quit nursing and
+      became a teacher."): the input is kept, as a note of its own or after what is left.
+    """
+    target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
+    note, said = text.substance(target.content), text.substance(proposal.content)
+    more = not text.retracts_only(said, note)
+    rest = text.unretracted(target.content, said)
+    if rest:
+        content = " ".join([*rest, proposal.content] if more else rest)
+        return Decision(Op.UPDATE, target.note_id, merged_content=content,
+                        reason=f"{decision.reason}; the rest of the note kept")
+    if text.lists_more(note, said):
+        if len(target.content) >= MAX_MERGE_CHARS:
+            return Decision(Op.ADD, tier=Tier.LONG_TERM,
+                            reason=f"{decision.reason}; the note says more: added")
+        return Decision(Op.UPDATE, target.note_id,
+                        merged_content=text.merged(target.content, proposal.content),
+                        reason=f"{decision.reason}; the note says more: merged")
+    if more:
+        return replace(decision, tier=Tier.LONG_TERM,
+                       reason=f"{decision.reason}; the input says more: kept")
+    return decision

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)?")
@@ -205,9 +206,45 @@ def retracts_only(x: str, candidate: str) -> bool:
     must not lose the new one."""
     if has_cue(x, CHANGE):
         return False
-    xw, cw = (frozenset(_base(w) for w in content_words(t) - _CUE_WORDS - CHITCHAT)
-              for t in (x, candidate))
-    return len(xw - cw) <= MAX_RETRACT_NEW
+    return len(set(_folded(x)) - set(_folded(candidate))) <= MAX_RETRACT_NEW
+
+
+def unretracted(note: str, x: str) -> list[str]:
+    """The note's sentences x does not touch, when one of them names a value: the other
+    facts of a note that x retracts only part of ("I adopted a dog named Buddy." of "I
+    adopted a dog named Buddy. I adopted another dog named Scout." and "We gave Scout away
+    and got a new dog."). x touches the sentences that name a value x names, or, when x
+    names none of the note's values, those that share a content word with x. Empty when no
+    untouched sentence names a value ("Funny you ask." and "I play it a lot." are no facts
+    of their own)."""
+    said = frozenset(_folded(x))
+    spoken = set(words(x))
+    facts = [s for s in sentences(note) if fact_words(s)]
+    named = [s for s in facts if value_words(s) & spoken]
+    rest = [s for s in facts if s not in named] if named else [
+        s for s in facts if not said.intersection(_folded(s))]
+    return rest if any(value_words(s) for s in rest) else []
+
+
+def lists_more(note: str, x: str) -> bool:
+    """The note lists a value x names next to one x does not, with "and" or "or" ("I play
+    tennis and chess." and "I stopped playing chess.")."""
+    said = frozenset(_folded(x))
+    for sentence in sentences(note):
+        parts = [_folded(part) for part in _LIST.split(sentence)]
+        if any(left and right and (left[-1] in said) != (right[0] in said)
+               for left, right in pairwise(parts)):
+            return True
+    return False
+
+
+_LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
+
+
+def _folded(text: str) -> list[str]:
+    """Content words in order, cue words and pleasantries left out, "-ing" folded."""
+    stems = (_stem(w) for w in words(text) if w not in STOPWORDS)
+    return [_base(w) for w in stems if w not in _CUE_WORDS and w not in CHITCHAT]
 
 
 def _base(word: str) -> str:
