@@ -291,7 +291,7 @@ def test_every_retraction_the_policy_was_trained_and_measured_on_is_one_only():
                     seen += 1
                     said, note = text.substance(event.text), text.substance(notes[event.slot])
                     assert text.retracts_only(said, note), event.text
-                    assert not text.unretracted(notes[event.slot], said), event.text
+                    assert not text.untouched(notes[event.slot], said), event.text
                     assert not text.lists_more(note, said), event.text
                 if event.kind in ("novel", "changed") and event.slot:
                     notes[event.slot] = event.text
@@ -310,7 +310,27 @@ def test_every_retraction_the_policy_was_trained_and_measured_on_is_one_only():
 def test_what_a_retraction_leaves_of_a_note(note, said, rest):
     from asem.manager import text
 
-    assert text.unretracted(note, said) == rest
+    assert text.untouched(note, said) == rest
+
+
+@pytest.mark.parametrize(("note", "said", "content"), [
+    ("I have a job at Stark Industries. Weekends I volunteer at a community garden.",
+     "I started working at Initech instead of Stark Industries.",
+     "Weekends I volunteer at a community garden. "
+     "I started working at Initech instead of Stark Industries."),
+    ("I have a job at Stark Industries.", "I started working at Initech instead.",
+     "I started working at Initech instead."),  # nothing else in the note
+    # which sentence "instead" replaces is unknown: the policy's replacement stands
+    ("I have a job at Stark Industries. Weekends I volunteer at a community garden.",
+     "I started working at Initech instead.", "I started working at Initech instead."),
+])
+def test_a_replacement_keeps_the_notes_other_facts(note, said, content):
+    from asem.manager.learned import replacement
+    from asem.types import Decision
+
+    d = replacement(Decision(Op.UPDATE, "n", merged_content=said, reason="r"),
+                    Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", content)
 
 
 @pytest.mark.parametrize(("note", "said", "more"), [
@@ -368,6 +388,10 @@ def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, 
     ("I don't play chess anymore.", "I play chess on Sundays.", False),
     ("I don't play chess anymore.", "I stopped playing chess.", True),  # both retract
     ("Yes, I still play chess.", "I play chess on Sundays.", True),  # no retraction
+    ("Scout is actually a cat named Scout, not a dog.", f"{BUDDY} {SCOUT}", False),
+    ("I don't like sushi.", "I like sushi.", False),  # a denial
+    ("I don't like sushi.", "I don't like sushi at all.", True),  # the same denial
+    ("No, I live in Boston.", "I live in Boston.", True),  # "no" denies nothing here
 ])
 def test_a_retraction_is_never_already_known(said, note, noop_open):
     from asem.manager.features import features

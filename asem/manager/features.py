@@ -56,10 +56,11 @@ class Features:
     people (``text.relations``): "My sister lives in Lisbon." is no update of "I live in
     Boston.", nor a restatement of "I live in Lisbon.". None: no candidate is closed."""
     retracting: np.ndarray | None = None
-    """(n,) bool: x retracts something and the candidate retracts nothing (``text.retracts``),
-    so x is news about it, never already known: no NOOP ("I no longer have Buddy, he passed
-    away." recorded on "I have a dog named Buddy." left the note saying Buddy is there).
-    None: no candidate is."""
+    """(n,) bool: the candidate retracts nothing (``text.retracts``), and x retracts something
+    or denies a word the candidate says (``text.negates``), so x is news about it, never
+    already known: no NOOP ("I no longer have Buddy, he passed away." recorded on "I have a
+    dog named Buddy." left the note saying Buddy is there; "Scout is actually a cat, not a
+    dog." recorded on the dogs' note left Scout a dog). None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
@@ -146,7 +147,8 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
-        retracting = np.array([retraction and not text.retracts(content)
+        retracting = np.array([not text.retracts(content)
+                               and (retraction or text.negates(x, content))
                                for content in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, retracting, foreign)

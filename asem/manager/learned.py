@@ -50,14 +50,31 @@ class LearnedManager:
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
-        return retraction(decision, proposal) if decision.op is Op.DELETE else decision
+        if decision.op is Op.DELETE:
+            return retraction(decision, proposal)
+        if decision.op is Op.UPDATE and decision.merged_content == proposal.content:
+            return replacement(decision, proposal)
+        return decision
+
+
+def replacement(decision: Decision, proposal: Proposal) -> Decision:
+    """The policy's UPDATE-replace at decision time: a note that holds other facts keeps
+    them (``text.untouched``) and the input replaces only the sentences it touches ("I
+    started working at Initech." replaces the job, not the garden, of "I have a job at
+    Stark Industries. Weekends I volunteer at a community garden.")."""
+    target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
+    rest = text.untouched(target.content, text.substance(proposal.content))
+    if not rest:
+        return decision
+    return replace(decision, merged_content=" ".join([*rest, proposal.content]),
+                   reason=f"{decision.reason}; the rest of the note kept")
 
 
 def retraction(decision: Decision, proposal: Proposal) -> Decision:
     """What the policy's DELETE becomes at decision time. The policy learnt it on notes of
     one fact and on inputs that only retract, and its DELETE discards the input:
 
-    - the note holds other facts (``text.unretracted``): the note keeps them, without the
+    - the note holds other facts (``text.untouched``): the note keeps them, without the
       sentences the input retracts ("I adopted a dog named Buddy." is left of Buddy and
       Scout after "We gave Scout away.");
     - the note lists another value (``text.lists_more``: "I play tennis and chess." and "I
@@ -69,7 +86,7 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
     target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
     note, said = text.substance(target.content), text.substance(proposal.content)
     more = not text.retracts_only(said, note)
-    rest = text.unretracted(target.content, said)
+    rest = text.untouched(target.content, said)
     if rest:
         content = " ".join([*rest, proposal.content] if more else rest)
         return Decision(Op.UPDATE, target.note_id, merged_content=content,

@@ -209,21 +209,40 @@ def retracts_only(x: str, candidate: str) -> bool:
     return len(set(_folded(x)) - set(_folded(candidate))) <= MAX_RETRACT_NEW
 
 
-def unretracted(note: str, x: str) -> list[str]:
+def untouched(note: str, x: str) -> list[str]:
     """The note's sentences x does not touch, when one of them names a value: the other
-    facts of a note that x retracts only part of ("I adopted a dog named Buddy." of "I
+    facts of a note that x retracts or changes only part of ("I adopted a dog named Buddy." of "I
     adopted a dog named Buddy. I adopted another dog named Scout." and "We gave Scout away
     and got a new dog."). x touches the sentences that name a value x names, or, when x
-    names none of the note's values, those that share a content word with x. Empty when no
-    untouched sentence names a value ("Funny you ask." and "I play it a lot." are no facts
-    of their own)."""
+    names none of the note's values, those that share a content word with x. Empty when x
+    touches none (which part it is about is unknown) or no untouched sentence names a value
+    ("Funny you ask." and "I play it a lot." are no facts of their own)."""
     said = frozenset(_folded(x))
     spoken = set(words(x))
     facts = [s for s in sentences(note) if fact_words(s)]
     named = [s for s in facts if value_words(s) & spoken]
     rest = [s for s in facts if s not in named] if named else [
         s for s in facts if not said.intersection(_folded(s))]
-    return rest if any(value_words(s) for s in rest) else []
+    touched = len(rest) < len(facts)
+    return rest if touched and any(value_words(s) for s in rest) else []
+
+
+def negates(x: str, candidate: str) -> bool:
+    """x denies something the candidate says: a negator with one of the candidate's content
+    words within the next three words of its clause, where the candidate does not deny that
+    word itself ("Scout is actually a cat, not a dog." of "I adopted a dog named Scout.";
+    "I don't like sushi." of "I like sushi.")."""
+    return bool(_denied(x) & (set(_folded(candidate)) - _denied(candidate)))
+
+
+def _denied(text: str) -> set[str]:
+    found: set[str] = set()
+    for clause in re.split(r"[.!?;,]", text.lower().replace("’", "'")):
+        ws = words(clause)
+        for i, w in enumerate(ws):
+            if w in NEGATORS or w in ("no", "not", "never"):
+                found.update(_folded(" ".join(ws[i + 1:i + 4])))
+    return found
 
 
 def lists_more(note: str, x: str) -> bool:
