@@ -11,7 +11,7 @@ import numpy as np
 from asem.manager import policy, text
 from asem.manager.features import MAX_MERGE_CHARS, features
 from asem.types import Decision, Op, Tier
-from asem.write.manager import Proposal
+from asem.write.manager import Candidate, Proposal
 
 DEFAULT_CHECKPOINT = "manager-grpo.npz"
 """The checkpoint inside the package (``asem/manager/assets``)."""
@@ -46,7 +46,8 @@ class LearnedManager:
                                                         features(proposal)).logits))
 
     def decide(self, proposal: Proposal) -> Decision:
-        """The most probable action, with a DELETE made safe (``retraction``)."""
+        """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
+        that say more than one thing (``retraction``, ``replacement``)."""
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
@@ -60,10 +61,11 @@ class LearnedManager:
 def replacement(decision: Decision, proposal: Proposal) -> Decision:
     """The policy's UPDATE-replace at decision time: a note that holds other facts keeps
     them (``text.untouched``) and the input replaces only the sentences it touches ("I
-    started working at Initech." replaces the job, not the garden, of "I have a job at
-    Stark Industries. Weekends I volunteer at a community garden.")."""
-    target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
-    rest = text.untouched(target.content, text.substance(proposal.content))
+    started working at Initech instead of Stark Industries." replaces the job, not the
+    garden, of "I have a job at Stark Industries. Weekends I volunteer at a community
+    garden.")."""
+    rest = text.untouched(_target(decision, proposal).content,
+                          text.substance(proposal.content))
     if not rest:
         return decision
     return replace(decision, merged_content=" ".join([*rest, proposal.content]),
@@ -83,7 +85,7 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
     - the input says more than the retraction (``text.retracts_only``: "I quit nursing and
       became a teacher."): the input is kept, as a note of its own or after what is left.
     """
-    target = next(c for c in proposal.candidates if c.note_id == decision.target_id)
+    target = _target(decision, proposal)
     note, said = text.substance(target.content), text.substance(proposal.content)
     more = not text.retracts_only(said, note)
     rest = text.untouched(target.content, said)
@@ -102,3 +104,7 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
         return replace(decision, tier=Tier.LONG_TERM,
                        reason=f"{decision.reason}; the input says more: kept")
     return decision
+
+
+def _target(decision: Decision, proposal: Proposal) -> Candidate:
+    return next(c for c in proposal.candidates if c.note_id == decision.target_id)
