@@ -393,6 +393,15 @@ def test_add_says_a_delete_kept_the_input_and_why_the_note_went(db_path):
         assert memory.get(nurse, include_deleted=True).delete_reason == (
             'changed job; said: "I quit nursing and became a teacher."')
 
+    chats = [db_path.with_name(f"chat{i}.json") for i in (1, 2)]
+    for i, chat in enumerate(chats):
+        chat.write_text(json.dumps([{"speaker": "a", "content": f"I quit flying {i}."},
+                                    {"speaker": "a", "content": f"I became a chef {i}."}]))
+    summary = json.loads(add("--json", "ingest", str(chats[0])))
+    assert (summary["ops"]["DELETE"], summary["inputs_kept"]) == (2, 2)
+    assert "2 DELETE (2 of the deleting turns kept as notes of their own)" in add(
+        "ingest", str(chats[1]))
+
 
 @pytest.mark.parametrize(("spec", "fragment"), [
     ("nope", "unknown manager 'nope'"),

@@ -92,13 +92,16 @@ def ingest(
                                 progress=_both(count, bar))
     seconds = time.perf_counter() - started
     counts = Counter(r.op for r in results)
+    kept = sum(1 for r in results if r.added_id)
     rate = len(turns) / seconds if seconds > 0 else 0.0
     if options.json:
         emit_json({"file": str(file), "turns": len(turns),
-                   "ops": {op.value: counts.get(op, 0) for op in Op},
+                   "ops": {op.value: counts.get(op, 0) for op in Op}, "inputs_kept": kept,
                    "seconds": round(seconds, 3), "turns_per_second": round(rate, 1)})
         return
     summary = ", ".join(f"[{_OP_STYLE[op]}]{counts[op]} {op.value}[/]" for op in Op if counts[op])
+    if kept:
+        summary += f" ({kept} of the deleting turns kept as notes of their own)"
     stdout().print(f"ingested {len(turns)} turns from {escape(str(file))} in {seconds:.1f} s "
                    f"({rate:.1f} turns/s): {summary}")
 
