@@ -365,6 +365,8 @@ def test_a_delete_loses_nothing_but_what_it_retracts(note, said, op, content):
                    Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
     assert (d.op, d.merged_content) == (op, content)
     assert d.tier is (Tier.DISCARD if op is Op.DELETE else Tier.LONG_TERM)
+    if content == BUDDY:  # the retraction is in no content now: the history row quotes it
+        assert d.reason.endswith('said: "We gave Scout away."')
 
 
 def test_the_shipped_checkpoint_merges_a_retraction_into_a_list():

@@ -11,7 +11,7 @@ from asem import Memory
 from asem.providers import HashEmbedder
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Proposal
-from asem.write.pipeline import deletion_reason
+from asem.write.pipeline import retraction_reason
 
 Script = Callable[[Proposal], Decision]
 
@@ -129,9 +129,9 @@ def test_delete_with_discard_only_deletes(scripted):
     assert memory.history(a.note_id)[-1].op == "DELETE"
 
 
-def test_a_deletion_reason_quotes_what_was_said_on_one_short_line():
-    assert deletion_reason("", "I quit\n  the choir.") == 'retracted; said: "I quit the choir."'
-    long = deletion_reason("contradicted", "word " * 100, limit=20)
+def test_a_retraction_reason_quotes_what_was_said_on_one_short_line():
+    assert retraction_reason("", "I quit\n  the choir.") == 'retracted; said: "I quit the choir."'
+    long = retraction_reason("contradicted", "word " * 100, limit=20)
     assert long == 'contradicted; said: "word word word word…"'  # 20 characters kept
 
 

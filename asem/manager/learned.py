@@ -12,6 +12,7 @@ from asem.manager import policy, text
 from asem.manager.features import MAX_MERGE_CHARS, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
+from asem.write.pipeline import retraction_reason
 
 DEFAULT_CHECKPOINT = "manager-grpo.npz"
 """The checkpoint inside the package (``asem/manager/assets``)."""
@@ -25,6 +26,7 @@ class LearnedManager:
     """Picks the most probable action of the trained policy (no sampling at inference).
 
     >>> from asem.write.manager import Candidate, Proposal
+from asem.write.pipeline import retraction_reason
     >>> manager = LearnedManager.load()
     >>> buddy = Candidate("n1", "I adopted a dog named Buddy.", 0.8, 0.8)
     >>> d = manager.decide(Proposal("I adopted another dog named Scout.", None, [buddy]))
@@ -89,10 +91,11 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
     note, said = text.substance(target.content), text.substance(proposal.content)
     more = not text.retracts_only(said, note)
     rest = text.untouched(target.content, said)
-    if rest:
+    if rest:  # the history row says what was said: the content may no longer hold it
         content = " ".join([*rest, proposal.content] if more else rest)
         return Decision(Op.UPDATE, target.note_id, merged_content=content,
-                        reason=f"{decision.reason}; the rest of the note kept")
+                        reason=retraction_reason(f"{decision.reason}; the rest of the note "
+                                                 "kept", proposal.content))
     if text.lists_more(note, said):
         if len(target.content) >= MAX_MERGE_CHARS:
             return Decision(Op.ADD, tier=Tier.LONG_TERM,

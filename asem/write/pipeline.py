@@ -7,7 +7,7 @@ The manager's decision is applied as follows (SPEC stage 2):
   re-enriched and re-embedded; its provenance gains the input's turn ids; history keeps the
   replaced version.
 - DELETE: the target is soft-deleted with the decision's reason and the input that retracted
-  it (``deletion_reason``); the input is then added in the decided tier, or not at all with
+  it (``retraction_reason``); the input is then added in the decided tier, or not at all with
   ``Tier.DISCARD``.
 - NOOP: the target gains the input's provenance.
 
@@ -148,7 +148,7 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
                        config=deps.config.write, observed_at=item.observed_at,
                        turn_ids=item.turn_ids, tier=decision.tier)
         return changes.update(target, note, decision.reason)
-    deleted = (changes.delete(target, deletion_reason(decision.reason, item.content))
+    deleted = (changes.delete(target, retraction_reason(decision.reason, item.content))
                if target is not None else None)
     if decision.tier is Tier.DISCARD:
         return deleted or discarded(decision)
@@ -160,9 +160,10 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
                        added_id=added.note_id)
 
 
-def deletion_reason(reason: str, said: str, limit: int = 200) -> str:
-    """Why a note was deleted: the manager's reason, then what was said that retracted it
-    (the first ``limit`` characters), so the note's history shows what happened."""
+def retraction_reason(reason: str, said: str, limit: int = 200) -> str:
+    """Why a note was deleted (or cut back to what a retraction left of it): the manager's
+    reason, then what was said (the first ``limit`` characters), so the note's history
+    shows what happened."""
     said = " ".join(said.split())
     if len(said) > limit:
         said = said[:limit - 1] + "…"
