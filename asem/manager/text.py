@@ -210,13 +210,14 @@ def retracts_only(x: str, candidate: str) -> bool:
 
 
 def untouched(note: str, x: str) -> list[str]:
-    """The note's sentences x does not touch, when one of them names a value: the other
-    facts of a note that x retracts or changes only part of ("I adopted a dog named Buddy." of "I
-    adopted a dog named Buddy. I adopted another dog named Scout." and "We gave Scout away
-    and got a new dog."). x touches the sentences that name a value x names, or, when x
-    names none of the note's values, those that share a content word with x. Empty when x
-    touches none (which part it is about is unknown) or no untouched sentence names a value
-    ("Funny you ask." and "I play it a lot." are no facts of their own)."""
+    """The note's sentences x does not touch, when one of them names a value: the other facts
+    of a note that x retracts or changes only part of ("I adopted a dog named Buddy." of
+    "I adopted a dog named Buddy. I adopted another dog named Scout." and "We gave Scout
+    away and got a new dog."). x touches the sentences that name a value x names, or,
+    when x names none of the note's values, those that share a content word with x.
+    Empty when x touches none (which part it is about is unknown) or no untouched
+    sentence names a value ("Funny you ask." and "I play it a lot." are no facts of
+    their own)."""
     said = frozenset(_folded(x))
     spoken = set(words(x))
     facts = [s for s in sentences(note) if fact_words(s)]
@@ -240,7 +241,7 @@ def _denied(text: str) -> set[str]:
     for clause in re.split(r"[.!?;,]", text.lower().replace("’", "'")):
         ws = words(clause)
         for i, w in enumerate(ws):
-            if w in NEGATORS or w in ("no", "not", "never"):
+            if w in NEGATORS or w == "no":
                 found.update(_folded(" ".join(ws[i + 1:i + 4])))
     return found
 
