@@ -6,6 +6,7 @@ depend on what the learned policy decides; tests/test_manager_learned.py covers 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -84,3 +85,16 @@ def snapshot(db_path):
             conn.close()
 
     return take
+
+
+@pytest.fixture
+def cli(db_path):
+    """``cli(*args)``: run a command with ``--json`` on the test database, return parsed JSON."""
+    from tests.test_cli import run
+
+    def invoke(*args: str, input: str | None = None):
+        result = run("--db", str(db_path), "--json", *args, input=input)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    return invoke
