@@ -236,14 +236,16 @@ def negates(x: str, candidate: str) -> bool:
     return bool(_denied(x) & (set(_folded(candidate)) - _denied(candidate)))
 
 
-def _denied(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _denied(text: str) -> frozenset[str]:
+    """Content words that follow a negator within three words, in the same clause."""
     found: set[str] = set()
     for clause in re.split(r"[.!?;,]", text.lower().replace("’", "'")):
         ws = words(clause)
         for i, w in enumerate(ws):
             if w in NEGATORS or w == "no":
                 found.update(_folded(" ".join(ws[i + 1:i + 4])))
-    return found
+    return frozenset(found)
 
 
 def lists_more(note: str, x: str) -> bool:
