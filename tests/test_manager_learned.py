@@ -157,7 +157,7 @@ def test_a_turn_that_says_more_than_pleasantries_is_never_discarded(said, discar
 
 @pytest.mark.parametrize(("said", "note", "noop", "update"), [
     ("Yes, Buddy is our dog.", BUDDY, True, True),  # a restatement
-    ("I adopted another dog named Scout.", BUDDY, True, True),  # the policy's call
+    ("I adopted another dog named Scout.", BUDDY, False, True),  # a new name is news
     ("Wow, Maria, how cute! What's her name? Do she and your other dog get along?",
      "Thanks for your support, John. How's your family doing?", False, False),
     ("A car ran a red light and hit us, but thankfully everyone is okay.",
@@ -280,7 +280,11 @@ def test_no_one_changes_or_retracts_what_someone_else_said(speaker, merged):
     d = LearnedManager.load().decide(proposal)
     assert (d.op is Op.UPDATE and d.target_id == "n1") is merged
     mask = policy.forward(LearnedManager.load().params, features(proposal)).mask
-    assert mask[policy.Targeted.NOOP]  # recording it as known changes nothing of Ana's
+    assert not mask[policy.Targeted.NOOP]  # a new name is news, whoever says it
+    restated = Proposal("Yes, Buddy is our dog.", speaker, [buddy])
+    # recording a restatement as known changes nothing of Ana's
+    assert policy.forward(LearnedManager.load().params, features(restated)).mask[
+        policy.Targeted.NOOP]
     changes = [policy.Targeted.MERGE, policy.Targeted.REPLACE, policy.Targeted.DELETE]
     assert mask[changes].tolist() == [merged] * 3
     assert features(proposal, guards=False).foreign is None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asem.manager import text
+from asem.manager import news, text
 from asem.write.manager import Proposal
 
 K = 5
@@ -55,19 +55,22 @@ class Features:
     flight is on gate 12." is no update of "I have 3 cats."). Or the two speak of different
     people (``text.relations``): "My sister lives in Lisbon." is no update of "I live in
     Boston.", nor a restatement of "I live in Lisbon.". None: no candidate is closed."""
-    retracting: np.ndarray | None = None
-    """(n,) bool: the candidate retracts nothing (``text.retracts``), and x retracts something
-    or denies a word the candidate says (``text.negates``), so x is news about it, never
-    already known: no NOOP ("I no longer have Buddy, he passed away." recorded on "I have a
-    dog named Buddy." left the note saying Buddy is there; "Scout is actually a cat, not a
-    dog." recorded on the dogs' note left Scout a dog). None: no candidate is."""
+    news: np.ndarray | None = None
+    """(n,) bool: x is news about the candidate, never already known: no NOOP. The candidate
+    retracts nothing (``text.retracts``) and x retracts something or denies a word it says
+    (``text.negates``): "I no longer have Buddy, he passed away." recorded on "I have a dog
+    named Buddy." left the note saying Buddy is there. Or x corrects it (``news.corrects``:
+    "Actually I hate sushi." of "I love sushi.") or says more than it in words no
+    paraphrase would use instead (``news.elaborates``: "I work as a nurse at Mercy
+    Hospital." of "I work as a nurse."); recorded on the note, the new value was lost.
+    None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
     training for the Berlin marathon." would read as Ana's. x may still be recorded on it as
     already known (NOOP: its content is unchanged). None: no candidate is foreign.
 
-    ``asks``, ``closed``, ``retracting`` and ``foreign`` are decision-time guards (``features(...,
+    ``asks``, ``closed``, ``news`` and ``foreign`` are decision-time guards (``features(...,
     guards=False)`` in training): the shipped weights were trained without them
     (docs/manager.md)."""
 
@@ -138,7 +141,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
-    closed = foreign = retracting = None
+    closed = foreign = fresh = None
     if guards:
         said = text.relations(x)
         closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
@@ -147,11 +150,12 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
-        retracting = np.array([not text.retracts(content)
-                               and (retraction or text.negates(x, content))
-                               for content in contents], dtype=bool)
+        fresh = np.array([(not text.retracts(content)
+                           and (retraction or text.negates(x, content)))
+                          or news.corrects(x, content) or news.elaborates(x, content)
+                          for content in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guards and text.asks(x), closed, retracting, foreign)
+                    restates, amends, guards and text.asks(x), closed, fresh, foreign)
 
 
 def _other_speaker(said_by: str | None, candidate_by: str | None) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asem.manager import policy, text
+from asem.manager import news, policy, text
 from asem.manager.features import MAX_MERGE_CHARS, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
@@ -49,7 +49,8 @@ from asem.write.pipeline import retraction_reason
 
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
-        that say more than one thing (``retraction``, ``replacement``)."""
+        that say more than one thing (``retraction``, ``replacement``), and an UPDATE-merge
+        of a correction made a replacement (``merge``)."""
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
@@ -57,6 +58,8 @@ from asem.write.pipeline import retraction_reason
             return retraction(decision, proposal)
         if decision.op is Op.UPDATE and decision.merged_content == proposal.content:
             return replacement(decision, proposal)
+        if decision.op is Op.UPDATE:
+            return merge(decision, proposal)
         return decision
 
 
@@ -72,6 +75,20 @@ def replacement(decision: Decision, proposal: Proposal) -> Decision:
         return decision
     return replace(decision, merged_content=" ".join([*rest, proposal.content]),
                    reason=f"{decision.reason}; the rest of the note kept")
+
+
+def merge(decision: Decision, proposal: Proposal) -> Decision:
+    """The policy's UPDATE-merge at decision time. Merged, a correction would leave the note
+    saying both values: it replaces what it corrects instead ("Actually my favourite colour
+    is green." of "My favourite colour is blue."; ``news.substitutes``), the note's other
+    sentences kept, and history keeps the old content. Any other merge stands: an input
+    that says every word of the note need not say what the note means ("I ran into
+    volunteers from the homeless shelter." of "I volunteer at the homeless shelter.")."""
+    if not news.substitutes(text.substance(proposal.content),
+                            text.substance(_target(decision, proposal).content)):
+        return decision
+    return replacement(replace(decision, merged_content=proposal.content,
+                               reason=f"{decision.reason}; a correction: replaced"), proposal)
 
 
 def retraction(decision: Decision, proposal: Proposal) -> Decision:

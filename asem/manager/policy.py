@@ -95,8 +95,8 @@ def forward(params: Params, f: Features) -> Forward:
         mask[: 4 * n] = False
     if f.closed is not None:
         mask[[4 * j + op for j in range(n) if f.closed[j] for op in Targeted]] = False
-    if f.retracting is not None:
-        mask[[4 * j + Targeted.NOOP for j in range(n) if f.retracting[j]]] = False
+    if f.news is not None:
+        mask[[4 * j + Targeted.NOOP for j in range(n) if f.news[j]]] = False
     if f.foreign is not None:
         mask[[4 * j + op for j in range(n) if f.foreign[j]
               for op in (Targeted.MERGE, Targeted.REPLACE, Targeted.DELETE)]] = False

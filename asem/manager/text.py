@@ -50,7 +50,7 @@ CHITCHAT = frozenset(
 )
 
 
-_CUE_WORDS = frozenset(w for cue in RETRACTION + CHANGE + ADDITION for w in cue.split())
+CUE_WORDS = frozenset(w for cue in RETRACTION + CHANGE + ADDITION for w in cue.split())
 """Single words of the cue phrases: signals of what happens to a value, not values."""
 
 
@@ -59,14 +59,14 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(w.lower().strip("'’-") for w in _WORD.findall(text))
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") else word
 
 
 @lru_cache(maxsize=65536)
 def content_words(text: str) -> frozenset[str]:
     """Lower-cased words that are not stopwords, with a plural 's' folded."""
-    return frozenset(_stem(w) for w in words(text) if w not in STOPWORDS)
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
 
 
 @lru_cache(maxsize=65536)
@@ -92,7 +92,7 @@ def value_words(text: str) -> frozenset[str]:
             continue
         first = tokens[0].lower()
         rest = sentence[sentence.find(tokens[0]) + len(tokens[0]):]
-        if (first not in STOPWORDS and first not in CHITCHAT and first not in _CUE_WORDS
+        if (first not in STOPWORDS and first not in CHITCHAT and first not in CUE_WORDS
                 and not first.endswith("ly") and not rest.startswith((",", "!", ":"))):
             found.add(first)
     return frozenset(found)
@@ -102,8 +102,8 @@ def novelty(x: str, candidate: str) -> tuple[frozenset[str], frozenset[str]]:
     """Content words only x says and only the candidate says, cue and chit-chat words
     left out: what x adds ("Another instrument I play is the violin." next to "I play the
     piano." adds {instrument, violin}) and what it leaves unsaid ({piano})."""
-    xw = content_words(x) - _CUE_WORDS - CHITCHAT
-    cw = content_words(candidate) - _CUE_WORDS - CHITCHAT
+    xw = content_words(x) - CUE_WORDS - CHITCHAT
+    cw = content_words(candidate) - CUE_WORDS - CHITCHAT
     return xw - cw, cw - xw
 
 
@@ -185,8 +185,8 @@ story: x may update a note only if it adds at most this many content words to it
 
 def _new_words(x: str, candidate: str) -> tuple[int, int]:
     """(content words x shares with the candidate, content words only x says)."""
-    xw = content_words(x) - _CUE_WORDS - CHITCHAT
-    cw = content_words(candidate) - _CUE_WORDS - CHITCHAT
+    xw = content_words(x) - CUE_WORDS - CHITCHAT
+    cw = content_words(candidate) - CUE_WORDS - CHITCHAT
     return len(xw & cw), len(xw - cw)
 
 
@@ -265,11 +265,11 @@ _LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
 
 def _folded(text: str) -> list[str]:
     """Content words in order, cue words and pleasantries left out, "-ing" folded."""
-    stems = (_stem(w) for w in words(text) if w not in STOPWORDS)
-    return [_base(w) for w in stems if w not in _CUE_WORDS and w not in CHITCHAT]
+    stems = (stem(w) for w in words(text) if w not in STOPWORDS)
+    return [base(w) for w in stems if w not in CUE_WORDS and w not in CHITCHAT]
 
 
-def _base(word: str) -> str:
+def base(word: str) -> str:
     return word[:-3] if len(word) >= 5 and word.endswith("ing") else word
 
 
@@ -289,7 +289,7 @@ def relations(text: str) -> frozenset[str]:
     """The people of ``RELATIONS`` that ``text`` names as "my …" or "our …" (up to one word
     between: "my older sister"; possessives too: "my sister's home"): "My sister lives in
     Lisbon." → {"sister"}."""
-    ws = tuple(_stem(re.sub(r"['’]s$", "", w)) for w in words(text))
+    ws = tuple(stem(re.sub(r"['’]s$", "", w)) for w in words(text))
     return frozenset(w for i, w in enumerate(ws) if w in RELATIONS
                      and any(v in ("my", "our") for v in ws[max(0, i - 2):i]))
 

@@ -1,0 +1,124 @@
+"""What makes an input news about a note, not a restatement of it: a correction ("Actually
+my favourite colour is green." of "My favourite colour is blue.") or an elaboration ("I work
+as a nurse at Mercy Hospital." of "I work as a nurse."). Decision-time signals, read by no
+training feature."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from asem.manager import text
+
+CORRECTION = ("actually", "in fact", "correction", "i meant")
+"""Cues of a correction: what follows replaces what was said before."""
+LIKING = frozenset(("love", "like", "enjoy", "adore"))
+DISLIKING = frozenset(("hate", "dislike", "loathe", "detest", "despise"))
+HEDGES = frozenset(("actually", "fact", "correction", "meant", "called", "named", "honestly",
+                    "definitely", "truly", "certainly", "basically", "literally", "seriously"))
+"""Words that say how something is said or named, not what: left out when comparing two
+sayings ("a dog called Buddy" and "a dog named Buddy")."""
+MAX_SPELLING = 0.75
+"""Two words this alike (difflib ratio) are one word spelt two ways ("favorite" and
+"favourite"), not a swap."""
+
+
+def substitutes(x: str, candidate: str) -> bool:
+    """x corrects what a sentence of the candidate says: it says the sentence with one value
+    swapped, and it says so ("Actually my favourite colour is green." of "My favourite
+    colour is blue.") or the swap turns a liking into a dislike or back ("I hate sushi." of
+    "I love sushi."). A change, never already known.
+
+    A swap: the same content words in the same order, one or two of them in one place
+    replaced by as many others, and at most two more or fewer elsewhere. Without a cue a
+    swap may be a paraphrase ("I work at Globex." of "I have a job at Globex."), and a word
+    spelt another way ("favorite") is no swap."""
+    xs, corrects = _sayings(x), text.has_cue(x, CORRECTION)
+    if not corrects and not (LIKING | DISLIKING) & set(xs):
+        return False  # no swap could count: spare the alignment
+    for sentence in text.sentences(candidate):
+        swap = _swap(xs, _sayings(sentence))
+        if swap and (corrects or _turns(*swap)):
+            return True
+    return False
+
+
+def corrects(x: str, candidate: str) -> bool:
+    """x is news about the candidate by its own account: a correction cue and a content word
+    the candidate does not say ("Actually my sister is a judge." of "My sister lives in
+    Lisbon."; not "Actually, Buddy is my dog." of "I have a dog named Buddy."), or a swap
+    that ``substitutes`` the candidate's words."""
+    return (bool(text.has_cue(x, CORRECTION) and text.novelty(x, candidate)[0] - HEDGES)
+            or substitutes(x, candidate))
+
+
+def _turns(new: Sequence[str], old: Sequence[str]) -> bool:
+    return any((a in LIKING and b in DISLIKING) or (a in DISLIKING and b in LIKING)
+               for a, b in zip(new, old, strict=True))
+
+
+@lru_cache(maxsize=65536)
+def _sayings(said: str) -> tuple[str, ...]:
+    """Content words in order, cue words and hedges left out, "-ing" folded (pleasantries
+    kept: "night" is one)."""
+    stems = (text.stem(w) for w in text.words(said) if w not in text.STOPWORDS)
+    return tuple(text.base(w) for w in stems if w not in text.CUE_WORDS and w not in HEDGES)
+
+
+def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
+    """(the words x says, the words the candidate said) if x swaps one place of ``cs``."""
+    ops = SequenceMatcher(None, xs, cs, autojunk=False).get_opcodes()
+    swapped = [(xs[i1:i2], cs[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag == "replace"]
+    kept = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    more = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops
+               if tag in ("insert", "delete"))
+    if len(swapped) != 1 or not kept or more > 2:
+        return None
+    new, old = swapped[0]
+    alike = any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING for a in new for b in old)
+    return None if alike or len(new) != len(old) or len(new) > 2 else (new, old)
+
+
+def elaborates(x: str, candidate: str) -> bool:
+    """x says more than the candidate in words no paraphrase would use instead of its own:
+    it names someone or something, or a number, the candidate does not ("I live in Boston
+    with my partner Riley." of "I live in Boston."), or a sentence of x says every content
+    word of the candidate and more (``covers``). A paraphrase swaps words ("Yes, I work at
+    Globex." of "I have a job at Globex."); a name said to someone is no news ("Thanks, John!
+    Talk soon." of "Thanks, John. See you!")."""
+    said = set(text.words(candidate))
+    named = (text.names(x) - said - text.CHITCHAT - _addressed(x)) | (text.numbers(x)
+                                                                      - text.numbers(candidate))
+    return bool(named) or covers(x, candidate)
+
+
+def covers(x: str, candidate: str) -> bool:
+    """A sentence of x says every content word of the candidate, which says at least two
+    beyond pleasantries, and at least one more ("I work as a nurse at Mercy Hospital." of "I
+    work as a nurse."; not "Take care and keep up the good work!" of "Take care!")."""
+    if len(text.fact_words(candidate) - text.CUE_WORDS) < 2:
+        return False
+    for sentence in text.sentences(x):
+        adds, unsaid = text.novelty(sentence, candidate)
+        if adds - HEDGES and not unsaid:
+            return True
+    return False
+
+
+ADDRESS = frozenset(("see", "ya", "dear", "remember", "luck", "cheers", "welcome"))
+"""Words that go with a name said to someone ("See you, John!", "Good luck, Sam!")."""
+
+
+def _addressed(x: str) -> frozenset[str]:
+    """Names said to someone: alone in their clause but for pleasantries and function words
+    ("Thanks, John!", "Wow Jolene, that's inspiring!", "Bye, Deb!"), not "I met Sarah."."""
+    found: set[str] = set()
+    for clause in re.split(r"[.!?;,:]", x):
+        named = text.names("and " + clause.strip())  # a name may open the clause
+        rest = set(text.words(clause)) - named
+        if named and all(w in text.STOPWORDS or w in text.CHITCHAT or w in ADDRESS
+                         for w in rest):
+            found |= named
+    return frozenset(found)

@@ -1,0 +1,110 @@
+"""News about a note at decision time. A fact said again with a value swapped, by its own
+account ("Actually …") or from a liking to a dislike, is a correction; one said with a name,
+a number or every word of the note and more is an elaboration. Neither is already known (no
+NOOP), and an UPDATE replaces what a correction corrects instead of merging beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from asem.manager import LearnedManager, news, policy
+from asem.manager.features import features
+from asem.types import Decision, Op
+from asem.write.manager import Candidate, Proposal
+
+
+@pytest.mark.parametrize(("said", "note", "swaps"), [
+    ("Actually my favourite colour is green.", "My favourite colour is blue.", True),
+    ("In fact my favourite colour is green.", "My favourite colour is blue.", True),
+    ("Haha, actually my favourite colour is green!", "My favourite colour is blue.", True),
+    ("Actually I work the day shift.", "I work the night shift.", True),
+    ("Actually I prefer tea in the morning.", "I prefer coffee in the morning.", True),
+    ("I hate sushi.", "I love sushi.", True),  # a liking turned: no cue needed
+    ("I love jazz.", "I have 3 cats. I hate jazz.", True),  # any sentence of the note
+    # no cue: a swap may be a paraphrase
+    ("My favourite colour is green.", "My favourite colour is blue.", False),
+    ("I work at Globex.", "I have a job at Globex.", False),
+    ("I really like jazz.", "I love jazz.", False),  # a liking either way
+    # a cue but no swap
+    ("Actually, yes, I am a teacher.", "I am a teacher by profession.", False),
+    ("Actually, Buddy is my dog.", "I have a dog named Buddy.", False),
+    ("Actually my favorite band is Radiohead.", "My favourite band is Radiohead.", False),
+    ("Actually I have a dog called Buddy.", "I adopted a dog named Buddy.", False),
+    ("Actually my favourite colour is green and I paint a lot with it now.",
+     "My favourite colour is blue.", False),  # too much more than a swap
+])
+def test_what_swaps_a_notes_value(said, note, swaps):
+    assert news.substitutes(said, note) is swaps
+
+
+@pytest.mark.parametrize(("said", "note", "is_news"), [
+    ("Actually my sister is a judge.", "My sister lives in Lisbon.", True),  # a word of its own
+    ("Actually my favourite colour is green.", "My favourite colour is blue.", True),
+    ("I hate sushi.", "I love sushi.", True),
+    ("Actually, Buddy is my dog.", "I have a dog named Buddy.", False),
+    ("Actually, yes, I am a teacher.", "I am a teacher by profession.", False),
+    ("My sister is a judge.", "My sister lives in Lisbon.", False),  # no cue: the policy's call
+])
+def test_a_correction_is_never_already_known(said, note, is_news):
+    assert news.corrects(said, note) is is_news
+    f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert f.news is not None and bool(f.news[0]) is is_news
+    mask = policy.forward(LearnedManager.load().params, f).mask
+    assert bool(mask[policy.Targeted.NOOP]) is not is_news
+
+
+@pytest.mark.parametrize(("said", "note", "content"), [
+    ("Actually my favourite colour is green.", "My favourite colour is blue.",
+     "Actually my favourite colour is green."),
+    ("I hate sushi.", "I love sushi.", "I hate sushi."),
+    # the note's other facts stay
+    ("Actually I work the day shift.", "I have a job at Acme. I work the night shift.",
+     "I have a job at Acme. Actually I work the day shift."),
+])
+def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, content):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", content)
+    assert "a correction: replaced" in d.reason
+
+
+@pytest.mark.parametrize(("said", "note", "more"), [
+    ("I live in Boston with my partner Riley.", "I live in Boston.", True),  # a name
+    ("My flight leaves at 9pm.", "My flight is on gate 12.", True),  # a number
+    ("I work as a nurse at Mercy Hospital.", "I work as a nurse.", True),
+    ("I play tennis every Sunday morning.", "I play tennis.", True),
+    ("I love sushi, especially salmon nigiri.", "I love sushi.", True),  # all of it, and more
+    # paraphrases swap words, and an opener is a sentence of its own
+    ("Yes, I work at Globex.", "I have a job at Globex.", False),
+    ("You know what? Yes, Riley is my partner.", "Riley is my partner.", False),
+    ("Yes, I still play the cello.", "I play the cello.", False),
+    ("Sure, Buddy is my dog.", "I have a dog named Buddy.", False),  # "Sure" is no name
+    # a name said to someone, and a note of pleasantries, say nothing to elaborate on
+    ("Wow Jolene, that's really inspiring!", "It is truly inspiring!", False),
+    ("Thanks Evan. Have a good one. See ya!", "Thanks! Will do. Bye for now.", False),
+    ("Take care and keep up the good work!", "Take care!", False),
+    # lower-case news that is no superset: left to the policy
+    ("Buddy loves the beach.", "I adopted a dog named Buddy.", False),
+])
+def test_what_says_more_than_a_note(said, note, more):
+    assert news.elaborates(said, note) is more
+    f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert f.news is not None and bool(f.news[0]) is more
+
+
+@pytest.mark.parametrize(("said", "note"), [
+    ("I work as a nurse at Mercy Hospital.", "I work as a nurse."),
+    # every word of the note, not what it means: the input does not say "I volunteer"
+    ("I ran into volunteers from the homeless shelter at the library this morning.",
+     "I volunteer at the homeless shelter."),
+])
+def test_an_elaboration_never_replaces_the_note(said, note):
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert d.op in (Op.ADD, Op.UPDATE)
+    if d.op is Op.UPDATE:
+        assert d.merged_content == f"{note} {said}"
+
+
+def test_a_merge_of_no_correction_stays_a_merge():
+    buddy, scout = "I adopted a dog named Buddy.", "I adopted another dog named Scout."
+    d = LearnedManager.load().decide(Proposal(scout, None, [Candidate("n", buddy, 0.8, 0.8)]))
+    assert isinstance(d, Decision) and d.merged_content == f"{buddy} {scout}"
