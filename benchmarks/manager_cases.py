@@ -1,4 +1,4 @@
-"""Hand-written write decisions: what each manager does with 22 new facts about a person.
+"""Hand-written write decisions: what each manager does with 24 new facts about a person.
 
 A memory of ten facts (a dog, a sister in Lisbon, a job, a city, a food, a weekly group, a
 flight gate, cats, a band, a car) is built through the manager under test, then each case's
@@ -44,6 +44,8 @@ CASES: tuple[tuple[str, str, int | None], ...] = (
     ("I sold my Honda and bought a Tesla", "UPDATE", 9),
     ("I no longer have Buddy, he passed away", "DELETE", 0),
     ("Actually my favourite band is Muse", "UPDATE", 8),
+    ("Actually I hate sushi", "UPDATE", 4),
+    ("Actually I work as a paramedic", "UPDATE", 2),
     ("My brother lives in Madrid", "ADD", None),
     ("I started learning the piano", "ADD", None),
     ("My daughter was born in March", "ADD", None),
