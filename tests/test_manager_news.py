@@ -43,7 +43,7 @@ def test_what_swaps_a_notes_value(said, note, swaps):
     ("I hate sushi.", "I love sushi.", True),
     ("Actually, Buddy is my dog.", "I have a dog named Buddy.", False),
     ("Actually, yes, I am a teacher.", "I am a teacher by profession.", False),
-    ("My sister is a judge.", "My sister lives in Lisbon.", False),  # no cue: the policy's call
+    ("My favourite colour is green.", "My favourite colour is blue.", False),  # no cue
 ])
 def test_a_correction_is_never_already_known(said, note, is_news):
     assert news.corrects(said, note) is is_news
@@ -82,8 +82,13 @@ def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, 
     ("Wow Jolene, that's really inspiring!", "It is truly inspiring!", False),
     ("Thanks Evan. Have a good one. See ya!", "Thanks! Will do. Bye for now.", False),
     ("Take care and keep up the good work!", "Take care!", False),
-    # lower-case news that is no superset: left to the policy
+    # none of the note's values: the same thing, not the same value
+    ("My sister is a judge.", "My sister lives in Lisbon.", True),
+    ("I go to a support group every week.", "I go to the support group on 2 days.", True),
+    # lower-case news about the note's value, no superset: left to the policy
     ("Buddy loves the beach.", "I adopted a dog named Buddy.", False),
+    ("Oh, by the way, Olivia is my child.",
+     "Our first child, Olivia, was born in spring.", False),  # a name in apposition
 ])
 def test_what_says_more_than_a_note(said, note, more):
     assert news.elaborates(said, note) is more

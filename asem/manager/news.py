@@ -91,7 +91,19 @@ def elaborates(x: str, candidate: str) -> bool:
     said = set(text.words(candidate))
     named = (text.names(x) - said - text.CHITCHAT - _addressed(x)) | (text.numbers(x)
                                                                       - text.numbers(candidate))
-    return bool(named) or covers(x, candidate)
+    return bool(named) or covers(x, candidate) or _elsewhere(x, candidate)
+
+
+def _elsewhere(x: str, candidate: str) -> bool:
+    """x says a word of its own and none of the values the candidate names (names not said
+    to someone, numbers): it speaks of the same thing, not of the same value ("My sister is
+    a judge." of "My sister lives in Lisbon."). A restatement says its note's value again."""
+    named = text.names(candidate) - text.CHITCHAT - _addressed(candidate)
+    if not named and not text.numbers(candidate):
+        return False
+    values = named | text.value_words(candidate) | text.numbers(candidate)
+    return bool(not values & (set(text.words(x)) | text.numbers(x))
+                and text.novelty(x, candidate)[0] - HEDGES)
 
 
 def covers(x: str, candidate: str) -> bool:
@@ -107,18 +119,27 @@ def covers(x: str, candidate: str) -> bool:
     return False
 
 
-ADDRESS = frozenset(("see", "ya", "dear", "remember", "luck", "cheers", "welcome"))
-"""Words that go with a name said to someone ("See you, John!", "Good luck, Sam!")."""
+ADDRESS = frozenset(("see", "ya", "dear", "remember", "luck", "cheers", "welcome", "take"))
+"""Words that go with a name said to someone ("See you, John!", "Good luck, Sam!", "Take
+care, John, bye!")."""
 
 
-def _addressed(x: str) -> frozenset[str]:
-    """Names said to someone: alone in their clause but for pleasantries and function words
-    ("Thanks, John!", "Wow Jolene, that's inspiring!", "Bye, Deb!"), not "I met Sarah."."""
+def _addressed(said: str) -> frozenset[str]:
+    """Names said to someone: alone in their clause but for pleasantries and function words,
+    and opening or closing their sentence or following pleasantries ("Thanks, John!", "Wow
+    Jolene, that's inspiring!", "Wow, John, awesome job!"); not "I met Sarah." nor "Our
+    first child, Olivia, was born in spring."."""
     found: set[str] = set()
-    for clause in re.split(r"[.!?;,:]", x):
-        named = text.names("and " + clause.strip())  # a name may open the clause
-        rest = set(text.words(clause)) - named
-        if named and all(w in text.STOPWORDS or w in text.CHITCHAT or w in ADDRESS
-                         for w in rest):
-            found |= named
+    for sentence in text.sentences(said):
+        clauses = [c.strip() for c in re.split(r"[,;:]", sentence.rstrip(".!?"))]
+        for i, clause in enumerate(clauses):
+            named = text.names("and " + clause)  # a name may open the clause
+            placed = i in (0, len(clauses) - 1) or _pleasantries(clauses[i - 1], frozenset())
+            if named and placed and _pleasantries(clause, named):
+                found |= named
     return frozenset(found)
+
+
+def _pleasantries(clause: str, named: frozenset[str]) -> bool:
+    return all(w in named or w in text.STOPWORDS or w in text.CHITCHAT or w in ADDRESS
+               for w in text.words(clause))
