@@ -85,9 +85,10 @@ def elaborates(x: str, candidate: str) -> bool:
     """x says more than the candidate in words no paraphrase would use instead of its own:
     it names someone or something, or a number, the candidate does not ("I live in Boston
     with my partner Riley." of "I live in Boston."), or a sentence of x says every content
-    word of the candidate and more (``covers``). A paraphrase swaps words ("Yes, I work at
-    Globex." of "I have a job at Globex."); a name said to someone is no news ("Thanks, John!
-    Talk soon." of "Thanks, John. See you!")."""
+    word of the candidate and more (``covers``), or it names none of the candidate's values
+    (``_elsewhere``). A paraphrase swaps words ("Yes, I work at Globex." of "I have a job at
+    Globex."); a name said to someone is no news ("Thanks Evan. Have a good one." of
+    "Thanks! Will do. Bye for now.")."""
     said = set(text.words(candidate))
     named = (text.names(x) - said - text.CHITCHAT - _addressed(x)) | (text.numbers(x)
                                                                       - text.numbers(candidate))
