@@ -85,8 +85,10 @@ def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, 
     # none of the note's values: the same thing, not the same value
     ("My sister is a judge.", "My sister lives in Lisbon.", True),
     ("I go to a support group every week.", "I go to the support group on 2 days.", True),
-    # lower-case news about the note's value, no superset: left to the policy
-    ("Buddy loves the beach.", "I adopted a dog named Buddy.", False),
+    # something new of a value the note names
+    ("Buddy loves the beach.", "I adopted a dog named Buddy.", True),
+    ("You know what? Yes, I work at Vandelay.", "I have a job at Vandelay.", False),  # 1 word
+    ("See ya Nate!", "Totally! Bye Nate!", False),  # a name said to someone is no value
     ("Oh, by the way, Olivia is my child.",
      "Our first child, Olivia, was born in spring.", False),  # a name in apposition
 ])
@@ -107,6 +109,19 @@ def test_an_elaboration_never_replaces_the_note(said, note):
     assert d.op in (Op.ADD, Op.UPDATE)
     if d.op is Op.UPDATE:
         assert d.merged_content == f"{note} {said}"
+
+
+def test_a_replacement_by_an_input_that_only_says_more_of_the_note_is_a_merge():
+    note, said = "I drive a red Honda Civic.", "My Honda Civic needs new brakes."
+    from asem.manager.learned import elaboration
+
+    d = elaboration(Decision(Op.UPDATE, "n", merged_content=said, reason="r"),
+                    Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert d is not None and (d.op, d.merged_content) == (Op.UPDATE, f"{note} {said}")
+    assert d.reason == "r; says more of the note: merged"
+    changed = "I drive a blue Tesla now."  # a change, not more of the same
+    assert elaboration(Decision(Op.UPDATE, "n", merged_content=changed, reason="r"),
+                       Proposal(changed, None, [Candidate("n", note, 0.8, 0.8)])) is None
 
 
 def test_a_merge_of_no_correction_stays_a_merge():

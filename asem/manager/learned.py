@@ -49,15 +49,16 @@ from asem.write.pipeline import retraction_reason
 
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
-        that say more than one thing (``retraction``, ``replacement``), and an UPDATE-merge
-        of a correction made a replacement (``merge``)."""
+        that say more than one thing (``retraction``, ``replacement``), an UPDATE-replace by
+        an input that only says more of the note made a merge (``elaboration``), and an
+        UPDATE-merge of a correction made a replacement (``merge``)."""
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
         if decision.op is Op.DELETE:
             return retraction(decision, proposal)
         if decision.op is Op.UPDATE and decision.merged_content == proposal.content:
-            return replacement(decision, proposal)
+            return elaboration(decision, proposal) or replacement(decision, proposal)
         if decision.op is Op.UPDATE:
             return merge(decision, proposal)
         return decision
@@ -75,6 +76,21 @@ def replacement(decision: Decision, proposal: Proposal) -> Decision:
         return decision
     return replace(decision, merged_content=" ".join([*rest, proposal.content]),
                    reason=f"{decision.reason}; the rest of the note kept")
+
+
+def elaboration(decision: Decision, proposal: Proposal) -> Decision | None:
+    """The policy's UPDATE-replace of a note the input only says more of (``news.adds_to``:
+    "My Honda Civic needs new brakes." of "I drive a red Honda Civic."): a merge, the note
+    is not what changed (added beside it if the note is too long to merge into). None for
+    any other replacement."""
+    target = _target(decision, proposal)
+    if not news.adds_to(text.substance(proposal.content), text.substance(target.content)):
+        return None
+    if len(target.content) >= MAX_MERGE_CHARS:
+        return Decision(Op.ADD, tier=Tier.LONG_TERM,
+                        reason=f"{decision.reason}; says more of the note: added")
+    return replace(decision, merged_content=text.merged(target.content, proposal.content),
+                   reason=f"{decision.reason}; says more of the note: merged")
 
 
 def merge(decision: Decision, proposal: Proposal) -> Decision:

@@ -84,15 +84,21 @@ def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence
 def elaborates(x: str, candidate: str) -> bool:
     """x says more than the candidate in words no paraphrase would use instead of its own:
     it names someone or something, or a number, the candidate does not ("I live in Boston
-    with my partner Riley." of "I live in Boston."), or a sentence of x says every content
-    word of the candidate and more (``covers``), or it names none of the candidate's values
-    (``_elsewhere``). A paraphrase swaps words ("Yes, I work at Globex." of "I have a job at
-    Globex."); a name said to someone is no news ("Thanks Evan. Have a good one." of
-    "Thanks! Will do. Bye for now.")."""
+    with my partner Riley." of "I live in Boston."), or it names none of the candidate's
+    values (``_elsewhere``), or it says the candidate's value again and more (``adds_to``).
+    A paraphrase swaps words ("Yes, I work at Globex." of "I have a job at Globex."); a
+    name said to someone is no news ("Thanks Evan. Have a good one." of "Thanks! Will do.
+    Bye for now.")."""
     said = set(text.words(candidate))
     named = (text.names(x) - said - text.CHITCHAT - _addressed(x)) | (text.numbers(x)
                                                                       - text.numbers(candidate))
-    return bool(named) or covers(x, candidate) or _elsewhere(x, candidate)
+    return bool(named) or _elsewhere(x, candidate) or adds_to(x, candidate)
+
+
+def adds_to(x: str, candidate: str) -> bool:
+    """x says the candidate's value again, and more (``covers``, ``_of_value``): no change
+    of it, so an UPDATE of the candidate merges, never replaces."""
+    return covers(x, candidate) or _of_value(x, candidate)
 
 
 def _elsewhere(x: str, candidate: str) -> bool:
@@ -105,6 +111,20 @@ def _elsewhere(x: str, candidate: str) -> bool:
     values = named | text.value_words(candidate) | text.numbers(candidate)
     return bool(not values & (set(text.words(x)) | text.numbers(x))
                 and text.novelty(x, candidate)[0] - HEDGES)
+
+
+def _of_value(x: str, candidate: str) -> bool:
+    """x says something new of a value the candidate names: what x says about the candidate
+    (its sentences that share a content word with it) shares nothing with it but names (not
+    said to someone), and adds at least two words of its own ("Buddy loves the beach." of
+    "I adopted a dog named Buddy."). A restatement says the value with words of the note or
+    only one of its own ("Yes, I work at Globex." of "I have a job at Globex.")."""
+    note = text.content_words(candidate) - text.CUE_WORDS - text.CHITCHAT
+    about = " ".join(s for s in text.sentences(x) if text.content_words(s) & note)
+    shared = (text.content_words(about) - text.CUE_WORDS - text.CHITCHAT) & note
+    values = text.names(candidate) - _addressed(candidate)
+    return bool(shared and not shared - values
+                and len(text.novelty(about, candidate)[0] - HEDGES) >= 2)
 
 
 def covers(x: str, candidate: str) -> bool:
@@ -125,6 +145,7 @@ ADDRESS = frozenset(("see", "ya", "dear", "remember", "luck", "cheers", "welcome
 care, John, bye!")."""
 
 
+@lru_cache(maxsize=65536)
 def _addressed(said: str) -> frozenset[str]:
     """Names said to someone: alone in their clause but for pleasantries and function words,
     and opening or closing their sentence or following pleasantries ("Thanks, John!", "Wow
