@@ -119,9 +119,20 @@ def test_a_replacement_by_an_input_that_only_says_more_of_the_note_is_a_merge():
                     Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
     assert d is not None and (d.op, d.merged_content) == (Op.UPDATE, f"{note} {said}")
     assert d.reason == "r; says more of the note: merged"
-    changed = "I drive a blue Tesla now."  # a change, not more of the same
-    assert elaboration(Decision(Op.UPDATE, "n", merged_content=changed, reason="r"),
-                       Proposal(changed, None, [Candidate("n", note, 0.8, 0.8)])) is None
+
+
+
+@pytest.mark.parametrize(("said", "note"), [
+    ("I drive a blue Tesla now.", "I drive a red Honda Civic."),
+    ("I started working at Acme Corp instead of Vandelay.", "I have a job at Vandelay."),
+    ("These days my home is Austin, not Chicago.", "Home for me is Chicago."),
+    ("My Honda Civic is no longer red.", "I drive a red Honda Civic."),
+])
+def test_the_replacement_of_a_change_stands(said, note):
+    from asem.manager.learned import elaboration
+
+    assert elaboration(Decision(Op.UPDATE, "n", merged_content=said, reason="r"),
+                       Proposal(said, None, [Candidate("n", note, 0.8, 0.8)])) is None
 
 
 def test_a_merge_of_no_correction_stays_a_merge():

@@ -96,9 +96,17 @@ def elaborates(x: str, candidate: str) -> bool:
 
 
 def adds_to(x: str, candidate: str) -> bool:
-    """x says the candidate's value again, and more (``covers``, ``_of_value``): no change
-    of it, so an UPDATE of the candidate merges, never replaces."""
-    return covers(x, candidate) or _of_value(x, candidate)
+    """x says the candidate's value again, and more (``covers``, ``_of_value``), and names
+    no change: no change cue ("instead", "these days", "moved", …; "new" alone names none:
+    "new brakes"), no retraction or denial, no name or number the candidate does not say.
+    An UPDATE of the candidate then merges, never replaces."""
+    said = set(text.words(candidate))
+    changes = (text.has_cue(x, _CHANGE) or text.retracts(x) or text.negates(x, candidate)
+               or text.names(x) - said - _addressed(x) or text.numbers(x) - text.numbers(candidate))
+    return not changes and (covers(x, candidate) or _of_value(x, candidate))
+
+
+_CHANGE = tuple(cue for cue in text.CHANGE if cue != "new")
 
 
 def _elsewhere(x: str, candidate: str) -> bool:
