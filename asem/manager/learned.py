@@ -26,7 +26,6 @@ class LearnedManager:
     """Picks the most probable action of the trained policy (no sampling at inference).
 
     >>> from asem.write.manager import Candidate, Proposal
-from asem.write.pipeline import retraction_reason
     >>> manager = LearnedManager.load()
     >>> buddy = Candidate("n1", "I adopted a dog named Buddy.", 0.8, 0.8)
     >>> d = manager.decide(Proposal("I adopted another dog named Scout.", None, [buddy]))
@@ -86,11 +85,7 @@ def elaboration(decision: Decision, proposal: Proposal) -> Decision | None:
     target = _target(decision, proposal)
     if not news.adds_to(text.substance(proposal.content), text.substance(target.content)):
         return None
-    if len(target.content) >= MAX_MERGE_CHARS:
-        return Decision(Op.ADD, tier=Tier.LONG_TERM,
-                        reason=f"{decision.reason}; says more of the note: added")
-    return replace(decision, merged_content=text.merged(target.content, proposal.content),
-                   reason=f"{decision.reason}; says more of the note: merged")
+    return _merged(decision, target, proposal, "says more of the note")
 
 
 def merge(decision: Decision, proposal: Proposal) -> Decision:
@@ -130,16 +125,21 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
                         reason=retraction_reason(f"{decision.reason}; the rest of the note "
                                                  "kept", proposal.content))
     if text.lists_more(note, said):
-        if len(target.content) >= MAX_MERGE_CHARS:
-            return Decision(Op.ADD, tier=Tier.LONG_TERM,
-                            reason=f"{decision.reason}; the note says more: added")
-        return Decision(Op.UPDATE, target.note_id,
-                        merged_content=text.merged(target.content, proposal.content),
-                        reason=f"{decision.reason}; the note says more: merged")
+        return _merged(decision, target, proposal, "the note says more")
     if more:
         return replace(decision, tier=Tier.LONG_TERM,
                        reason=f"{decision.reason}; the input says more: kept")
     return decision
+
+
+def _merged(decision: Decision, target: Candidate, proposal: Proposal, why: str) -> Decision:
+    """The input merged into ``target`` (added beside it, long-term, if the note is too long
+    to merge into); the reason says ``why``."""
+    if len(target.content) >= MAX_MERGE_CHARS:
+        return Decision(Op.ADD, tier=Tier.LONG_TERM, reason=f"{decision.reason}; {why}: added")
+    return Decision(Op.UPDATE, target.note_id,
+                    merged_content=text.merged(target.content, proposal.content),
+                    reason=f"{decision.reason}; {why}: merged")
 
 
 def _target(decision: Decision, proposal: Proposal) -> Candidate:

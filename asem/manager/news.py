@@ -89,10 +89,14 @@ def elaborates(x: str, candidate: str) -> bool:
     A paraphrase swaps words ("Yes, I work at Globex." of "I have a job at Globex."); a
     name said to someone is no news ("Thanks Evan. Have a good one." of "Thanks! Will do.
     Bye for now.")."""
-    said = set(text.words(candidate))
-    named = (text.names(x) - said - text.CHITCHAT - _addressed(x)) | (text.numbers(x)
-                                                                      - text.numbers(candidate))
-    return bool(named) or _elsewhere(x, candidate) or adds_to(x, candidate)
+    return (bool(_new_values(x, candidate) - text.CHITCHAT) or _elsewhere(x, candidate)
+            or adds_to(x, candidate))
+
+
+def _new_values(x: str, candidate: str) -> frozenset[str]:
+    """The names (not said to someone) and numbers x says that the candidate does not."""
+    return ((text.names(x) - set(text.words(candidate)) - _addressed(x))
+            | (text.numbers(x) - text.numbers(candidate)))
 
 
 def adds_to(x: str, candidate: str) -> bool:
@@ -100,9 +104,8 @@ def adds_to(x: str, candidate: str) -> bool:
     no change: no change cue ("instead", "these days", "moved", …; "new" alone names none:
     "new brakes"), no retraction or denial, no name or number the candidate does not say.
     An UPDATE of the candidate then merges, never replaces."""
-    said = set(text.words(candidate))
     changes = (text.has_cue(x, _CHANGE) or text.retracts(x) or text.negates(x, candidate)
-               or text.names(x) - said - _addressed(x) or text.numbers(x) - text.numbers(candidate))
+               or _new_values(x, candidate))
     return not changes and (covers(x, candidate) or _of_value(x, candidate))
 
 
