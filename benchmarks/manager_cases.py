@@ -1,11 +1,12 @@
-"""Hand-written write decisions: what each manager does with 24 new facts about a person.
+"""Hand-written write decisions: what each manager does with 27 new facts about a person.
 
 A memory of ten facts (a dog, a sister in Lisbon, a job, a city, a food, a weekly group, a
 flight gate, cats, a band, a car) is built through the manager under test, then each case's
 input is added to a fresh copy of it, alone. A case is right when the decision has the
 expected operation on the note holding the expected fact (small talk: discarded, recorded
-as known or cached short-term; a new fact: added long-term on its own). For a DELETE it also
-says whether the input was kept as a new note or discarded. Real embedder, real
+as known or cached short-term; a new fact: added long-term on its own; kept, where a change
+and one value more are both right: added long-term, or merged into that note). For a DELETE
+it also says whether the input was kept as a new note or discarded. Real embedder, real
 SQLite store, the same write path as `Memory.add`.
 
     .venv/bin/python benchmarks/manager_cases.py --policies always-add,rule,learned
@@ -46,6 +47,9 @@ CASES: tuple[tuple[str, str, int | None], ...] = (
     ("Actually my favourite band is Muse", "UPDATE", 8),
     ("Actually I hate sushi", "UPDATE", 4),
     ("Actually I work as a paramedic", "UPDATE", 2),
+    ("My favourite band is Muse", "UPDATE", 8),
+    ("I love ramen", "KEPT", 4),
+    ("I drive a black Honda Civic", "UPDATE", 9),
     ("My brother lives in Madrid", "ADD", None),
     ("I started learning the piano", "ADD", None),
     ("My daughter was born in March", "ADD", None),
@@ -68,9 +72,12 @@ def run(manager: str, embedder: MiniLMEmbedder) -> dict:
                          or (result.op is Op.ADD and result.tier is not Tier.LONG_TERM))
             elif want == "ADD":
                 right = result.op is Op.ADD and result.tier is Tier.LONG_TERM
-            else:
-                right = result.op.value == want and acted_on == fact
             content = memory.get(result.note_id).content if result.op is Op.UPDATE else None
+            if want == "KEPT":
+                right = ((result.op is Op.ADD and result.tier is Tier.LONG_TERM)
+                         or (acted_on == fact and said in (content or "")))
+            elif want not in ("SMALL TALK", "ADD"):
+                right = result.op.value == want and acted_on == fact
             facts_kept = len({h for h in holders})
         rows.append({"input": said, "expected": want, "op": result.op.value,
                      "on": FACTS[acted_on] if acted_on is not None else None,

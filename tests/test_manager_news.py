@@ -1,7 +1,8 @@
 """News about a note at decision time. A fact said again with a value swapped, by its own
-account ("Actually …") or from a liking to a dislike, is a correction; one said with a name,
-a number or every word of the note and more is an elaboration. Neither is already known (no
-NOOP), and an UPDATE replaces what a correction corrects instead of merging beside it."""
+account ("Actually …") or from a liking to a dislike, is a correction; without either it is
+another value (a change or one value more); one said with a name, a number or every word of
+the note and more is an elaboration. None is already known (no NOOP), and an UPDATE replaces
+what a correction corrects instead of merging beside it."""
 
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ def test_what_swaps_a_notes_value(said, note, swaps):
     ("I hate sushi.", "I love sushi.", True),
     ("Actually, Buddy is my dog.", "I have a dog named Buddy.", False),
     ("Actually, yes, I am a teacher.", "I am a teacher by profession.", False),
-    ("My favourite colour is green.", "My favourite colour is blue.", False),  # no cue
 ])
 def test_a_correction_is_never_already_known(said, note, is_news):
     assert news.corrects(said, note) is is_news
@@ -65,6 +65,48 @@ def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, 
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
     assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", content)
     assert "a correction: replaced" in d.reason
+
+
+@pytest.mark.parametrize(("said", "note", "swaps"), [
+    ("My favourite colour is green.", "My favourite colour is blue.", True),
+    ("I love pizza.", "I love sushi.", True),
+    ("I work as a teacher.", "I work as a nurse.", True),
+    ("I drink tea in the morning.", "I drink coffee in the morning.", True),
+    ("I prefer aisle seats.", "I prefer window seats.", True),
+    ("Yes! My car is black.", "I have 2 kids. My car is red.", True),  # any sentence
+    # the first word swapped words how the value is held: a rewording
+    ("Yes, I work at Globex.", "I have a job at Globex.", False),
+    ("Home for me is Boston.", "I live in Boston.", False),
+    ("I hate sushi.", "I love sushi.", False),  # a liking turned: a correction instead
+    # a sentence of the note said again, or a value the note says elsewhere
+    ("I adopted a dog named Scout.",
+     "I adopted a dog named Scout. I adopted another dog named Max.", False),
+    ("Yes, I still play tennis.", "tennis is my sport; I play it a lot.", False),
+    # more or fewer words, or one spelt another way, is no swap
+    ("My favourite colour is green, like grass.", "My favourite colour is blue.", False),
+    ("My favorite colour is blue.", "My favourite colour is blue.", False),
+    # a name said to someone, or a pleasantry, is no value
+    ("Thank you, John! Take care.", "Thanks, James! Appreciate it.", False),
+    ("That looks pretty good!", "That looks fun!", False),
+])
+def test_what_says_a_note_again_with_another_value(said, note, swaps):
+    assert news.swaps_value(said, note) is swaps
+
+
+@pytest.mark.parametrize(("said", "note"), [
+    ("My favourite colour is green.", "My favourite colour is blue."),
+    ("I love pizza.", "I love sushi."),
+    ("I drive a black Honda Civic.", "I drive a red Honda Civic."),
+])
+def test_another_value_without_a_cue_is_kept(said, note):
+    """Recorded on the note as already known, the new value was lost; a change and one
+    value more both keep it, as a note or merged. Without a cue it is no correction, so an
+    UPDATE merges."""
+    assert not news.corrects(said, note)
+    f = features(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert f.news is not None and f.news[0]
+    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert d.op is Op.ADD or (d.op is Op.UPDATE and said in (d.merged_content or ""))
 
 
 @pytest.mark.parametrize(("said", "note", "more"), [
@@ -119,7 +161,6 @@ def test_a_replacement_by_an_input_that_only_says_more_of_the_note_is_a_merge():
                     Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
     assert d is not None and (d.op, d.merged_content) == (Op.UPDATE, f"{note} {said}")
     assert d.reason == "r; says more of the note: merged"
-
 
 
 @pytest.mark.parametrize(("said", "note"), [

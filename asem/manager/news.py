@@ -81,6 +81,46 @@ def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence
     return None if alike or len(new) != len(old) or len(new) > 2 else (new, old)
 
 
+def swaps_value(x: str, candidate: str) -> bool:
+    """A sentence of x says a sentence of the candidate again with another value: the same
+    content words in the same order, one or two of them after the first replaced by as many
+    others ("My favourite colour is green." of "My favourite colour is blue.", "I love
+    pizza." of "I love sushi.", "I work as a teacher." of "I work as a nurse."). Said
+    without a cue it may be a change or one value more; either way it is news.
+
+    The first content word swapped is a rewording of how the value is held ("Yes, I work at
+    Vandelay." of "I have a job at Vandelay.", "Home for me is Boston." of "I live in
+    Boston."), and a sentence of the candidate said again as it is makes x a restatement
+    ("I adopted a dog named Scout." of "I adopted a dog named Scout. I adopted another dog
+    named Max."), as does a value the candidate says elsewhere ("Yes, I still play tennis."
+    of "tennis is my sport; I play it a lot.")."""
+    said = {_sayings(s) for s in text.sentences(candidate)}
+    mine = {_sayings(s) for s in text.sentences(x)}
+    if said & mine:
+        return False
+    words = {w for sentence in said for w in sentence}
+    no_value = text.CHITCHAT | {text.base(text.stem(w))
+                                for w in _addressed(x) | _addressed(candidate)}
+    return any(_swapped_value(xs, cs, words, no_value) for xs in mine for cs in said)
+
+
+def _swapped_value(xs: Sequence[str], cs: Sequence[str], said: set[str],
+                   no_value: frozenset[str]) -> bool:
+    """xs says cs word for word but for one place after the first: one or two words
+    swapped for as many that ``said`` holds nowhere and that are not spelt alike, neither
+    side only pleasantries or names said to someone ("Thank you, John!" of "Thanks,
+    James!")."""
+    if len(xs) != len(cs):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(xs, cs, strict=True)) if a != b]
+    if not differ or differ[0] == 0 or len(differ) > 2 or differ[-1] - differ[0] >= 2:
+        return False
+    new, old = xs[differ[0]:differ[-1] + 1], cs[differ[0]:differ[-1] + 1]
+    return (not said & set(new) and bool(set(new) - no_value) and bool(set(old) - no_value)
+            and not any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING
+                        for a in new for b in old))
+
+
 def elaborates(x: str, candidate: str) -> bool:
     """x says more than the candidate in words no paraphrase would use instead of its own:
     it names someone or something, or a number, the candidate does not ("I live in Boston
