@@ -115,6 +115,8 @@ def test_another_value_without_a_cue_is_kept(said, note):
     ("I work as a nurse at Mercy Hospital.", "I work as a nurse.", True),
     ("I play tennis every Sunday morning.", "I play tennis.", True),
     ("I love sushi, especially salmon nigiri.", "I love sushi.", True),  # all of it, and more
+    ("My dog is a golden retriever.", "I have a dog.", True),  # of one word, two more
+    ("Yes, I do have a dog.", "I have a dog.", False),
     # paraphrases swap words, and an opener is a sentence of its own
     ("Yes, I work at Globex.", "I have a job at Globex.", False),
     ("You know what? Yes, Riley is my partner.", "Riley is my partner.", False),

@@ -18,6 +18,8 @@ from tests.test_manager_learned import BUDDY, SCOUT
     ("I quit nursing and became a teacher.", "I work as a nurse.", False),  # a change cue
     ("I quit the choir, my knees hurt and the new conductor shouts.", "I sing in a choir.",
      False),  # more than two words of its own
+    ("I don't eat meat anymore.", "I love steak.", False),  # none of the note's words
+    ("I quit coffee.", "I drink two coffees a day.", True),
 ])
 def test_a_retraction_that_says_more_is_no_retraction_only(said, note, only):
     from asem.manager import text
@@ -85,6 +87,8 @@ def test_a_replacement_keeps_the_notes_other_facts(note, said, content):
     ("I play tennis and chess.", "I stopped playing chess.", True),
     ("I play tennis, chess and golf.", "I quit chess.", True),
     ("I play tennis and chess.", "I quit tennis and chess.", False),
+    # what it retracts is what its retracting part names: golf is still played
+    ("I play tennis and golf.", "I stopped playing tennis but I still play golf.", True),
     ("I go to the support group on Tuesdays and Thursdays.",
      "I stopped going to the support group.", False),  # days of the one group
 ])
@@ -104,6 +108,8 @@ def test_a_note_may_list_more_than_a_retraction_takes_back(note, said, more):
      Op.ADD, None),  # too long to merge into: added beside it
     ("I go to the support group on Tuesdays.", "I stopped going to the support group.",
      Op.DELETE, None),
+    ("I play tennis and golf.", "I stopped playing tennis but I still play golf.", Op.UPDATE,
+     "I play tennis and golf. I stopped playing tennis but I still play golf."),
 ])
 def test_a_delete_loses_nothing_but_what_it_retracts(note, said, op, content):
     from asem.manager.learned import retraction
@@ -126,6 +132,7 @@ def test_the_shipped_checkpoint_merges_a_retraction_into_a_list():
 @pytest.mark.parametrize(("said", "note", "kept"), [
     ("I quit nursing and became a teacher.", "I work as a nurse.", True),
     ("I gave up on the book club.", "I go to a book club every week.", False),
+    ("I don't eat meat anymore.", "I love steak.", True),  # in words of its own
 ])
 def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, kept):
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.5, 0.5)]))

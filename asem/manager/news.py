@@ -181,12 +181,18 @@ def _of_value(x: str, candidate: str) -> bool:
 def covers(x: str, candidate: str) -> bool:
     """A sentence of x says every content word of the candidate, which says at least two
     beyond pleasantries, and at least one more ("I work as a nurse at Mercy Hospital." of "I
-    work as a nurse."; not "Take care and keep up the good work!" of "Take care!")."""
-    if len(text.fact_words(candidate) - text.CUE_WORDS) < 2:
-        return False
+    work as a nurse."; not "Take care and keep up the good work!" of "Take care!"). Of a
+    candidate that says one such word, no word of a farewell, x says two more ("My dog is a
+    golden retriever." of "I have a dog."; "I do have a dog." says none)."""
+    facts = text.fact_words(candidate) - text.CUE_WORDS
+    least, farewell = 1, frozenset[str]()
+    if len(facts) < 2:
+        least, farewell = 2, ADDRESS | _addressed(x) | _addressed(candidate)
+        if not facts - farewell:
+            return False
     for sentence in text.sentences(x):
         adds, unsaid = text.novelty(sentence, candidate)
-        if adds - HEDGES and not unsaid:
+        if len(adds - HEDGES - farewell) >= least and not unsaid:
             return True
     return False
 

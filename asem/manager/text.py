@@ -203,10 +203,13 @@ def retracts_only(x: str, candidate: str) -> bool:
     pleasantries aside, a verb's "-ing" folded ("I stopped going to the support group."
     adds nothing to "I go to the support group on Tuesdays."). "I quit nursing and became
     a teacher." is more than a retraction of "I work as a nurse.": deleting the old job
-    must not lose the new one."""
+    must not lose the new one. Nor is a retraction that names none of the candidate's
+    content words: it says in words of its own what it retracts ("I don't eat meat
+    anymore." of "I love steak."), and deleting the note would lose them."""
     if has_cue(x, CHANGE):
         return False
-    return len(set(_folded(x)) - set(_folded(candidate))) <= MAX_RETRACT_NEW
+    said, noted = set(_folded(x)), set(_folded(candidate))
+    return bool(said & noted) and len(said - noted) <= MAX_RETRACT_NEW
 
 
 def untouched(note: str, x: str) -> list[str]:
@@ -249,9 +252,12 @@ def _denied(text: str) -> frozenset[str]:
 
 
 def lists_more(note: str, x: str) -> bool:
-    """The note lists a value x names next to one x does not, with "and" or "or" ("I play
-    tennis and chess." and "I stopped playing chess.")."""
-    said = frozenset(_folded(x))
+    """The note lists a value x retracts next to one x does not, with "and" or "or" ("I play
+    tennis and chess." and "I stopped playing chess."). What x retracts is what the parts
+    of it that retract name: "I stopped playing tennis but I still play golf." retracts
+    tennis, not golf."""
+    parts = [part for part in _CONTRAST.split(x) if retracts(part)]
+    said = frozenset(_folded(" ".join(parts) if parts else x))
     for sentence in sentences(note):
         parts = [_folded(part) for part in _LIST.split(sentence)]
         if any(left and right and (left[-1] in said) != (right[0] in said)
@@ -261,6 +267,7 @@ def lists_more(note: str, x: str) -> bool:
 
 
 _LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"[.!?;,]|\b(?:but|though|although|however|yet|while)\b", re.IGNORECASE)
 
 
 def _folded(text: str) -> list[str]:
