@@ -93,6 +93,19 @@ def test_what_says_a_note_again_with_another_value(said, note, swaps):
     assert news.swaps_value(said, note) is swaps
 
 
+@pytest.mark.parametrize(("said", "note", "reached"), [
+    ("I finished Dune.", "I'm reading Dune.", True),
+    ("I passed my driving test.", "I'm taking driving lessons.", True),
+    ("I published my novel.", "I'm writing a novel.", True),
+    ("I finished Dune last week.", "I finished Dune.", False),  # the note says it
+    ("I'm still reading Dune.", "I'm reading Dune.", False),
+])
+def test_a_milestone_is_news(said, note, reached):
+    assert news.reaches(said, note) is reached
+    f = features(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+    assert f.news is not None and bool(f.news[0]) is (reached or news.elaborates(said, note))
+
+
 @pytest.mark.parametrize(("said", "note"), [
     ("My favourite colour is green.", "My favourite colour is blue."),
     ("I love pizza.", "I love sushi."),

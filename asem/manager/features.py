@@ -153,6 +153,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
                           or news.corrects(x, content) or news.swaps_value(x, content)
+                          or news.reaches(x, content)
                           or news.elaborates(x, content)
                           for content in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
