@@ -184,11 +184,13 @@ def _of_value(x: str, candidate: str) -> bool:
     (its sentences that share a content word with it) shares nothing with it but names (not
     said to someone), and adds at least two words of its own ("Buddy loves the beach." of
     "I adopted a dog named Buddy."). A restatement says the value with words of the note or
-    only one of its own ("Yes, I work at Globex." of "I have a job at Globex.")."""
+    only one of its own ("Yes, I work at Globex." of "I have a job at Globex."). A value
+    may open the candidate's sentence ("We lost Buddy last week." of "Buddy is a
+    beagle.")."""
     note = text.content_words(candidate) - text.CUE_WORDS - text.CHITCHAT
     about = " ".join(s for s in text.sentences(x) if text.content_words(s) & note)
     shared = (text.content_words(about) - text.CUE_WORDS - text.CHITCHAT) & note
-    values = text.names(candidate) - _addressed(candidate)
+    values = text.value_words(candidate) - _addressed(candidate)
     return bool(shared and not shared - values
                 and len(text.novelty(about, candidate)[0] - HEDGES) >= 2)
 
