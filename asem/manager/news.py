@@ -97,10 +97,10 @@ def swaps_value(x: str, candidate: str) -> bool:
     The first content word swapped is a rewording of how the value is held ("Yes, I work at
     Vandelay." of "I have a job at Vandelay.", "Home for me is Boston." of "I live in
     Boston."); one that says a state began or ended is news of its own (``reaches``). A
-    sentence of the candidate said again as it is makes x a
-    restatement ("I adopted a dog named Scout." of "I adopted a dog named Scout. I adopted
-    another dog named Max."), as does a value the candidate says elsewhere ("Yes, I still
-    play tennis." of "tennis is my sport; I play it a lot.")."""
+    sentence of the candidate said again as it is makes x a restatement ("I adopted a dog
+    named Scout." of "I adopted a dog named Scout. I adopted another dog named Max."), as
+    does a value the candidate says elsewhere ("Yes, I still play tennis." of "tennis is my
+    sport; I play it a lot.")."""
     said = {_sayings(s) for s in text.sentences(candidate)}
     mine = {_sayings(s) for s in text.sentences(x)}
     if said & mine:
@@ -120,11 +120,9 @@ def _swapped_value(xs: Sequence[str], cs: Sequence[str], said: set[str],
     if len(xs) != len(cs):
         return False
     differ = [i for i, (a, b) in enumerate(zip(xs, cs, strict=True)) if a != b]
-    if not differ or len(differ) > 2 or differ[-1] - differ[0] >= 2:
+    if not differ or differ[0] == 0 or len(differ) > 2 or differ[-1] - differ[0] >= 2:
         return False
     new, old = xs[differ[0]:differ[-1] + 1], cs[differ[0]:differ[-1] + 1]
-    if differ[0] == 0:
-        return False
     return (not said & set(new) and bool(set(new) - no_value) and bool(set(old) - no_value)
             and not any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING
                         for a in new for b in old))
@@ -133,7 +131,7 @@ def _swapped_value(xs: Sequence[str], cs: Sequence[str], said: set[str],
 def reaches(x: str, candidate: str) -> bool:
     """x says a milestone the candidate does not (``MILESTONES``): a state of it began or
     ended, or something was reached ("I published my novel." of "I'm writing a novel.")."""
-    return bool(MILESTONES & set(text.words(x)) - set(text.words(candidate)))
+    return bool((MILESTONES & set(text.words(x))) - set(text.words(candidate)))
 
 
 def elaborates(x: str, candidate: str) -> bool:

@@ -256,8 +256,8 @@ def lists_more(note: str, x: str) -> bool:
     tennis and chess." and "I stopped playing chess."). What x retracts is what the parts
     of it that retract name: "I stopped playing tennis but I still play golf." retracts
     tennis, not golf."""
-    parts = [part for part in _CONTRAST.split(x) if retracts(part)]
-    said = frozenset(_folded(" ".join(parts) if parts else x))
+    retracting = [part for part in _CONTRAST.split(x) if retracts(part)]
+    said = frozenset(_folded(" ".join(retracting) if retracting else x))
     for sentence in sentences(note):
         parts = [_folded(part) for part in _LIST.split(sentence)]
         if any(left and right and (left[-1] in said) != (right[0] in said)
