@@ -14,6 +14,13 @@ from asem.types import Decision, Op
 from asem.write.manager import Candidate, Proposal
 
 
+def _closes_noop(said: str, note: str) -> bool:
+    """Whether the decision-time guards read ``said`` as news about ``note`` (no NOOP)."""
+    f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+    assert f.news is not None
+    return bool(f.news[0])
+
+
 @pytest.mark.parametrize(("said", "note", "swaps"), [
     ("Actually my favourite colour is green.", "My favourite colour is blue.", True),
     ("In fact my favourite colour is green.", "My favourite colour is blue.", True),
@@ -47,8 +54,8 @@ def test_what_swaps_a_notes_value(said, note, swaps):
 ])
 def test_a_correction_is_never_already_known(said, note, is_news):
     assert news.corrects(said, note) is is_news
+    assert _closes_noop(said, note) is is_news
     f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
-    assert f.news is not None and bool(f.news[0]) is is_news
     mask = policy.forward(LearnedManager.load().params, f).mask
     assert bool(mask[policy.Targeted.NOOP]) is not is_news
 
@@ -102,8 +109,7 @@ def test_what_says_a_note_again_with_another_value(said, note, swaps):
 ])
 def test_a_milestone_is_news(said, note, reached):
     assert news.reaches(said, note) is reached
-    f = features(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
-    assert f.news is not None and bool(f.news[0]) is (reached or news.elaborates(said, note))
+    assert _closes_noop(said, note) is (reached or news.elaborates(said, note))
 
 
 @pytest.mark.parametrize(("said", "note"), [
@@ -116,8 +122,7 @@ def test_another_value_without_a_cue_is_kept(said, note):
     value more both keep it, as a note or merged. Without a cue it is no correction, so an
     UPDATE merges."""
     assert not news.corrects(said, note)
-    f = features(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
-    assert f.news is not None and f.news[0]
+    assert _closes_noop(said, note)
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
     assert d.op is Op.ADD or (d.op is Op.UPDATE and said in (d.merged_content or ""))
 
@@ -152,8 +157,7 @@ def test_another_value_without_a_cue_is_kept(said, note):
 ])
 def test_what_says_more_than_a_note(said, note, more):
     assert news.elaborates(said, note) is more
-    f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
-    assert f.news is not None and bool(f.news[0]) is more
+    assert _closes_noop(said, note) is more
 
 
 @pytest.mark.parametrize(("said", "note"), [

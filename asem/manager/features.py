@@ -59,11 +59,12 @@ class Features:
     """(n,) bool: x is news about the candidate, never already known: no NOOP. The candidate
     retracts nothing (``text.retracts``) and x retracts something or denies a word it says
     (``text.negates``): "I no longer have Buddy, he passed away." recorded on "I have a dog
-    named Buddy." left the note saying Buddy is there. Or x corrects it (``news.corrects``:
-    "Actually I hate sushi." of "I love sushi.") or says more than it in words no
-    paraphrase would use instead (``news.elaborates``: "I work as a nurse at Mercy
-    Hospital." of "I work as a nurse."); recorded on the note, the new value was lost.
-    None: no candidate is."""
+    named Buddy." left the note saying Buddy is there. Or x is news about it by
+    ``news.about``: it corrects it ("Actually I hate sushi." of "I love sushi."), says it
+    with another value ("I love pizza." of "I love sushi."), says a milestone it does not
+    ("I finished Dune." of "I'm reading Dune.") or says more than it in words no paraphrase
+    would use instead ("I work as a nurse at Mercy Hospital." of "I work as a nurse.");
+    recorded on the note, the new value was lost. None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
@@ -152,10 +153,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                            dtype=bool)
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
-                          or news.corrects(x, content) or news.swaps_value(x, content)
-                          or news.reaches(x, content)
-                          or news.elaborates(x, content)
-                          for content in contents], dtype=bool)
+                          or news.about(x, content) for content in contents], dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign)
 

@@ -31,6 +31,13 @@ that does not say them, news of it ("I finished Dune." of "I'm reading Dune.", "
 my driving test." of "I'm taking driving lessons."). A cue lexicon, as ``text.CHANGE``."""
 
 
+def about(x: str, candidate: str) -> bool:
+    """x is news about the candidate in any of the ways below: it corrects it, says it with
+    another value, says a milestone it does not, or elaborates on it. Never already known."""
+    return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
+            or elaborates(x, candidate))
+
+
 def substitutes(x: str, candidate: str) -> bool:
     """x corrects what a sentence of the candidate says: it says the sentence with one value
     swapped, and it says so ("Actually my favourite colour is green." of "My favourite
@@ -69,8 +76,15 @@ def _turns(new: Sequence[str], old: Sequence[str]) -> bool:
 def _sayings(said: str) -> tuple[str, ...]:
     """Content words in order, cue words and hedges left out, "-ing" folded (pleasantries
     kept: "night" is one)."""
-    stems = (text.stem(w) for w in text.words(said) if w not in text.STOPWORDS)
-    return tuple(text.base(w) for w in stems if w not in text.CUE_WORDS and w not in HEDGES)
+    return tuple(text.folded(said, _SAYING_OUT))
+
+
+_SAYING_OUT = text.CUE_WORDS | HEDGES
+
+
+def _spelt_alike(new: Sequence[str], old: Sequence[str]) -> bool:
+    """A word of ``new`` is one of ``old`` spelt another way ("favorite", "favourite")."""
+    return any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING for a in new for b in old)
 
 
 def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
@@ -83,8 +97,7 @@ def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence
     if len(swapped) != 1 or not kept or more > 2:
         return None
     new, old = swapped[0]
-    alike = any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING for a in new for b in old)
-    return None if alike or len(new) != len(old) or len(new) > 2 else (new, old)
+    return None if _spelt_alike(new, old) or len(new) != len(old) or len(new) > 2 else (new, old)
 
 
 def swaps_value(x: str, candidate: str) -> bool:
@@ -124,8 +137,7 @@ def _swapped_value(xs: Sequence[str], cs: Sequence[str], said: set[str],
         return False
     new, old = xs[differ[0]:differ[-1] + 1], cs[differ[0]:differ[-1] + 1]
     return (not said & set(new) and bool(set(new) - no_value) and bool(set(old) - no_value)
-            and not any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING
-                        for a in new for b in old))
+            and not _spelt_alike(new, old))
 
 
 def reaches(x: str, candidate: str) -> bool:

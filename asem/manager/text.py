@@ -208,7 +208,7 @@ def retracts_only(x: str, candidate: str) -> bool:
     anymore." of "I love steak."), and deleting the note would lose them."""
     if has_cue(x, CHANGE):
         return False
-    said, noted = set(_folded(x)), set(_folded(candidate))
+    said, noted = set(folded(x)), set(folded(candidate))
     return bool(said & noted) and len(said - noted) <= MAX_RETRACT_NEW
 
 
@@ -221,12 +221,12 @@ def untouched(note: str, x: str) -> list[str]:
     Empty when x touches none (which part it is about is unknown) or no untouched
     sentence names a value ("Funny you ask." and "I play it a lot." are no facts of
     their own)."""
-    said = frozenset(_folded(x))
+    said = frozenset(folded(x))
     spoken = set(words(x))
     facts = [s for s in sentences(note) if fact_words(s)]
     named = [s for s in facts if value_words(s) & spoken]
     rest = [s for s in facts if s not in named] if named else [
-        s for s in facts if not said.intersection(_folded(s))]
+        s for s in facts if not said.intersection(folded(s))]
     touched = len(rest) < len(facts)
     return rest if touched and any(value_words(s) for s in rest) else []
 
@@ -236,7 +236,7 @@ def negates(x: str, candidate: str) -> bool:
     words within the next three words of its clause, where the candidate does not deny that
     word itself ("Scout is actually a cat, not a dog." of "I adopted a dog named Scout.";
     "I don't like sushi." of "I like sushi.")."""
-    return bool(_denied(x) & (set(_folded(candidate)) - _denied(candidate)))
+    return bool(_denied(x) & (set(folded(candidate)) - _denied(candidate)))
 
 
 @lru_cache(maxsize=65536)
@@ -247,7 +247,7 @@ def _denied(text: str) -> frozenset[str]:
         ws = words(clause)
         for i, w in enumerate(ws):
             if w in NEGATORS or w == "no":
-                found.update(_folded(" ".join(ws[i + 1:i + 4])))
+                found.update(folded(" ".join(ws[i + 1:i + 4])))
     return frozenset(found)
 
 
@@ -257,9 +257,9 @@ def lists_more(note: str, x: str) -> bool:
     of it that retract name: "I stopped playing tennis but I still play golf." retracts
     tennis, not golf."""
     retracting = [part for part in _CONTRAST.split(x) if retracts(part)]
-    said = frozenset(_folded(" ".join(retracting) if retracting else x))
+    said = frozenset(folded(" ".join(retracting) if retracting else x))
     for sentence in sentences(note):
-        parts = [_folded(part) for part in _LIST.split(sentence)]
+        parts = [folded(part) for part in _LIST.split(sentence)]
         if any(left and right and (left[-1] in said) != (right[0] in said)
                for left, right in pairwise(parts)):
             return True
@@ -270,10 +270,11 @@ _LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"[.!?;,]|\b(?:but|though|although|however|yet|while)\b", re.IGNORECASE)
 
 
-def _folded(text: str) -> list[str]:
-    """Content words in order, cue words and pleasantries left out, "-ing" folded."""
+def folded(text: str, leave_out: frozenset[str] = CUE_WORDS | CHITCHAT) -> list[str]:
+    """Content words in order, a plural 's' and a verb's "-ing" folded, the words of
+    ``leave_out`` (by default cue words and pleasantries) left out."""
     stems = (stem(w) for w in words(text) if w not in STOPWORDS)
-    return [base(w) for w in stems if w not in CUE_WORDS and w not in CHITCHAT]
+    return [base(w) for w in stems if w not in leave_out]
 
 
 def base(word: str) -> str:
