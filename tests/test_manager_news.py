@@ -104,12 +104,43 @@ def test_what_says_a_note_again_with_another_value(said, note, swaps):
     ("I finished Dune.", "I'm reading Dune.", True),
     ("I passed my driving test.", "I'm taking driving lessons.", True),
     ("I published my novel.", "I'm writing a novel.", True),
+    ("I found an apartment downtown.", "I'm looking for a new apartment.", True),
+    ("I joined a choir.", "I sing in the shower.", True),
     ("I finished Dune last week.", "I finished Dune.", False),  # the note says it
     ("I'm still reading Dune.", "I'm reading Dune.", False),
 ])
 def test_a_milestone_is_news(said, note, reached):
     assert news.reaches(said, note) is reached
     assert _closes_noop(said, note) is (reached or news.elaborates(said, note))
+
+
+@pytest.mark.parametrize(("said", "note", "described"), [
+    ("Buddy is a beagle.", "I adopted a dog named Buddy.", True),
+    ("Scout ran away.", "I adopted a dog named Scout.", True),
+    ("Max is sick.", "I have a dog named Max.", True),
+    ("My cat is very shy.", "I have a cat.", True),
+    # the speaker's tie to the value, said again
+    ("Yes, Taylor is my partner.", "These days I am seeing Taylor.", False),
+    ("Globex is where I work.", "I have a job at Globex.", False),
+    ("Korean is a language I know.", "I picked up Korean as well.", False),
+    ("My cat is a cat.", "I have a cat.", False),  # nothing new
+    ("I own a cat.", "I have a cat.", False),  # opens on the speaker
+    ("Boston is great!", "I live in Boston.", False),  # a pleasantry
+    # exclamations open on no thing and say no state
+    ("Keep going for your dreams and don't quit!", "I won't quit - your words keep me going!",
+     False),
+    ("Wow, Melanie, what a beautiful moment!", "Family moments like that are special, Melanie.",
+     False),
+    ("Sure, see ya. Bye!", "See you tomorrow. Bye!", False),
+    ("Winning must have been so thrilling!", "Winning a tough game must have been exciting!",
+     False),
+])
+def test_what_is_said_of_a_thing_a_note_names(said, note, described):
+    assert news.describes(said, note) is described
+    if described:
+        assert _closes_noop(said, note)
+        d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
+        assert d.op is Op.ADD or (d.op is Op.UPDATE and said in (d.merged_content or ""))
 
 
 @pytest.mark.parametrize(("said", "note"), [

@@ -117,7 +117,7 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
     """
     target = _target(decision, proposal)
     note, said = text.substance(target.content), text.substance(proposal.content)
-    more = not text.retracts_only(said, note)
+    more = not text.retracts_only(said, note) or news.reaches(said, note)
     rest = text.untouched(target.content, said)
     if rest:  # the history row says what was said: the content may no longer hold it
         content = " ".join([*rest, proposal.content] if more else rest)

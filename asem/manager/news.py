@@ -1,7 +1,8 @@
 """What makes an input news about a note, not a restatement of it: a correction ("Actually
-my favourite colour is green." of "My favourite colour is blue.") or an elaboration ("I work
-as a nurse at Mercy Hospital." of "I work as a nurse."). Decision-time signals, read by no
-training feature."""
+my favourite colour is green." of "My favourite colour is blue."), an elaboration ("I work
+as a nurse at Mercy Hospital." of "I work as a nurse.") or what befell something the note
+names ("Scout ran away." of "I adopted a dog named Scout."). Decision-time signals, read by
+no training feature."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ sayings ("a dog called Buddy" and "a dog named Buddy")."""
 MAX_SPELLING = 0.75
 """Two words this alike (difflib ratio) are one word spelt two ways ("favorite" and
 "favourite"), not a swap."""
-MILESTONES = frozenset(("finished", "completed", "started", "began", "graduated",
-                        "published", "passed", "won", "failed", "sold", "bought",
+MILESTONES = frozenset(("finished", "completed", "started", "began", "joined", "graduated",
+                        "published", "passed", "won", "failed", "found", "sold", "bought",
                         "married", "engaged", "released", "launched"))
 """Words that say a state began or ended, or something was reached: said beside a note
 that does not say them, news of it ("I finished Dune." of "I'm reading Dune.", "I passed
@@ -33,9 +34,10 @@ my driving test." of "I'm taking driving lessons."). A cue lexicon, as ``text.CH
 
 def about(x: str, candidate: str) -> bool:
     """x is news about the candidate in any of the ways below: it corrects it, says it with
-    another value, says a milestone it does not, or elaborates on it. Never already known."""
+    another value, says a milestone it does not, elaborates on it, or says what something
+    it names is or what befell it. Never already known."""
     return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
-            or elaborates(x, candidate))
+            or elaborates(x, candidate) or describes(x, candidate))
 
 
 def substitutes(x: str, candidate: str) -> bool:
@@ -203,6 +205,46 @@ def _of_value(x: str, candidate: str) -> bool:
     values = text.value_words(candidate) - _addressed(candidate)
     return bool(shared and not shared - values
                 and len(text.novelty(about, candidate)[0] - HEDGES) >= 2)
+
+
+def describes(x: str, candidate: str) -> bool:
+    """A sentence of x opens on something the candidate names, a value of it or a thing
+    after "my", "the", …, and says a word of it the candidate does not, and nothing of the
+    speaker after it ("Buddy is a beagle." of "I adopted a dog named Buddy.", "My cat is very
+    shy." of "I have a cat.", "Scout ran away." of "I adopted a dog named Scout."). A
+    paraphrase of the value names the speaker's tie to it ("Taylor is my partner." of "These
+    days I am seeing Taylor.", "Globex is where I work." of "I have a job at Globex."); an
+    exclamation says neither ("Keep going for your dreams!" of "I won't quit - your words
+    keep me going!", "Wow, Melanie, what a moment!")."""
+    addressed = _addressed(x) | _addressed(candidate)
+    values = text.value_words(candidate) - addressed
+    things = text.content_words(candidate) - _DESCRIBE_OUT
+    said = text.content_words(candidate) | addressed
+    for sentence in text.sentences(x):
+        ws = text.words(sentence)
+        i = next((i for i, w in enumerate(ws) if w not in _DESCRIBE_OUT), len(ws))
+        opened = i < len(ws) and ws[i] in _OPENERS
+        i += opened
+        if (i >= len(ws) or _SPEAKER & set(ws[i + 1:])
+                or not (ws[i] in values or (opened and text.stem(ws[i]) in things))
+                or not any(_predicates(w) for w in ws[i + 1:i + 4])):
+            continue
+        if text.content_words(" ".join(ws[i + 1:])) - said - _DESCRIBE_OUT:
+            return True
+    return False
+
+
+_DESCRIBE_OUT = text.CUE_WORDS | HEDGES | text.CHITCHAT
+_OPENERS = frozenset("my our the his her their a an".split())
+"""Words that may stand before what a sentence is about ("My cat is very shy.")."""
+_SPEAKER = frozenset("i me my mine myself we us our ours i'm i've i'd i'll im".split())
+_STATES = frozenset("is are was were isn't wasn't has had hasn't seems looks got gets ran went "
+                    "came fell broke lost grew took left".split())
+"""Verbs that say what something is or what befell it; any "-ed" word says so too."""
+
+
+def _predicates(word: str) -> bool:
+    return word in _STATES or (len(word) > 4 and word.endswith("ed"))
 
 
 def covers(x: str, candidate: str) -> bool:
