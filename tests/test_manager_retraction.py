@@ -130,7 +130,6 @@ def test_the_shipped_checkpoint_merges_a_retraction_into_a_list():
 
 
 @pytest.mark.parametrize(("said", "note", "kept"), [
-    ("I quit nursing and became a teacher.", "I work as a nurse.", True),
     ("I gave up on the book club.", "I go to a book club every week.", False),
     ("I don't eat meat anymore.", "I love steak.", True),  # in words of its own
     ("I left the band and joined a choir.", "I play guitar in a band.", True),  # a milestone
@@ -139,6 +138,19 @@ def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, 
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.5, 0.5)]))
     assert (d.op, d.target_id) == (Op.DELETE, "n")
     assert d.tier is (Tier.LONG_TERM if kept else Tier.DISCARD)
+
+
+@pytest.mark.parametrize("said", ["I quit nursing and became a teacher.",
+                                  "I stopped nursing and now I teach."])
+def test_a_retraction_that_names_a_change_replaces_the_note(said):
+    """The policy DELETEs; the input says the new value too, so it takes the note's place
+    (one note, its history keeps the old job) instead of a deletion and a new note."""
+    proposal = Proposal(said, None, [Candidate("n", "I work as a nurse.", 0.5, 0.5)])
+    assert policy.to_decision(int(LearnedManager.load().probabilities(proposal).argmax()),
+                              proposal, "").op is Op.DELETE
+    d = LearnedManager.load().decide(proposal)
+    assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", said)
+    assert "a change: replaced" in d.reason and said in d.reason
 
 
 @pytest.mark.parametrize(("said", "note", "noop_open"), [

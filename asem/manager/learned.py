@@ -112,8 +112,10 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
     - the note lists another value (``text.lists_more``: "I play tennis and chess." and "I
       stopped playing chess."): the input is merged into it (added beside it if the note
       is too long to merge into);
-    - the input says more than the retraction (``text.retracts_only``: "I quit nursing and
-      became a teacher."): the input is kept, as a note of its own or after what is left.
+    - the input says more than the retraction (``text.retracts_only``, ``news.reaches``:
+      "I left the band and joined a choir."): the input is kept, as a note of its own or
+      after what is left; one that names a change (``text.CHANGE``: "I quit nursing and
+      became a teacher.") replaces the note instead, and history keeps what it said.
     """
     target = _target(decision, proposal)
     note, said = text.substance(target.content), text.substance(proposal.content)
@@ -126,6 +128,10 @@ def retraction(decision: Decision, proposal: Proposal) -> Decision:
                                                  "kept", proposal.content))
     if text.lists_more(note, said):
         return _merged(decision, target, proposal, "the note says more")
+    if more and text.has_cue(said, text.CHANGE):
+        return Decision(Op.UPDATE, target.note_id, merged_content=proposal.content,
+                        reason=retraction_reason(f"{decision.reason}; a change: replaced",
+                                                 proposal.content))
     if more:
         return replace(decision, tier=Tier.LONG_TERM,
                        reason=f"{decision.reason}; the input says more: kept")
