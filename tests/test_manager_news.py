@@ -117,6 +117,8 @@ def test_a_milestone_is_news(said, note, reached):
 @pytest.mark.parametrize(("said", "note", "described"), [
     ("Buddy is a beagle.", "I adopted a dog named Buddy.", True),
     ("Scout ran away.", "I adopted a dog named Scout.", True),
+    ("The food bank closed.", "I volunteer at the food bank.", True),
+    ("The Corolla is in the shop.", "I have a Toyota Corolla.", True),
     ("Max is sick.", "I have a dog named Max.", True),
     ("My cat is very shy.", "I have a cat.", True),
     # the speaker's tie to the value, said again
@@ -160,7 +162,11 @@ def test_another_value_without_a_cue_is_kept(said, note):
 
 @pytest.mark.parametrize(("said", "note", "more"), [
     ("I live in Boston with my partner Riley.", "I live in Boston.", True),  # a name
+    ("I have a Tesla.", "I have a Honda.", True),  # a name in a clause of function words
     ("My flight leaves at 9pm.", "My flight is on gate 12.", True),  # a number
+    ("I've played piano since I was six.", "I play the piano.", True),  # in words
+    ("I take metformin twice a day.", "I take metformin for diabetes.", True),
+    ("I have one more question.", "I have a question.", False),  # "one" is no amount
     ("I work as a nurse at Mercy Hospital.", "I work as a nurse.", True),
     ("I play tennis every Sunday morning.", "I play tennis.", True),
     ("I love sushi, especially salmon nigiri.", "I love sushi.", True),  # all of it, and more

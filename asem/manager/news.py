@@ -161,9 +161,22 @@ def elaborates(x: str, candidate: str) -> bool:
 
 
 def _new_values(x: str, candidate: str) -> frozenset[str]:
-    """The names (not said to someone) and numbers x says that the candidate does not."""
+    """The names (not said to someone) and numbers (``_amounts``) x says that the candidate
+    does not."""
     return ((text.names(x) - set(text.words(candidate)) - _addressed(x))
-            | (text.numbers(x) - text.numbers(candidate)))
+            | (_amounts(x) - _amounts(candidate)))
+
+
+def _amounts(said: str) -> frozenset[str]:
+    """Numbers in digits or in words ("since I was six", "twice a day")."""
+    return text.numbers(said) | (NUMBER_WORDS & frozenset(text.words(said)))
+
+
+NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million dozen twice thrice".split())
+"""Numbers said in words ("one" is left out: "one of them", "the one I like")."""
 
 
 def adds_to(x: str, candidate: str) -> bool:
@@ -222,7 +235,7 @@ def describes(x: str, candidate: str) -> bool:
     said = text.content_words(candidate) | addressed
     for sentence in text.sentences(x):
         ws = text.words(sentence)
-        i = next((i for i, w in enumerate(ws) if w not in _DESCRIBE_OUT), len(ws))
+        i = next((i for i, w in enumerate(ws) if w not in _LEADING), len(ws))
         opened = i < len(ws) and ws[i] in _OPENERS
         i += opened
         if (i >= len(ws) or _SPEAKER & set(ws[i + 1:])
@@ -237,6 +250,8 @@ def describes(x: str, candidate: str) -> bool:
 _DESCRIBE_OUT = text.CUE_WORDS | HEDGES | text.CHITCHAT
 _OPENERS = frozenset("my our the his her their a an".split())
 """Words that may stand before what a sentence is about ("My cat is very shy.")."""
+_LEADING = _DESCRIBE_OUT - _OPENERS
+"""What may come before it: interjections, hedges, cue words ("Well, …", "Actually, …")."""
 _SPEAKER = frozenset("i me my mine myself we us our ours i'm i've i'd i'll im".split())
 _STATES = frozenset("is are was were isn't wasn't has had hasn't seems looks got gets ran went "
                     "came fell broke lost grew took left".split())
@@ -276,7 +291,7 @@ def _addressed(said: str) -> frozenset[str]:
     """Names said to someone: alone in their clause but for pleasantries and function words,
     and opening or closing their sentence or following pleasantries ("Thanks, John!", "Wow
     Jolene, that's inspiring!", "Wow, John, awesome job!"); not "I met Sarah." nor "Our
-    first child, Olivia, was born in spring."."""
+    first child, Olivia, was born in spring." nor "I have a Toyota Corolla."."""
     found: set[str] = set()
     for sentence in text.sentences(said):
         clauses = [c.strip() for c in re.split(r"[,;:]", sentence.rstrip(".!?"))]
@@ -289,5 +304,10 @@ def _addressed(said: str) -> frozenset[str]:
 
 
 def _pleasantries(clause: str, named: frozenset[str]) -> bool:
-    return all(w in named or w in text.STOPWORDS or w in text.CHITCHAT or w in ADDRESS
+    """The clause holds nothing but names, pleasantries and interjections: "Hey Joanna",
+    "Good luck Sam"; not "I have a Toyota Corolla", whose names are what it says."""
+    return all(w in named or w in text.CHITCHAT or w in ADDRESS or w in _INTERJECTIONS
                for w in text.words(clause))
+
+
+_INTERJECTIONS = frozenset("oh ah um well yes no so and you too my dear good very much".split())
