@@ -187,6 +187,8 @@ def test_another_value_without_a_cue_is_kept(said, note):
     # something new of a value the note names
     ("Buddy loves the beach.", "I adopted a dog named Buddy.", True),
     ("We lost Buddy last week.", "Buddy is a beagle.", True),  # the value opens the note
+    ("I rewatched Inception last night.", "My favorite movie is Inception.", True),  # happened
+    ("Inception is my favorite movie.", "My favorite movie is Inception.", False),
     ("You know what? Yes, I work at Vandelay.", "I have a job at Vandelay.", False),  # 1 word
     ("See ya Nate!", "Totally! Bye Nate!", False),  # a name said to someone is no value
     ("Oh, by the way, Olivia is my child.",

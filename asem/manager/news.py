@@ -208,16 +208,18 @@ def _of_value(x: str, candidate: str) -> bool:
     """x says something new of a value the candidate names: what x says about the candidate
     (its sentences that share a content word with it) shares nothing with it but names (not
     said to someone), and adds at least two words of its own ("Buddy loves the beach." of
-    "I adopted a dog named Buddy."). A restatement says the value with words of the note or
-    only one of its own ("Yes, I work at Globex." of "I have a job at Globex."). A value
-    may open the candidate's sentence ("We lost Buddy last week." of "Buddy is a
-    beagle.")."""
+    "I adopted a dog named Buddy.") or one that says something happened ("I rewatched
+    Inception last night." of "My favorite movie is Inception."). A restatement says the
+    value with words of the note or only one of its own ("Yes, I work at Globex." of "I
+    have a job at Globex."). A value may open the candidate's sentence ("We lost Buddy
+    last week." of "Buddy is a beagle.")."""
     note = text.content_words(candidate) - text.CUE_WORDS - text.CHITCHAT
     about = " ".join(s for s in text.sentences(x) if text.content_words(s) & note)
     shared = (text.content_words(about) - text.CUE_WORDS - text.CHITCHAT) & note
     values = text.value_words(candidate) - _addressed(candidate)
+    adds = text.novelty(about, candidate)[0] - HEDGES
     return bool(shared and not shared - values
-                and len(text.novelty(about, candidate)[0] - HEDGES) >= 2)
+                and (len(adds) >= 2 or any(_happened(w) for w in adds)))
 
 
 def describes(x: str, candidate: str) -> bool:
@@ -253,13 +255,19 @@ _OPENERS = frozenset("my our the his her their a an".split())
 _LEADING = _DESCRIBE_OUT - _OPENERS
 """What may come before it: interjections, hedges, cue words ("Well, …", "Actually, …")."""
 _SPEAKER = frozenset("i me my mine myself we us our ours i'm i've i'd i'll im".split())
-_STATES = frozenset("is are was were isn't wasn't has had hasn't seems looks got gets ran went "
-                    "came fell broke lost grew took left".split())
-"""Verbs that say what something is or what befell it; any "-ed" word says so too."""
+_STATES = frozenset("is are isn't has hasn't seems looks gets".split())
+"""Verbs that say what something is; what befell it says so too (``_happened``)."""
+_PAST = frozenset("was were wasn't had got ran went came fell broke lost grew took left made "
+                  "saw met gave".split())
 
 
 def _predicates(word: str) -> bool:
-    return word in _STATES or (len(word) > 4 and word.endswith("ed"))
+    return word in _STATES or _happened(word)
+
+
+def _happened(word: str) -> bool:
+    """A verb that says something happened: an irregular past or an "-ed" word."""
+    return word in _PAST or (len(word) > 4 and word.endswith("ed"))
 
 
 def covers(x: str, candidate: str) -> bool:
