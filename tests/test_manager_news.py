@@ -167,6 +167,8 @@ def test_another_value_without_a_cue_is_kept(said, note):
     ("I've played piano since I was six.", "I play the piano.", True),  # in words
     ("I take metformin twice a day.", "I take metformin for diabetes.", True),
     ("I have one more question.", "I have a question.", False),  # "one" is no amount
+    ("I'm a nurse, I work nights.", "I work as a nurse.", True),  # "nights" is no pleasantry
+    ("Good night!", "Night!", False),
     ("I work as a nurse at Mercy Hospital.", "I work as a nurse.", True),
     ("I play tennis every Sunday morning.", "I play tennis.", True),
     ("I love sushi, especially salmon nigiri.", "I love sushi.", True),  # all of it, and more

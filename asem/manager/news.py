@@ -161,15 +161,19 @@ def elaborates(x: str, candidate: str) -> bool:
 
 
 def _new_values(x: str, candidate: str) -> frozenset[str]:
-    """The names (not said to someone) and numbers (``_amounts``) x says that the candidate
+    """The names (not said to someone) and amounts (``_amounts``) x says that the candidate
     does not."""
     return ((text.names(x) - set(text.words(candidate)) - _addressed(x))
             | (_amounts(x) - _amounts(candidate)))
 
 
 def _amounts(said: str) -> frozenset[str]:
-    """Numbers in digits or in words ("since I was six", "twice a day")."""
-    return text.numbers(said) | (NUMBER_WORDS & frozenset(text.words(said)))
+    """Numbers in digits or in words ("since I was six", "twice a day"), and when: "nights",
+    "weekends" (of a pleasantry in the singular: "Good night!")."""
+    return text.numbers(said) | ((NUMBER_WORDS | _TIMES) & frozenset(text.words(said)))
+
+
+_TIMES = frozenset(("nights", "mornings", "weekends"))
 
 
 NUMBER_WORDS = frozenset(
