@@ -173,14 +173,13 @@ def _amounts(said: str) -> frozenset[str]:
     return text.numbers(said) | ((NUMBER_WORDS | _TIMES) & frozenset(text.words(said)))
 
 
-_TIMES = frozenset(("nights", "mornings", "weekends"))
-
-
 NUMBER_WORDS = frozenset(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred thousand million dozen twice thrice".split())
 """Numbers said in words ("one" is left out: "one of them", "the one I like")."""
+_TIMES = frozenset(("nights", "mornings", "weekends"))
+"""Times of the week or day that ``text.CHITCHAT`` knows only as pleasantries ("night")."""
 
 
 def adds_to(x: str, candidate: str) -> bool:
@@ -227,14 +226,16 @@ def _of_value(x: str, candidate: str) -> bool:
 
 
 def describes(x: str, candidate: str) -> bool:
-    """A sentence of x opens on something the candidate names, a value of it or a thing
-    after "my", "the", …, and says a word of it the candidate does not, and nothing of the
-    speaker after it ("Buddy is a beagle." of "I adopted a dog named Buddy.", "My cat is very
-    shy." of "I have a cat.", "Scout ran away." of "I adopted a dog named Scout."). A
-    paraphrase of the value names the speaker's tie to it ("Taylor is my partner." of "These
-    days I am seeing Taylor.", "Globex is where I work." of "I have a job at Globex."); an
-    exclamation says neither ("Keep going for your dreams!" of "I won't quit - your words
-    keep me going!", "Wow, Melanie, what a moment!")."""
+    """A sentence of x opens on something the candidate names (a value of it, or a word of
+    it after "my", "the", …), says within three words what it is or what befell it ("is",
+    "has", an irregular past, an "-ed" word), says a word the candidate does not, and says
+    nothing of the speaker after it: "Buddy is a beagle." of "I adopted a dog named Buddy.",
+    "My cat is very shy." of "I have a cat.", "Scout ran away." of "I adopted a dog named
+    Scout.". A paraphrase of the value names the speaker's tie to it ("Taylor is my
+    partner." of "These days I am seeing Taylor.", "Globex is where I work." of "I have a
+    job at Globex."); an exclamation opens on no such thing or says no state ("Keep going
+    for your dreams!" of "I won't quit - your words keep me going!", "Wow, Melanie, what a
+    moment!")."""
     addressed = _addressed(x) | _addressed(candidate)
     values = text.value_words(candidate) - addressed
     things = text.content_words(candidate) - _DESCRIBE_OUT
@@ -300,7 +301,7 @@ care, John, bye!")."""
 
 @lru_cache(maxsize=65536)
 def _addressed(said: str) -> frozenset[str]:
-    """Names said to someone: alone in their clause but for pleasantries and function words,
+    """Names said to someone: alone in their clause but for pleasantries and interjections,
     and opening or closing their sentence or following pleasantries ("Thanks, John!", "Wow
     Jolene, that's inspiring!", "Wow, John, awesome job!"); not "I met Sarah." nor "Our
     first child, Olivia, was born in spring." nor "I have a Toyota Corolla."."""
