@@ -282,12 +282,39 @@ def test_no_one_changes_or_retracts_what_someone_else_said(speaker, merged):
     mask = policy.forward(LearnedManager.load().params, features(proposal)).mask
     assert not mask[policy.Targeted.NOOP]  # a new name is news, whoever says it
     restated = Proposal("Yes, Buddy is our dog.", speaker, [buddy])
-    # recording a restatement as known changes nothing of Ana's
-    assert policy.forward(LearnedManager.load().params, features(restated)).mask[
-        policy.Targeted.NOOP]
+    # recording a restatement as known changes nothing of Ana's, but Ben's "our dog" says
+    # something of Ben that Ana's note does not
+    assert bool(policy.forward(LearnedManager.load().params, features(restated)).mask[
+        policy.Targeted.NOOP]) is merged
     changes = [policy.Targeted.MERGE, policy.Targeted.REPLACE, policy.Targeted.DELETE]
     assert mask[changes].tolist() == [merged] * 3
     assert features(proposal, guards=False).foreign is None
+
+
+@pytest.mark.parametrize("said", ["I live in Boston as well.", "Me too, I live in Boston!",
+                                  "Yes, I live in Boston."])
+def test_what_someone_says_of_themselves_is_not_recorded_on_anothers_note(said):
+    """Recorded on Ana's note, Ben's own fact would be gone: the note says Ana said it."""
+    from asem.manager import news
+    from asem.manager.features import features
+
+    assert news.of_speaker(said)
+    note = Candidate("n1", "I live in Boston.", 0.9, 0.9, speaker="Ana")
+    for speaker, open_ in (("Ben", False), ("Ana", True), (None, True)):
+        mask = policy.forward(LearnedManager.load().params,
+                              features(Proposal(said, speaker, [note]))).mask
+        assert bool(mask[policy.Targeted.NOOP]) is open_
+    assert LearnedManager.load().decide(Proposal(said, "Ben", [note])).op is Op.ADD
+    echo = Proposal("Boston, nice!", "Ben", [note])  # says nothing of Ben
+    assert policy.forward(LearnedManager.load().params, features(echo)).mask[
+        policy.Targeted.NOOP]
+
+
+@pytest.mark.parametrize("said", ["Thanks so much!", "I'm so happy for you!", "Boston is lovely."])
+def test_what_says_nothing_of_its_speaker(said):
+    from asem.manager import news
+
+    assert not news.of_speaker(said)
 
 
 def test_use_manager_swaps_the_policy_and_rejects_a_bad_one(db_path):

@@ -151,9 +151,12 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
+        own = news.of_speaker(x)
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
-                          or news.about(x, content) for content in contents], dtype=bool)
+                          or (own and other) or news.about(x, content)
+                          for content, other in zip(contents, foreign, strict=True)],
+                         dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign)
 

@@ -40,6 +40,13 @@ def about(x: str, candidate: str) -> bool:
             or elaborates(x, candidate) or describes(x, candidate))
 
 
+def of_speaker(x: str) -> bool:
+    """x says a fact of its speaker: a first-person word and a word beyond pleasantries ("I
+    live in Boston as well."; not "Thanks so much!" nor "I'm so happy for you!"). Recorded
+    on another speaker's note, it would be lost: that note says who said it first."""
+    return bool(_SPEAKER & set(text.words(x))) and bool(text.fact_words(x))
+
+
 def substitutes(x: str, candidate: str) -> bool:
     """x corrects what a sentence of the candidate says: it says the sentence with one value
     swapped, and it says so ("Actually my favourite colour is green." of "My favourite
