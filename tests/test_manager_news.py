@@ -119,6 +119,7 @@ def test_a_milestone_is_news(said, note, reached):
     ("Scout ran away.", "I adopted a dog named Scout.", True),
     ("The food bank closed.", "I volunteer at the food bank.", True),
     ("The Corolla is in the shop.", "I have a Toyota Corolla.", True),
+    ("My son outgrew his milk allergy.", "My son is allergic to milk.", True),  # an irregular past
     ("Max is sick.", "I have a dog named Max.", True),
     ("My cat is very shy.", "I have a cat.", True),
     # the speaker's tie to the value, said again
@@ -198,6 +199,17 @@ def test_another_value_without_a_cue_is_kept(said, note):
 ])
 def test_what_says_more_than_a_note(said, note, more):
     assert news.elaborates(said, note) is more
+    assert _closes_noop(said, note) is more
+
+
+@pytest.mark.parametrize(("said", "note", "more"), [
+    ("I have a sister and a brother.", "I have a sister.", True),
+    ("I play tennis, chess and golf.", "I play tennis and chess.", True),
+    ("I play golf and tennis.", "I play tennis and golf.", False),  # the same list
+    ("Take care and keep up the good work!", "Take care!", False),  # pleasantries list nothing
+])
+def test_one_value_more_of_a_list(said, note, more):
+    assert news.lists_another(said, note) is more
     assert _closes_noop(said, note) is more
 
 

@@ -133,6 +133,7 @@ def test_the_shipped_checkpoint_merges_a_retraction_into_a_list():
     ("I gave up on the book club.", "I go to a book club every week.", False),
     ("I don't eat meat anymore.", "I love steak.", True),  # in words of its own
     ("I left the band and joined a choir.", "I play guitar in a band.", True),  # a milestone
+    ("I don't like coffee anymore, I prefer tea.", "I like coffee.", True),  # a part of its own
 ])
 def test_a_delete_keeps_an_input_that_says_more_than_the_retraction(said, note, kept):
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.5, 0.5)]))

@@ -34,10 +34,11 @@ my driving test." of "I'm taking driving lessons."). A cue lexicon, as ``text.CH
 
 def about(x: str, candidate: str) -> bool:
     """x is news about the candidate in any of the ways below: it corrects it, says it with
-    another value, says a milestone it does not, elaborates on it, or says what something
-    it names is or what befell it. Never already known."""
+    another value, says a milestone it does not, elaborates on it, says what something it
+    names is or what befell it, or lists one value more. Never already known."""
     return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
-            or elaborates(x, candidate) or describes(x, candidate))
+            or elaborates(x, candidate) or describes(x, candidate)
+            or lists_another(x, candidate))
 
 
 def of_speaker(x: str) -> bool:
@@ -269,8 +270,11 @@ _LEADING = _DESCRIBE_OUT - _OPENERS
 _SPEAKER = frozenset("i me my mine myself we us our ours i'm i've i'd i'll im".split())
 _STATES = frozenset("is are isn't has hasn't seems looks gets".split())
 """Verbs that say what something is; what befell it says so too (``_happened``)."""
-_PAST = frozenset("was were wasn't had got ran went came fell broke lost grew took left made "
-                  "saw met gave".split())
+_PAST = frozenset(
+    "was were wasn't had got ran went came fell broke lost grew outgrew took left made saw met "
+    "gave became began bought brought built caught chose drove ate flew forgot hid held hurt "
+    "kept knew led lent paid quit rang rose sold sent shook shot shut sang sank sat slept spoke "
+    "spent stood stole struck swam taught tore told threw woke wore won wrote".split())
 
 
 def _predicates(word: str) -> bool:
@@ -280,6 +284,28 @@ def _predicates(word: str) -> bool:
 def _happened(word: str) -> bool:
     """A verb that says something happened: an irregular past or an "-ed" word."""
     return word in _PAST or (len(word) > 4 and word.endswith("ed"))
+
+
+def lists_another(x: str, candidate: str) -> bool:
+    """A sentence of x says every content word of the candidate and, after "and" or "or",
+    a part in words the candidate does not say: one value more of a list ("I have a sister
+    and a brother." of "I have a sister."; not "I play golf and tennis." of "I play tennis
+    and golf."; nor "Take care and keep up the good work!" of "Take care!": a note of
+    pleasantries lists nothing)."""
+    out = _DESCRIBE_OUT | ADDRESS | _addressed(x) | _addressed(candidate)
+    noted = text.fact_words(candidate) - out
+    if not noted:
+        return False
+    for sentence in text.sentences(x):
+        if noted - text.content_words(sentence):
+            continue
+        parts = [text.content_words(p) - out for p in _AND.split(sentence)]
+        if any(part and not part & noted for part in parts[1:]):
+            return True
+    return False
+
+
+_AND = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
 
 
 def covers(x: str, candidate: str) -> bool:

@@ -205,11 +205,15 @@ def retracts_only(x: str, candidate: str) -> bool:
     a teacher." is more than a retraction of "I work as a nurse.": deleting the old job
     must not lose the new one. Nor is a retraction that names none of the candidate's
     content words: it says in words of its own what it retracts ("I don't eat meat
-    anymore." of "I love steak."), and deleting the note would lose them."""
+    anymore." of "I love steak."), and deleting the note would lose them. Nor is one with
+    a part that does not retract and says ``MAX_RETRACT_NEW`` words of its own ("I don't
+    like coffee anymore, I prefer tea." of "I like coffee.")."""
     if has_cue(x, CHANGE):
         return False
     said, noted = set(folded(x)), set(folded(candidate))
-    return bool(said & noted) and len(said - noted) <= MAX_RETRACT_NEW
+    return (bool(said & noted) and len(said - noted) <= MAX_RETRACT_NEW
+            and not any(len(set(folded(part)) - noted) >= MAX_RETRACT_NEW
+                        for part in _CONTRAST.split(x) if part and not retracts(part)))
 
 
 def untouched(note: str, x: str) -> list[str]:
