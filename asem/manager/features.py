@@ -62,9 +62,12 @@ class Features:
     named Buddy." left the note saying Buddy is there. Or x is news about it by
     ``news.about``: it corrects it ("Actually I hate sushi." of "I love sushi."), says it
     with another value ("I love pizza." of "I love sushi."), says a milestone it does not
-    ("I finished Dune." of "I'm reading Dune.") or says more than it in words no paraphrase
-    would use instead ("I work as a nurse at Mercy Hospital." of "I work as a nurse.");
-    recorded on the note, the new value was lost. None: no candidate is."""
+    ("I finished Dune." of "I'm reading Dune."), says more than it in words no paraphrase
+    would use instead ("I work as a nurse at Mercy Hospital." of "I work as a nurse."), says
+    what befell something it names ("Scout ran away.") or lists one value more; or x says
+    something of its speaker and someone else said the candidate (``news.of_speaker``:
+    Ben's "I live in Boston as well." of Ana's "I live in Boston."). Recorded on the note,
+    the new value was lost. None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been

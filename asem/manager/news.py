@@ -299,13 +299,10 @@ def lists_another(x: str, candidate: str) -> bool:
     for sentence in text.sentences(x):
         if noted - text.content_words(sentence):
             continue
-        parts = [text.content_words(p) - out for p in _AND.split(sentence)]
+        parts = [text.content_words(p) - out for p in text.LIST.split(sentence)]
         if any(part and not part & noted for part in parts[1:]):
             return True
     return False
-
-
-_AND = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
 
 
 def covers(x: str, candidate: str) -> bool:

@@ -263,14 +263,15 @@ def lists_more(note: str, x: str) -> bool:
     retracting = [part for part in _CONTRAST.split(x) if retracts(part)]
     said = frozenset(folded(" ".join(retracting) if retracting else x))
     for sentence in sentences(note):
-        parts = [folded(part) for part in _LIST.split(sentence)]
+        parts = [folded(part) for part in LIST.split(sentence)]
         if any(left and right and (left[-1] in said) != (right[0] in said)
                for left, right in pairwise(parts)):
             return True
     return False
 
 
-_LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
+LIST = re.compile(r"\b(?:and|or)\b", re.IGNORECASE)
+"""What joins the values of a list ("tennis and chess")."""
 _CONTRAST = re.compile(r"[.!?;,]|\b(?:but|though|although|however|yet|while)\b", re.IGNORECASE)
 
 
