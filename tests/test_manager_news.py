@@ -213,6 +213,23 @@ def test_one_value_more_of_a_list(said, note, more):
     assert _closes_noop(said, note) is more
 
 
+@pytest.mark.parametrize(("said", "note", "own"), [
+    ("Yes! Finally, I don't have to stress about it, so I can just enjoy my movies and games.",
+     "Playing video games and watching movies are my main hobbies.", True),
+    ("I'm a nurse, I love my job.", "I work as a nurse.", True),
+    ("Yes, I still play tennis.", "I play tennis.", False),  # what it adds leans on the note
+    ("I play tennis, do you?", "I play tennis.", False),  # a question says nothing
+    ("I play tennis, I don't.", "I play tennis.", False),  # only a denial of its own
+    ("Thanks, Evan! I play tennis.", "I play tennis.", False),  # a name said to someone
+    ("I have a dog. I love to cook.", "I play tennis.", False),  # nothing in common
+    ("I play tennis. My sister is a judge.", "I play tennis.", True),  # of the speaker's life
+    ("I play tennis, I'm so glad!", "I play tennis.", False),  # pleasantries
+])
+def test_a_clause_of_the_speakers_own(said, note, own):
+    assert news.says_of_self(said, note) is own
+    assert _closes_noop(said, note) is own
+
+
 @pytest.mark.parametrize(("said", "note"), [
     ("I work as a nurse at Mercy Hospital.", "I work as a nurse."),
     # every word of the note, not what it means: the input does not say "I volunteer"

@@ -64,10 +64,13 @@ class Features:
     with another value ("I love pizza." of "I love sushi."), says a milestone it does not
     ("I finished Dune." of "I'm reading Dune."), says more than it in words no paraphrase
     would use instead ("I work as a nurse at Mercy Hospital." of "I work as a nurse."), says
-    what befell something it names ("Scout ran away.") or lists one value more; or x says
-    something of its speaker and someone else said the candidate (``news.of_speaker``:
-    Ben's "I live in Boston as well." of Ana's "I live in Boston."). Recorded on the note,
-    the new value was lost. None: no candidate is."""
+    what befell something it names ("Scout ran away."), lists one value more or says
+    something of its speaker in a clause of its own ("Finally, I don't have to stress about
+    it, so I can just enjoy my movies and games." of "Playing video games and watching
+    movies are my main hobbies."); or x says something of its speaker and someone else
+    said the candidate (``news.of_speaker``: Ben's "I live in Boston as well." of Ana's "I
+    live in Boston."). Recorded on the note, the new value was lost. None: no candidate
+    is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been

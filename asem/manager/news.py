@@ -38,7 +38,7 @@ def about(x: str, candidate: str) -> bool:
     names is or what befell it, or lists one value more. Never already known."""
     return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
             or elaborates(x, candidate) or describes(x, candidate)
-            or lists_another(x, candidate))
+            or lists_another(x, candidate) or says_of_self(x, candidate))
 
 
 def of_speaker(x: str) -> bool:
@@ -303,6 +303,29 @@ def lists_another(x: str, candidate: str) -> bool:
         if any(part and not part & noted for part in parts[1:]):
             return True
     return False
+
+
+def says_of_self(x: str, candidate: str) -> bool:
+    """x shares a content word with the candidate and has a clause of its own that says
+    something of its speaker: a first-person word, no question, no content word of the
+    candidate, and a word beyond pleasantries, cues and denials ("Yes! Finally, I don't have
+    to stress about it, so I can just enjoy my movies and games." of "Playing video games
+    and watching movies are my main hobbies."). Recorded on the note, that clause was lost.
+    A restatement says the note's words again, and what it adds of the speaker leans on
+    them ("Yes, I still play tennis." of "I play tennis.")."""
+    note = text.content_words(candidate)
+    if not text.content_words(x) & note:
+        return False
+    out = _DESCRIBE_OUT | ADDRESS | text.NEGATORS | _addressed(x)
+    return any(_SPEAKER & set(text.words(clause)) and not text.asks(clause)
+               and not text.content_words(clause) & note
+               and text.content_words(clause) - out
+               for clause in _CLAUSE.split(x))
+
+
+_CLAUSE = re.compile(r"[.!?;:,]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
+                     re.IGNORECASE)
+"""What parts a sentence into clauses: punctuation, a dash, a conjunction."""
 
 
 def covers(x: str, candidate: str) -> bool:
