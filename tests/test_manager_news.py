@@ -219,6 +219,7 @@ def test_one_value_more_of_a_list(said, note, more):
     ("I'm a nurse, I love my job.", "I work as a nurse.", True),
     ("Yes, I still play tennis.", "I play tennis.", False),  # what it adds leans on the note
     ("I play tennis, do you?", "I play tennis.", False),  # a question says nothing
+    ("I play tennis. Do I need new shoes?", "I play tennis.", False),  # nor of the speaker
     ("I play tennis, I don't.", "I play tennis.", False),  # only a denial of its own
     ("Thanks, Evan! I play tennis.", "I play tennis.", False),  # a name said to someone
     ("I have a dog. I love to cook.", "I play tennis.", False),  # nothing in common

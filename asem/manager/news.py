@@ -317,15 +317,15 @@ def says_of_self(x: str, candidate: str) -> bool:
     if not text.content_words(x) & note:
         return False
     out = _DESCRIBE_OUT | ADDRESS | text.NEGATORS | _addressed(x)
-    return any(_SPEAKER & set(text.words(clause)) and not text.asks(clause)
-               and not text.content_words(clause) & note
+    return any(_SPEAKER & set(text.words(clause)) and not text.content_words(clause) & note
                and text.content_words(clause) - out
-               for clause in _CLAUSE.split(x))
+               for sentence in text.sentences(x) if not text.asks(sentence)
+               for clause in _CLAUSE.split(sentence))
 
 
-_CLAUSE = re.compile(r"[.!?;:,]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
+_CLAUSE = re.compile(r"[,;:]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
                      re.IGNORECASE)
-"""What parts a sentence into clauses: punctuation, a dash, a conjunction."""
+"""What parts a sentence into clauses: a comma, a dash, a conjunction."""
 
 
 def covers(x: str, candidate: str) -> bool:
