@@ -221,7 +221,7 @@ def test_one_value_more_of_a_list(said, note, more):
     ("I play tennis, do you?", "I play tennis.", False),  # a question says nothing
     ("I play tennis. Do I need new shoes?", "I play tennis.", False),  # nor of the speaker
     ("I play tennis, I don't.", "I play tennis.", False),  # only a denial of its own
-    ("Thanks, Evan! I play tennis.", "I play tennis.", False),  # a name said to someone
+    ("Thanks, Evan! I play tennis.", "I play tennis.", False),  # thanks to someone, not of me
     ("I have a dog. I love to cook.", "I play tennis.", False),  # nothing in common
     ("I play tennis. My sister is a judge.", "I play tennis.", True),  # of the speaker's life
     ("I play tennis, I'm so glad!", "I play tennis.", False),  # pleasantries

@@ -35,7 +35,8 @@ my driving test." of "I'm taking driving lessons."). A cue lexicon, as ``text.CH
 def about(x: str, candidate: str) -> bool:
     """x is news about the candidate in any of the ways below: it corrects it, says it with
     another value, says a milestone it does not, elaborates on it, says what something it
-    names is or what befell it, or lists one value more. Never already known."""
+    names is or what befell it, lists one value more, or says something of its speaker in a
+    clause of its own. Never already known."""
     return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
             or elaborates(x, candidate) or describes(x, candidate)
             or lists_another(x, candidate) or says_of_self(x, candidate))
@@ -307,12 +308,12 @@ def lists_another(x: str, candidate: str) -> bool:
 
 def says_of_self(x: str, candidate: str) -> bool:
     """x shares a content word with the candidate and has a clause of its own that says
-    something of its speaker: a first-person word, no question, no content word of the
-    candidate, and a word beyond pleasantries, cues and denials ("Yes! Finally, I don't have
-    to stress about it, so I can just enjoy my movies and games." of "Playing video games
-    and watching movies are my main hobbies."). Recorded on the note, that clause was lost.
-    A restatement says the note's words again, and what it adds of the speaker leans on
-    them ("Yes, I still play tennis." of "I play tennis.")."""
+    something of its speaker, in a sentence that does not ask: a first-person word, no
+    content word of the candidate, and a word beyond pleasantries, cues and denials ("Yes!
+    Finally, I don't have to stress about it, so I can just enjoy my movies and games." of
+    "Playing video games and watching movies are my main hobbies."). Recorded on the note,
+    that clause was lost. A restatement says the note's words again, and what it adds of
+    the speaker leans on them ("Yes, I still play tennis." of "I play tennis.")."""
     note = text.content_words(candidate)
     if not text.content_words(x) & note:
         return False
@@ -325,7 +326,7 @@ def says_of_self(x: str, candidate: str) -> bool:
 
 _CLAUSE = re.compile(r"[,;:]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
                      re.IGNORECASE)
-"""What parts a sentence into clauses: a comma, a dash, a conjunction."""
+"""What parts a sentence into clauses: a comma, semicolon or colon, a dash, a conjunction."""
 
 
 def covers(x: str, candidate: str) -> bool:
