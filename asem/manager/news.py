@@ -315,13 +315,20 @@ def says_of_self(x: str, candidate: str) -> bool:
     that clause was lost. A restatement says the note's words again, and what it adds of
     the speaker leans on them ("Yes, I still play tennis." of "I play tennis.")."""
     note = text.content_words(candidate)
-    if not text.content_words(x) & note:
-        return False
+    return bool(text.content_words(x) & note) and any(
+        not clause & note for clause in _own_clauses(x))
+
+
+@lru_cache(maxsize=65536)
+def _own_clauses(x: str) -> tuple[frozenset[str], ...]:
+    """The content words of each clause of x, in a sentence that does not ask, that says the
+    speaker and a word beyond pleasantries, cues and denials: what ``says_of_self`` asks of
+    x alone, read once whatever the number of candidates."""
     out = _DESCRIBE_OUT | ADDRESS | text.NEGATORS | _addressed(x)
-    return any(_SPEAKER & set(text.words(clause)) and not text.content_words(clause) & note
-               and text.content_words(clause) - out
-               for sentence in text.sentences(x) if not text.asks(sentence)
-               for clause in _CLAUSE.split(sentence))
+    return tuple(text.content_words(clause)
+                 for sentence in text.sentences(x) if not text.asks(sentence)
+                 for clause in _CLAUSE.split(sentence)
+                 if _SPEAKER & set(text.words(clause)) and text.content_words(clause) - out)
 
 
 _CLAUSE = re.compile(r"[,;:]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
