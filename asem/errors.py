@@ -3,7 +3,10 @@
 ASEMError
 ├── InvalidInputError      bad text, messages, reward, filters or file contents
 ├── ScopeError             a call without a user scope
-├── NotFoundError          an unknown note or retrieval id
+├── NotFoundError          an unknown note or retrieval id (or one of another tenant)
+├── AuthError              a server request without a valid key, or beyond its tenant
+│   ├── UnauthenticatedError  no key, an unknown key or a revoked key (HTTP 401)
+│   └── ForbiddenError        a key used for a tenant it does not grant (HTTP 403)
 ├── StoreError             the database cannot be used
 │   ├── StoreLockedError   another process holds the write lock for too long
 │   └── StoreReadOnlyError the file or its folder cannot be written
@@ -27,6 +30,18 @@ class ScopeError(InvalidInputError):
 
 class NotFoundError(ASEMError, LookupError):
     """A note or retrieval id that the store does not hold."""
+
+
+class AuthError(ASEMError):
+    """A server request that its key does not allow."""
+
+
+class UnauthenticatedError(AuthError):
+    """No key, an unknown key, or a revoked key."""
+
+
+class ForbiddenError(AuthError):
+    """A valid key used for a tenant (or an action) it does not grant."""
 
 
 class StoreError(ASEMError):
