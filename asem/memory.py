@@ -207,7 +207,9 @@ class Memory:
     def _queued(self, results: list[WriteResult]) -> list[WriteResult]:
         """Queue the LLM job of every new note (the notes are stored and searchable)."""
         if self.worker is not None:
-            added = [r.note_id for r in results if r.op is Op.ADD]
+            # A successor (SUPERSEDE) is a new note too.
+            added = [r.note_id for r in results if r.op is Op.ADD] + [
+                r.added_id for r in results if r.op is Op.SUPERSEDE and r.added_id]
             if added:
                 notes = self.store.get_notes(added)
                 self.store.enqueue_jobs([(i, notes[i].scope.user_id) for i in added

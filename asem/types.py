@@ -35,6 +35,10 @@ class Op(StrEnum):
     UPDATE = "UPDATE"
     DELETE = "DELETE"
     NOOP = "NOOP"
+    SUPERSEDE = "SUPERSEDE"
+    """What the write path makes of an UPDATE or DELETE that changes a fact
+    (``Decision.supersedes``): the target stays as a past fact, its validity closed and
+    linked to its successor. A result and history op; a policy decides UPDATE or DELETE."""
 
 
 class Tier(StrEnum):
@@ -160,6 +164,21 @@ class Note:
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
     delete_reason: str | None = None
+    valid_from: datetime | None = None
+    """When the fact became true (None: as far back as is known). Set on a successor."""
+    valid_until: datetime | None = None
+    """When the fact stopped being true (None: still true). Set when it is superseded."""
+    superseded_by: str | None = None
+    """The note that holds the fact now (None for a retraction with no successor)."""
+
+    def valid_at(self, at: datetime) -> bool:
+        """True when the note held at ``at``: valid_from <= at < valid_until (None: open)."""
+        return ((self.valid_from is None or self.valid_from <= at)
+                and (self.valid_until is None or at < self.valid_until))
+
+    def ended_by(self, at: datetime) -> bool:
+        """True when the note's validity ended at or before ``at`` (superseded then)."""
+        return self.valid_until is not None and self.valid_until <= at
 
     @property
     def speaker(self) -> str | None:
@@ -200,6 +219,9 @@ class Note:
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
             "delete_reason": self.delete_reason,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "superseded_by": self.superseded_by,
         }
 
 
@@ -213,6 +235,10 @@ class Decision:
     - DELETE: soft-delete ``target_id`` (contradicted, obsolete); the input is then stored
       as a new note in ``tier``, or not at all with ``Tier.DISCARD``.
     - NOOP: already known as ``target_id``, which gains the input's provenance.
+
+    ``supersedes`` marks an UPDATE or DELETE as a change of the fact ``target_id`` holds
+    (not a merge of complementary facts): the target is kept as a past fact instead of
+    being overwritten or deleted (see ``asem.write.supersede``).
     """
 
     op: Op
@@ -220,15 +246,17 @@ class Decision:
     tier: Tier = Tier.LONG_TERM
     merged_content: str | None = None
     reason: str = ""
+    supersedes: bool = False
 
 
 @dataclass(frozen=True)
 class WriteResult:
     """What one input became: the operation applied and the note it touched.
 
-    ``note_id`` is the note added, updated, deleted or matched; it is empty when the input
-    was discarded (op NOOP, tier DISCARD). A DELETE that also stored the input names the new
-    note in ``added_id``.
+    ``note_id`` is the note added, updated, deleted, superseded or matched; it is empty
+    when the input was discarded (op NOOP, tier DISCARD). A DELETE that also stored the
+    input names the new note in ``added_id``; a SUPERSEDE names the successor there (None
+    for a retraction with no successor).
     """
 
     op: Op
@@ -253,6 +281,11 @@ class Filters:
     """Event time at or before this."""
     session_id: str | None = None
     tier: Tier | None = None
+    as_of: datetime | None = None
+    """Only notes that held at this time (valid_from <= as_of < valid_until; None: open).
+    Without it a search returns every note whose validity has not ended by now."""
+    include_superseded: bool = False
+    """Also notes whose validity has ended (superseded or retracted facts)."""
 
     def __post_init__(self) -> None:
         # One tag given as a string is that tag, not its letters; times compare as naive UTC,
@@ -261,7 +294,7 @@ class Filters:
             value = getattr(self, name)
             value = () if value is None else (value,) if isinstance(value, str) else value
             object.__setattr__(self, name, tuple(value))
-        for name in ("since", "until"):
+        for name in ("since", "until", "as_of"):
             value = getattr(self, name)
             if value is not None:
                 if not isinstance(value, datetime):
@@ -269,9 +302,14 @@ class Filters:
                 object.__setattr__(self, name, utc_naive(value))
         if self.since and self.until and self.since > self.until:
             raise InvalidInputError("filter 'since' is after 'until': swap them")
+        if self.as_of is not None and self.include_superseded:
+            raise InvalidInputError("give as_of (what held then) or include_superseded (every "
+                                    "note, past facts too), not both")
 
     @property
     def empty(self) -> bool:
+        """True when no metadata filter is set (validity, ``as_of`` and
+        ``include_superseded``, is applied by the vector index, not by this)."""
         return not (self.tags or self.keywords or self.since or self.until or self.session_id
                     or self.tier)
 
@@ -293,6 +331,9 @@ class Hit:
     """``recall`` for Phase A candidates, ``bridge`` for notes found by a second hop through
     bridge entities (their similarity and lexical scores are for that second query), ``link``
     for 1-hop expansions."""
+    superseded: bool = False
+    """True when the note is no longer current (its validity ended before the search):
+    only a search with ``include_superseded`` or ``as_of`` returns such notes."""
 
 
 @dataclass(frozen=True)
@@ -320,7 +361,11 @@ class SearchResult(Sequence[Hit]):
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One change to a note: what it was, what it became, when and why."""
+    """One change to a note: what it was, what it became, when and why.
+
+    ``op`` is an ``Op`` value (ADD, UPDATE, DELETE, NOOP, SUPERSEDE) or one of RESTORE (a
+    delete undone), REOPEN (a supersession undone), FEEDBACK (a utility update) and LINK.
+    """
 
     id: int
     note_id: str

@@ -49,8 +49,12 @@ class LearnedManager:
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
         that say more than one thing (``retraction``, ``replacement``), an UPDATE-replace by
-        an input that only says more of the note made a merge (``elaboration``), and an
-        UPDATE-merge of a correction made a replacement (``merge``)."""
+        an input that only says more of the note made a merge (``elaboration``), an
+        UPDATE-merge of a correction made a replacement (``merge``), and a change of a fact
+        marked as one (``supersession``)."""
+        return supersession(self._decide(proposal), proposal)
+
+    def _decide(self, proposal: Proposal) -> Decision:
         probs = self.probabilities(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
@@ -61,6 +65,23 @@ class LearnedManager:
         if decision.op is Op.UPDATE:
             return merge(decision, proposal)
         return decision
+
+
+def supersession(decision: Decision, proposal: Proposal) -> Decision:
+    """``decision`` with ``supersedes`` set when it changes the fact its target holds: a
+    DELETE (the target no longer holds), or an UPDATE whose content drops a sentence of the
+    target (it replaces a value: "My favourite food is sushi now." of "My favourite food is
+    pizza."). An UPDATE that keeps every sentence of the target merges complementary facts
+    ("I am allergic to shellfish too.") and supersedes nothing."""
+    if decision.op is Op.DELETE:
+        return replace(decision, supersedes=True)
+    if decision.op is not Op.UPDATE:
+        return decision
+    kept = {text.normalised(s)
+            for s in text.sentences(decision.merged_content or proposal.content)}
+    target = _target(decision, proposal).content
+    return replace(decision, supersedes=any(text.normalised(s) not in kept
+                                            for s in text.sentences(target)))
 
 
 def replacement(decision: Decision, proposal: Proposal) -> Decision:

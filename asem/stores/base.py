@@ -53,6 +53,18 @@ class NoteDelete:
 
 
 @dataclass(frozen=True)
+class Supersession:
+    """A live note that stops holding at ``valid_until``: it stays stored and searchable as
+    a past fact, linked to ``successor_id`` (None for a retraction with no successor)."""
+
+    note_id: str
+    user_id: str
+    valid_until: datetime
+    successor_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Turn:
     """One input said in a conversation, and the note that now holds it.
 
@@ -81,6 +93,8 @@ class WriteBatch:
     deletes: tuple[NoteDelete, ...] = ()
     turns: tuple[Turn, ...] = ()
     """The batch's inputs in the order said, each with the note holding it."""
+    supersessions: tuple[Supersession, ...] = ()
+    """Applied after the inserts (a successor is inserted in the same batch)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,8 @@ class Evolution:
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
-    Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``;
+    Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``
+    and ``validity`` ((valid_from, valid_until) per row, None at an open end);
     ``turns`` is the order of conversation that conversational context reads.
     An index is never changed in place: ``extended`` returns a new one, so a search holding
     the old index keeps a consistent view. Appends share row buffers that grow by doubling,
@@ -118,10 +133,13 @@ class VectorIndex:
 
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
-                 sessions: Sequence[str] = (), turns: Sequence[Turn] = ()) -> None:
+                 sessions: Sequence[str] = (), turns: Sequence[Turn] = (),
+                 validity: Sequence[Validity] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
+        self.validity = list(validity) or [(None, None)] * len(self.ids)
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self.turns = list(turns)
         """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
@@ -183,6 +201,28 @@ class VectorIndex:
             mask &= np.array([s == scope.session_id for s in self.sessions], dtype=bool)
         return mask
 
+    def valid_at(self, at: datetime) -> np.ndarray:
+        """Rows that held at ``at``: valid_from <= at < valid_until (``Note.valid_at``)."""
+        start, end = self._validity_bounds()
+        t = _seconds(at)
+        return (start <= t) & (t < end)
+
+    def ended_by(self, at: datetime) -> np.ndarray:
+        """Rows whose validity ended at or before ``at`` (``Note.ended_by``)."""
+        return self._validity_bounds()[1] <= _seconds(at)
+
+    def closed(self) -> np.ndarray:
+        """Rows with a valid_until at all: superseded or retracted, now or later."""
+        return np.isfinite(self._validity_bounds()[1])
+
+    def _validity_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """valid_from and valid_until as seconds since the epoch (-inf, +inf: open)."""
+        if self._bounds is None:
+            self._bounds = (
+                np.array([-np.inf if a is None else _seconds(a) for a, _ in self.validity]),
+                np.array([np.inf if b is None else _seconds(b) for _, b in self.validity]))
+        return self._bounds
+
     def extended(self, notes: Sequence[Note],
                  turns: Sequence[Turn] | None = None) -> VectorIndex:
         """A new index with ``notes`` appended after these rows and ``turns`` after these
@@ -193,7 +233,7 @@ class VectorIndex:
             if not turns:
                 return self
             grown = VectorIndex(self.ids, self._e, self._z, self.agents, self.sessions,
-                                self.turns + list(turns))
+                                self.turns + list(turns), self.validity)
             grown._filled = self._filled
             return grown
         e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
@@ -212,11 +252,22 @@ class VectorIndex:
         grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
                             self.agents + [x.scope.agent_id or "" for x in notes],
                             self.sessions + [x.scope.session_id or "" for x in notes],
-                            self.turns + list(turns))
+                            self.turns + list(turns),
+                            self.validity + [(x.valid_from, x.valid_until) for x in notes])
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
         return grown
+
+
+Validity = tuple[datetime | None, datetime | None]
+"""(valid_from, valid_until) of a note; None at an open end."""
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _seconds(at: datetime) -> float:
+    return (at - _EPOCH).total_seconds()
 
 
 _blas: Any = None
@@ -350,6 +401,12 @@ class Store(Protocol):
         ...
 
     def restore_note(self, note_id: str, actor: str) -> None:
+        ...
+
+    def reopen_note(self, note_id: str, actor: str) -> None:
+        """Undo a supersession: the note holds again (valid_until and superseded_by cleared),
+        the supersession links to its successor are removed and the successor's valid_from
+        is cleared, each with a history row."""
         ...
 
     def history(self, note_id: str) -> list[HistoryEntry]:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from asem.stores.base import Merge, NewNote, NoteDelete, NoteUpdate, Store, Turn, WriteBatch
+from asem.stores.base import (
+    Merge,
+    NewNote,
+    NoteDelete,
+    NoteUpdate,
+    Store,
+    Supersession,
+    Turn,
+    WriteBatch,
+)
 from asem.types import Decision, Note, Op, Scope, Tier, WriteResult
 from asem.write.inputs import WriteInput
 from asem.write.link import Neighbourhood
@@ -27,6 +36,7 @@ class BatchChanges:
     updates: dict[str, NoteUpdate] = field(default_factory=dict)
     deletes: dict[str, NoteDelete] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
+    supersessions: dict[str, Supersession] = field(default_factory=dict)
     places: dict[str, Neighbourhood] = field(default_factory=dict)
 
     def neighbourhood(self, user_id: str) -> Neighbourhood:
@@ -36,8 +46,8 @@ class BatchChanges:
         return self.places[user_id]
 
     def current(self, note_id: str) -> Note | None:
-        """The note as this batch has left it so far (None if it is gone)."""
-        if note_id in self.deletes:
+        """The note as this batch has left it so far (None if it is gone or superseded)."""
+        if note_id in self.deletes or note_id in self.supersessions:
             return None
         if note_id in self.updates:
             return self.updates[note_id].note
@@ -49,7 +59,8 @@ class BatchChanges:
         """Id of the live note in ``scope`` holding content with hash ``digest``."""
         if (scope, digest) not in self.known:
             found = self.store.note_ids_for_hashes(scope, [digest]).get(digest)
-            if found is None or found in self.deletes or found in self.updates:
+            if (found is None or found in self.deletes or found in self.updates
+                    or found in self.supersessions):
                 return None
             self.known[scope, digest] = found
         return self.known[scope, digest]
@@ -87,9 +98,18 @@ class BatchChanges:
         self.neighbourhood(note.scope.user_id).remove(note.id)
         return WriteResult(Op.DELETE, note.id, reason)
 
+    def close(self, change: Supersession, note: Note) -> None:
+        """``note`` stops holding (see ``asem.write.supersede``): it is kept, but no later
+        input of the batch is decided against it."""
+        self.supersessions[note.id] = change
+        if self.known.get((note.scope, note.content_hash)) == note.id:
+            del self.known[note.scope, note.content_hash]
+        self.neighbourhood(note.scope.user_id).remove(note.id)
+
     def batch(self, actor: str, turns: tuple[Turn, ...] = ()) -> WriteBatch:
         return WriteBatch(tuple(self.new.values()), tuple(self.merges), actor,
-                          tuple(self.updates.values()), tuple(self.deletes.values()), turns)
+                          tuple(self.updates.values()), tuple(self.deletes.values()), turns,
+                          tuple(self.supersessions.values()))
 
 
 def discarded(decision: Decision) -> WriteResult:

@@ -50,7 +50,8 @@ def event_time(item: WriteInput, enrichment: Enrichment) -> datetime:
 
 
 def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
-             intent: np.ndarray, *, utility: float, tier: Tier) -> Note:
+             intent: np.ndarray, *, utility: float, tier: Tier,
+             valid_from: datetime | None = None) -> Note:
     return Note(
         id=uuid.uuid4().hex,
         content=item.content,
@@ -69,4 +70,5 @@ def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
         tier=tier,
         provenance=Provenance(item.source_id, item.turn_ids, item.writer, item.channel),
         content_hash=content_hash(item.content),
+        valid_from=valid_from,
     )

@@ -18,7 +18,8 @@ class Neighbourhood:
     """A user's stored notes as the current batch has changed them so far.
 
     Notes added earlier in the batch are searchable; a note the batch updated is found by
-    its new vectors, one it deleted is not found at all.
+    its new vectors, one it deleted or superseded is not found at all, nor is one superseded
+    before (a past fact is not what new information is decided against).
     """
 
     def __init__(self, index: VectorIndex, lookup: NoteLookup) -> None:
@@ -51,7 +52,7 @@ class Neighbourhood:
             return []
         sims = [np.zeros(0)]
         if len(index):
-            mask = index.scope_mask(scope)
+            mask = index.scope_mask(scope) & ~index.closed()
             mask[list(self._hidden)] = False
             sims = [np.where(mask, index.similarities(embedding), -np.inf)]
         if visible:

@@ -53,4 +53,7 @@ class LLMManager:
         merged = reply.merged or None if op is Op.UPDATE else None
         if op is Op.UPDATE and not merged:
             return Decision(Op.ADD, tier=tier, reason="UPDATE without merged text: added")
-        return Decision(op, target, tier, merged, reply.reason or op.value.lower())
+        # The prompt's DELETE: the note is wrong or obsolete; kept as a past fact
+        # (superseded). Its UPDATE combines both versions in one note: no supersession.
+        return Decision(op, target, tier, merged, reply.reason or op.value.lower(),
+                        supersedes=op is Op.DELETE)

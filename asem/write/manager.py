@@ -7,7 +7,7 @@ returns a Decision. The learned (GRPO) and LLM-prompted policies implement the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -93,6 +93,8 @@ def checked(decision: Decision, candidates: Sequence[Candidate]) -> Decision:
     """
     if decision.op is Op.ADD:
         return decision
+    if decision.op is Op.SUPERSEDE:  # a result op; as a decision, a DELETE that changes a fact
+        decision = replace(decision, op=Op.DELETE, supersedes=True)
     if decision.target_id is None and decision.op is Op.NOOP:
         return Decision(Op.ADD, tier=Tier.DISCARD, reason=decision.reason or "nothing to keep")
     if decision.target_id not in {c.note_id for c in candidates}:

@@ -10,6 +10,8 @@ The manager's decision is applied as follows (SPEC stage 2):
   it (``retraction_reason``); the input is then added in the decided tier, or not at all with
   ``Tier.DISCARD``.
 - NOOP: the target gains the input's provenance.
+- An UPDATE or DELETE the manager marks ``supersedes`` (a change of the fact): the target is
+  kept as a past fact instead, see ``asem.write.supersede``.
 
 A target outside the candidates is rejected (``manager.checked``). Everything one call
 writes is committed in one transaction.
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 import numpy as np
 
@@ -27,12 +31,13 @@ from asem.providers.embedder import Embedder, embed_notes
 from asem.stores.base import Store, Turn, replies, turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
 from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
-from asem.write.construct import document_text, new_note
+from asem.write.construct import document_text, event_time, new_note
 from asem.write.enrich import Enricher
 from asem.write.inputs import WriteInput, content_hash
 from asem.write.link import similarity_links
 from asem.write.manager import Candidate, ManagerPolicy, Proposal, checked
 from asem.write.revise import revised
+from asem.write.supersede import supersede
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def _said(item: WriteInput, result: WriteResult | None) -> Turn | None:
     """``item`` as a turn of its conversation, held by the note it became or went into."""
     if result is None:
         return None
-    holder = result.added_id if result.op is Op.DELETE else result.note_id
+    holder = result.added_id if result.op in (Op.DELETE, Op.SUPERSEDE) else result.note_id
     return turn(item.scope, item.source_id, item.speaker, holder) if holder else None
 
 
@@ -141,6 +146,13 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
             decision = Decision(Op.ADD, reason=f"{decision.reason}; target gone, added")
     if decision.op is Op.NOOP:
         return changes.noop(decision.target_id or "", item, decision.reason)
+    if decision.supersedes and target is not None:
+        add = partial(_add, item, enrichment, embedding, intent, candidates, changes=changes,
+                      deps=deps)
+        why = (retraction_reason(decision.reason, item.content) if decision.op is Op.DELETE
+               else decision.reason)
+        return supersede(target, decision, item, event_time(item, enrichment), why, add,
+                         changes, deps)
     if decision.op is Op.UPDATE:
         assert target is not None
         note = revised(target, decision.merged_content or item.content,
@@ -172,9 +184,10 @@ def retraction_reason(reason: str, said: str, limit: int = 200) -> str:
 
 def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent: np.ndarray,
          candidates: list[Candidate], tier: Tier, reason: str, changes: BatchChanges,
-         deps: WriteDeps) -> WriteResult:
+         deps: WriteDeps, valid_from: datetime | None = None) -> WriteResult:
     note = new_note(item, enrichment, embedding, intent,
-                    utility=deps.config.feedback.initial_utility, tier=tier)
+                    utility=deps.config.feedback.initial_utility, tier=tier,
+                    valid_from=valid_from)
     gone = set(changes.deletes)
     links = similarity_links([c for c in candidates if c.note_id not in gone],
                              deps.config.write.min_link_similarity)

@@ -61,6 +61,9 @@ def note_params(note: Note, embedder: str) -> dict[str, Any]:
         "turn_ids": json.dumps(list(note.provenance.turn_ids)),
         "writer": note.provenance.writer,
         "channel": note.provenance.channel,
+        "valid_from": ts(note.valid_from),
+        "valid_until": ts(note.valid_until),
+        "superseded_by": note.superseded_by,
     }
 
 
@@ -68,7 +71,8 @@ NOTE_COLUMNS = (
     "id", "user_id", "agent_id", "session_id", "content", "content_hash", "created_at",
     "observed_at", "event_time", "updated_at", "keywords", "tags", "context", "entities",
     "dates", "embedding", "intent_embedding", "embedder", "utility", "usage_count",
-    "last_used", "tier", "source_id", "turn_ids", "writer", "channel",
+    "last_used", "tier", "source_id", "turn_ids", "writer", "channel", "valid_from",
+    "valid_until", "superseded_by",
 )
 
 
@@ -109,4 +113,7 @@ def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:
         updated_at=parse_ts(row["updated_at"]),
         deleted_at=parse_ts(row["deleted_at"]),
         delete_reason=row["delete_reason"],
+        valid_from=parse_ts(row["valid_from"]),
+        valid_until=parse_ts(row["valid_until"]),
+        superseded_by=row["superseded_by"],
     )

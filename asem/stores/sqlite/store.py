@@ -14,7 +14,7 @@ import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
 from asem.stores.base import NoteSignals, Turn, VectorIndex, WriteBatch, turn_of
-from asem.stores.sqlite import lexical, writes
+from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
     fts_values,
@@ -70,7 +70,8 @@ class SQLiteStore(JobsMixin):
     def _load_index(self, user_id: str) -> VectorIndex:
         rows = self._conn.execute(
             "SELECT id, agent_id, session_id, source_id, context, embedding, intent_embedding, "
-            "embedder FROM notes WHERE user_id = ? AND deleted_at IS NULL ORDER BY rowid",
+            "embedder, valid_from, valid_until FROM notes WHERE user_id = ? AND deleted_at IS NULL "
+            "ORDER BY rowid",
             (user_id,),
         ).fetchall()
         others = {r["embedder"] for r in rows} - {self._embedder_id}
@@ -95,6 +96,7 @@ class SQLiteStore(JobsMixin):
             agents=[r["agent_id"] or "" for r in rows],
             sessions=[r["session_id"] or "" for r in rows],
             turns=turns,
+            validity=[(parse_ts(r["valid_from"]), parse_ts(r["valid_until"])) for r in rows],
         )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
@@ -109,7 +111,8 @@ class SQLiteStore(JobsMixin):
         with self._lock, translated(self.path):
             rows = self._conn.execute(
                 f"SELECT content_hash, id FROM notes WHERE user_id = ? AND agent_id = ? AND "
-                f"session_id = ? AND deleted_at IS NULL AND content_hash IN ({marks})",
+                f"session_id = ? AND deleted_at IS NULL AND valid_until IS NULL "
+                f"AND content_hash IN ({marks})",
                 (scope.user_id, scope.agent_id or "", scope.session_id or "", *hashes),
             ).fetchall()
         return {r["content_hash"]: r["id"] for r in rows}
@@ -117,7 +120,8 @@ class SQLiteStore(JobsMixin):
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
 
-        Order inside the one transaction: inserts, updates, deletes, then provenance merges,
+        Order inside the one transaction: inserts, updates, deletes, supersessions, then
+        provenance merges,
         so a batch may add a note and update or delete it later on. A note whose content
         hash is already live in its scope (another writer got there first) is skipped, not
         an error; so are updates and deletes of notes no longer live.
@@ -140,6 +144,8 @@ class SQLiteStore(JobsMixin):
                     row = writes.live_row(conn, gone.note_id)
                     if row is not None:
                         writes.soft_delete(conn, row, at, gone.reason, batch.actor)
+                for change in batch.supersessions:
+                    validity.supersede(conn, change, at, batch.actor)
                 for merge in batch.merges:
                     writes.merge(conn, merge, at, batch.actor)
                 writes.log_turns(conn, turns)
@@ -147,7 +153,8 @@ class SQLiteStore(JobsMixin):
             # interleave; the old index object stays valid for searches holding it.
             # Updated and deleted rows change the matrices in place: reload them on next use.
             self._forget_index(sorted({c.note.scope.user_id for c in batch.updates}
-                                      | {d.user_id for d in batch.deletes}))
+                                      | {d.user_id for d in batch.deletes}
+                                      | {s.user_id for s in batch.supersessions}))
             for user_id in {n.scope.user_id for n in inserted} | {t.user_id for t in turns}:
                 index = self._indexes.get(user_id)
                 if index is not None:
@@ -180,10 +187,10 @@ class SQLiteStore(JobsMixin):
                 raise InvalidInputError(f"note {note_id} is not deleted; nothing to undo")
             clash = conn.execute(
                 "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
-                "AND content_hash = ? AND deleted_at IS NULL",
+                "AND content_hash = ? AND deleted_at IS NULL AND valid_until IS NULL",
                 (row["user_id"], row["agent_id"], row["session_id"], row["content_hash"]),
             ).fetchone()
-            if clash is not None:
+            if clash is not None and row["valid_until"] is None:
                 raise InvalidInputError(
                     f"note {note_id} cannot be restored: note {clash['id']} holds the same "
                     "content now; delete that one first"
@@ -194,6 +201,13 @@ class SQLiteStore(JobsMixin):
             conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
             writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
                           at, "undo delete", actor)
+        self._forget_index([row["user_id"]])
+
+    def reopen_note(self, note_id: str, actor: str) -> None:
+        at = ts(now())
+        with self._lock, transaction(self._conn, self.path) as conn:
+            row = self._live_row(conn, note_id)
+            validity.reopen(conn, row, at, actor)
         self._forget_index([row["user_id"]])
 
     def _live_row(self, conn: sqlite3.Connection, note_id: str) -> sqlite3.Row:

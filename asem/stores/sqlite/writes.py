@@ -46,7 +46,7 @@ def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None
     if cursor.rowcount == 0:  # another writer stored this content first: keep provenance
         holder = conn.execute(
             "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
-            "AND content_hash = ? AND deleted_at IS NULL",
+            "AND content_hash = ? AND deleted_at IS NULL AND valid_until IS NULL",
             (note.scope.user_id, note.scope.agent_id or "", note.scope.session_id or "",
              note.content_hash),
         ).fetchone()
