@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -252,8 +253,15 @@ class Memory:
         k: int | None = None,
         filters: Filters | None = None,
         expand_links: bool | None = None,
+        as_of: datetime | None = None,
+        include_superseded: bool = False,
     ) -> SearchResult:
-        """The notes most useful for ``query`` in the caller's scope, with a retrieval id."""
+        """The notes most useful for ``query`` in the caller's scope, with a retrieval id.
+
+        A superseded fact (a note whose validity ended) is never returned as current:
+        ``as_of`` returns what held at that time instead, ``include_superseded`` past facts
+        too (``Hit.superseded`` marks them). Both may also be given in ``filters``.
+        """
         scope = Scope(user_id, agent_id, session_id)
         query = clean_text(query, self.config.write.max_content_chars, "query")
         k = self.config.read.k_final if k is None else k
@@ -261,11 +269,15 @@ class Memory:
             raise InvalidInputError(f"k must be a positive integer, not {k!r}")
         if filters is not None and not isinstance(filters, Filters):
             raise InvalidInputError("filters must be an asem.Filters, e.g. Filters(tags=('pets',))")
+        filters = filters or Filters()
+        if as_of is not None or include_superseded:
+            filters = replace(filters, as_of=as_of or filters.as_of,
+                              include_superseded=include_superseded or filters.include_superseded)
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self.config.read)
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
         query_vector = self.embedder.embed([query], kind="query")[0]
-        hits = read_search(query, scope, filters or Filters(), k, expand, deps, query_vector)
+        hits = read_search(query, scope, filters, k, expand, deps, query_vector)
         retrieval_id = uuid.uuid4().hex
         self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits],
                                     query_vector)
@@ -338,6 +350,15 @@ class Memory:
         """Bring back a soft-deleted note (and its lexical index entry)."""
         self.get(note_id, user_id=user_id, include_deleted=True)
         self.store.restore_note(note_id, actor)
+        return self.get(note_id)
+
+    def reopen(self, note_id: str, *, user_id: str | None = None, actor: str = "user") -> Note:
+        """Undo a supersession: the note holds again (a default search returns it), as if
+        the input that superseded it had been added beside it; its successor stays, without
+        the supersession link and its valid_from. Raises InvalidInputError for a note that
+        is current."""
+        self.get(note_id, user_id=user_id)
+        self.store.reopen_note(note_id, actor)
         return self.get(note_id)
 
     def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:

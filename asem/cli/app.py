@@ -127,6 +127,7 @@ app.command("feedback", context_settings={"ignore_unknown_options": True})(feedb
 app.command("show")(notes.show)
 app.command("history")(notes.history)
 app.command("delete")(notes.delete)
+app.command("reopen")(notes.reopen)
 app.command("stats")(stats.stats)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.

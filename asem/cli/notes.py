@@ -1,4 +1,4 @@
-"""One note at a time: ``asem show``, ``asem history`` and ``asem delete``."""
+"""One note at a time: ``asem show``, ``asem history``, ``asem delete`` and ``asem reopen``."""
 
 from __future__ import annotations
 
@@ -91,6 +91,18 @@ def delete(
         emit_json({"op": "DELETE", "note_id": note_id, "reason": reason or "deleted"})
     else:
         stdout().print(f"[red]deleted[/] {note_id}  [dim](undo: asem delete --undo {note_id})[/]")
+
+
+def reopen(ctx: typer.Context, note_id: NoteId) -> None:
+    """Undo a supersession: the note holds again and a default search returns it; the note
+    that superseded it stays, no longer linked as its successor."""
+    options = settings(ctx)
+    with opened(ctx) as memory:
+        note = memory.reopen(note_id, user_id=options.user)
+    if options.json:
+        emit_json({"op": "REOPEN", "note_id": note_id, "note": note.to_dict()})
+    else:
+        stdout().print(f"[green]reopened[/] {note_id}: {escape(short(note.content, 100))}")
 
 
 def _link_targets(memory: Memory, note: Note, user: str) -> dict[str, Note]:

@@ -44,12 +44,29 @@ def search(
     expand: Annotated[bool, typer.Option(
         "--expand", help="Also return the 1-hop linked notes of the top hits.",
     )] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Only what held at this time (ISO 8601; a bare date means its end): "
+        "past facts that held then instead of the ones that superseded them.",
+        metavar="DATE",
+    )] = None,
+    include_superseded: Annotated[bool, typer.Option(
+        "--include-superseded", help="Also return past facts: notes superseded by a change "
+        "or retracted (marked 'past').",
+    )] = False,
 ) -> None:
-    """Find the notes most useful for QUERY; prints them and the retrieval id for feedback."""
+    """Find the notes most useful for QUERY; prints them and the retrieval id for feedback.
+
+    Facts that changed are returned as they are now; --as-of and --include-superseded
+    reach the past ones."""
     options = settings(ctx)
+    if as_of is not None and include_superseded:
+        raise typer.BadParameter("give --as-of or --include-superseded, not both",
+                                 param_hint="--as-of")
     filters = Filters(tags=tuple(tag or ()), keywords=tuple(keyword or ()),
                       since=_bound(since, "--since", end_of_day=False),
-                      until=_bound(until, "--until", end_of_day=True), session_id=session)
+                      until=_bound(until, "--until", end_of_day=True), session_id=session,
+                      as_of=_bound(as_of, "--as-of", end_of_day=True),
+                      include_superseded=include_superseded)
     with opened(ctx) as memory:
         result = memory.search(query, user_id=options.user, agent_id=options.agent, k=k,
                                filters=filters, expand_links=expand)
@@ -74,7 +91,8 @@ def _bound(value: str | None, option: str, *, end_of_day: bool) -> datetime | No
 
 def _hit_dict(hit: Hit) -> dict[str, Any]:
     return {"score": float(hit.score), "similarity": float(hit.similarity),
-            "lexical": float(hit.lexical), "via": hit.via, "note": hit.note.to_dict()}
+            "lexical": float(hit.lexical), "via": hit.via, "superseded": hit.superseded,
+            "note": hit.note.to_dict()}
 
 
 def _print_hits(result: SearchResult) -> None:
@@ -87,8 +105,11 @@ def _print_hits(result: SearchResult) -> None:
         table.columns[5].max_width = 40
         for rank, hit in enumerate(result, start=1):
             marker = f"{rank}" if hit.via == "recall" else f"{rank}↳"
+            content = escape(short(hit.note.content, 200))
+            if hit.superseded and hit.note.valid_until is not None:
+                content = f"[dim]past, until {hit.note.valid_until.date()}:[/] {content}"
             table.add_row(marker, f"{hit.score:.3f}", f"{hit.note.utility:.3f}",
-                          hit.note.id, escape(short(hit.note.content, 200)),
+                          hit.note.id, content,
                           escape(short(hit.note.context, 80)))
         console.print(table)
     console.print(f"retrieval id: {result.retrieval_id}  "

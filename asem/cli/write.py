@@ -19,7 +19,8 @@ from asem.cli.context import opened, settings
 from asem.cli.output import emit_json, on_ctrl_c, stderr, stdout
 from asem.types import Op, WriteResult
 
-_OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red"}
+_OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red",
+             Op.SUPERSEDE: "magenta"}
 
 
 def add(
@@ -149,5 +150,7 @@ def _result_line(result: WriteResult) -> str:
         line += f"  [dim]{escape(result.reason)}[/]"
     if result.added_id:
         add = f"[{_OP_STYLE[Op.ADD]}]{Op.ADD.value}[/]"
-        line += f"\n{add} {result.added_id}  [dim]the input, kept as a new note[/]"
+        what = ("the successor: the note that holds the fact now"
+                if result.op is Op.SUPERSEDE else "the input, kept as a new note")
+        line += f"\n{add} {result.added_id}  [dim]{what}[/]"
     return line

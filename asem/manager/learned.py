@@ -77,10 +77,9 @@ def supersession(decision: Decision, proposal: Proposal) -> Decision:
         return replace(decision, supersedes=True)
     if decision.op is not Op.UPDATE:
         return decision
-    kept = {text.normalised(s)
-            for s in text.sentences(decision.merged_content or proposal.content)}
+    kept = f" {text.normalised(decision.merged_content or proposal.content)} "
     target = _target(decision, proposal).content
-    return replace(decision, supersedes=any(text.normalised(s) not in kept
+    return replace(decision, supersedes=any(f" {text.normalised(s)} " not in kept
                                             for s in text.sentences(target)))
 
 

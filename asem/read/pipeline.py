@@ -1,5 +1,6 @@
 """The read path, top-down: query → Phase A recall → Phase B ranking → (second hop through
-bridge entities) → link expansion."""
+bridge entities) → link expansion. Only notes valid for the search are returned: by default
+none whose validity has ended (see ``asem.read.validity``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
 from asem.read.recall import recall
+from asem.read.validity import visible
 from asem.stores.base import Store
 from asem.types import Filters, Hit, Scope, now
 
@@ -39,15 +41,19 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
         ranked = second_hop(query, ranked, scope, filters, k, deps)
         bridged = {r.note_id for r in ranked} - first
     ranked = ranked[:k]
+    at = now()
     notes = deps.store.get_notes([r.note_id for r in ranked])  # full notes for the hits only
     hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical,
-                via="bridge" if r.note_id in bridged else "recall")
+                via="bridge" if r.note_id in bridged else "recall",
+                superseded=notes[r.note_id].ended_by(at))
             for r in ranked if r.note_id in notes]
     if expand_links:
         extra = expand(ranked, notes, deps.config.link_discount)
         linked = deps.store.get_notes([r.note_id for r in extra])
-        hits += [Hit(linked[r.note_id], r.score, r.similarity, r.lexical, via="link")
-                 for r in extra if r.note_id in linked and scope.contains(linked[r.note_id].scope)]
+        hits += [Hit(note, r.score, r.similarity, r.lexical, via="link",
+                     superseded=note.ended_by(at))
+                 for r in extra if (note := linked.get(r.note_id)) is not None
+                 and scope.contains(note.scope) and visible(note, filters, at)]
     return hits
 
 

@@ -1,4 +1,5 @@
-"""Phase A (recall): dense cosine ≥ δ and BM25, within the caller's scope and filters."""
+"""Phase A (recall): dense cosine ≥ δ and BM25, within the caller's scope and filters,
+among the notes valid for the search (``asem.read.validity``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import numpy as np
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
 from asem.read.terms import asks_for_total, query_terms
+from asem.read.validity import visible_rows
 from asem.stores.base import Store, VectorIndex
-from asem.types import Filters, Scope
+from asem.types import Filters, Scope, now
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     index = store.vector_index(scope.user_id)
     if not len(index):
         return Candidates([], np.zeros(0), np.zeros(0))
-    mask = index.scope_mask(scope)
+    mask = index.scope_mask(scope) & visible_rows(index, filters, now())
     allowed: set[str] | None = None
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)

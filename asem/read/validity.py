@@ -1,0 +1,37 @@
+"""Which notes a search may return, by their validity (SPEC §2: supersession).
+
+- by default, every note whose validity has not ended by now: a superseded or retracted
+  fact is never returned as current (one that starts later, a planned move, still is);
+- with ``Filters.as_of``, the notes that held then: valid_from <= as_of < valid_until;
+- with ``Filters.include_superseded``, every note, past facts too.
+
+A note without validity (open at both ends, every note never superseded) passes all three,
+so searches over such notes are exactly what they were before supersession existed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from asem.stores.base import VectorIndex
+from asem.types import Filters, Note
+
+
+def visible_rows(index: VectorIndex, filters: Filters, at: datetime) -> np.ndarray:
+    """The rows of ``index`` a search at time ``at`` with ``filters`` may return."""
+    if filters.include_superseded:
+        return np.ones(len(index), dtype=bool)
+    if filters.as_of is not None:
+        return index.valid_at(filters.as_of)
+    return ~index.ended_by(at)
+
+
+def visible(note: Note, filters: Filters, at: datetime) -> bool:
+    """``visible_rows`` for one note (a link expansion, found outside the index)."""
+    if filters.include_superseded:
+        return True
+    if filters.as_of is not None:
+        return note.valid_at(filters.as_of)
+    return not note.ended_by(at)
