@@ -15,6 +15,7 @@ from asem.stores import VectorIndex
 from asem.stores.sqlite import connection
 from asem.types import Decision, Message, Note, Op, Provenance, Scope, Tier
 from asem.write.manager import Proposal
+from tests.test_supersede import REWIND_VALIDITY
 
 STAMP = datetime(2024, 5, 8, 13, 0)
 
@@ -187,7 +188,7 @@ def test_notes_stored_before_the_order_was_kept_get_it_from_their_storage_order(
         memory.ingest(turns()[:4], user_id="u")
     before = max(v for v, _ in connection._migrations() if v < 5)
     conn = sqlite3.connect(path)
-    conn.executescript(f"DROP TABLE turns; PRAGMA user_version = {before};")
+    conn.executescript(f"{REWIND_VALIDITY} DROP TABLE turns; PRAGMA user_version = {before};")
     conn.close()
     with Memory(path, embedder=HashEmbedder()) as memory:
         index = memory.store.vector_index("u")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import date, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from asem.errors import InvalidInputError
 from asem.manager.learned import supersession
 from asem.providers import HashEmbedder
 from asem.stores.base import VectorIndex
+from asem.stores.sqlite import connection
 from asem.types import Decision, Filters, Note, Op, Scope, Tier
 from asem.write.manager import Candidate, Proposal, checked
 from tests import test_write_decisions
@@ -28,6 +30,16 @@ SAID, CHANGED = datetime(2024, 1, 10, 9), datetime(2024, 6, 1, 18)
 BEFORE, AFTER = datetime(2024, 3, 1), datetime(2024, 7, 1)
 
 scripted = test_write_decisions.scripted  # the fixture: a memory deciding by a script
+
+REWIND_VALIDITY = """
+DROP INDEX notes_scope_hash;
+ALTER TABLE notes DROP COLUMN valid_from;
+ALTER TABLE notes DROP COLUMN valid_until;
+ALTER TABLE notes DROP COLUMN superseded_by;
+CREATE UNIQUE INDEX notes_scope_hash
+    ON notes (user_id, agent_id, session_id, content_hash) WHERE deleted_at IS NULL;
+"""
+"""The schema as it was before migration 0007 (validity), for tests of older databases."""
 
 
 def moved(memory: Memory):
@@ -285,3 +297,19 @@ def test_the_cli_searches_the_past_and_reopens(db_path):
     assert both.exit_code != 0 and "not both" in both.output
     assert "reopened" in cli("reopen", old)
     assert set(found()) == {(BOSTON, False), (DENVER, False)}
+
+
+def test_a_database_from_before_validity_reads_and_dedupes_as_before(db_path):
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule") as memory:
+        (a,) = memory.add(BOSTON, user_id="u", timestamp=SAID)
+        first = memory.search("where do I live", user_id="u")
+    before = max(v for v, _ in connection._migrations() if v < 7)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(f"{REWIND_VALIDITY} PRAGMA user_version = {before};")
+    conn.close()
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule") as memory:
+        note = memory.get(a.note_id)
+        assert (note.valid_from, note.valid_until, note.superseded_by) == (None, None, None)
+        again = memory.search("where do I live", user_id="u")
+        assert [(h.note.id, h.score) for h in again] == [(h.note.id, h.score) for h in first]
+        assert memory.add(BOSTON, user_id="u")[0].op is Op.NOOP
