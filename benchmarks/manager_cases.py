@@ -3,7 +3,8 @@
 A memory of ten facts (a dog, a sister in Lisbon, a job, a city, a food, a weekly group, a
 flight gate, cats, a band, a car) is built through the manager under test, then each case's
 input is added to a fresh copy of it, alone. A case is right when the decision has the
-expected operation on the note holding the expected fact (small talk: discarded, recorded
+expected operation on the note holding the expected fact (a SUPERSEDE stands for the
+UPDATE or DELETE it applies; small talk: discarded, recorded
 as known or cached short-term; a new fact: added long-term on its own; kept, where a change
 and one value more are both right: added long-term, or merged into that note). For a DELETE
 it also says whether the input was kept as a new note or discarded. Real embedder, real
@@ -72,17 +73,22 @@ def run(manager: str, embedder: MiniLMEmbedder) -> dict:
                          or (result.op is Op.ADD and result.tier is not Tier.LONG_TERM))
             elif want == "ADD":
                 right = result.op is Op.ADD and result.tier is Tier.LONG_TERM
-            content = memory.get(result.note_id).content if result.op is Op.UPDATE else None
+            content = (memory.get(result.note_id).content if result.op is Op.UPDATE
+                       else memory.get(result.added_id).content
+                       if result.op is Op.SUPERSEDE and result.added_id else None)
             if want == "KEPT":
                 right = ((result.op is Op.ADD and result.tier is Tier.LONG_TERM)
                          or (acted_on == fact and said in (content or "")))
             elif want not in ("SMALL TALK", "ADD"):
-                right = result.op.value == want and acted_on == fact
+                # A change or retraction the manager marks as one supersedes the note.
+                right = acted_on == fact and (result.op.value == want or (
+                    result.op is Op.SUPERSEDE and want in ("UPDATE", "DELETE")))
             facts_kept = len({h for h in holders})
         rows.append({"input": said, "expected": want, "op": result.op.value,
                      "on": FACTS[acted_on] if acted_on is not None else None,
                      "content": content, "right": right,
-                     "input_kept": bool(result.added_id) if result.op is Op.DELETE else None,
+                     "input_kept": (bool(result.added_id)
+                                    if result.op in (Op.DELETE, Op.SUPERSEDE) else None),
                      "notes_for_the_ten_facts": facts_kept})
     return {"manager": manager, "right": sum(r["right"] for r in rows), "cases": len(rows),
             "rows": rows}
