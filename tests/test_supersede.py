@@ -313,3 +313,22 @@ def test_a_database_from_before_validity_reads_and_dedupes_as_before(db_path):
         again = memory.search("where do I live", user_id="u")
         assert [(h.note.id, h.score) for h in again] == [(h.note.id, h.score) for h in first]
         assert memory.add(BOSTON, user_id="u")[0].op is Op.NOOP
+
+
+def test_a_successor_already_stored_is_linked_not_stored_twice(scripted):
+    rebuilt = "I garden. I work at Initech"
+
+    def script(p: Proposal) -> Decision:
+        stark = [c.note_id for c in p.candidates if "Stark" in c.content]
+        if p.content == "I work at Initech" and stark:
+            return Decision(Op.UPDATE, stark[0], merged_content=rebuilt, supersedes=True)
+        return Decision(Op.ADD)
+
+    memory, _ = scripted(script)
+    (a,) = memory.add("I work at Stark. I garden.", user_id="u", timestamp=SAID)
+    (held,) = memory.add(rebuilt, user_id="u", timestamp=SAID)
+    (b,) = memory.add("I work at Initech", user_id="u", timestamp=CHANGED, turn_id="t9")
+    assert (b.op, b.note_id, b.added_id) == (Op.SUPERSEDE, a.note_id, held.note_id)
+    assert memory.get(a.note_id).superseded_by == held.note_id
+    assert memory.stats("u")["notes"] == 2
+    assert "t9" in memory.get(held.note_id).provenance.turn_ids

@@ -347,12 +347,13 @@ class Store(Protocol):
         ...
 
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
-        """content hash → id of the live note in exactly this scope with that hash."""
+        """content hash → id of the live, current note (not superseded) in exactly this
+        scope with that hash."""
         ...
 
     def write(self, batch: WriteBatch) -> set[str]:
-        """Insert, update and soft-delete notes and merge provenance, with history rows, in
-        one transaction; returns the ids of the notes actually inserted."""
+        """Insert, update, soft-delete and supersede notes and merge provenance, with history
+        rows, in one transaction; returns the ids of the notes actually inserted."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
@@ -366,7 +367,8 @@ class Store(Protocol):
         ...
 
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
-        """Ids of the live notes in ``scope`` that pass ``filters``."""
+        """Ids of the live notes in ``scope`` that pass the metadata ``filters`` (validity,
+        ``as_of`` and ``include_superseded``, is the vector index's to apply)."""
         ...
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:

@@ -84,7 +84,7 @@ def _successor(target: Note, decision: Decision, at: datetime, item: WriteInput,
                    turn_ids=item.turn_ids, tier=tier)
     holder = changes.holder(note.scope, note.content_hash)
     if holder is not None:  # another note holds the new content already: it is the successor
-        return WriteResult(Op.NOOP, holder, why)
+        return changes.noop(holder, item, why)
     fresh = replace(note, id=uuid.uuid4().hex, created_at=now(), updated_at=None, links=(),
                     utility=deps.config.feedback.initial_utility, usage_count=0,
                     last_used=None, valid_from=at, valid_until=None, superseded_by=None)
