@@ -15,11 +15,13 @@ import pytest
 from asem import Memory
 from asem.aio import AsyncMemory
 from asem.errors import InvalidInputError
+from asem.llm import ScriptedLLM
 from asem.manager.learned import supersession
 from asem.providers import HashEmbedder
 from asem.stores.base import VectorIndex
 from asem.stores.sqlite import connection
 from asem.types import Decision, Filters, Note, Op, Scope, Tier
+from asem.write.llm_manager import LLMManager
 from asem.write.manager import Candidate, Proposal, checked
 from tests import test_write_decisions
 from tests.test_cli import run
@@ -332,3 +334,13 @@ def test_a_successor_already_stored_is_linked_not_stored_twice(scripted):
     assert memory.get(a.note_id).superseded_by == held.note_id
     assert memory.stats("u")["notes"] == 2
     assert "t9" in memory.get(held.note_id).provenance.turn_ids
+
+
+@pytest.mark.parametrize(("reply", "supersedes"), [
+    ('{"operation": "DELETE", "target": 1, "reason": "obsolete"}', True),
+    ('{"operation": "UPDATE", "target": 1, "merged": "I lived in Boston, now Denver"}', False),
+])
+def test_the_llm_manager_supersedes_with_its_delete_only(reply, supersedes):
+    proposal = Proposal(DENVER, None, [Candidate("n1", BOSTON, 0.9, 0.9)])
+    decision = LLMManager(ScriptedLLM([reply])).decide(proposal)
+    assert (decision.target_id, decision.supersedes) == ("n1", supersedes)
