@@ -10,6 +10,7 @@ import json
 import sqlite3
 from datetime import date, datetime
 
+import numpy as np
 import pytest
 
 from asem import Memory
@@ -242,19 +243,22 @@ def test_the_learned_manager_marks_a_decision_that_drops_the_targets_value(op, m
 
 
 def _note(valid_from: datetime | None, valid_until: datetime | None) -> Note:
+    unit = np.full(4, 0.5, dtype=np.float32)
     return Note("n", "x", Scope("u"), SAID, SAID, SAID, valid_from=valid_from,
-                valid_until=valid_until)
+                valid_until=valid_until, embedding=unit, intent_embedding=unit)
 
 
 @pytest.mark.parametrize("interval", [(None, None), (None, CHANGED), (SAID, CHANGED),
                                       (CHANGED, None), (CHANGED, CHANGED)])
 def test_the_index_and_the_note_agree_on_validity(interval):
-    index = VectorIndex(ids=["n"], validity=[interval])
     note = _note(*interval)
-    for at in (SAID, BEFORE, CHANGED, AFTER):
-        assert bool(index.valid_at(at)[0]) is note.valid_at(at)
-        assert bool(index.ended_by(at)[0]) is note.ended_by(at)
-    assert bool(index.closed()[0]) is (interval[1] is not None)
+    loaded = VectorIndex(ids=["n"], validity=[interval])
+    appended = VectorIndex().extended([_note(None, None), note])  # the note in row 1
+    for index, row in ((loaded, 0), (appended, 1)):
+        for at in (SAID, BEFORE, CHANGED, AFTER):
+            assert bool(index.valid_at(at)[row]) is note.valid_at(at)
+            assert bool(index.ended_by(at)[row]) is note.ended_by(at)
+        assert bool(index.closed()[row]) is (interval[1] is not None)
 
 
 def test_async_memory_searches_as_of_and_reopens(db_path):

@@ -124,7 +124,8 @@ class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
     Rows align across ``ids``, ``embeddings`` (e), ``intents`` (z), ``agents``, ``sessions``
-    and ``validity`` ((valid_from, valid_until) per row, None at an open end);
+    and each row's validity (given as (valid_from, valid_until), None at an open end; read
+    with ``valid_at``, ``ended_by`` and ``closed``);
     ``turns`` is the order of conversation that conversational context reads.
     An index is never changed in place: ``extended`` returns a new one, so a search holding
     the old index keeps a consistent view. Appends share row buffers that grow by doubling,
@@ -138,8 +139,9 @@ class VectorIndex:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
-        self.validity = list(validity) or [(None, None)] * len(self.ids)
-        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        # valid_from and valid_until as seconds since the epoch (-inf, +inf: open).
+        self._start, self._end = _bounds(validity) if validity else (
+            np.full(len(self.ids), -np.inf), np.full(len(self.ids), np.inf))
         self.turns = list(turns)
         """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
@@ -203,25 +205,16 @@ class VectorIndex:
 
     def valid_at(self, at: datetime) -> np.ndarray:
         """Rows that held at ``at``: valid_from <= at < valid_until (``Note.valid_at``)."""
-        start, end = self._validity_bounds()
         t = _seconds(at)
-        return (start <= t) & (t < end)
+        return (self._start <= t) & (t < self._end)
 
     def ended_by(self, at: datetime) -> np.ndarray:
         """Rows whose validity ended at or before ``at`` (``Note.ended_by``)."""
-        return self._validity_bounds()[1] <= _seconds(at)
+        return self._end <= _seconds(at)
 
     def closed(self) -> np.ndarray:
         """Rows with a valid_until at all: superseded or retracted, now or later."""
-        return np.isfinite(self._validity_bounds()[1])
-
-    def _validity_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """valid_from and valid_until as seconds since the epoch (-inf, +inf: open)."""
-        if self._bounds is None:
-            self._bounds = (
-                np.array([-np.inf if a is None else _seconds(a) for a, _ in self.validity]),
-                np.array([np.inf if b is None else _seconds(b) for _, b in self.validity]))
-        return self._bounds
+        return np.isfinite(self._end)
 
     def extended(self, notes: Sequence[Note],
                  turns: Sequence[Turn] | None = None) -> VectorIndex:
@@ -233,7 +226,8 @@ class VectorIndex:
             if not turns:
                 return self
             grown = VectorIndex(self.ids, self._e, self._z, self.agents, self.sessions,
-                                self.turns + list(turns), self.validity)
+                                self.turns + list(turns))
+            grown._start, grown._end = self._start, self._end
             grown._filled = self._filled
             return grown
         e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
@@ -252,8 +246,10 @@ class VectorIndex:
         grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
                             self.agents + [x.scope.agent_id or "" for x in notes],
                             self.sessions + [x.scope.session_id or "" for x in notes],
-                            self.turns + list(turns),
-                            self.validity + [(x.valid_from, x.valid_until) for x in notes])
+                            self.turns + list(turns))
+        start, end = _bounds([(x.valid_from, x.valid_until) for x in notes])
+        grown._start = np.concatenate([self._start, start])
+        grown._end = np.concatenate([self._end, end])
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
@@ -268,6 +264,13 @@ _EPOCH = datetime(1970, 1, 1)
 
 def _seconds(at: datetime) -> float:
     return (at - _EPOCH).total_seconds()
+
+
+def _bounds(validity: Sequence[Validity]) -> tuple[np.ndarray, np.ndarray]:
+    """valid_from and valid_until of each row as seconds since the epoch (-inf, +inf:
+    open)."""
+    return (np.array([-np.inf if a is None else _seconds(a) for a, _ in validity]),
+            np.array([np.inf if b is None else _seconds(b) for _, b in validity]))
 
 
 _blas: Any = None
