@@ -231,6 +231,7 @@ def test_get_all_pages_through_the_scope(server, user):
     assert len(last["results"]) == 1 and last["next"] is None and "page=2" in last["previous"]
     everything = client.get_all(filters={"user_id": user})
     assert everything["count"] == 6 and len(everything["results"]) == 6
+    assert client.get_all()["count"] == 6  # a user key's own user by default
     assert {r["memory"] for r in everything["results"]} >= {"A note of another agent"}
 
 
@@ -250,6 +251,9 @@ def test_update_and_history(server, user):
         ("UPDATE", "I live in Lisbon", "I live in Porto"),
         ("DELETE", "I live in Porto", None)]
     assert history[-1]["is_deleted"] is True
+    server.memory.undo_delete(memory_id, user_id=user)
+    assert [(h["event"], h["new_memory"]) for h in client.history(memory_id)][-1] == (
+        "ADD", "I live in Porto")
 
 
 def test_delete_removes_one_memory(server, user):
@@ -354,6 +358,8 @@ def test_an_admin_key_names_the_tenant(server, user):
     assert [r["id"] for r in found] == [added["id"]]
     with pytest.raises(ValidationError, match="name one with user_id"):
         admin.get(added["id"])  # mem0's get sends no user_id
+    named = admin.client.get(f"/v1/memories/{added['id']}/", params={"user_id": user})
+    assert named.status_code == 200 and named.json()["memory"] == "I collect stamps"
 
 
 def test_mem0_apis_asem_does_not_serve_say_so(server, user):
