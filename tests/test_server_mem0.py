@@ -183,6 +183,8 @@ def test_add_takes_the_unix_timestamp_as_when_it_was_said(server, user):
     result = client.add("I ran a marathon", user_id=user, timestamp=1_700_000_000)
     note = server.memory.get(result["results"][0]["id"], user_id=user)
     assert note.observed_at.isoformat() == "2023-11-14T22:13:20"
+    with pytest.raises(ValidationError, match="Unix seconds"):
+        client.add("I ran a marathon", user_id=user, timestamp=10**20)
 
 
 def test_search_filters_on_user_agent_and_run_and_takes_top_k(server, user):
@@ -366,3 +368,20 @@ def test_mem0_apis_asem_does_not_serve_say_so(server, user):
     client = server.client(user)
     with pytest.raises(Mem0Error, match="does not serve mem0's entities"):
         client.users()
+
+
+def test_the_async_client_calls_the_same_routes(server, user):
+    import asyncio
+
+    client = server.client(user)
+    key = client.api_key
+
+    async def round_trip() -> tuple[dict, dict]:
+        async with mem0_client.AsyncMemoryClient(api_key=key, host=server.url) as aclient:
+            added = await aclient.add("I keep bees", user_id=user)
+            found = await aclient.search("bees", filters={"user_id": user})
+            return added, found
+
+    added, found = asyncio.run(round_trip())
+    assert added["results"][0]["event"] == "ADD"
+    assert [r["id"] for r in found["results"]] == [added["results"][0]["id"]]

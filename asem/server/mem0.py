@@ -209,7 +209,11 @@ def _history(entry: HistoryEntry, note: Note) -> dict[str, Any] | None:
 def _messages(raw: list[dict[str, Any]], timestamp: float | None) -> list[dict[str, Any]]:
     if timestamp is None:
         return raw
-    said = datetime.fromtimestamp(timestamp, UTC).isoformat()
+    try:
+        said = datetime.fromtimestamp(timestamp, UTC).isoformat()
+    except (ValueError, OverflowError, OSError) as e:
+        raise InvalidInputError(f"timestamp {timestamp} is not a time: give Unix seconds, "
+                                "e.g. 1700000000") from e
     return [m if m.get("timestamp") else {**m, "timestamp": said} for m in raw]
 
 
