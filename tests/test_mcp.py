@@ -190,6 +190,17 @@ def test_the_answer_tool_is_served_only_with_a_language_model(tmp_path):
         assert anyio.run(names, memory) == TOOLS | {"answer"}
 
 
+def test_without_the_sdk_asem_mcp_says_what_to_install(monkeypatch):
+    import sys
+
+    from tests.test_cli import assert_one_line_error, run
+
+    for name in [n for n in sys.modules if n == "mcp" or n.startswith("mcp.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the server extra were not installed
+    monkeypatch.delitem(sys.modules, "asem.server.mcp", raising=False)
+    assert_one_line_error(run("--user", "ana", "mcp"), "pip install 'asem[server]'")
+
+
 # -- streamable HTTP ------------------------------------------------------------------------
 class DictKeys:
     """A KeyRing over a dict: raw key -> principal."""
@@ -310,3 +321,55 @@ def test_http_refuses_a_request_without_a_valid_key_or_tenant(http_url):
         assert refusal.group_contains(MCPError, depth=None)
 
     run_bounded(scenario)
+
+
+def test_without_keys_the_endpoint_serves_loopback_hosts_only(tmp_path):
+    # --no-auth binds loopback only; the Host and Origin checks keep a web page that rebinds
+    # its own name to 127.0.0.1 from reaching the memory.
+    from fastapi.testclient import TestClient
+
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    accept = {"Accept": "application/json, text/event-stream", "X-ASEM-User": "ana"}
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), manager="rule") as memory:
+        app = create_app(ServerState(memory, keys=None))
+        stopped = TestClient(app, base_url="http://127.0.0.1:8000")  # lifespan not run
+        assert stopped.post("/mcp", json=ping, headers=accept).status_code == 503
+        with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+            listed = http.post("/mcp", json=ping, headers=accept)
+            assert listed.status_code == 200
+            assert {t["name"] for t in listed.json()["result"]["tools"]} == TOOLS
+            assert http.post("/mcp", json=ping, headers={
+                **accept, "Host": "rebound.example"}).status_code == 421
+            assert http.post("/mcp", json=ping, headers={
+                **accept, "Origin": "http://rebound.example"}).status_code == 403
+            unnamed = http.post("/mcp", json=ping, headers={"Accept": accept["Accept"]})
+            assert unnamed.status_code == 422 and "X-ASEM-User" in unnamed.json()["message"]
+
+
+# -- docs/mcp.md ----------------------------------------------------------------------------
+DOC = Path(__file__).parents[1] / "docs" / "mcp.md"
+
+
+def doc_blocks(language: str) -> list[str]:
+    import re
+
+    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_doc_lists_every_tool_and_its_host_configurations_parse():
+    import re
+
+    listed = set(re.findall(r"^\| `(\w+)` \|", DOC.read_text(encoding="utf-8"), re.M))
+    assert listed == TOOLS | {"answer"}
+    stdio, http = (json.loads(block)["mcpServers"]["asem"] for block in doc_blocks("json"))
+    assert stdio["command"] == "asem" and stdio["args"][-1] == "mcp"
+    assert "--user" in stdio["args"] and "--db" in stdio["args"]
+    assert http["url"].endswith("/mcp") and http["headers"]["Authorization"].startswith("Bearer ")
+
+
+def test_the_docs_python_client_example_runs(http_url, capsys):
+    (example,) = doc_blocks("python")
+    example = example.replace("http://127.0.0.1:8000/mcp", http_url).replace("YOUR_KEY", "key-ana")
+    exec(compile(example, str(DOC), "exec"), {"__name__": "doc"})
+    printed = capsys.readouterr().out
+    assert "retrieval_id" in printed and "memories" in printed
