@@ -190,6 +190,42 @@ def test_the_answer_tool_is_served_only_with_a_language_model(tmp_path):
         assert anyio.run(names, memory) == TOOLS | {"answer"}
 
 
+def test_tools_act_in_the_scope_the_server_names(tmp_path):
+    from asem.server.mcp import build_server
+    from asem.types import Scope
+
+    async def scenario(memory: Memory) -> None:
+        async with Client(build_server(memory, lambda ctx: Scope("ana", "planner"))) as planner:
+            note = (await call(planner, "add_memory", content="I like green tea."))["note_id"]
+            assert [m["id"] for m in (await call(planner, "search_memory",
+                                                 query="green tea"))["memories"]] == [note]
+        async with Client(build_server(memory, lambda ctx: Scope("ana", "coder"))) as coder:
+            assert (await call(coder, "search_memory", query="green tea"))["memories"] == []
+
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), manager="rule") as memory:
+        run_bounded(lambda: scenario(memory))
+        assert memory.get(memory.search("tea", user_id="ana")[0].note.id).scope == Scope(
+            "ana", "planner")
+
+
+def test_an_unexpected_failure_tells_the_agent_nothing_of_its_insides(tmp_path, caplog):
+    from asem.server.mcp import build_server
+    from asem.types import Scope
+
+    class Broken(Memory):
+        def search(self, *args, **kwargs):
+            raise RuntimeError("secret internals")
+
+    async def scenario(memory: Memory) -> None:
+        async with Client(build_server(memory, lambda ctx: Scope("ana"))) as client:
+            text = await refused(client, "search_memory", query="tea")
+            assert text == "Error executing tool search_memory"
+
+    with Broken(tmp_path / "m.db", embedder=HashEmbedder(), manager="rule") as memory:
+        run_bounded(lambda: scenario(memory))
+    assert "secret internals" in caplog.text  # the server's log keeps the cause
+
+
 def test_without_the_sdk_asem_mcp_says_what_to_install(monkeypatch):
     import sys
 
