@@ -22,7 +22,7 @@ from asem.cli.app import app
 from asem.providers import HashEmbedder
 
 COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "reopen",
-            "stats"]
+            "stats", "mcp"]
 ASEM_SCRIPT = Path(sys.executable).with_name("asem")
 # No ASEM_* variables from the developer's shell; wide output so ids are never folded.
 CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AGENT": None,
