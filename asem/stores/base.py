@@ -299,6 +299,13 @@ class Store(Protocol):
         """content hash → id of the live note in exactly this scope with that hash."""
         ...
 
+    def turn_holders(self, scope: Scope, source_id: str | None, turn_ids: Sequence[str]
+                     ) -> dict[str, tuple[str, str, bool]]:
+        """turn id → (note id, content hash, deleted) of a note, live or deleted, in exactly
+        this scope and from this source whose provenance holds that turn (a live note
+        first)."""
+        ...
+
     def write(self, batch: WriteBatch) -> set[str]:
         """Insert, update and soft-delete notes and merge provenance, with history rows, in
         one transaction; returns the ids of the notes actually inserted."""

@@ -24,9 +24,9 @@ import numpy as np
 
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Store, Turn, replies, turn
+from asem.stores.base import Merge, Store, Turn, replies, turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
-from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
+from asem.write.apply import ALREADY_SAID, ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
 from asem.write.enrich import Enricher
 from asem.write.inputs import WriteInput, content_hash
@@ -51,8 +51,10 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
     hashes = [content_hash(item.content) for item in items]
     changes = BatchChanges(deps.store, _stored_hashes(items, hashes, deps.store))
     results: list[WriteResult | None] = [None] * len(items)
+    for i, note_id in _said_before(items, hashes, deps.store).items():
+        results[i] = WriteResult(Op.NOOP, note_id, ALREADY_SAID)
     for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
-        if (item.scope, digest) in changes.known:
+        if results[i] is None and (item.scope, digest) in changes.known:
             results[i] = changes.noop(changes.known[item.scope, digest], item, ALREADY_STORED)
     fresh = [i for i, r in enumerate(results) if r is None]
     _construct(items, fresh, hashes, results, changes, deps)
@@ -70,7 +72,7 @@ def _turns(items: Sequence[WriteInput], results: list[WriteResult | None]) -> tu
 
 def _said(item: WriteInput, result: WriteResult | None) -> Turn | None:
     """``item`` as a turn of its conversation, held by the note it became or went into."""
-    if result is None:
+    if result is None or result.reason == ALREADY_SAID:  # its turn is stored already
         return None
     holder = result.added_id if result.op is Op.DELETE else result.note_id
     return turn(item.scope, item.source_id, item.speaker, holder) if holder else None
@@ -151,6 +153,8 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
     deleted = (changes.delete(target, retraction_reason(decision.reason, item.content))
                if target is not None else None)
     if decision.tier is Tier.DISCARD:
+        if target is not None and item.turn_ids:  # the retracting turn stays on record
+            changes.merges.append(Merge(target.id, item.turn_ids, "the turn that retracted it"))
         return deleted or discarded(decision)
     added = _add(item, enrichment, embedding, intent, candidates, decision.tier,
                  decision.reason, changes, deps)
@@ -179,6 +183,25 @@ def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent
     links = similarity_links([c for c in candidates if c.note_id not in gone],
                              deps.config.write.min_link_similarity)
     return changes.add(note, links, reason)
+
+
+def _said_before(items: Sequence[WriteInput], hashes: list[str], store: Store
+                 ) -> dict[int, str]:
+    """Position → note, for each input that is a turn stored before: a note of its scope and
+    source holds its turn ids and either its very content, or was deleted (by this turn, or
+    by a later one that retracted it): ingesting a conversation again changes nothing."""
+    asked: dict[tuple[Scope, str | None], set[str]] = {}
+    for item in items:
+        asked.setdefault((item.scope, item.source_id), set()).update(item.turn_ids)
+    held = {key: store.turn_holders(key[0], key[1], sorted(ids))
+            for key, ids in asked.items() if ids}
+    found = {}
+    for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
+        holders = {held[item.scope, item.source_id].get(t) for t in item.turn_ids}
+        if len(holders) == 1 and (holder := holders.pop()) is not None and (
+                holder[1] == digest or holder[2]):
+            found[i] = holder[0]
+    return found
 
 
 def _stored_hashes(items: Sequence[WriteInput], hashes: list[str],

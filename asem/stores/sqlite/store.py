@@ -114,6 +114,26 @@ class SQLiteStore(JobsMixin):
             ).fetchall()
         return {r["content_hash"]: r["id"] for r in rows}
 
+    def turn_holders(self, scope: Scope, source_id: str | None, turn_ids: Sequence[str]
+                     ) -> dict[str, tuple[str, str, bool]]:
+        if not turn_ids:
+            return {}
+        marks = ",".join("?" * len(turn_ids))
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT t.value AS turn_id, n.id, n.content_hash, n.deleted_at FROM notes n, "
+                "json_each(n.turn_ids) t WHERE n.user_id = ? AND n.agent_id = ? AND "
+                "n.session_id = ? AND coalesce(n.source_id, '') = ? AND "
+                f"t.value IN ({marks}) ORDER BY n.deleted_at IS NOT NULL, n.rowid",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", source_id or "",
+                 *turn_ids),
+            ).fetchall()
+        found: dict[str, tuple[str, str, bool]] = {}
+        for r in rows:
+            found.setdefault(r["turn_id"], (r["id"], r["content_hash"],
+                                            r["deleted_at"] is not None))
+        return found
+
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
 
