@@ -409,3 +409,16 @@ def test_twenty_megabytes_on_stdin_are_refused_without_reading_them(db_path, kep
     with pytest.raises(InvalidInputError, match="split it"):
         write._stdin(20_000)
     assert stdin.tell() <= 4 * 20_000 + 1
+
+
+def test_an_sqlite_error_inside_a_write_is_a_store_error(db_path):
+    from asem.stores.sqlite.connection import open_database, transaction
+
+    conn = open_database(str(db_path), 1.0)
+    try:
+        with pytest.raises(StoreError, match="no such table"):
+            with transaction(conn, str(db_path)):
+                conn.execute("INSERT INTO no_such_table VALUES (1)")
+        assert not conn.in_transaction
+    finally:
+        conn.close()

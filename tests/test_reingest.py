@@ -1,8 +1,9 @@
-"""Ingesting a conversation again changes nothing: a turn is known by its id and source.
+"""Ingesting a conversation again changes nothing: a turn is known by its id.
 
-A turn whose ids a note of its scope and source already holds, with the same content (or on a
-note deleted since), is recognised before the manager sees it; a NOOP onto a note that holds
-the input's turn ids records no provenance, history or turn row a second time.
+A turn is recognised before the manager sees it when a note of its scope holds its turn ids
+and either comes from the same source with the same content (live, or deleted since) or was
+deleted by that turn; a NOOP onto a note that holds the input's turn ids records no
+provenance, history or turn row a second time.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ CHAT = {"sessions": [
         {"speaker": "Ben", "content": "Nice!", "id": "D1:2"},
         {"speaker": "Ana", "content": "I drink coffee every morning", "id": "D1:3"},
         {"speaker": "Ana", "content": "Nice!", "id": "D1:4"},
-        {"speaker": "Ana", "content": "I don't drink coffee anymore", "id": "D1:5"},
     ]},
     {"id": "s2", "timestamp": "2023-05-09T13:56:00", "messages": [
-        {"speaker": "Ana", "content": "I adopted another dog named Scout", "id": "D2:1"},
-        {"speaker": "Ben", "content": "Nice!", "id": "D2:2"},
+        {"speaker": "Ana", "content": "I don't drink coffee anymore", "id": "D2:1"},
+        {"speaker": "Ana", "content": "I adopted another dog named Scout", "id": "D2:2"},
+        {"speaker": "Ben", "content": "Nice!", "id": "D2:3"},
     ]},
 ]}
+"""A session, and a later one that retracts a fact of the first and adds to another."""
 
 
 def learned(path):
@@ -97,3 +99,6 @@ def test_a_retracted_turn_given_again_stays_retracted(db_path):
         assert [r.op for r in again] == [Op.NOOP, Op.NOOP]
         assert first[0].note_id not in {h.note.id for h in m.search("coffee", user_id="u")}
         assert m.stats("u")["notes"] == 0
+        # Another input under a retracted turn's id is still what it says.
+        (boston,) = m.add("I live in Boston", user_id="u", turn_id="1", source_id="s")
+        assert boston.op is Op.ADD

@@ -168,10 +168,14 @@ def retraction_reason(reason: str, said: str, limit: int = 200) -> str:
     """Why a note was deleted (or cut back to what a retraction left of it): the manager's
     reason, then what was said (the first ``limit`` characters), so the note's history
     shows what happened."""
+    return f'{reason or "retracted"}; {_quote(said, limit)}'
+
+
+def _quote(said: str, limit: int = 200) -> str:
     said = " ".join(said.split())
     if len(said) > limit:
         said = said[:limit - 1] + "…"
-    return f'{reason or "retracted"}; said: "{said}"'
+    return f'said: "{said}"'
 
 
 def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent: np.ndarray,
@@ -187,20 +191,27 @@ def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent
 
 def _said_before(items: Sequence[WriteInput], hashes: list[str], store: Store
                  ) -> dict[int, str]:
-    """Position → note, for each input that is a turn stored before: a note of its scope and
-    source holds its turn ids and either its very content, or was deleted (by this turn, or
-    by a later one that retracted it): ingesting a conversation again changes nothing."""
-    asked: dict[tuple[Scope, str | None], set[str]] = {}
+    """Position → note, for each input that is a turn stored before (ingesting a conversation
+    again changes nothing): a note of its scope holds every one of its turn ids, and either
+    comes from the same source with the same content (live, or deleted since by a later
+    turn), or was deleted by this very turn (its delete reason quotes it)."""
+    asked: dict[Scope, set[str]] = {}
     for item in items:
-        asked.setdefault((item.scope, item.source_id), set()).update(item.turn_ids)
-    held = {key: store.turn_holders(key[0], key[1], sorted(ids))
-            for key, ids in asked.items() if ids}
+        asked.setdefault(item.scope, set()).update(item.turn_ids)
+    held = {scope: store.turn_holders(scope, sorted(ids)) for scope, ids in asked.items() if ids}
     found = {}
     for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
-        holders = {held[item.scope, item.source_id].get(t) for t in item.turn_ids}
-        if len(holders) == 1 and (holder := holders.pop()) is not None and (
-                holder[1] == digest or holder[2]):
-            found[i] = holder[0]
+        if not item.turn_ids:
+            continue
+        first, *rest = (held[item.scope].get(t, []) for t in item.turn_ids)
+        others = [{h.note_id for h in holders} for holders in rest]
+        quote = _quote(item.content)
+        for holder in first:  # live notes first
+            if all(holder.note_id in ids for ids in others) and (
+                    (holder.source_id == item.source_id and holder.content_hash == digest)
+                    or (holder.delete_reason is not None and quote in holder.delete_reason)):
+                found[i] = holder.note_id
+                break
     return found
 
 

@@ -154,4 +154,6 @@ def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connect
             conn.execute("ROLLBACK")
         if isinstance(e, UnicodeEncodeError):
             raise not_unicode(e) from e
+        if isinstance(e, sqlite3.Error):  # e.g. a full disk, or a file damaged meanwhile
+            raise translate(e, path) from e
         raise
