@@ -3,14 +3,15 @@
 A message is ``{"speaker" | "role": str, "content" | "text": str, "timestamp"?: str,
 "turn_id" | "id"?: str, "session_id"?: str}``. A JSON file holds a list of messages,
 ``{"messages": [...]}``, or ``{"sessions": [{"id", "timestamp", "messages": [...]}, ...]}``;
-a JSONL file holds one message per line.
+a JSONL file holds one message per line. A message of a file without an id gets its place
+in the file as one (``chat.json#3``, the third message).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def load_chat_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> list[Ch
     except UnicodeDecodeError as e:
         raise InvalidInputError(f"{file} is not UTF-8 (byte {e.start}); re-encode it") from e
     if file.suffix.lower() == ".jsonl":
-        return _jsonl(text, file)
+        return _placed(_jsonl(text, file), file)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
@@ -111,7 +112,15 @@ def load_chat_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> list[Ch
                                 f" {e.msg}); for one message per line name it .jsonl") from e
     except RecursionError as e:
         raise InvalidInputError(_too_deep(str(file))) from e
-    return _document(document, file)
+    return _placed(_document(document, file), file)
+
+
+def _placed(turns: list[ChatTurn], file: Path) -> list[ChatTurn]:
+    """Each message without an id gets its place in the file (``chat.json#3``): a turn
+    keeps its provenance, and ingesting the file again finds it already stored."""
+    return [t if t.message.turn_id is not None else
+            replace(t, message=replace(t.message, turn_id=f"{file.name}#{n}"))
+            for n, t in enumerate(turns, start=1)]
 
 
 def _too_deep(where: str) -> str:

@@ -61,6 +61,21 @@ def test_ingesting_a_file_again_changes_nothing(db_path, tmp_path, snapshot, fac
     assert snapshot() == before  # no note, provenance, history or turn row changed
 
 
+def test_a_file_without_ids_ingested_again_changes_nothing(db_path, tmp_path, snapshot):
+    """Its messages are known by their place in the file."""
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text("".join(json.dumps({"speaker": m["speaker"], "content": m["content"],
+                                        "session_id": s["id"]}) + "\n"
+                            for s in CHAT["sessions"] for m in s["messages"]), encoding="utf-8")
+    for number in (1, 2):
+        result = run("--db", str(db_path), "--json", "ingest", str(chat), factory=learned)
+        assert result.exit_code == 0, result.output
+        if number == 1:
+            before = snapshot()
+    assert json.loads(result.stdout)["ops"]["NOOP"] == 7
+    assert snapshot() == before
+
+
 def test_the_same_turn_twice_is_recorded_once(memory, snapshot):
     (first,) = memory.add("Buddy loves the beach", user_id="u", turn_id="t1", source_id="s")
     before = snapshot()
