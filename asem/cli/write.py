@@ -70,7 +70,7 @@ def ingest(
         dir_okay=False, show_default=False, metavar="FILE",
     )],
     max_mb: Annotated[float, typer.Option(
-        help="Refuse a file larger than this many megabytes (it is never read whole).",
+        help="Refuse a file larger than this many megabytes (reading stops at the limit).",
         min=0.001, metavar="MB",
     )] = MAX_FILE_BYTES / 1e6,
 ) -> None:
