@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from asem.stores.base import Supersession
+from asem.stores.base import Merge, Supersession
 from asem.types import Decision, Note, Op, Tier, WriteResult, now
 from asem.write.apply import BatchChanges
 from asem.write.inputs import WriteInput
@@ -51,6 +51,8 @@ def supersede(target: Note, decision: Decision, item: WriteInput, event_at: date
     at = change_time(event_at, target)
     successor = _successor(target, decision, at, item, add_input, changes, deps)
     successor_id = successor.note_id if successor is not None else None
+    if successor is None and item.turn_ids:  # the retracting turn stays on record
+        changes.merges.append(Merge(target.id, item.turn_ids, "the turn that retracted it"))
     changes.close(Supersession(target.id, target.scope.user_id, at, successor_id, reason),
                   target)
     return WriteResult(Op.SUPERSEDE, target.id, decision.reason,
