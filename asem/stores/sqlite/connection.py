@@ -77,6 +77,52 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
     return conn
 
 
+def open_read_only(path: str, busy_timeout_s: float) -> sqlite3.Connection:
+    """Open the existing database at ``path`` for reading only: nothing is created, migrated
+    or written, and every write fails with StoreReadOnlyError.
+
+    In a folder this process cannot write, SQLite cannot make the shared-memory file a WAL
+    database is read through; the file is then read as immutable (right while no one else
+    writes it, which a folder no one may write makes likely).
+    """
+    target = Path(path)
+    if path == ":memory:" or not target.is_file():
+        raise StoreError(f"no database at {path}; check the --db path (a read-only open "
+                         "creates nothing)")
+    uri = target.resolve().as_uri() + "?mode=ro"
+    try:
+        conn, version = _connect_read_only(uri, path, busy_timeout_s)
+    except StoreReadOnlyError:
+        if Path(f"{path}-wal").exists():
+            raise
+        conn, version = _connect_read_only(uri + "&immutable=1", path, busy_timeout_s)
+    latest = _migrations()[-1][0]
+    if version < latest:
+        conn.close()
+        if version == 0:
+            raise StoreError(f"{path} is not an ASEM database (it is empty or another "
+                             "program's); use another --db path")
+        raise StoreReadOnlyError(f"the database {path} needs an upgrade that a read-only "
+                                 "open cannot make; open it once where it can be written")
+    return conn
+
+
+def _connect_read_only(uri: str, path: str,
+                       busy_timeout_s: float) -> tuple[sqlite3.Connection, int]:
+    with translated(path):
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s, isolation_level=None,
+                               check_same_thread=False)
+    try:
+        with translated(path):
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA query_only = ON")
+            return conn, int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except BaseException:
+        conn.close()
+        raise
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     for version, script in _migrations():
