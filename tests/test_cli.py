@@ -28,10 +28,10 @@ CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AG
                                     "ASEM_LLM": None, "ASEM_MANAGER": None, "COLUMNS": "200"}
 
 
-def fake_memory(path: Path) -> Memory:
+def fake_memory(path: Path, *, read_only: bool = False) -> Memory:
     # The rule manager: these tests read back what they added; the learned manager's
     # decisions are tested in test_manager_learned with the real embedder's similarities.
-    return Memory(path, embedder=HashEmbedder(), manager="rule")
+    return Memory(path, embedder=HashEmbedder(), manager="rule", read_only=read_only)
 
 
 def run(*args: str, factory=fake_memory, input: str | None = None, env=None):

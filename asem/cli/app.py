@@ -92,6 +92,7 @@ def _late_copy(option: click.Parameter) -> click.Parameter:
     late.default = False if getattr(option, "is_flag", False) else None
     late.envvar = None  # the root option reads the environment
     late.expose_value = False
+    late.is_eager = True  # read before the command's own options, so --json reports their errors
     late.callback = _override
     late.rich_help_panel = "Global options (also before the command)"
     return late

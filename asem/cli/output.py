@@ -93,6 +93,8 @@ def error_line(error: BaseException) -> str:
         message = error.strerror
         if error.filename:
             message = f"{error.filename}: {message}"
+    elif hasattr(error, "format_message"):  # a usage error: names the option at fault
+        message = error.format_message()
     else:
         message = str(error) or type(error).__name__
     return " ".join(message.split())
