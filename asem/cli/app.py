@@ -156,7 +156,8 @@ def _root(
         help="Agent scope (narrows the user scope).",
     )] = None,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print machine-readable JSON on stdout.",
+        "--json", help="Print machine-readable JSON on stdout, and errors as one JSON line "
+                       '({"error": {"type", "message"}}) on stderr.',
     )] = False,
     llm: Annotated[str | None, typer.Option(
         "--llm", envvar="ASEM_LLM", metavar="SPEC",
@@ -174,6 +175,7 @@ def _root(
     """ASEM: a long-term memory for LLM agents, in one local SQLite file.
 
     Remember text (add, ingest), find what helps (search), rate it (feedback): ranking learns.
+    The options below may also follow the command (asem add TEXT --db m.db --user ana).
     """
     # A caller (e.g. a test) may pass a memory factory as the context object.
     factory = ctx.obj if callable(ctx.obj) else open_memory
