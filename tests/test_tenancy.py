@@ -35,10 +35,11 @@ def public_methods() -> dict[str, Any]:
 
 
 def takes_user(name: str) -> bool:
-    parameter = inspect.signature(getattr(Memory, name)).parameters.get("user_id")
-    # Keyword-only, except stats(user_id), whose one argument is the tenant.
-    return parameter is not None and (parameter.kind is inspect.Parameter.KEYWORD_ONLY
-                                      or name == "stats")
+    """``user_id`` is keyword-only, or the first argument of a call about the tenant as a
+    whole (``stats(user_id)``, ``list_notes(user_id)``)."""
+    parameters = list(inspect.signature(getattr(Memory, name)).parameters.values())[1:]
+    return any(p.name == "user_id" and (p.kind is inspect.Parameter.KEYWORD_ONLY or i == 0)
+               for i, p in enumerate(parameters))
 
 
 SCOPED = sorted(name for name in public_methods() if name not in TENANTLESS)
@@ -93,7 +94,8 @@ ID_METHODS = [(name, id_name) for name in SCOPED for id_name in by_id(name)]
 
 def test_the_id_methods_are_the_note_and_feedback_calls():
     assert {name for name, _ in ID_METHODS} == {
-        "get", "update", "delete", "undo_delete", "history", "links", "llm_status", "feedback"}
+        "get", "update", "delete", "undo_delete", "history", "links", "llm_status", "feedback",
+        "feedback_note"}
 
 
 @pytest.mark.parametrize(("name", "id_name"), ID_METHODS)
