@@ -90,7 +90,7 @@ def test_the_same_words_in_another_turn_are_still_recorded(memory, snapshot):
     before = snapshot()
     (other,) = memory.add("Buddy loves the beach", user_id="u", turn_id="t2", source_id="s")
     assert other.op is Op.NOOP and other.note_id == first.note_id
-    assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
+    assert memory.get(first.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
     assert len(snapshot()["turns"]) == len(before["turns"]) + 1
 
 
@@ -115,7 +115,7 @@ def test_a_retracted_turn_given_again_stays_retracted(db_path):
         again = m.add(turns, user_id="u", source_id="s")
         assert [r.op for r in again] == [Op.NOOP, Op.NOOP]
         assert first[0].note_id not in {h.note.id for h in m.search("coffee", user_id="u")}
-        assert m.get(first[0].note_id).valid_until is not None  # a past fact, kept
+        assert m.get(first[0].note_id, user_id="u").valid_until is not None  # a past fact, kept
         assert m.stats("u")["notes"] == 1
         # Another input under a retracted turn's id is still what it says.
         (boston,) = m.add("I live in Boston", user_id="u", turn_id="1", source_id="s")

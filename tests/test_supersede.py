@@ -60,7 +60,7 @@ def test_a_change_keeps_the_old_fact_closed_and_linked_to_its_successor(scripted
     memory, _ = scripted(nearest(Op.UPDATE, supersedes=True, reason="moved"))
     a, b = moved(memory)
     assert (b.op, b.note_id, b.tier) == (Op.SUPERSEDE, a.note_id, Tier.LONG_TERM)
-    old, new = memory.get(a.note_id), memory.get(b.added_id)
+    old, new = memory.get(a.note_id, user_id="u"), memory.get(b.added_id, user_id="u")
     assert (old.content, old.valid_until, old.superseded_by) == (BOSTON, CHANGED, new.id)
     assert (new.content, new.valid_from, new.valid_until) == (DENVER, CHANGED, None)
     assert old.valid_from is None and memory.stats("u")["notes"] == 2
@@ -103,11 +103,11 @@ def test_as_of_and_include_superseded_together_are_refused():
 def test_history_shows_the_supersession(scripted):
     memory, _ = scripted(nearest(Op.UPDATE, supersedes=True, reason="moved"))
     a, b = moved(memory)
-    added, closed = memory.history(a.note_id)
+    added, closed = memory.history(a.note_id, user_id="u")
     assert (added.op, closed.op, closed.reason) == ("ADD", "SUPERSEDE", "moved")
     assert closed.old == {"valid_until": None, "superseded_by": None}
     assert closed.new == {"valid_until": CHANGED.isoformat(), "superseded_by": b.added_id}
-    (born,) = memory.history(b.added_id)
+    (born,) = memory.history(b.added_id, user_id="u")
     assert born.op == "ADD" and born.reason == f"moved; supersedes {a.note_id}"
     assert born.new["valid_from"] == CHANGED.isoformat()
 
@@ -118,11 +118,11 @@ def test_a_pure_retraction_closes_the_note_without_a_successor(scripted):
     (a,) = memory.add("I eat meat", user_id="u", timestamp=SAID)
     (b,) = memory.add("I don't eat meat anymore", user_id="u", timestamp=CHANGED)
     assert (b.op, b.note_id, b.added_id, b.tier) == (Op.SUPERSEDE, a.note_id, None, Tier.DISCARD)
-    note = memory.get(a.note_id)
+    note = memory.get(a.note_id, user_id="u")
     assert (note.valid_until, note.superseded_by, note.deleted_at) == (CHANGED, None, None)
     assert memory.search("meat", user_id="u").empty
     assert contents(memory.search("meat", user_id="u", as_of=BEFORE)) == ["I eat meat"]
-    assert memory.history(a.note_id)[-1].reason == (
+    assert memory.history(a.note_id, user_id="u")[-1].reason == (
         'retracted; said: "I don\'t eat meat anymore"')
 
 
@@ -130,8 +130,8 @@ def test_a_delete_that_keeps_the_input_makes_it_the_successor(scripted):
     memory, _ = scripted(nearest(Op.DELETE, supersedes=True))
     (a,) = memory.add("I work as a nurse", user_id="u", timestamp=SAID)
     (b,) = memory.add("I quit nursing and became a teacher", user_id="u", timestamp=CHANGED)
-    assert b.op is Op.SUPERSEDE and memory.get(a.note_id).superseded_by == b.added_id
-    assert memory.get(b.added_id).content == "I quit nursing and became a teacher"
+    assert b.op is Op.SUPERSEDE and memory.get(a.note_id, user_id="u").superseded_by == b.added_id
+    assert memory.get(b.added_id, user_id="u").content == "I quit nursing and became a teacher"
 
 
 def test_a_change_that_keeps_the_rest_of_a_note_supersedes_it_with_a_rebuilt_one(scripted):
@@ -140,7 +140,7 @@ def test_a_change_that_keeps_the_rest_of_a_note_supersedes_it_with_a_rebuilt_one
     (a,) = memory.add("I work at Stark. Weekends I garden.", user_id="u", timestamp=SAID,
                       turn_id="t1")
     (b,) = memory.add("I work at Initech", user_id="u", timestamp=CHANGED, turn_id="t2")
-    old, new = memory.get(a.note_id), memory.get(b.added_id)
+    old, new = memory.get(a.note_id, user_id="u"), memory.get(b.added_id, user_id="u")
     assert old.content == "I work at Stark. Weekends I garden." and new.id != old.id
     assert (new.content, new.valid_from, new.provenance.turn_ids) == (rest, CHANGED,
                                                                       ("t1", "t2"))
@@ -151,14 +151,14 @@ def test_a_change_said_with_a_date_ends_the_old_fact_then(scripted):
     memory, _ = scripted(nearest(Op.UPDATE, supersedes=True))
     memory.add(BOSTON, user_id="u", timestamp=SAID)
     (b,) = memory.add("I moved to Denver yesterday", user_id="u", timestamp=CHANGED)
-    assert memory.get(b.note_id).valid_until == datetime(2024, 5, 31)
+    assert memory.get(b.note_id, user_id="u").valid_until == datetime(2024, 5, 31)
 
 
 def test_a_chain_of_changes_keeps_every_past_fact(scripted):
     memory, _ = scripted(nearest(Op.UPDATE, supersedes=True))
     a, b = moved(memory)
     (c,) = memory.add("I live in Austin now", user_id="u", timestamp=AFTER)
-    assert c.note_id == b.added_id and memory.get(b.added_id).valid_until == AFTER
+    assert c.note_id == b.added_id and memory.get(b.added_id, user_id="u").valid_until == AFTER
     assert contents(memory.search("where do I live", user_id="u")) == ["I live in Austin now"]
     assert contents(memory.search("where do I live", user_id="u", as_of=datetime(2024, 6, 15))) == [
         DENVER]
@@ -185,17 +185,17 @@ def test_a_past_fact_said_again_is_a_new_current_note(scripted):
 def test_reopen_undoes_the_supersession(scripted):
     memory, _ = scripted(nearest(Op.UPDATE, supersedes=True))
     a, b = moved(memory)
-    note = memory.reopen(a.note_id)
+    note = memory.reopen(a.note_id, user_id="u")
     assert (note.valid_until, note.superseded_by, note.links) == (None, None, ())
-    new = memory.get(b.added_id)
+    new = memory.get(b.added_id, user_id="u")
     assert new.valid_from is None and new.links == ()
     assert set(contents(memory.search("where do I live", user_id="u"))) == {BOSTON, DENVER}
     assert set(contents(memory.search("where do I live", user_id="u", as_of=BEFORE))) == {
         BOSTON, DENVER}  # as if Denver had been added beside Boston
-    reopened = memory.history(a.note_id)[-1]
+    reopened = memory.history(a.note_id, user_id="u")[-1]
     assert (reopened.op, reopened.new) == ("REOPEN", {"valid_until": None,
                                                       "superseded_by": None})
-    undone = memory.history(b.added_id)[-1]
+    undone = memory.history(b.added_id, user_id="u")[-1]
     assert (undone.op, undone.old, undone.new) == ("UPDATE", {"valid_from": CHANGED.isoformat()},
                                                    {"valid_from": None})
 
@@ -206,10 +206,10 @@ def test_reopen_refuses_a_current_note_and_a_clash(scripted):
                          p.content == DENVER else Decision(Op.ADD))
     a, b = moved(memory)
     with pytest.raises(InvalidInputError, match="nothing to undo"):
-        memory.reopen(b.added_id)
+        memory.reopen(b.added_id, user_id="u")
     memory.add(BOSTON, user_id="u", timestamp=AFTER)
     with pytest.raises(InvalidInputError, match="holds the same content"):
-        memory.reopen(a.note_id)
+        memory.reopen(a.note_id, user_id="u")
 
 
 def test_a_decision_without_supersedes_still_overwrites(scripted):
@@ -268,7 +268,7 @@ def test_async_memory_searches_as_of_and_reopens(db_path):
             (a,) = await memory.add(BOSTON, user_id="u", timestamp=SAID)
             await memory.add(DENVER, user_id="u", timestamp=CHANGED)
             then = await memory.search("where do I live", user_id="u", as_of=BEFORE)
-            await memory.reopen(a.note_id)
+            await memory.reopen(a.note_id, user_id="u")
             now = await memory.search("where do I live", user_id="u")
             return contents(then), contents(now)
 
@@ -314,7 +314,7 @@ def test_a_database_from_before_validity_reads_and_dedupes_as_before(db_path):
     conn.executescript(f"{REWIND_VALIDITY} PRAGMA user_version = {before};")
     conn.close()
     with Memory(db_path, embedder=HashEmbedder(), manager="rule") as memory:
-        note = memory.get(a.note_id)
+        note = memory.get(a.note_id, user_id="u")
         assert (note.valid_from, note.valid_until, note.superseded_by) == (None, None, None)
         again = memory.search("where do I live", user_id="u")
         assert [(h.note.id, h.score) for h in again] == [(h.note.id, h.score) for h in first]
@@ -335,9 +335,9 @@ def test_a_successor_already_stored_is_linked_not_stored_twice(scripted):
     (held,) = memory.add(rebuilt, user_id="u", timestamp=SAID)
     (b,) = memory.add("I work at Initech", user_id="u", timestamp=CHANGED, turn_id="t9")
     assert (b.op, b.note_id, b.added_id) == (Op.SUPERSEDE, a.note_id, held.note_id)
-    assert memory.get(a.note_id).superseded_by == held.note_id
+    assert memory.get(a.note_id, user_id="u").superseded_by == held.note_id
     assert memory.stats("u")["notes"] == 2
-    assert "t9" in memory.get(held.note_id).provenance.turn_ids
+    assert "t9" in memory.get(held.note_id, user_id="u").provenance.turn_ids
 
 
 @pytest.mark.parametrize(("reply", "supersedes"), [

@@ -53,14 +53,14 @@ def test_a_change_supersedes_the_old_value(memory, before, after, question):
     (a,) = memory.add(before, user_id="u", timestamp=SAID)
     (b,) = memory.add(after, user_id="u", timestamp=CHANGED)
     assert (b.op, b.note_id) == (Op.SUPERSEDE, a.note_id), b.reason
-    assert memory.get(b.added_id).content == after
+    assert memory.get(b.added_id, user_id="u").content == after
     assert before not in contents(memory.search(question, user_id="u", expand_links=True))
     assert after in contents(memory.search(question, user_id="u"))
     past = memory.search(question, user_id="u", include_superseded=True)
     assert {(h.note.content, h.superseded) for h in past} >= {(before, True), (after, False)}
     assert contents(memory.search(question, user_id="u", as_of=BEFORE)) == [before]
-    assert [e.op for e in memory.history(a.note_id)] == ["ADD", "SUPERSEDE"]
-    memory.reopen(a.note_id)
+    assert [e.op for e in memory.history(a.note_id, user_id="u")] == ["ADD", "SUPERSEDE"]
+    memory.reopen(a.note_id, user_id="u")
     assert before in contents(memory.search(question, user_id="u"))
 
 
@@ -81,5 +81,5 @@ def test_complementary_facts_merge_and_supersede_nothing(memory, before, after):
     (a,) = memory.add(before, user_id="u", timestamp=SAID)
     (b,) = memory.add(after, user_id="u", timestamp=CHANGED)
     assert (b.op, b.note_id) == (Op.UPDATE, a.note_id), b.reason
-    note = memory.get(a.note_id)
+    note = memory.get(a.note_id, user_id="u")
     assert before.rstrip(".") in note.content and note.valid_until is None

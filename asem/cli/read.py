@@ -67,7 +67,7 @@ def search(
                       until=_bound(until, "--until", end_of_day=True), session_id=session,
                       as_of=_bound(as_of, "--as-of", end_of_day=True),
                       include_superseded=include_superseded)
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         result = memory.search(query, user_id=options.user, agent_id=options.agent, k=k,
                                filters=filters, expand_links=expand)
     if options.json:
