@@ -317,7 +317,9 @@ def test_a_database_from_before_validity_reads_and_dedupes_as_before(db_path):
         note = memory.get(a.note_id, user_id="u")
         assert (note.valid_from, note.valid_until, note.superseded_by) == (None, None, None)
         again = memory.search("where do I live", user_id="u")
-        assert [(h.note.id, h.score) for h in again] == [(h.note.id, h.score) for h in first]
+        assert [h.note.id for h in again] == [h.note.id for h in first]
+        # Scores match but for timeliness, which moves with the clock between the searches.
+        assert [h.score for h in again] == pytest.approx([h.score for h in first], abs=1e-4)
         assert memory.add(BOSTON, user_id="u")[0].op is Op.NOOP
 
 

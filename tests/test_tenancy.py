@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from asem import Memory, NotFoundError, ScopeError
 from asem.aio import METHODS, AsyncMemory
 from asem.errors import InvalidInputError
 from asem.providers import HashEmbedder
+from asem.stores.base import Supersession, WriteBatch
 from asem.types import Message
 
 TENANTLESS = {
@@ -94,8 +96,8 @@ ID_METHODS = [(name, id_name) for name in SCOPED for id_name in by_id(name)]
 
 def test_the_id_methods_are_the_note_and_feedback_calls():
     assert {name for name, _ in ID_METHODS} == {
-        "get", "update", "delete", "undo_delete", "history", "links", "llm_status", "feedback",
-        "feedback_note"}
+        "get", "update", "delete", "undo_delete", "reopen", "history", "links", "llm_status",
+        "feedback", "feedback_note"}
 
 
 @pytest.mark.parametrize(("name", "id_name"), ID_METHODS)
@@ -104,6 +106,9 @@ def test_another_tenants_id_is_not_found_like_an_unknown_one(memory, alice, snap
     note_id, retrieval_id = alice
     if name == "undo_delete":
         memory.delete(note_id, user_id="alice")
+    if name == "reopen":  # a note to reopen: one a retraction closed
+        memory.store.write(WriteBatch(supersessions=(
+            Supersession(note_id, "alice", datetime(2024, 1, 1), None, "retracted"),)))
     before = snapshot()
     args = arguments(name, note_id, retrieval_id)
     theirs = args[id_name]
