@@ -21,7 +21,7 @@ from typing import Any
 
 from asem.chat import ChatTurn, to_messages
 from asem.config import LLMConfig, MemoryConfig
-from asem.errors import InvalidInputError, NotFoundError
+from asem.errors import InvalidInputError, NotFoundError, WriteConflictError
 from asem.feedback.pipeline import give_feedback
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -45,6 +45,7 @@ from asem.types import (
 )
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, make_input
+from asem.write.locks import UserLocks
 from asem.write.manager import ManagerPolicy
 from asem.write.pipeline import WriteDeps, write
 from asem.write.revise import revised
@@ -52,6 +53,8 @@ from asem.write.worker import EnrichmentWorker
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
+EDIT_ATTEMPTS = 5
+"""Reads of a note an edit may take when other writers keep changing it meanwhile."""
 
 
 class Memory:
@@ -96,6 +99,7 @@ class Memory:
             store = SQLiteStore(path, embedder_id=embedder.model_id,
                                 busy_timeout_s=self.config.busy_timeout_s)
         self.store = store
+        self._write_locks = UserLocks()
         self.enricher = enricher or ExtractiveEnricher()
         from asem.manager.registry import resolve
 
@@ -135,7 +139,8 @@ class Memory:
 
     # -- write path --------------------------------------------------------------------------
     def _write_deps(self) -> WriteDeps:
-        return WriteDeps(self.store, self.embedder, self.enricher, self.manager, self.config)
+        return WriteDeps(self.store, self.embedder, self.enricher, self.manager, self.config,
+                         self._write_locks)
 
     def add(
         self,
@@ -314,15 +319,26 @@ class Memory:
 
     def update(self, note_id: str, content: str, *, user_id: str | None = None,
                reason: str = "edited", actor: str = "user") -> Note:
-        """Replace a note's content; attributes and vectors are rebuilt, history keeps the old."""
-        old = self.get(note_id, user_id=user_id)
-        text = clean_text(content, self.config.write.max_content_chars, "content")
-        note = revised(old, text, enricher=self.enricher, embedder=self.embedder,
-                       config=self.config.write)
-        clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
-        if clash and clash[note.content_hash] != note_id:
-            raise InvalidInputError(f"note {clash[note.content_hash]} already holds this content")
-        self.store.update_note(note, reason, actor)
+        """Replace a note's content; attributes and vectors are rebuilt, history keeps the old.
+
+        The note is rebuilt from the version read; if another writer changes it before the
+        edit commits, it is read and rebuilt again (provenance merged meanwhile is kept).
+        """
+        for attempt in range(1, EDIT_ATTEMPTS + 1):
+            old = self.get(note_id, user_id=user_id)
+            text = clean_text(content, self.config.write.max_content_chars, "content")
+            note = revised(old, text, enricher=self.enricher, embedder=self.embedder,
+                           config=self.config.write)
+            clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
+            if clash and clash[note.content_hash] != note_id:
+                raise InvalidInputError(
+                    f"note {clash[note.content_hash]} already holds this content")
+            try:
+                self.store.update_note(note, reason, actor)
+                break
+            except WriteConflictError:
+                if attempt == EDIT_ATTEMPTS:
+                    raise
         return self.get(note_id)
 
     def delete(self, note_id: str, *, user_id: str | None = None, reason: str = "deleted",

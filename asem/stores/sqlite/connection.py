@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,13 +83,55 @@ def _migrate(conn: sqlite3.Connection) -> None:
     for version, script in _migrations():
         if version <= current:
             continue
+        script = "".join(s for s in _statements(script) if not _adds_existing_column(conn, s))
         # executescript commits first; the script and the version bump form one transaction.
         conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
 
 
+_ADD_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(\w+)", re.IGNORECASE)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration script, each with the comment lines before it."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current)
+            current = ""
+    return statements + ([current] if current.strip() else [])
+
+
+def _adds_existing_column(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether ``statement`` adds a column its table already has. SQLite has no
+    ``ADD COLUMN IF NOT EXISTS``: skipping such a statement lets a migration run again on a
+    database whose version was set back, as the other statements (``IF NOT EXISTS``) can."""
+    code = " ".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+    found = _ADD_COLUMN.match(code.strip())
+    if found is None:
+        return False
+    table, column = found.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so a failed write changes nothing)."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so a failed write changes nothing).
+
+    Inside a transaction already open (``SQLiteStore.snapshot(exclusive=True)``) it is a
+    savepoint of that one: undone alone on an error, committed with it."""
+    if conn.in_transaction:
+        with translated(path):
+            conn.execute("SAVEPOINT nested")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO nested")
+            conn.execute("RELEASE nested")
+            raise
+        with translated(path):
+            conn.execute("RELEASE nested")
+        return
     with translated(path):
         conn.execute("BEGIN IMMEDIATE")
     try:

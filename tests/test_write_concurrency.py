@@ -1,0 +1,259 @@
+"""Concurrent writers: every acknowledged merge survives, and readers never see half a write.
+
+Every input merges into its nearest note (``AlwaysMerge``, HashEmbedder: exact), so after N
+concurrent merges into one note, the note must hold every input exactly once. Before writes
+checked the versions they were decided on, two threads sharing one Memory lost a merge in
+10 rounds of 10, and two processes in 2 of 8.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+import pytest
+
+from asem import Memory, Op, WriteConfig
+from asem.config import MemoryConfig
+from asem.errors import WriteConflictError
+from asem.providers import HashEmbedder
+from asem.stores.base import WriteBatch
+from asem.types import Decision, Tier
+from asem.write.manager import AlwaysMerge, Proposal
+
+SEED = "Buddy is a golden retriever"
+
+
+def merging(path: Path) -> Memory:
+    return Memory(path, embedder=HashEmbedder(), manager=AlwaysMerge(), background=False)
+
+
+def seeded(path: Path) -> str:
+    with merging(path) as memory:
+        (result,) = memory.add(SEED, user_id="u")
+    return result.note_id
+
+
+def said(worker: int, i: int) -> str:
+    return f"worker {worker} adds fact {i} about Buddy"
+
+
+def run_threads(count: int, work: Callable[[int], None]) -> None:
+    start = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def run(worker: int) -> None:
+        try:
+            start.wait()
+            work(worker)
+        except BaseException as e:  # reported below: a thread's error must fail the test
+            failures.append(e)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures, failures
+    assert not any(t.is_alive() for t in threads)
+
+
+def lines_of_live_notes(path: Path) -> list[str]:
+    with merging(path) as memory:
+        index = memory.store.vector_index("u")
+        notes = memory.store.get_notes(index.ids)
+    return [line for note in notes.values() for line in note.content.split("\n")]
+
+
+def assert_every_merge_kept(path: Path, seed_id: str, acknowledged: list[tuple[str, Op, str]]):
+    """Each acknowledged input is in the seed note, exactly once; nothing else is stored."""
+    assert {op for _, op, _ in acknowledged} == {Op.UPDATE}
+    assert {note_id for _, _, note_id in acknowledged} == {seed_id}
+    lines = lines_of_live_notes(path)
+    assert sorted(lines) == sorted([SEED, *(text for text, _, _ in acknowledged)])
+
+
+def merged_by_threads(count: int, each: int,
+                      memory_of: Callable[[int], AbstractContextManager[Memory]]):
+    """``count`` threads add ``each`` inputs, through the memory ``memory_of(thread)``."""
+    acknowledged: list[tuple[str, Op, str]] = []
+
+    def work(worker: int) -> None:
+        with memory_of(worker) as memory:
+            for i in range(each):
+                (result,) = memory.add(said(worker, i), user_id="u")
+                acknowledged.append((said(worker, i), result.op, result.note_id))
+
+    run_threads(count, work)
+    assert len(acknowledged) == count * each
+    return acknowledged
+
+
+def test_threads_sharing_one_memory_keep_every_merge(db_path):
+    seed_id = seeded(db_path)
+    with merging(db_path) as memory:
+        acknowledged = merged_by_threads(8, 10, lambda worker: nullcontext(memory))
+    assert_every_merge_kept(db_path, seed_id, acknowledged)
+
+
+def test_threads_with_a_memory_each_on_one_file_keep_every_merge(db_path):
+    seed_id = seeded(db_path)
+    acknowledged = merged_by_threads(4, 8, lambda worker: merging(db_path))
+    assert_every_merge_kept(db_path, seed_id, acknowledged)
+
+
+_WRITER = """
+import json, sys, time
+from pathlib import Path
+from asem import Memory
+from asem.providers import HashEmbedder
+from asem.write.manager import AlwaysMerge
+
+path, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+with Memory(path, embedder=HashEmbedder(), manager=AlwaysMerge(), background=False) as memory:
+    while not go.exists():
+        time.sleep(0.005)
+    done = []
+    for i in range(count):
+        text = f"worker {worker} adds fact {i} about Buddy"
+        (result,) = memory.add(text, user_id="u")
+        done.append([text, result.op.value, result.note_id])
+print(json.dumps(done))
+"""
+
+
+def test_two_processes_on_one_file_keep_every_merge(db_path, tmp_path):
+    seed_id = seeded(db_path)
+    go = tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(db_path), str(w), "15",
+                                 str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for w in range(2)]
+    go.touch()
+    acknowledged = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=180)
+        assert writer.returncode == 0, err
+        acknowledged += [(text, Op(op), note_id) for text, op, note_id in json.loads(out)]
+    assert len(acknowledged) == 30
+    assert_every_merge_kept(db_path, seed_id, acknowledged)
+
+
+class Conflicting:
+    """A store whose notes another writer changes every time before a write commits."""
+
+    def __init__(self, store, times: int) -> None:
+        self._store = store
+        self.left = times
+        self.locked = 0
+        """Snapshots taken holding the write lock."""
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def snapshot(self, *, exclusive: bool = False):
+        self.locked += exclusive
+        return self._store.snapshot(exclusive=exclusive)
+
+    def write(self, batch: WriteBatch) -> set[str]:
+        if self.left and batch.expected:
+            self.left -= 1
+            (note_id, _), *_ = batch.expected
+            self._store.update_note(self._store.get_notes([note_id])[note_id], "meanwhile",
+                                    "other")
+        return self._store.write(batch)
+
+
+def test_a_write_whose_target_changed_is_decided_again_on_the_new_version(db_path):
+    seed_id = seeded(db_path)
+    with merging(db_path) as memory:
+        store = Conflicting(memory.store, times=2)
+        memory.store = store
+        (result,) = memory.add("Buddy likes the beach", user_id="u")
+        history = memory.history(seed_id)
+    assert store.left == 0 and result.op is Op.UPDATE
+    assert [h.op for h in history] == ["ADD", "UPDATE", "UPDATE", "UPDATE"]
+    assert history[-1].new["content"] == f"{SEED}\nBuddy likes the beach"
+
+
+def test_after_its_retries_a_write_is_decided_holding_the_write_lock(db_path):
+    seed_id = seeded(db_path)
+    config = MemoryConfig(write=WriteConfig(conflict_retries=1))
+    with Memory(db_path, embedder=HashEmbedder(), manager=AlwaysMerge(), config=config) as memory:
+        store = Conflicting(memory.store, times=1)
+        memory.store = store
+        (result,) = memory.add("Buddy likes the beach", user_id="u")
+        assert store.locked == 1 and result.op is Op.UPDATE
+        assert memory.get(seed_id).content == f"{SEED}\nBuddy likes the beach"
+
+
+def test_no_lock_is_taken_while_nothing_conflicts(db_path):
+    seeded(db_path)
+    with merging(db_path) as memory:
+        memory.store = store = Conflicting(memory.store, times=0)
+        memory.add("Buddy likes the beach", user_id="u")
+        assert store.locked == 0
+
+
+def test_when_the_target_keeps_changing_the_write_fails_retryably_and_writes_nothing(db_path):
+    """Only a store that lets notes change under its write lock (this fake) gets here."""
+    seed_id = seeded(db_path)
+    config = MemoryConfig(write=WriteConfig(conflict_retries=2))
+    with Memory(db_path, embedder=HashEmbedder(), manager=AlwaysMerge(), config=config) as memory:
+        memory.store = Conflicting(memory.store, times=3)
+        with pytest.raises(WriteConflictError, match="retry it") as raised:
+            memory.add("Buddy likes the beach", user_id="u")
+        assert raised.value.note_ids == (seed_id,)
+        assert "beach" not in memory.get(seed_id).content
+
+
+def test_a_noop_on_a_note_that_changed_is_decided_again(db_path):
+    with merging(db_path) as memory:
+        (first,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t1")
+        memory.store = Conflicting(memory.store, times=1)
+        (again,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t2")
+        assert again.op is Op.NOOP and again.note_id == first.note_id
+        assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
+        assert [h.op for h in memory.history(first.note_id)] == ["ADD", "UPDATE", "NOOP"]
+
+
+class ReplaceNearest:
+    """DELETE the nearest note and store the input instead: one live note at all times."""
+
+    def decide(self, proposal: Proposal) -> Decision:
+        if not proposal.candidates:
+            return Decision(Op.ADD, tier=Tier.LONG_TERM)
+        return Decision(Op.DELETE, proposal.candidates[0].note_id, tier=Tier.LONG_TERM,
+                        reason="replaced")
+
+
+def test_readers_beside_writers_never_see_half_a_write(db_path):
+    """A replacement deletes one note and adds another in one commit: a reader on the shared
+    memory, or on its own, always finds exactly one live note, and nothing raises."""
+    with Memory(db_path, embedder=HashEmbedder(), manager=ReplaceNearest()) as memory, \
+            Memory(db_path, embedder=HashEmbedder(), manager="rule") as other:
+        memory.add("My flight leaves from gate 1", user_id="u")
+        written = threading.Event()
+        seen: list[int] = []
+
+        def work(worker: int) -> None:
+            if worker < 2:  # writers
+                for i in range(15):
+                    memory.add(f"My flight leaves from gate {worker * 100 + i + 2}", user_id="u")
+                written.set()
+                return
+            reader = memory if worker % 2 else other
+            while not written.is_set():
+                hits = reader.search("which gate does my flight leave from", user_id="u", k=5)
+                seen.append(("hits", len(hits), worker))
+                seen.append(("stats", reader.stats("u")["notes"], worker))
+                for hit in hits:
+                    assert reader.get(hit.note.id, include_deleted=True).content == hit.note.content
+
+        run_threads(6, work)
+        assert memory.stats("u")["notes"] == 1
+    assert seen and {n for _, n, _ in seen} == {1}, [s for s in seen if s[1] != 1]
