@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from asem import Memory, Op, WriteConfig
 from asem.config import MemoryConfig
 from asem.errors import WriteConflictError
 from asem.providers import HashEmbedder
-from asem.stores.base import WriteBatch
+from asem.stores.base import Merge, WriteBatch
 from asem.types import Decision, Tier
 from asem.write.manager import AlwaysMerge, Proposal
 
@@ -257,3 +258,65 @@ def test_readers_beside_writers_never_see_half_a_write(db_path):
         run_threads(6, work)
         assert memory.stats("u")["notes"] == 1
     assert seen and {n for _, n, _ in seen} == {1}, [s for s in seen if s[1] != 1]
+
+
+class EditedMeanwhile:
+    """A store where another writer records a turn on the note just before an edit commits."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.left = 1
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def update_note(self, note, reason: str, actor: str) -> None:
+        if self.left:
+            self.left -= 1
+            self._store.write(WriteBatch(merges=(Merge(note.id, ("t2",), "meanwhile"),)))
+        self._store.update_note(note, reason, actor)
+
+
+def test_an_edit_of_a_note_that_changed_meanwhile_is_rebuilt_on_the_new_version(db_path):
+    with merging(db_path) as memory:
+        (r,) = memory.add(SEED, user_id="u", turn_id="t1")
+        memory.store = EditedMeanwhile(memory.store)
+        edited = memory.update(r.note_id, "Buddy is a black labrador")
+    assert edited.content == "Buddy is a black labrador"
+    assert edited.provenance.turn_ids == ("t1", "t2")
+
+
+def test_an_update_keeps_the_feedback_given_since_the_note_was_read(db_path):
+    with merging(db_path) as memory:
+        (r,) = memory.add(SEED, user_id="u")
+        read = memory.get(r.note_id)
+        hits = memory.search("golden retriever", user_id="u")
+        memory.feedback(hits.retrieval_id, 1.0)
+        memory.store.update_note(replace(read, context="a dog"), "edited", "user")
+        note = memory.get(r.note_id)
+    assert note.context == "a dog" and note.utility == pytest.approx(0.55)
+    assert note.usage_count == 1
+
+
+def test_every_change_to_a_note_moves_its_version_and_feedback_does_not(db_path):
+    with merging(db_path) as memory:
+        (r,) = memory.add(SEED, user_id="u", turn_id="t1")
+        versions = [memory.get(r.note_id).version]
+        memory.add("Buddy likes the beach", user_id="u")  # merged into it
+        versions.append(memory.get(r.note_id).version)
+        memory.store.write(WriteBatch(merges=(Merge(r.note_id, ("t9",), "provenance"),)))
+        versions.append(memory.get(r.note_id).version)
+        hits = memory.search("golden retriever", user_id="u")
+        memory.feedback(hits.retrieval_id, 1.0)
+        versions.append(memory.get(r.note_id).version)
+        memory.delete(r.note_id)
+        memory.undo_delete(r.note_id)
+        versions.append(memory.get(r.note_id).version)
+    assert versions == [1, 2, 3, 3, 5]
+
+
+def test_a_server_reports_a_write_conflict_as_409():
+    pytest.importorskip("fastapi")
+    from asem.server.errors import status_of
+
+    assert status_of(WriteConflictError("retry it", ("n1",))) == (409, "write_conflict")
