@@ -25,6 +25,7 @@ from asem.errors import WriteConflictError
 from asem.providers import HashEmbedder
 from asem.stores.base import Merge, WriteBatch
 from asem.types import Decision, Tier
+from asem.write.inputs import content_hash
 from asem.write.manager import AlwaysMerge, Proposal
 
 SEED = "Buddy is a golden retriever"
@@ -147,9 +148,11 @@ def test_two_processes_on_one_file_keep_every_merge(db_path, tmp_path):
 class Conflicting:
     """A store whose notes another writer changes every time before a write commits."""
 
-    def __init__(self, store, times: int) -> None:
+    def __init__(self, store, times: int, content: str | None = None) -> None:
         self._store = store
         self.left = times
+        self.content = content
+        """What the other writer sets the note's content to (None: leaves it)."""
         self.locked = 0
         """Snapshots taken holding the write lock."""
 
@@ -164,8 +167,11 @@ class Conflicting:
         if self.left and batch.expected:
             self.left -= 1
             (note_id, _), *_ = batch.expected
-            self._store.update_note(self._store.get_notes([note_id])[note_id], "meanwhile",
-                                    "other")
+            note = self._store.get_notes([note_id])[note_id]
+            if self.content is not None:
+                note = replace(note, content=self.content,
+                               content_hash=content_hash(self.content))
+            self._store.update_note(note, "meanwhile", "other")
         return self._store.write(batch)
 
 
@@ -225,11 +231,28 @@ def test_a_noop_on_a_note_that_changed_is_decided_again(db_path):
 class ReplaceNearest:
     """DELETE the nearest note and store the input instead: one live note at all times."""
 
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        """The nearest candidate's content, per decision."""
+
     def decide(self, proposal: Proposal) -> Decision:
+        self.shown.append(proposal.candidates[0].content if proposal.candidates else "")
         if not proposal.candidates:
             return Decision(Op.ADD, tier=Tier.LONG_TERM)
         return Decision(Op.DELETE, proposal.candidates[0].note_id, tier=Tier.LONG_TERM,
                         reason="replaced")
+
+
+def test_a_delete_of_a_note_that_changed_is_decided_again(db_path):
+    seed_id = seeded(db_path)
+    manager = ReplaceNearest()
+    with Memory(db_path, embedder=HashEmbedder(), manager=manager) as memory:
+        memory.store = store = Conflicting(memory.store, times=1, content="Buddy is a puppy")
+        (result,) = memory.add("Buddy is a black labrador", user_id="u")
+        assert store.left == 0 and result.op is Op.DELETE and result.note_id == seed_id
+        assert manager.shown == [SEED, "Buddy is a puppy"]
+        assert [h.op for h in memory.history(seed_id)] == ["ADD", "UPDATE", "DELETE"]
+        assert memory.stats("u")["notes"] == 1
 
 
 def test_readers_beside_writers_never_see_half_a_write(db_path):
