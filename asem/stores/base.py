@@ -356,6 +356,10 @@ class Store(Protocol):
         """Remember what a search returned (and its query embedding), for feedback."""
         ...
 
+    def last_retrieval_of(self, user_id: str, note_id: str) -> str | None:
+        """The id of ``user_id``'s latest retrieval that returned ``note_id`` (None for none)."""
+        ...
+
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
                        learning_rate: float, user_id: str | None = None) -> FeedbackResult:
         """q ← q + α(r − q) for the retrieval's notes (or the named subset), atomically.
