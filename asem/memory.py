@@ -70,6 +70,10 @@ class Memory:
     durable job asks the model (in a background thread; ``background=False`` leaves that to
     ``process_llm_jobs``) for better keywords, tags, context and dates, links with its
     neighbours, and revisions of neighbours; ``answer`` becomes available.
+
+    One Memory may serve many threads (a server's pool): writes of one user take turns, a
+    search reads one snapshot, and a write whose notes another writer (thread, Memory or
+    process on the same file) changed meanwhile is decided again (``asem.write.pipeline``).
     """
 
     def __init__(
