@@ -33,10 +33,15 @@ from asem.write.revise import revised
 from asem.write.view import BatchView
 
 ALREADY_STORED = "same content is already stored"
+ALREADY_SAID = "this turn is already stored"
+"""The reason of a NOOP that records nothing: the input is a turn given again."""
 
 
 def noop(target: Note, item: WriteInput, reason: str) -> Step:
-    """A NOOP that still records where the input came from on the note it matched."""
+    """A NOOP that still records where the input came from on the note it matched; one
+    whose turns that note already holds (the same turns given again) records nothing."""
+    if item.turn_ids and set(item.turn_ids) <= set(target.provenance.turn_ids):
+        return Step(WriteResult(Op.NOOP, target.id, ALREADY_SAID), decided_on=(target,))
     return Step(WriteResult(Op.NOOP, target.id, reason),
                 merge=Merge(target.id, item.turn_ids, reason), decided_on=(target,))
 
@@ -75,9 +80,11 @@ def delete(target: Note, draft: Draft, decision: Decision, candidates: Sequence[
     """``target`` soft-deleted; the input added in the decided tier (or discarded)."""
     removal = NoteDelete(target.id, target.scope.user_id,
                          retraction_reason(decision.reason, draft.item.content))
-    if decision.tier is Tier.DISCARD:
+    if decision.tier is Tier.DISCARD:  # the retracting turn stays on record, on the note
+        kept = (Merge(target.id, draft.item.turn_ids, "the turn that retracted it")
+                if draft.item.turn_ids else None)
         return Step(WriteResult(Op.DELETE, target.id, removal.reason), delete=removal,
-                    decided_on=(target,))
+                    merge=kept, decided_on=(target,))
     added = add(draft, decision.tier, decision.reason, candidates, {*gone, target.id}, config)
     result = WriteResult(Op.DELETE, target.id, decision.reason, tier=added.result.tier,
                          added_id=added.result.note_id)
@@ -88,7 +95,12 @@ def retraction_reason(reason: str, said: str, limit: int = 200) -> str:
     """Why a note was deleted (or cut back to what a retraction left of it): the manager's
     reason, then what was said (the first ``limit`` characters), so the note's history
     shows what happened."""
+    return f'{reason or "retracted"}; {quote(said, limit)}'
+
+
+def quote(said: str, limit: int = 200) -> str:
+    """What was said, on one line of at most ``limit`` characters, as a reason quotes it."""
     said = " ".join(said.split())
     if len(said) > limit:
         said = said[:limit - 1] + "…"
-    return f'{reason or "retracted"}; said: "{said}"'
+    return f'said: "{said}"'

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder
 from asem.stores.base import Store, Turn, replies, turn
-from asem.types import Decision, Op, WriteResult
+from asem.types import Decision, Op, Scope, WriteResult
 from asem.write import apply
 from asem.write.construct import Draft
 from asem.write.enrich import Enricher
@@ -39,12 +39,16 @@ class WriteDeps:
     """Shared by every write through one memory (``asem.write.locks``)."""
 
 
-def decide(items: Sequence[WriteInput], hashes: Sequence[str], drafts: Mapping[int, Draft],
-           view: BatchView, deps: WriteDeps) -> Plan:
-    """One step per input; ``drafts`` holds every input that repeats no stored content."""
+def decide(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping[int, str],
+           drafts: Mapping[int, Draft], view: BatchView, deps: WriteDeps) -> Plan:
+    """One step per input. ``said``: the inputs that are turns stored before, and the note
+    holding each (``said_before``); ``drafts`` holds every input that is neither that nor
+    a repeat of stored content."""
     plan = Plan([None] * len(items))
+    for i, note_id in said.items():  # nothing to write
+        plan.take(i, Step(WriteResult(Op.NOOP, note_id, apply.ALREADY_SAID)))
     for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
-        stored = view.repeated(item.scope, digest)
+        stored = view.repeated(item.scope, digest) if i not in said else None
         if stored is not None:
             plan.take(i, view.record(apply.noop(stored, item, apply.ALREADY_STORED)))
     conversations = _Conversations(items, plan.results, deps.store)
@@ -78,10 +82,37 @@ def _decided(draft: Draft, replies_to: str | None, view: BatchView,
     return apply.delete(target, draft, decision, candidates, view.gone(), config)
 
 
+def said_before(items: Sequence[WriteInput], hashes: Sequence[str], store: Store
+                ) -> dict[int, str]:
+    """Position → note, for each input that is a turn stored before (ingesting a conversation
+    again changes nothing): a note of its scope holds every one of its turn ids, and either
+    comes from the same source with the same content (live, or deleted since by a later
+    turn), or was deleted by this very turn (its delete reason quotes it)."""
+    asked: dict[Scope, set[str]] = {}
+    for item in items:
+        asked.setdefault(item.scope, set()).update(item.turn_ids)
+    held = {scope: store.turn_holders(scope, sorted(ids)) for scope, ids in asked.items() if ids}
+    found = {}
+    for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
+        if not item.turn_ids:
+            continue
+        first, *rest = (held[item.scope].get(t, []) for t in item.turn_ids)
+        others = [{h.note_id for h in holders} for holders in rest]
+        quoted = apply.quote(item.content)
+        for holder in first:  # live notes first
+            if all(holder.note_id in ids for ids in others) and (
+                    (holder.source_id == item.source_id and holder.content_hash == digest)
+                    or (holder.delete_reason is not None and quoted in holder.delete_reason)):
+                found[i] = holder.note_id
+                break
+    return found
+
+
 def said(item: WriteInput, result: WriteResult | None) -> Turn | None:
     """``item`` as a turn of its conversation, held by the note it became or went into; a
-    discarded input leaves no trace (nothing is stored of it)."""
-    if result is None:
+    discarded input leaves no trace (nothing is stored of it), nor does a turn stored
+    already."""
+    if result is None or result.reason == apply.ALREADY_SAID:
         return None
     holder = result.added_id if result.op is Op.DELETE else result.note_id
     return turn(item.scope, item.source_id, item.speaker, holder) if holder else None

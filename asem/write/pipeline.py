@@ -2,7 +2,8 @@
 
 ``write`` runs its stages in order, each returning a value:
 
-1. read: a ``BatchView`` of the store, knowing which inputs repeat stored content;
+1. read: which inputs are turns stored before (``decide.said_before``: they change
+   nothing), and a ``BatchView`` of the store, knowing which repeat stored content;
 2. construct: the other inputs enriched and embedded (``construct.drafts``);
 3. decide: each input, in order, becomes a ``Step`` on the view (``decide.decide``; what
    each operation writes is in ``asem.write.apply``), an ADD with its similarity links;
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 
 from asem.errors import WriteConflictError
@@ -45,7 +46,7 @@ from asem.stores.base import Store, Turn
 from asem.types import Op, WriteResult
 from asem.write.apply import ALREADY_STORED, retraction_reason
 from asem.write.construct import Draft, drafts
-from asem.write.decide import WriteDeps, decide, said
+from asem.write.decide import WriteDeps, decide, said, said_before
 from asem.write.inputs import WriteInput, content_hash
 from asem.write.plan import Plan
 from asem.write.view import BatchView
@@ -59,7 +60,8 @@ BACKOFF_S = 0.002
 def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> list[WriteResult]:
     """Store ``items`` in one transaction; one WriteResult per item, in order."""
     hashes = [content_hash(item.content) for item in items]
-    built = _construct(items, hashes, BatchView.of(deps.store, items, hashes), {}, deps)
+    built = _construct(items, hashes, said_before(items, hashes, deps.store),
+                       BatchView.of(deps.store, items, hashes), {}, deps)
     retries = deps.config.write.conflict_retries
     with deps.locks.holding({item.scope.user_id for item in items}):
         for attempt in range(retries + 1):
@@ -83,20 +85,22 @@ def _decided_and_applied(items: Sequence[WriteInput], hashes: Sequence[str],
                          actor: str) -> list[WriteResult]:
     """One try: read, construct what is missing (kept in ``built`` for the next try),
     decide, commit; WriteConflictError if a note decided on changed meanwhile."""
+    said = said_before(items, hashes, deps.store)
     view = BatchView.of(deps.store, items, hashes)
-    built |= _construct(items, hashes, view, built, deps)
-    plan = decide(items, hashes, built, view, deps)
+    built |= _construct(items, hashes, said, view, built, deps)
+    plan = decide(items, hashes, said, built, view, deps)
     inserted = deps.store.write(plan.batch(actor, _turns(items, plan)))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(plan.results, items, hashes, strict=True)
             if r is not None]
 
 
-def _construct(items: Sequence[WriteInput], hashes: Sequence[str], view: BatchView,
-               built: dict[int, Draft], deps: WriteDeps) -> dict[int, Draft]:
-    """Drafts of the inputs that repeat no stored content and have none yet."""
+def _construct(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping[int, str],
+               view: BatchView, built: dict[int, Draft], deps: WriteDeps) -> dict[int, Draft]:
+    """Drafts of the inputs that have none yet and are neither turns stored before nor
+    repeats of stored content."""
     todo = [i for i, (item, digest) in enumerate(zip(items, hashes, strict=True))
-            if i not in built and view.repeated(item.scope, digest) is None]
+            if i not in built and i not in said and view.repeated(item.scope, digest) is None]
     made = drafts([items[i] for i in todo], deps.enricher, deps.embedder,
                   with_terms=deps.config.write.embed_terms)
     return dict(zip(todo, made, strict=True))
