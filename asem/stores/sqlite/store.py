@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from asem.errors import InvalidInputError, NotFoundError, StoreError, WriteConflictError
+from asem.errors import InvalidInputError, NotFoundError, StoreError
 from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
 from asem.stores.sqlite import lexical, writes
 from asem.stores.sqlite.codec import (
@@ -150,7 +150,7 @@ class SQLiteStore(JobsMixin):
         turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
         with self._lock:
             with transaction(self._conn, self.path) as conn:
-                _check_versions(conn, batch.expected)
+                writes.check_versions(conn, batch.expected)
                 for new in batch.new:
                     if writes.insert(conn, new, self._embedder_id, at, batch.actor):
                         inserted.append(new.note)
@@ -183,7 +183,7 @@ class SQLiteStore(JobsMixin):
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             old = self._live_row(conn, note.id)
-            _check_versions(conn, [(note.id, note.version)])
+            writes.check_versions(conn, [(note.id, note.version)])
             writes.update(conn, note, self._embedder_id, at, reason, actor, old)
         self._forget_index([note.scope.user_id])
 
@@ -440,13 +440,3 @@ class SQLiteStore(JobsMixin):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-
-def _check_versions(conn: sqlite3.Connection, expected: Sequence[tuple[str, int]]) -> None:
-    """WriteConflictError (the open transaction then rolls back) if a note of ``expected``
-    is no longer live at the version given."""
-    changed = writes.stale(conn, expected)
-    if changed:
-        raise WriteConflictError(
-            f"notes {', '.join(changed)} changed while this write was decided; retry it",
-            changed)

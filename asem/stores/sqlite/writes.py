@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from asem.errors import WriteConflictError
 from asem.stores.base import Merge, NewNote, Turn
 from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note
 from asem.types import Note
@@ -47,16 +48,21 @@ def live_row(conn: sqlite3.Connection, note_id: str) -> sqlite3.Row | None:
                         (note_id,)).fetchone()
 
 
-def stale(conn: sqlite3.Connection, expected: Sequence[tuple[str, int]]) -> tuple[str, ...]:
-    """The notes among ``expected`` (id, version read) that are no longer live at that
-    version: changed, deleted or gone since they were read."""
+def check_versions(conn: sqlite3.Connection, expected: Sequence[tuple[str, int]]) -> None:
+    """WriteConflictError (the open transaction then rolls back) naming the notes among
+    ``expected`` (id, version read) that are no longer live at that version: changed,
+    deleted or gone since they were read."""
     if not expected:
-        return ()
+        return
     ids = [note_id for note_id, _ in expected]
     rows = conn.execute(f"SELECT id, version FROM notes WHERE id IN ({','.join('?' * len(ids))})"
                         " AND deleted_at IS NULL", ids).fetchall()
     live = {r["id"]: r["version"] for r in rows}
-    return tuple(note_id for note_id, version in expected if live.get(note_id) != version)
+    changed = tuple(note_id for note_id, version in expected if live.get(note_id) != version)
+    if changed:
+        raise WriteConflictError(
+            f"notes {', '.join(changed)} changed while this write was decided; retry it",
+            changed)
 
 
 def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None,
