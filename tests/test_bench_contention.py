@@ -29,5 +29,5 @@ def test_a_lost_merge_is_counted(tmp_path):
     with memory:
         (note_id,) = memory.store.vector_index("u").ids
         memory.add("topic0 w0i0", user_id="u")
-        memory.update(note_id, "topic0 notes")  # the merged line is written over
+        memory.update(note_id, "topic0 notes", user_id="u")  # the merged line is written over
     assert contention.live_lines(path)["topic0 w0i0"] == 0

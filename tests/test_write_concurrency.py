@@ -181,7 +181,7 @@ def test_a_write_whose_target_changed_is_decided_again_on_the_new_version(db_pat
         store = Conflicting(memory.store, times=2)
         memory.store = store
         (result,) = memory.add("Buddy likes the beach", user_id="u")
-        history = memory.history(seed_id)
+        history = memory.history(seed_id, user_id="u")
     assert store.left == 0 and result.op is Op.UPDATE
     assert [h.op for h in history] == ["ADD", "UPDATE", "UPDATE", "UPDATE"]
     assert history[-1].new["content"] == f"{SEED}\nBuddy likes the beach"
@@ -195,7 +195,7 @@ def test_after_its_retries_a_write_is_decided_holding_the_write_lock(db_path):
         memory.store = store
         (result,) = memory.add("Buddy likes the beach", user_id="u")
         assert store.locked == 1 and result.op is Op.UPDATE
-        assert memory.get(seed_id).content == f"{SEED}\nBuddy likes the beach"
+        assert memory.get(seed_id, user_id="u").content == f"{SEED}\nBuddy likes the beach"
 
 
 def test_no_lock_is_taken_while_nothing_conflicts(db_path):
@@ -215,7 +215,7 @@ def test_when_the_target_keeps_changing_the_write_fails_retryably_and_writes_not
         with pytest.raises(WriteConflictError, match="retry it") as raised:
             memory.add("Buddy likes the beach", user_id="u")
         assert raised.value.note_ids == (seed_id,)
-        assert "beach" not in memory.get(seed_id).content
+        assert "beach" not in memory.get(seed_id, user_id="u").content
 
 
 def test_a_noop_on_a_note_that_changed_is_decided_again(db_path):
@@ -224,8 +224,8 @@ def test_a_noop_on_a_note_that_changed_is_decided_again(db_path):
         memory.store = Conflicting(memory.store, times=1)
         (again,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t2")
         assert again.op is Op.NOOP and again.note_id == first.note_id
-        assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
-        assert [h.op for h in memory.history(first.note_id)] == ["ADD", "UPDATE", "NOOP"]
+        assert memory.get(first.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
+        assert [h.op for h in memory.history(first.note_id, user_id="u")] == ["ADD", "UPDATE", "NOOP"]
 
 
 class ReplaceNearest:
@@ -251,7 +251,7 @@ def test_a_delete_of_a_note_that_changed_is_decided_again(db_path):
         (result,) = memory.add("Buddy is a black labrador", user_id="u")
         assert store.left == 0 and result.op is Op.DELETE and result.note_id == seed_id
         assert manager.shown == [SEED, "Buddy is a puppy"]
-        assert [h.op for h in memory.history(seed_id)] == ["ADD", "UPDATE", "DELETE"]
+        assert [h.op for h in memory.history(seed_id, user_id="u")] == ["ADD", "UPDATE", "DELETE"]
         assert memory.stats("u")["notes"] == 1
 
 
@@ -276,7 +276,7 @@ def test_readers_beside_writers_never_see_half_a_write(db_path):
                 seen.append(("hits", len(hits), worker))
                 seen.append(("stats", reader.stats("u")["notes"], worker))
                 for hit in hits:
-                    assert reader.get(hit.note.id, include_deleted=True).content == hit.note.content
+                    assert reader.get(hit.note.id, user_id="u", include_deleted=True).content == hit.note.content
 
         run_threads(6, work)
         assert memory.stats("u")["notes"] == 1
@@ -304,7 +304,7 @@ def test_an_edit_of_a_note_that_changed_meanwhile_is_rebuilt_on_the_new_version(
     with merging(db_path) as memory:
         (r,) = memory.add(SEED, user_id="u", turn_id="t1")
         memory.store = EditedMeanwhile(memory.store)
-        edited = memory.update(r.note_id, "Buddy is a black labrador")
+        edited = memory.update(r.note_id, "Buddy is a black labrador", user_id="u")
     assert edited.content == "Buddy is a black labrador"
     assert edited.provenance.turn_ids == ("t1", "t2")
 
@@ -312,11 +312,11 @@ def test_an_edit_of_a_note_that_changed_meanwhile_is_rebuilt_on_the_new_version(
 def test_an_update_keeps_the_feedback_given_since_the_note_was_read(db_path):
     with merging(db_path) as memory:
         (r,) = memory.add(SEED, user_id="u")
-        read = memory.get(r.note_id)
+        read = memory.get(r.note_id, user_id="u")
         hits = memory.search("golden retriever", user_id="u")
-        memory.feedback(hits.retrieval_id, 1.0)
+        memory.feedback(hits.retrieval_id, 1.0, user_id="u")
         memory.store.update_note(replace(read, context="a dog"), "edited", "user")
-        note = memory.get(r.note_id)
+        note = memory.get(r.note_id, user_id="u")
     assert note.context == "a dog" and note.utility == pytest.approx(0.55)
     assert note.usage_count == 1
 
@@ -324,17 +324,17 @@ def test_an_update_keeps_the_feedback_given_since_the_note_was_read(db_path):
 def test_every_change_to_a_note_moves_its_version_and_feedback_does_not(db_path):
     with merging(db_path) as memory:
         (r,) = memory.add(SEED, user_id="u", turn_id="t1")
-        versions = [memory.get(r.note_id).version]
+        versions = [memory.get(r.note_id, user_id="u").version]
         memory.add("Buddy likes the beach", user_id="u")  # merged into it
-        versions.append(memory.get(r.note_id).version)
+        versions.append(memory.get(r.note_id, user_id="u").version)
         memory.store.write(WriteBatch(merges=(Merge(r.note_id, ("t9",), "provenance"),)))
-        versions.append(memory.get(r.note_id).version)
+        versions.append(memory.get(r.note_id, user_id="u").version)
         hits = memory.search("golden retriever", user_id="u")
-        memory.feedback(hits.retrieval_id, 1.0)
-        versions.append(memory.get(r.note_id).version)
-        memory.delete(r.note_id)
-        memory.undo_delete(r.note_id)
-        versions.append(memory.get(r.note_id).version)
+        memory.feedback(hits.retrieval_id, 1.0, user_id="u")
+        versions.append(memory.get(r.note_id, user_id="u").version)
+        memory.delete(r.note_id, user_id="u")
+        memory.undo_delete(r.note_id, user_id="u")
+        versions.append(memory.get(r.note_id, user_id="u").version)
     assert versions == [1, 2, 3, 3, 5]
 
 
