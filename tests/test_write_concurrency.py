@@ -225,7 +225,8 @@ def test_a_noop_on_a_note_that_changed_is_decided_again(db_path):
         (again,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t2")
         assert again.op is Op.NOOP and again.note_id == first.note_id
         assert memory.get(first.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
-        assert [h.op for h in memory.history(first.note_id, user_id="u")] == ["ADD", "UPDATE", "NOOP"]
+        history = memory.history(first.note_id, user_id="u")
+        assert [h.op for h in history] == ["ADD", "UPDATE", "NOOP"]
 
 
 class ReplaceNearest:
@@ -276,7 +277,8 @@ def test_readers_beside_writers_never_see_half_a_write(db_path):
                 seen.append(("hits", len(hits), worker))
                 seen.append(("stats", reader.stats("u")["notes"], worker))
                 for hit in hits:
-                    assert reader.get(hit.note.id, user_id="u", include_deleted=True).content == hit.note.content
+                    stored = reader.get(hit.note.id, user_id="u", include_deleted=True)
+                    assert stored.content == hit.note.content
 
         run_threads(6, work)
         assert memory.stats("u")["notes"] == 1
