@@ -209,6 +209,11 @@ class Note:
         """True when the note's validity ended at or before ``at`` (superseded then)."""
         return self.valid_until is not None and self.valid_until <= at
 
+    version: int = field(default=0, compare=False)
+    """The stored row's version when this note was read (0: not stored yet). Every change
+    to the note in the store makes it one higher; a write decided on this note is refused if
+    it is no longer at this version (``asem.stores.base.WriteBatch.expected``)."""
+
     @property
     def speaker(self) -> str | None:
         """Who said it, read back from a context of the form "<speaker>, on <date>; ..."."""

@@ -116,4 +116,5 @@ def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:
         valid_from=parse_ts(row["valid_from"]),
         valid_until=parse_ts(row["valid_until"]),
         superseded_by=row["superseded_by"],
+        version=row["version"],
     )

@@ -38,8 +38,8 @@ def supersede(conn: sqlite3.Connection, change: Supersession, at: str | None,
     ).fetchone() is None:
         successor = None
     until = ts(change.valid_until)
-    conn.execute("UPDATE notes SET valid_until = ?, superseded_by = ? WHERE id = ?",
-                 (until, successor, change.note_id))
+    conn.execute("UPDATE notes SET valid_until = ?, superseded_by = ?, version = version + 1 "
+                 "WHERE id = ?", (until, successor, change.note_id))
     if successor is not None:
         for src, dst, relation in ((change.note_id, successor, SUPERSEDED_BY),
                                    (successor, change.note_id, SUPERSEDES)):
@@ -65,8 +65,8 @@ def reopen(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, actor: st
     if clash is not None:
         raise InvalidInputError(f"note {row['id']} cannot be reopened: note {clash['id']} "
                                 "holds the same content now; delete that one first")
-    conn.execute("UPDATE notes SET valid_until = NULL, superseded_by = NULL WHERE id = ?",
-                 (row["id"],))
+    conn.execute("UPDATE notes SET valid_until = NULL, superseded_by = NULL, "
+                 "version = version + 1 WHERE id = ?", (row["id"],))
     history(conn, row["id"], "REOPEN",
             {"valid_until": row["valid_until"], "superseded_by": row["superseded_by"]},
             {"valid_until": None, "superseded_by": None}, at, "supersession undone", actor)
@@ -78,6 +78,7 @@ def reopen(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, actor: st
                  (row["id"], successor, SUPERSEDED_BY, successor, row["id"], SUPERSEDES))
     start = conn.execute("SELECT valid_from FROM notes WHERE id = ?", (successor,)).fetchone()
     if start is not None and start["valid_from"] is not None:
-        conn.execute("UPDATE notes SET valid_from = NULL WHERE id = ?", (successor,))
+        conn.execute("UPDATE notes SET valid_from = NULL, version = version + 1 WHERE id = ?",
+                     (successor,))
         history(conn, successor, "UPDATE", {"valid_from": start["valid_from"]},
                 {"valid_from": None}, at, f"supersession of {row['id']} undone", actor)
