@@ -270,6 +270,11 @@ def _wordings(options: tuple[str, ...], split: str, held_family: bool) -> tuple[
     return options[:cut] if split == "train" else options[cut:]
 
 
+def train_wordings(options: tuple[str, ...]) -> tuple[str, ...]:
+    """The wordings of a list that training may use."""
+    return _wordings(options, "train", False)
+
+
 def families(kind: str) -> tuple[Attribute, ...]:
     """The attributes a kind is made of."""
     if kind == "atomic":
