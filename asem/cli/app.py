@@ -16,7 +16,7 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, notes, read, stats, write
+from asem.cli import answer, feedback, mcp, notes, read, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_correctness import bench_correctness
 from asem.cli.bench_manager import bench_manager
@@ -129,6 +129,7 @@ app.command("show")(notes.show)
 app.command("history")(notes.history)
 app.command("delete")(notes.delete)
 app.command("stats")(stats.stats)
+app.command("mcp")(mcp.mcp)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
 bench_app.command("manager")(bench_manager)
