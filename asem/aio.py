@@ -63,6 +63,7 @@ def _awaitable(name: str) -> Callable[..., Any]:
 
 # The awaitable methods, each wrapping the Memory method of the same name (and its docs).
 METHODS = ("add", "ingest", "search", "feedback", "get", "update", "delete", "undo_delete",
-           "history", "links", "stats", "answer", "llm_status", "process_llm_jobs")
+           "history", "links", "stats", "answer", "llm_status", "process_llm_jobs",
+           "list_notes", "count_notes", "feedback_note")
 for _name in METHODS:
     setattr(AsyncMemory, _name, _awaitable(_name))

@@ -28,6 +28,21 @@ def now() -> datetime:
     return utc_naive(datetime.now(UTC))
 
 
+def unicode_text(text: str, what: str) -> str:
+    """``text``, if it can be stored as UTF-8. A lone surrogate (what Python makes of bytes
+    that are not UTF-8 in a command-line argument, or a JSON ``\\ud800`` escape) raises
+    InvalidInputError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInputError(
+            f"{what} holds {text[e.start]!r} at character {e.start + 1}, which is not a "
+            "Unicode character (bytes that are not UTF-8, or half of a surrogate pair); "
+            "give the text as UTF-8"
+        ) from e
+    return text
+
+
 class Op(StrEnum):
     """What the memory manager does with new information."""
 
@@ -48,6 +63,17 @@ class Tier(StrEnum):
     DISCARD = "discard"
 
 
+def require_user(user_id: object) -> str:
+    """``user_id`` when it names a tenant; ScopeError when it is missing, empty or not a
+    string. Every call that reads or changes notes goes through this: it fails closed."""
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise ScopeError(
+            "a user scope is required: pass user_id='...' (a non-empty string naming the "
+            "tenant; the CLI takes --user)"
+        )
+    return user_id
+
+
 @dataclass(frozen=True)
 class Scope:
     """Who a note belongs to. ``user_id`` is required; agent and session narrow it."""
@@ -57,14 +83,17 @@ class Scope:
     session_id: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.user_id, str) or not self.user_id.strip():
-            raise ScopeError(
-                "a user scope is required: pass user_id='...' (or set a default user for the CLI)"
-            )
+        require_user(self.user_id)
         for name in ("agent_id", "session_id"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ScopeError(f"{name} must be a non-empty string or None")
+        for name in ("user_id", "agent_id", "session_id"):
+            if (value := getattr(self, name)) is not None:
+                try:
+                    unicode_text(value, name)
+                except InvalidInputError as e:
+                    raise ScopeError(str(e)) from e
 
     def contains(self, other: Scope) -> bool:
         """True when a note in scope ``other`` is visible to a caller in this scope."""

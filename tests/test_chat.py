@@ -44,14 +44,15 @@ def test_a_json_list_of_messages(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text(json.dumps([{"speaker": "A", "content": "one"},
                                 {"speaker": "B", "content": "two", "turn_id": "t2"}]))
-    assert load_chat_file(path) == [ChatTurn(Message("one", "A")),
+    # A message without an id gets its place in the file.
+    assert load_chat_file(path) == [ChatTurn(Message("one", "A", None, "chat.json#1")),
                                     ChatTurn(Message("two", "B", None, "t2"))]
 
 
 def test_a_json_object_with_messages(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hello"}]}))
-    assert load_chat_file(path) == [ChatTurn(Message("hello", "user"))]
+    assert load_chat_file(path) == [ChatTurn(Message("hello", "user", None, "chat.json#1"))]
 
 
 def test_sessions_give_their_id_and_default_timestamp(tmp_path):
@@ -74,8 +75,8 @@ def test_jsonl_one_message_per_line_with_blank_lines(tmp_path):
     path = tmp_path / "chat.jsonl"
     path.write_text('{"speaker": "A", "content": "one", "session_id": "s9"}\n\n'
                     '{"speaker": "B", "content": "two"}\n', encoding="utf-8")
-    assert load_chat_file(path) == [ChatTurn(Message("one", "A"), "s9"),
-                                    ChatTurn(Message("two", "B"))]
+    assert load_chat_file(path) == [ChatTurn(Message("one", "A", None, "chat.jsonl#1"), "s9"),
+                                    ChatTurn(Message("two", "B", None, "chat.jsonl#2"))]
 
 
 def test_a_utf8_bom_is_accepted(tmp_path):
@@ -114,7 +115,7 @@ def test_a_chat_file_ingests_with_sessions_as_provenance(memory, tmp_path):
             {"speaker": "Caroline", "content": "I went to a support group yesterday",
              "dia_id": "D1:1"}]}]}))
     (result,) = memory.ingest(load_chat_file(path), user_id="u")
-    note = memory.get(result.note_id)
+    note = memory.get(result.note_id, user_id="u")
     assert note.provenance.source_id == "s1" and note.provenance.turn_ids == ("D1:1",)
     assert note.speaker == "Caroline" and note.event_time == datetime(2023, 5, 7)
 
@@ -122,4 +123,4 @@ def test_a_chat_file_ingests_with_sessions_as_provenance(memory, tmp_path):
 def test_an_aware_iso_timestamp_is_stored_as_utc(memory):
     message = {"content": "Dinner at the harbour", "timestamp": "2023-05-08T13:56:00+02:00"}
     (r,) = memory.add([message], user_id="u")
-    assert memory.get(r.note_id).observed_at == datetime(2023, 5, 8, 11, 56)
+    assert memory.get(r.note_id, user_id="u").observed_at == datetime(2023, 5, 8, 11, 56)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from asem import __version__
 from asem.memory import Memory  # noqa: F401  (for the doctest)
+from asem.server import mem0
 from asem.server.errors import install_error_handlers
 from asem.server.mcp import mount_mcp
 from asem.server.state import ServerState
@@ -25,6 +26,7 @@ def create_app(state: ServerState) -> FastAPI:
                   description="A self-evolving long-term memory for LLM agents.")
     app.state.asem = state
     install_error_handlers(app)
+    app.include_router(mem0.router)
     mount_mcp(app, state)  # MCP over streamable HTTP at /mcp
 
     @app.get("/healthz", tags=["health"])

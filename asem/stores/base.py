@@ -44,6 +44,17 @@ class NoteUpdate:
 
 
 @dataclass(frozen=True)
+class TurnHolder:
+    """A note whose provenance holds a turn id: enough to tell that turn given again."""
+
+    note_id: str
+    content_hash: str
+    source_id: str | None
+    delete_reason: str | None
+    """None while the note is live."""
+
+
+@dataclass(frozen=True)
 class NoteDelete:
     """A soft delete of a live note, with the reason."""
 
@@ -291,12 +302,22 @@ class NoteSignals:
 class Store(Protocol):
     """Persistence for notes, links, history, retrievals and feedback."""
 
+    path: str
+    """Where the notes live (a file path, ":memory:" or a database URL), for messages."""
+    read_only: bool
+    """True when opened for reading only: every write raises StoreReadOnlyError."""
+
     def vector_index(self, user_id: str) -> VectorIndex:
         """The user's live notes as matrices (cached; kept in step with every write)."""
         ...
 
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
         """content hash → id of the live note in exactly this scope with that hash."""
+        ...
+
+    def turn_holders(self, scope: Scope, turn_ids: Sequence[str]) -> dict[str, list[TurnHolder]]:
+        """turn id → the notes, live or deleted, in exactly this scope whose provenance holds
+        that turn (live notes first)."""
         ...
 
     def write(self, batch: WriteBatch) -> set[str]:
@@ -328,6 +349,10 @@ class Store(Protocol):
     def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,
                          note_ids: Sequence[str], query_vector: np.ndarray | None = None) -> None:
         """Remember what a search returned (and its query embedding), for feedback."""
+        ...
+
+    def last_retrieval_of(self, user_id: str, note_id: str) -> str | None:
+        """The id of ``user_id``'s latest retrieval that returned ``note_id`` (None for none)."""
         ...
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,

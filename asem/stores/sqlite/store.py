@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, Turn, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
 from asem.stores.sqlite import lexical, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -22,7 +22,12 @@ from asem.stores.sqlite.codec import (
     row_to_note,
     ts,
 )
-from asem.stores.sqlite.connection import open_database, transaction, translated
+from asem.stores.sqlite.connection import (
+    open_database,
+    open_read_only,
+    transaction,
+    translated,
+)
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.types import (
@@ -43,10 +48,15 @@ class SQLiteStore(JobsMixin):
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``.
     """
 
-    def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0):
+    def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
+                 read_only: bool = False):
         self.path = str(path)
+        self.read_only = read_only
+        """Opened with ``read_only``: an existing file, never written (writes raise
+        StoreReadOnlyError)."""
         self._embedder_id = embedder_id
-        self._conn = open_database(self.path, busy_timeout_s)
+        self._conn = (open_read_only(self.path, busy_timeout_s) if read_only
+                      else open_database(self.path, busy_timeout_s))
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
         self._data_version = self._read_data_version()
@@ -113,6 +123,25 @@ class SQLiteStore(JobsMixin):
                 (scope.user_id, scope.agent_id or "", scope.session_id or "", *hashes),
             ).fetchall()
         return {r["content_hash"]: r["id"] for r in rows}
+
+    def turn_holders(self, scope: Scope, turn_ids: Sequence[str]) -> dict[str, list[TurnHolder]]:
+        if not turn_ids:
+            return {}
+        marks = ",".join("?" * len(turn_ids))
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT t.value AS turn_id, n.id, n.content_hash, n.source_id, n.deleted_at, "
+                "n.delete_reason FROM notes n, json_each(n.turn_ids) t WHERE n.user_id = ? "
+                f"AND n.agent_id = ? AND n.session_id = ? AND t.value IN ({marks}) "
+                "ORDER BY n.deleted_at IS NOT NULL, n.rowid",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", *turn_ids),
+            ).fetchall()
+        found: dict[str, list[TurnHolder]] = {}
+        for r in rows:
+            found.setdefault(r["turn_id"], []).append(TurnHolder(
+                r["id"], r["content_hash"], r["source_id"],
+                (r["delete_reason"] or "") if r["deleted_at"] is not None else None))
+        return found
 
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
@@ -306,6 +335,15 @@ class SQLiteStore(JobsMixin):
                  query, json.dumps(list(note_ids)), ts(now()),
                  None if query_vector is None else blob(query_vector)),
             )
+
+    def last_retrieval_of(self, user_id: str, note_id: str) -> str | None:
+        # Newest first by rowid: the scan stops at the first retrieval that returned the note.
+        with self._lock, translated(self.path):
+            row = self._conn.execute(
+                "SELECT id FROM retrievals WHERE user_id = ? AND EXISTS "
+                "(SELECT 1 FROM json_each(note_ids) WHERE value = ?) ORDER BY rowid DESC LIMIT 1",
+                (user_id, note_id)).fetchone()
+        return row["id"] if row else None
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
                        learning_rate: float, user_id: str | None = None) -> FeedbackResult:
