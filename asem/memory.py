@@ -14,14 +14,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from asem.chat import ChatTurn, to_messages
 from asem.config import LLMConfig, MemoryConfig
-from asem.errors import InvalidInputError, NotFoundError
+from asem.errors import InvalidInputError, NotConfiguredError, NotFoundError
 from asem.feedback.pipeline import give_feedback
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -30,7 +30,8 @@ from asem.providers.embedder import Embedder
 from asem.read.answer import Answer, distil_and_answer, evidence_of
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
-from asem.stores.base import Store
+from asem.stores.base import NoteDelete, Store, WriteBatch
+from asem.transfer import ImportResult, export_notes, import_notes
 from asem.types import (
     FeedbackResult,
     Filters,
@@ -279,7 +280,7 @@ class Memory:
         the notes it used).
         """
         if self.llm is None:
-            raise InvalidInputError("answer needs a language model: open the memory with "
+            raise NotConfiguredError("answer needs a language model: open the memory with "
                                     "llm=... (CLI: --llm local or --llm openai:MODEL@URL)")
         result = self.search(question, user_id=user_id, agent_id=agent_id,
                              session_id=session_id, k=k, filters=filters)
@@ -344,8 +345,37 @@ class Memory:
             self.get(note_id, user_id=user_id, include_deleted=True)
         return self.store.history(note_id)
 
-    def links(self, note_id: str) -> list[Link]:
-        return list(self.get(note_id).links)
+    def links(self, note_id: str, *, user_id: str | None = None) -> list[Link]:
+        return list(self.get(note_id, user_id=user_id).links)
+
+    def notes(self, *, user_id: str, agent_id: str | None = None,
+              session_id: str | None = None, filters: Filters | None = None,
+              limit: int = 50, offset: int = 0, include_deleted: bool = False) -> list[Note]:
+        """One page of a user's notes, in the order stored, narrowed by scope and filters."""
+        if limit < 1 or offset < 0:
+            raise InvalidInputError("limit must be at least 1 and offset at least 0")
+        return self.store.list_notes(Scope(user_id, agent_id, session_id),
+                                     filters or Filters(), limit=limit, offset=offset,
+                                     include_deleted=include_deleted)
+
+    def delete_user(self, user_id: str, *, reason: str = "user deleted",
+                    actor: str = "admin") -> int:
+        """Soft-delete every live note of ``user_id`` in one transaction (each note's
+        ``undo_delete`` brings it back); returns how many were deleted."""
+        gone: list[str] = []
+        while page := self.notes(user_id=user_id, limit=1000, offset=len(gone)):
+            gone += [n.id for n in page]
+        self.store.write(WriteBatch(actor=actor, deletes=tuple(
+            NoteDelete(note_id, user_id, reason) for note_id in gone)))
+        return len(gone)
+
+    def export(self, user_id: str) -> Iterator[dict[str, Any]]:
+        """Every note of ``user_id`` with its history, as JSON-ready dicts (``asem.transfer``)."""
+        return export_notes(self, user_id)
+
+    def import_notes(self, lines: Iterable[str | bytes], *, user_id: str) -> ImportResult:
+        """Store the live notes of export lines for ``user_id`` (``asem.transfer``)."""
+        return import_notes(self, lines, user_id)
 
     def stats(self, user_id: str | None = None) -> dict[str, Any]:
         return self.store.stats(user_id)

@@ -16,10 +16,11 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, notes, read, stats, write
+from asem.cli import answer, feedback, notes, read, serve, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory
+from asem.cli.keys import keys_app
 from asem.cli.llm import llm_app
 from asem.cli.output import report_error
 from asem.cli.train import train_app
@@ -128,12 +129,14 @@ app.command("show")(notes.show)
 app.command("history")(notes.history)
 app.command("delete")(notes.delete)
 app.command("stats")(stats.stats)
+app.command("serve")(serve.serve)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
 bench_app.command("manager")(bench_manager)
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(llm_app, name="llm")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:
