@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 from typing import Annotated
 
 import typer
@@ -72,4 +73,10 @@ def serve(
         app = create_app(ServerState(memory, keys, max_body_bytes=max_body))
         config = uvicorn.Config(app, host=host, port=port, log_level=log_level.lower(),
                                 timeout_graceful_shutdown=30, server_header=False)
-        uvicorn.Server(config).run()
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
+        # handler it found: a stop asked for is a clean exit (status 0), not a kill.
+        previous = signal.signal(signal.SIGTERM, lambda *_: None)
+        try:
+            uvicorn.Server(config).run()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
