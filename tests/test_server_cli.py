@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import pytest
 
 from asem import Memory
 from asem.providers import HashEmbedder
+from benchmarks.server_load import free_port, wait_ready
 from tests.test_cli import ASEM_SCRIPT, CLEAN_ENV, assert_one_line_error, run
 
 
@@ -61,25 +61,6 @@ def test_refusals_are_one_line_errors(tmp_path, args, fragment):
 def test_serve_without_the_server_extra_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
     assert_one_line_error(run("--db", str(tmp_path / "m.db"), "serve"), "asem[server]")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the server did not get ready in {seconds} s")
 
 
 def test_the_real_server_serves_http_and_stops_cleanly_on_sigterm(tmp_path):
