@@ -48,6 +48,17 @@ def test_keys_create_list_revoke(tmp_path):
         assert ring.principal(raw) is None and ring.principal(admin["key"]).admin
 
 
+@pytest.mark.parametrize("name", ["create", "list", "revoke"])
+def test_every_keys_command_and_option_has_help(name):
+    import typer
+
+    from asem.cli.app import app
+
+    command = typer.main.get_command(app).commands["keys"].commands[name]  # type: ignore[attr-defined]
+    assert command.help and run("keys", name, "--help").exit_code == 0
+    assert all(getattr(p, "help", None) for p in command.params)
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
     (["keys", "create"], "either for one user"),
     (["keys", "create", "--user", "a", "--admin"], "not both"),
