@@ -117,6 +117,9 @@ def _input(record: dict[str, Any], user_id: str, max_chars: int) -> WriteInput:
     turn_ids = record.get("turn_ids") or ()
     if not isinstance(turn_ids, list | tuple) or not all(isinstance(t, str) for t in turn_ids):
         raise InvalidInputError("turn_ids must be a list of strings")
+    for name in ("agent_id", "session_id", "source_id", "speaker"):
+        if not isinstance(record.get(name), str | None):
+            raise InvalidInputError(f"{name} must be a string or null")
     return make_input(
         record["content"], Scope(user_id, record.get("agent_id"), record.get("session_id")),
         max_chars=max_chars, speaker=record.get("speaker"),

@@ -201,7 +201,8 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
     An acknowledged input is lost when the note its answer named (the note added, updated or
     recorded on; the note stored after a DELETE) is not in the file, or when an added note
     holds other text and its history shows no later change (a later UPDATE by the manager
-    is a decision, not a loss). It is duplicated when its text is live in two notes.
+    is a decision, not a loss), or when an update's note has no UPDATE in its history. It
+    is duplicated when its text is live in two notes.
     """
     lost = duplicated = 0
     with Memory(db) as memory:
@@ -219,9 +220,11 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
                     if not held:
                         continue  # discarded by the manager: nothing was to be stored
                     note = memory.store.get_notes([held], include_deleted=True).get(held)
+                    changes = [e.op for e in memory.history(held)] if note else []
                     lost += note is None or (
                         result["op"] == "ADD" and note.content != result["text"]
-                        and len(memory.history(held)) == 1)
+                        and len(changes) == 1) or (
+                        result["op"] == "UPDATE" and "UPDATE" not in changes)
                     duplicated += live[result["text"]] > 1
     other = 0
     for log in logs:

@@ -235,6 +235,10 @@ def test_a_body_over_the_limit_is_413_declared_or_streamed(memory):
                                                                 "application/x-ndjson"}}),
     ("POST", "/v1/import", {"content": b'{"content": "x", "turn_ids": 5}',
                             "headers": {"content-type": "application/x-ndjson"}}),
+    ("POST", "/v1/import", {"content": b'{"content": "x", "source_id": 5}',
+                            "headers": {"content-type": "application/x-ndjson"}}),
+    ("POST", "/v1/import", {"content": b'{"content": "x", "observed_at": "soon"}',
+                            "headers": {"content-type": "application/x-ndjson"}}),
 ])
 def test_bad_input_is_a_422_json_error(served, method, path, kwargs):
     r = served.call(method, path, **kwargs)
