@@ -1,7 +1,7 @@
 -- API keys of the server. Only the SHA-256 of a key's secret is kept: the key itself is
 -- shown once, when it is created. A key grants one tenant (user_id), or every tenant when
 -- admin = 1 (user_id NULL). A revoked key stays listed, with the time it was revoked.
-CREATE TABLE api_keys (
+CREATE TABLE IF NOT EXISTS api_keys (
     id          TEXT PRIMARY KEY,       -- public key id, part of the key and of `asem keys list`
     secret_hash TEXT NOT NULL,          -- hex SHA-256 of the key's secret part
     user_id     TEXT,                   -- the tenant the key grants; NULL for an admin key
