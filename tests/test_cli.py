@@ -21,7 +21,7 @@ from asem import Memory, MemoryConfig, ProviderError, StoreLockedError, StoreRea
 from asem.cli.app import app
 from asem.providers import HashEmbedder
 
-COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "stats"]
+COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "stats", "mcp"]
 ASEM_SCRIPT = Path(sys.executable).with_name("asem")
 # No ASEM_* variables from the developer's shell; wide output so ids are never folded.
 CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AGENT": None,

@@ -48,8 +48,9 @@ def test_cli_examples_run(tmp_path):
     for argv in commands:
         argv = [ids.get(a, a) for a in argv]
         json_argv = [str(ASEM), "--json", *argv[1:]]
+        # No input: a command that reads stdin (mcp serves until it closes) sees it closed.
         done = subprocess.run(json_argv, cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, stdin=subprocess.DEVNULL)
         assert done.returncode == 0, (argv, done.stderr)
         if argv[-1] != "stats" and "search" in argv:
             result = json.loads(done.stdout)

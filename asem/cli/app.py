@@ -16,7 +16,7 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, notes, read, serve, stats, write
+from asem.cli import answer, feedback, mcp, notes, read, serve, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory
@@ -130,6 +130,7 @@ app.command("history")(notes.history)
 app.command("delete")(notes.delete)
 app.command("stats")(stats.stats)
 app.command("serve")(serve.serve)
+app.command("mcp")(mcp.mcp)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
 bench_app.command("manager")(bench_manager)

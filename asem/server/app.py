@@ -22,6 +22,7 @@ from asem.memory import Memory  # noqa: F401  (for the doctest)
 from asem.server import rest
 from asem.server.errors import error_body, install_error_handlers, log
 from asem.server.limits import BodyLimit
+from asem.server.mcp import mount_mcp
 from asem.server.state import ServerState
 
 
@@ -58,4 +59,5 @@ def create_app(state: ServerState) -> FastAPI:
 
     # Routers: one line each.
     app.include_router(rest.router)
+    mount_mcp(app, state)  # MCP over streamable HTTP at /mcp
     return app
