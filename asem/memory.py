@@ -135,8 +135,11 @@ class Memory:
         self.manager = resolve(manager, self.config, self.llm)
 
     # -- write path --------------------------------------------------------------------------
-    def _write_deps(self) -> WriteDeps:
-        return WriteDeps(self.store, self.embedder, self.enricher, self.manager, self.config)
+    def _write_deps(self, manager: ManagerPolicy | str | Path | None = None) -> WriteDeps:
+        from asem.manager.registry import resolve
+
+        policy = self.manager if manager is None else resolve(manager, self.config, self.llm)
+        return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config)
 
     def add(
         self,
@@ -151,9 +154,12 @@ class Memory:
         source_id: str | None = None,
         writer: str = "user",
         channel: str = "api",
+        manager: ManagerPolicy | str | Path | None = None,
     ) -> list[WriteResult]:
         """Remember a text, or a list of chat messages (one note per message).
 
+        ``manager`` decides this call's writes instead of the memory's own (``"always-add"``
+        stores every input as it is said, merging only exact repeats).
         Returns one WriteResult per input (ADD, or NOOP when it is already known).
         """
         scope = Scope(user_id, agent_id, session_id)
@@ -170,7 +176,7 @@ class Memory:
                 raise InvalidInputError("no messages given; pass text or at least one message")
         else:
             raise InvalidInputError("content must be text or a list of chat messages")
-        return self._queued(write(items, self._write_deps(), actor=writer))
+        return self._queued(write(items, self._write_deps(manager), actor=writer))
 
     def ingest(
         self,
@@ -304,7 +310,40 @@ class Memory:
         return give_feedback(retrieval_id, reward, note_ids, self.store,
                              self.config.feedback.learning_rate, user_id)
 
+    def feedback_note(self, note_id: str, reward: float, *, user_id: str) -> FeedbackResult:
+        """Reward one note without a retrieval id at hand (as mem0's feedback does).
+
+        The reward goes to the latest retrieval of ``user_id`` that returned the note, so it
+        is conditioned on that query like any feedback; a note no search has returned gets a
+        retrieval of its own with no query, and the reward then counts for every query.
+        """
+        note = self.get(note_id, user_id=user_id)
+        retrieval_id = self.store.last_retrieval_of(user_id, note_id)
+        if retrieval_id is None:
+            retrieval_id = uuid.uuid4().hex
+            self.store.record_retrieval(retrieval_id, note.scope, "", [note_id])
+        return self.feedback(retrieval_id, reward, [note_id], user_id=user_id)
+
     # -- notes -------------------------------------------------------------------------------
+    def list_notes(self, user_id: str, *, agent_id: str | None = None,
+                   session_id: str | None = None, limit: int = 100, offset: int = 0,
+                   filters: Filters | None = None,
+                   include_deleted: bool = False) -> list[Note]:
+        """One page of a user's live notes, oldest first (agent, session and ``filters``
+        narrow it; ``include_deleted`` adds the soft-deleted ones)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
+        return self.store.list_notes(Scope(user_id, agent_id, session_id),
+                                     filters or Filters(), limit=limit, offset=offset,
+                                     include_deleted=include_deleted)
+
+    def count_notes(self, user_id: str, *, agent_id: str | None = None,
+                    session_id: str | None = None) -> int:
+        """How many live notes ``list_notes`` pages through."""
+        return len(self.store.filtered_ids(Scope(user_id, agent_id, session_id), Filters()))
+
     def get(self, note_id: str, *, user_id: str | None = None,
             include_deleted: bool = False) -> Note:
         """One note by id (``user_id``, when given, must own it)."""
@@ -348,22 +387,12 @@ class Memory:
     def links(self, note_id: str, *, user_id: str | None = None) -> list[Link]:
         return list(self.get(note_id, user_id=user_id).links)
 
-    def notes(self, *, user_id: str, agent_id: str | None = None,
-              session_id: str | None = None, filters: Filters | None = None,
-              limit: int = 50, offset: int = 0, include_deleted: bool = False) -> list[Note]:
-        """One page of a user's notes, in the order stored, narrowed by scope and filters."""
-        if limit < 1 or offset < 0:
-            raise InvalidInputError("limit must be at least 1 and offset at least 0")
-        return self.store.list_notes(Scope(user_id, agent_id, session_id),
-                                     filters or Filters(), limit=limit, offset=offset,
-                                     include_deleted=include_deleted)
-
     def delete_user(self, user_id: str, *, reason: str = "user deleted",
                     actor: str = "admin") -> int:
         """Soft-delete every live note of ``user_id`` in one transaction (each note's
         ``undo_delete`` brings it back); returns how many were deleted."""
         gone: list[str] = []
-        while page := self.notes(user_id=user_id, limit=1000, offset=len(gone)):
+        while page := self.list_notes(user_id, limit=1000, offset=len(gone)):
             gone += [n.id for n in page]
         self.store.write(WriteBatch(actor=actor, deletes=tuple(
             NoteDelete(note_id, user_id, reason) for note_id in gone)))

@@ -209,8 +209,8 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
         for tenant in owned:
             live: Counter = Counter()
             offset = 0
-            while page := memory.notes(user_id=tenant, limit=1000, offset=offset,
-                                       include_deleted=True):
+            while page := memory.list_notes(tenant, limit=1000, offset=offset,
+                                            include_deleted=True):
                 live.update(n.content for n in page if n.deleted_at is None)
                 owned[tenant].update(n.id for n in page)
                 offset += len(page)

@@ -163,18 +163,18 @@ def test_export_import_round_trip_and_tenant_check(served, tmp_path):
         ndjson = {"content-type": "application/x-ndjson"}
         done = target.call("POST", "/v1/import", content=exported.text, headers=ndjson)
         assert done.json() == {"added": 1, "already_stored": 0, "skipped_deleted": 1}
-        [copy] = other.notes(user_id="alice")
+        [copy] = other.list_notes("alice")
         assert (copy.content, copy.scope.session_id, copy.speaker, copy.provenance.channel) == (
             "I adopted a dog named Buddy", "s1", "alice", "import")
         twice = target.call("POST", "/v1/import", content=exported.text, headers=ndjson)
         assert twice.json() == {"added": 0, "already_stored": 1, "skipped_deleted": 1}
         foreign = target.call("POST", "/v1/import", "bob", content=exported.text,
                               headers=ndjson)
-        assert foreign.status_code == 403 and other.notes(user_id="bob") == []
+        assert foreign.status_code == 403 and other.list_notes("bob") == []
         bad = target.call("POST", "/v1/import", content='{"content": "ok"}\nnot json\n',
                           headers=ndjson)
         assert bad.status_code == 422 and "line 2" in bad.json()["message"]
-        assert other.notes(user_id="alice") == [copy]  # nothing of the bad file was written
+        assert other.list_notes("alice") == [copy]  # nothing of the bad file was written
 
 
 def test_admin_deletes_a_whole_user_only_when_confirmed(served):
@@ -183,12 +183,12 @@ def test_admin_deletes_a_whole_user_only_when_confirmed(served):
     unconfirmed = served.call("DELETE", "/v1/users/alice", "admin")
     assert unconfirmed.status_code == 422 and "confirm=alice" in unconfirmed.json()["message"]
     wrong = served.call("DELETE", "/v1/users/alice", "admin", params={"confirm": "bob"})
-    assert wrong.status_code == 422 and len(served.memory.notes(user_id="alice")) == 3
+    assert wrong.status_code == 422 and len(served.memory.list_notes("alice")) == 3
     assert served.call("DELETE", "/v1/users/alice", "alice",
                        params={"confirm": "alice"}).status_code == 403
     done = served.call("DELETE", "/v1/users/alice", "admin", params={"confirm": "alice"})
     assert done.json() == {"user_id": "alice", "deleted": 3}
-    assert served.memory.notes(user_id="alice") == []
+    assert served.memory.list_notes("alice") == []
     assert served.memory.get(bob).content == "Bob's note"
     back = served.call("POST", f"/v1/notes/{ids[0]}/undo")  # soft: each one can come back
     assert back.status_code == 200
@@ -206,7 +206,7 @@ def test_a_body_over_the_limit_is_413_declared_or_streamed(memory):
     streamed = small.call("POST", "/v1/notes", content=chunks(),
                           headers={"content-type": "application/json"})
     assert streamed.status_code == 413 and streamed.json()["code"] == "too_large"
-    assert memory.notes(user_id="alice") == []
+    assert memory.list_notes("alice") == []
     assert small.call("POST", "/v1/notes", json={"text": "short"}).status_code == 201
 
 

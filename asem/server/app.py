@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from asem import __version__
 from asem.errors import ASEMError
 from asem.memory import Memory  # noqa: F401  (for the doctest)
-from asem.server import rest
+from asem.server import mem0, rest
 from asem.server.errors import error_body, install_error_handlers, log
 from asem.server.limits import BodyLimit
 from asem.server.mcp import mount_mcp
@@ -59,5 +59,6 @@ def create_app(state: ServerState) -> FastAPI:
 
     # Routers: one line each.
     app.include_router(rest.router)
+    app.include_router(mem0.router)
     mount_mcp(app, state)  # MCP over streamable HTTP at /mcp
     return app

@@ -333,7 +333,8 @@ class Store(Protocol):
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False) -> list[Note]:
-        """The notes in ``scope`` passing ``filters``, in the order stored, one page."""
+        """The notes in ``scope`` passing ``filters``, oldest first (then in the order
+        stored), one page."""
         ...
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
@@ -346,6 +347,10 @@ class Store(Protocol):
     def record_retrieval(self, retrieval_id: str, scope: Scope, query: str,
                          note_ids: Sequence[str], query_vector: np.ndarray | None = None) -> None:
         """Remember what a search returned (and its query embedding), for feedback."""
+        ...
+
+    def last_retrieval_of(self, user_id: str, note_id: str) -> str | None:
+        """The id of ``user_id``'s latest retrieval that returned ``note_id`` (None for none)."""
         ...
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,

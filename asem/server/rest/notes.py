@@ -61,13 +61,13 @@ def list_notes(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotesPage:
-    """One page of the tenant's notes in the order stored, narrowed by agent, session, tags
-    and event time."""
+    """One page of the tenant's notes, oldest first, narrowed by agent, session, tags and
+    event time."""
     tenant = caller.tenant(user_id)
     filters = FiltersIn(tags=tags, since=since, until=until).to_filters()
-    notes = memory.notes(user_id=tenant, agent_id=agent_id, session_id=session_id,
-                         filters=filters, limit=limit, offset=offset,
-                         include_deleted=include_deleted)
+    notes = memory.list_notes(tenant, agent_id=agent_id, session_id=session_id,
+                              filters=filters, limit=limit, offset=offset,
+                              include_deleted=include_deleted)
     return NotesPage(notes=[NoteOut.of(n) for n in notes], limit=limit, offset=offset,
                      next_offset=offset + limit if len(notes) == limit else None)
 

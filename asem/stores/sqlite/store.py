@@ -226,7 +226,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
         where, params = _filter_clauses(scope, filters, include_deleted=include_deleted)
         with self._lock, translated(self.path):
             rows = self._conn.execute(
-                f"SELECT * FROM notes WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?",
+                f"SELECT * FROM notes WHERE {where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
                 [*params, limit, offset]).fetchall()
             links = self._links([r["id"] for r in rows]) if rows else {}
         return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
@@ -292,6 +292,15 @@ class SQLiteStore(JobsMixin, KeysMixin):
                  query, json.dumps(list(note_ids)), ts(now()),
                  None if query_vector is None else blob(query_vector)),
             )
+
+    def last_retrieval_of(self, user_id: str, note_id: str) -> str | None:
+        # Newest first by rowid: the scan stops at the first retrieval that returned the note.
+        with self._lock, translated(self.path):
+            row = self._conn.execute(
+                "SELECT id FROM retrievals WHERE user_id = ? AND EXISTS "
+                "(SELECT 1 FROM json_each(note_ids) WHERE value = ?) ORDER BY rowid DESC LIMIT 1",
+                (user_id, note_id)).fetchone()
+        return row["id"] if row else None
 
     def apply_feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None,
                        learning_rate: float, user_id: str | None = None) -> FeedbackResult:
