@@ -333,8 +333,8 @@ class Store(Protocol):
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False) -> list[Note]:
-        """The notes in ``scope`` passing ``filters``, oldest first (then in the order
-        stored), one page."""
+        """The notes in ``scope`` passing ``filters``, oldest first (notes of one second in
+        id order), one page."""
         ...
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:

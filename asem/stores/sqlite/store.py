@@ -226,7 +226,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
         where, params = _filter_clauses(scope, filters, include_deleted=include_deleted)
         with self._lock, translated(self.path):
             rows = self._conn.execute(
-                f"SELECT * FROM notes WHERE {where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+                f"SELECT * FROM notes WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
                 [*params, limit, offset]).fetchall()
             links = self._links([r["id"] for r in rows]) if rows else {}
         return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
