@@ -28,6 +28,21 @@ def now() -> datetime:
     return utc_naive(datetime.now(UTC))
 
 
+def unicode_text(text: str, what: str) -> str:
+    """``text``, if it can be stored as UTF-8. A lone surrogate (what Python makes of bytes
+    that are not UTF-8 in a command-line argument, or a JSON ``\\ud800`` escape) raises
+    InvalidInputError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInputError(
+            f"{what} holds {text[e.start]!r} at character {e.start + 1}, which is not a "
+            "Unicode character (bytes that are not UTF-8, or half of a surrogate pair); "
+            "give the text as UTF-8"
+        ) from e
+    return text
+
+
 class Op(StrEnum):
     """What the memory manager does with new information."""
 
@@ -65,6 +80,12 @@ class Scope:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ScopeError(f"{name} must be a non-empty string or None")
+        for name in ("user_id", "agent_id", "session_id"):
+            if (value := getattr(self, name)) is not None:
+                try:
+                    unicode_text(value, name)
+                except InvalidInputError as e:
+                    raise ScopeError(str(e)) from e
 
     def contains(self, other: Scope) -> bool:
         """True when a note in scope ``other`` is visible to a caller in this scope."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -236,8 +237,20 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, data)
 def test_a_missing_folder_or_a_folder_path_is_refused(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         Memory(tmp_path / "nope" / "m.db", embedder=HashEmbedder())
-    with pytest.raises(StoreError):
-        Memory(tmp_path, embedder=HashEmbedder())
+    for folder in (tmp_path, str(tmp_path), Path("")):  # Path("") is the current folder
+        with pytest.raises(StoreError, match="is a folder, not a database file"):
+            Memory(folder, embedder=HashEmbedder())
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", ["", "   "])
+def test_an_empty_database_path_is_refused(tmp_path, monkeypatch, path):
+    """SQLite opens "" as a private temporary file that is gone on close: notes would be
+    lost without a word."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidInputError, match="database path is empty"):
+        Memory(path, embedder=HashEmbedder())
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_error_is_an_asem_error_and_keeps_builtin_bases():
@@ -245,3 +258,167 @@ def test_every_error_is_an_asem_error_and_keeps_builtin_bases():
     for error in (InvalidInputError, NotFoundError, StoreError, StoreLockedError,
                   StoreReadOnlyError):
         assert issubclass(error, ASEMError)
+
+
+# -- text that is not Unicode ------------------------------------------------------------------
+# Python turns bytes that are not UTF-8 in a command-line argument into lone surrogates
+# ("\udcff"), and JSON's "\ud800" escape makes one too: SQLite cannot store either.
+BAD = "caf\udce9"
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, i: m.add(BAD, user_id="u"),
+    lambda m, i: m.add(BAD.encode("utf-8", "surrogateescape"), user_id="u"),
+    lambda m, i: m.add("fine", user_id=BAD),
+    lambda m, i: m.add("fine", user_id="u", agent_id=BAD),
+    lambda m, i: m.add("fine", user_id="u", session_id=BAD),
+    lambda m, i: m.add("fine", user_id="u", speaker=BAD),
+    lambda m, i: m.add("fine", user_id="u", turn_id=BAD),
+    lambda m, i: m.add("fine", user_id="u", source_id=BAD),
+    lambda m, i: m.add([{"content": "fine"}, {"content": "a \ud800 b"}], user_id="u"),
+    lambda m, i: m.add([{"content": "fine", "speaker": BAD}], user_id="u"),
+    lambda m, i: m.ingest([{"content": "fine", "id": BAD}], user_id="u"),
+    lambda m, i: m.search(BAD, user_id="u"),
+    lambda m, i: m.get(BAD),
+    lambda m, i: m.history(BAD),
+    lambda m, i: m.delete(BAD),
+    lambda m, i: m.update(i[0], BAD),
+    lambda m, i: m.feedback(BAD, 1.0),
+])
+def test_text_that_is_not_unicode_is_refused(small, unchanged, call):
+    m, ids = small
+    with pytest.raises(InvalidInputError, match="not (valid UTF-8|a Unicode character)"):
+        call(m, ids)
+
+
+# -- sizes -------------------------------------------------------------------------------------
+def test_twenty_megabytes_of_text_are_refused(small, unchanged):
+    m, _ = small
+    for content in ("x" * 20_000_000, b"x" * 20_000_000):
+        with pytest.raises(InvalidInputError, match=f"more than the limit of {LIMIT} characters"):
+            m.add(content, user_id="u")
+
+
+# -- the command line: bad arguments, stdin and chat files -----------------------------------
+def cli_error(db_path, *args: str, input=None, fragment: str = "") -> None:
+    from tests.test_cli import assert_one_line_error, run
+
+    assert_one_line_error(run("--db", str(db_path), *args, input=input), fragment)
+
+
+@pytest.fixture
+def kept(db_path, snapshot):
+    """A database holding one note; asserts after the test that nothing changed."""
+    from tests.test_cli import run
+
+    assert run("--db", str(db_path), "add", "keep me").exit_code == 0
+    before = snapshot()
+    yield
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("args", [
+    ["add", BAD], ["add", "fine", "--speaker", BAD], ["add", "fine", "--session", BAD],
+    ["-u", BAD, "add", "fine"], ["--agent", BAD, "add", "fine"], ["search", BAD],
+])
+def test_arguments_that_are_not_utf8_are_one_error_line(db_path, kept, args):
+    cli_error(db_path, *args, fragment="not a Unicode character")
+
+
+def test_stdin_that_is_not_utf8_is_one_error_line(db_path, kept):
+    cli_error(db_path, "add", "-", input="café".encode("latin-1"), fragment="not valid UTF-8")
+
+
+@pytest.mark.parametrize("text", [
+    '{"sessions": 5}',
+    '{"sessions": {"id": "s1"}}',
+    '{"sessions": [5]}',
+    '{"sessions": [{"messages": 5}]}',
+    '{"sessions": [{"messages": [{"content": "ok"}]}, {"messages": "hello"}]}',
+    '{"messages": 5}',
+    '{"messages": {"content": "hello"}}',
+    '[{"content": "ok"}, [{"content": "nested"}]]',
+    '[{"content": {"text": "hello"}}]',
+    '[{"content": "ok", "speaker": {"name": "Ana"}}]',
+    '[{"content": "ok", "id": ["D1:1"]}]',
+    '[{"content": "ok", "id": true}]',
+    '[{"content": "a \\ud800 b"}]',
+    '[{"content": "ok", "speaker": "\\udcff"}]',
+    '{"sessions": [{"id": "\\ud800", "messages": [{"content": "ok"}]}]}',
+    "[" * 100_000 + "]" * 100_000,
+    '[{"content": ' + "[" * 100_000 + "]" * 100_000 + "}]",
+    '{"messages": [{"content": "ok"}], "x": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}",
+])
+def test_chat_files_of_the_wrong_shape_are_one_error_line(db_path, tmp_path, kept, text):
+    """Every shape is checked before anything is written (these were TypeError,
+    RecursionError or UnicodeEncodeError tracebacks)."""
+    (tmp_path / "chat.json").write_text(text, encoding="utf-8", errors="surrogatepass")
+    cli_error(db_path, "ingest", str(tmp_path / "chat.json"))
+
+
+def test_deep_jsonl_lines_are_one_error_line(db_path, tmp_path, kept):
+    (tmp_path / "chat.jsonl").write_text('{"content": "ok"}\n' + "[" * 100_000 + "]" * 100_000)
+    cli_error(db_path, "ingest", str(tmp_path / "chat.jsonl"), fragment="line 2 nests")
+
+
+def test_a_twenty_megabyte_chat_file_is_refused_naming_the_limit(db_path, tmp_path, kept):
+    chat = tmp_path / "big.json"
+    with chat.open("wb") as f:
+        f.truncate(20_000_000)
+    cli_error(db_path, "ingest", str(chat), fragment="larger than the limit of 16.0 MB")
+    cli_error(db_path, "ingest", str(chat), fragment="--max-mb")
+
+
+def test_a_chat_file_over_the_limit_is_not_read_whole(db_path, tmp_path, kept):
+    """A pipe fed 20 MB: the reader stops after the limit, so the writer is cut off."""
+    import threading
+
+    fifo = tmp_path / "chat.json"
+    os.mkfifo(fifo)
+    written = []
+
+    def feed() -> None:
+        chunk = b"[" + b" " * 65_535
+        with fifo.open("wb") as f:
+            try:
+                for _ in range(20_000_000 // len(chunk)):
+                    f.write(chunk)
+                    written.append(len(chunk))
+            except BrokenPipeError:
+                pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    cli_error(db_path, "ingest", "--max-mb", "0.2", str(fifo), fragment="0.2 MB")
+    feeder.join(timeout=30)
+    assert not feeder.is_alive()
+    assert sum(written) < 1_000_000
+
+
+def test_twenty_megabytes_on_stdin_are_refused_without_reading_them(db_path, kept,
+                                                                    monkeypatch):
+    import io
+    import sys
+
+    from asem.cli import write
+
+    cli_error(db_path, "add", "-", input=b"x" * 20_000_000,
+              fragment="longer than the limit of 20,000 characters")
+    stdin = io.BytesIO(b"x" * 20_000_000)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+    with pytest.raises(InvalidInputError, match="split it"):
+        write._stdin(20_000)
+    assert stdin.tell() <= 4 * 20_000 + 1
+
+
+def test_an_sqlite_error_inside_a_write_is_a_store_error(db_path):
+    from asem.stores.sqlite.connection import open_database, transaction
+
+    conn = open_database(str(db_path), 1.0)
+    try:
+        with pytest.raises(StoreError, match="no such table"):
+            with transaction(conn, str(db_path)):
+                conn.execute("INSERT INTO no_such_table VALUES (1)")
+        assert not conn.in_transaction
+    finally:
+        conn.close()

@@ -44,14 +44,15 @@ def test_a_json_list_of_messages(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text(json.dumps([{"speaker": "A", "content": "one"},
                                 {"speaker": "B", "content": "two", "turn_id": "t2"}]))
-    assert load_chat_file(path) == [ChatTurn(Message("one", "A")),
+    # A message without an id gets its place in the file.
+    assert load_chat_file(path) == [ChatTurn(Message("one", "A", None, "chat.json#1")),
                                     ChatTurn(Message("two", "B", None, "t2"))]
 
 
 def test_a_json_object_with_messages(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hello"}]}))
-    assert load_chat_file(path) == [ChatTurn(Message("hello", "user"))]
+    assert load_chat_file(path) == [ChatTurn(Message("hello", "user", None, "chat.json#1"))]
 
 
 def test_sessions_give_their_id_and_default_timestamp(tmp_path):
@@ -74,8 +75,8 @@ def test_jsonl_one_message_per_line_with_blank_lines(tmp_path):
     path = tmp_path / "chat.jsonl"
     path.write_text('{"speaker": "A", "content": "one", "session_id": "s9"}\n\n'
                     '{"speaker": "B", "content": "two"}\n', encoding="utf-8")
-    assert load_chat_file(path) == [ChatTurn(Message("one", "A"), "s9"),
-                                    ChatTurn(Message("two", "B"))]
+    assert load_chat_file(path) == [ChatTurn(Message("one", "A", None, "chat.jsonl#1"), "s9"),
+                                    ChatTurn(Message("two", "B", None, "chat.jsonl#2"))]
 
 
 def test_a_utf8_bom_is_accepted(tmp_path):

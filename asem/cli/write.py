@@ -14,9 +14,10 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from asem.chat import load_chat_file, parse_timestamp
+from asem.chat import MAX_FILE_BYTES, load_chat_file, parse_timestamp
 from asem.cli.context import opened, settings
 from asem.cli.output import emit_json, on_ctrl_c, stderr, stdout
+from asem.errors import InvalidInputError
 from asem.types import Op, WriteResult
 
 _OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red"}
@@ -48,9 +49,10 @@ def add(
     says more than the retraction). NOOP: already known, or discarded as small talk.
     """
     options = settings(ctx)
-    content = sys.stdin.read() if text == "-" else text
     when = parse_timestamp(timestamp, "--timestamp")
     with opened(ctx) as memory:
+        limit = memory.config.write.max_content_chars
+        content = _stdin(limit) if text == "-" else text
         (result,) = memory.add(content, user_id=options.user, agent_id=options.agent,
                                session_id=session, speaker=speaker, timestamp=when,
                                turn_id=turn_id, channel="cli")
@@ -67,13 +69,18 @@ def ingest(
              '{"messages": [...]} or {"sessions": [...]}).',
         dir_okay=False, show_default=False, metavar="FILE",
     )],
+    max_mb: Annotated[float, typer.Option(
+        help="Refuse a file larger than this many megabytes (reading stops at the limit).",
+        min=0.001, metavar="MB",
+    )] = MAX_FILE_BYTES / 1e6,
 ) -> None:
     """Remember every turn of a chat file, in batches, with a progress bar on stderr.
 
     The whole file is checked before anything is written, so a bad file changes nothing.
+    Ingesting a file again stores nothing twice: its turns are already known.
     """
     options = settings(ctx)
-    turns = load_chat_file(file)
+    turns = load_chat_file(file, max_bytes=int(max_mb * 1e6))
     started = time.perf_counter()
     stored = 0
 
@@ -104,6 +111,19 @@ def ingest(
         summary += f" ({kept} of the deleting turns kept as notes of their own)"
     stdout().print(f"ingested {len(turns)} turns from {escape(str(file))} in {seconds:.1f} s "
                    f"({rate:.1f} turns/s): {summary}")
+
+
+def _stdin(max_chars: int) -> bytes:
+    """The text on stdin, read no further than the limit allows (a UTF-8 character takes at
+    most four bytes), so a huge input is refused without being read whole."""
+    most = 4 * max_chars
+    data = sys.stdin.buffer.read(most + 1)
+    if len(data) > most:
+        raise InvalidInputError(
+            f"the text on stdin is longer than the limit of {max_chars:,} characters; split "
+            "it into smaller pieces, or give a chat file to 'asem ingest'"
+        )
+    return data
 
 
 def _both(count: Callable[[int, int], None], bar: Callable[[int, int], None] | None

@@ -44,6 +44,17 @@ class NoteUpdate:
 
 
 @dataclass(frozen=True)
+class TurnHolder:
+    """A note whose provenance holds a turn id: enough to tell that turn given again."""
+
+    note_id: str
+    content_hash: str
+    source_id: str | None
+    delete_reason: str | None
+    """None while the note is live."""
+
+
+@dataclass(frozen=True)
 class NoteDelete:
     """A soft delete of a live note, with the reason."""
 
@@ -310,6 +321,11 @@ class Store(Protocol):
 
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
         """content hash → id of the live note in exactly this scope with that hash."""
+        ...
+
+    def turn_holders(self, scope: Scope, turn_ids: Sequence[str]) -> dict[str, list[TurnHolder]]:
+        """turn id → the notes, live or deleted, in exactly this scope whose provenance holds
+        that turn (live notes first)."""
         ...
 
     def write(self, batch: WriteBatch) -> set[str]:

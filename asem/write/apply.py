@@ -14,6 +14,8 @@ from asem.write.inputs import WriteInput
 from asem.write.link import Neighbourhood
 
 ALREADY_STORED = "same content is already stored"
+ALREADY_SAID = "this turn is already stored"
+"""The reason of a NOOP that records nothing: the input is a turn given again."""
 
 
 @dataclass
@@ -55,7 +57,11 @@ class BatchChanges:
         return self.known[scope, digest]
 
     def noop(self, target: str, item: WriteInput, reason: str) -> WriteResult:
-        """A NOOP that still records where the input came from on the note it matched."""
+        """A NOOP that still records where the input came from on the note it matched; one
+        whose turns that note already holds (the same turns given again) records nothing."""
+        note = self.current(target) if item.turn_ids else None
+        if note is not None and set(item.turn_ids) <= set(note.provenance.turn_ids):
+            return WriteResult(Op.NOOP, target, ALREADY_SAID)
         self.merges.append(Merge(target, item.turn_ids, reason))
         return WriteResult(Op.NOOP, target, reason)
 

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from asem.errors import InvalidInputError
-from asem.types import Scope, now, utc_naive
+from asem.types import Scope, now, unicode_text, utc_naive
 
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters (Unicode category Cc: NUL and friends) but newline and tab."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class WriteInput:
 def clean_text(value: object, max_chars: int, what: str = "text") -> str:
     """The text to store, or InvalidInputError saying what is wrong with it."""
     if isinstance(value, bytes | bytearray):
+        if len(value) > 4 * max_chars:  # more characters than the limit, whatever they are
+            raise InvalidInputError(_too_long(what, f"{len(value):,} bytes", max_chars))
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError as e:
@@ -39,16 +43,18 @@ def clean_text(value: object, max_chars: int, what: str = "text") -> str:
             ) from e
     if not isinstance(value, str):
         raise InvalidInputError(f"{what} must be a string, not {type(value).__name__}")
-    # Drop control characters (NUL and friends) but keep newlines and tabs.
-    text = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    unicode_text(value, what)
+    text = _CONTROL.sub("", value).strip()
     if not text:
         raise InvalidInputError(f"{what} is empty; give some text to remember")
     if len(text) > max_chars:
-        raise InvalidInputError(
-            f"{what} has {len(text):,} characters, more than the limit of {max_chars:,}; "
-            "split it into smaller pieces (or raise WriteConfig.max_content_chars)"
-        )
+        raise InvalidInputError(_too_long(what, f"{len(text):,} characters", max_chars))
     return text
+
+
+def _too_long(what: str, size: str, max_chars: int) -> str:
+    return (f"{what} has {size}, more than the limit of {max_chars:,} characters; split it "
+            "into smaller pieces (or raise WriteConfig.max_content_chars)")
 
 
 def content_hash(text: str) -> str:
@@ -66,10 +72,17 @@ def make_input(content: object, scope: Scope, *, max_chars: int, speaker: str | 
     return WriteInput(
         content=clean_text(content, max_chars),
         scope=scope,
-        speaker=speaker.strip() or None if isinstance(speaker, str) else None,
+        speaker=_label(speaker, "speaker").strip() or None if speaker is not None else None,
         observed_at=utc_naive(timestamp) if timestamp else now(),
-        turn_ids=tuple(turn_ids),
-        source_id=source_id,
-        writer=writer,
-        channel=channel,
+        turn_ids=tuple(_label(t, "turn id") for t in turn_ids),
+        source_id=_label(source_id, "source id") if source_id is not None else None,
+        writer=_label(writer, "writer"),
+        channel=_label(channel, "channel"),
     )
+
+
+def _label(value: object, what: str) -> str:
+    """A speaker, id or provenance name, checked as storable text."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be a string, not {type(value).__name__}")
+    return unicode_text(value, what)

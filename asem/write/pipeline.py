@@ -24,9 +24,9 @@ import numpy as np
 
 from asem.config import MemoryConfig
 from asem.providers.embedder import Embedder, embed_notes
-from asem.stores.base import Store, Turn, replies, turn
+from asem.stores.base import Merge, Store, Turn, replies, turn
 from asem.types import Decision, Enrichment, Op, Scope, Tier, WriteResult
-from asem.write.apply import ALREADY_STORED, BatchChanges, discarded
+from asem.write.apply import ALREADY_SAID, ALREADY_STORED, BatchChanges, discarded
 from asem.write.construct import document_text, new_note
 from asem.write.enrich import Enricher
 from asem.write.inputs import WriteInput, content_hash
@@ -51,8 +51,10 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
     hashes = [content_hash(item.content) for item in items]
     changes = BatchChanges(deps.store, _stored_hashes(items, hashes, deps.store))
     results: list[WriteResult | None] = [None] * len(items)
+    for i, note_id in _said_before(items, hashes, deps.store).items():
+        results[i] = WriteResult(Op.NOOP, note_id, ALREADY_SAID)
     for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
-        if (item.scope, digest) in changes.known:
+        if results[i] is None and (item.scope, digest) in changes.known:
             results[i] = changes.noop(changes.known[item.scope, digest], item, ALREADY_STORED)
     fresh = [i for i, r in enumerate(results) if r is None]
     _construct(items, fresh, hashes, results, changes, deps)
@@ -70,7 +72,7 @@ def _turns(items: Sequence[WriteInput], results: list[WriteResult | None]) -> tu
 
 def _said(item: WriteInput, result: WriteResult | None) -> Turn | None:
     """``item`` as a turn of its conversation, held by the note it became or went into."""
-    if result is None:
+    if result is None or result.reason == ALREADY_SAID:  # its turn is stored already
         return None
     holder = result.added_id if result.op is Op.DELETE else result.note_id
     return turn(item.scope, item.source_id, item.speaker, holder) if holder else None
@@ -151,6 +153,8 @@ def _decide_and_apply(item: WriteInput, enrichment: Enrichment, embedding: np.nd
     deleted = (changes.delete(target, retraction_reason(decision.reason, item.content))
                if target is not None else None)
     if decision.tier is Tier.DISCARD:
+        if target is not None and item.turn_ids:  # the retracting turn stays on record
+            changes.merges.append(Merge(target.id, item.turn_ids, "the turn that retracted it"))
         return deleted or discarded(decision)
     added = _add(item, enrichment, embedding, intent, candidates, decision.tier,
                  decision.reason, changes, deps)
@@ -164,10 +168,14 @@ def retraction_reason(reason: str, said: str, limit: int = 200) -> str:
     """Why a note was deleted (or cut back to what a retraction left of it): the manager's
     reason, then what was said (the first ``limit`` characters), so the note's history
     shows what happened."""
+    return f'{reason or "retracted"}; {_quote(said, limit)}'
+
+
+def _quote(said: str, limit: int = 200) -> str:
     said = " ".join(said.split())
     if len(said) > limit:
         said = said[:limit - 1] + "…"
-    return f'{reason or "retracted"}; said: "{said}"'
+    return f'said: "{said}"'
 
 
 def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent: np.ndarray,
@@ -179,6 +187,32 @@ def _add(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray, intent
     links = similarity_links([c for c in candidates if c.note_id not in gone],
                              deps.config.write.min_link_similarity)
     return changes.add(note, links, reason)
+
+
+def _said_before(items: Sequence[WriteInput], hashes: list[str], store: Store
+                 ) -> dict[int, str]:
+    """Position → note, for each input that is a turn stored before (ingesting a conversation
+    again changes nothing): a note of its scope holds every one of its turn ids, and either
+    comes from the same source with the same content (live, or deleted since by a later
+    turn), or was deleted by this very turn (its delete reason quotes it)."""
+    asked: dict[Scope, set[str]] = {}
+    for item in items:
+        asked.setdefault(item.scope, set()).update(item.turn_ids)
+    held = {scope: store.turn_holders(scope, sorted(ids)) for scope, ids in asked.items() if ids}
+    found = {}
+    for i, (item, digest) in enumerate(zip(items, hashes, strict=True)):
+        if not item.turn_ids:
+            continue
+        first, *rest = (held[item.scope].get(t, []) for t in item.turn_ids)
+        others = [{h.note_id for h in holders} for holders in rest]
+        quote = _quote(item.content)
+        for holder in first:  # live notes first
+            if all(holder.note_id in ids for ids in others) and (
+                    (holder.source_id == item.source_id and holder.content_hash == digest)
+                    or (holder.delete_reason is not None and quote in holder.delete_reason)):
+                found[i] = holder.note_id
+                break
+    return found
 
 
 def _stored_hashes(items: Sequence[WriteInput], hashes: list[str],

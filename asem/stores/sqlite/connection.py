@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from asem.errors import StoreError, StoreLockedError, StoreReadOnlyError
+from asem.errors import InvalidInputError, StoreError, StoreLockedError, StoreReadOnlyError
+from asem.stores.sqlite.codec import owner_token
 
 
 def translate(error: sqlite3.Error, path: str) -> StoreError:
@@ -31,12 +32,22 @@ def translate(error: sqlite3.Error, path: str) -> StoreError:
     return StoreError(f"database error in {path}: {error}")
 
 
+def not_unicode(error: UnicodeEncodeError) -> InvalidInputError:
+    """A text that SQLite cannot store (a lone surrogate) as the error a user can act on."""
+    bad = error.object[error.start:error.end]
+    return InvalidInputError(f"a text given holds {bad!r}, which is not a Unicode character "
+                             "(bytes that are not UTF-8, or half of a surrogate pair); give "
+                             "UTF-8 text")
+
+
 @contextmanager
 def translated(path: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as e:
         raise translate(e, path) from e
+    except UnicodeEncodeError as e:
+        raise not_unicode(e) from e
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -50,8 +61,15 @@ def _migrations() -> list[tuple[int, str]]:
 
 def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at ``path`` (":memory:" works)."""
+    if not path.strip():
+        # SQLite would open a private temporary file, silently gone on close.
+        raise InvalidInputError("the database path is empty; give a file path (e.g. "
+                                "memory.db), or ':memory:' for a memory that is not kept")
     if path != ":memory:":
         target = Path(path)
+        if target.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file; give a file path "
+                             f"such as {target / 'memory.db'}")
         if target.exists() and not os.access(target, os.W_OK):
             raise StoreReadOnlyError(
                 f"the database {path} is read-only; make it writable (chmod u+w) or copy it"
@@ -68,6 +86,8 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Migration 0006 rebuilds the lexical index, whose owner tokens only Python makes.
+            conn.create_function("asem_owner_token", 1, owner_token, deterministic=True)
             _migrate(conn)
     except BaseException:
         # A failed migration leaves its transaction open: closing rolls it back and frees
@@ -78,12 +98,46 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    for version, script in _migrations():
-        if version <= current:
-            continue
-        # executescript commits first; the script and the version bump form one transaction.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    """Apply the migrations the file lacks, all in one transaction.
+
+    The version is read again under the write lock: several processes opening a new file at
+    once all see version 0 first, and only the first to take the lock may migrate.
+    """
+    migrations = _migrations()
+    if _version(conn) >= migrations[-1][0]:
+        return  # up to date: no write lock taken
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = _version(conn)
+        for version, script in migrations:
+            if version <= current:
+                continue
+            # One statement at a time: executescript would commit the open transaction.
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, in order (a trigger body stays one statement)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):  # not a ';' inside a string or a trigger
+            yield pending
+            pending = ""
+    pending = pending[:-1]  # the ';' split added after the last piece
+    if pending.strip():
+        yield pending  # trailing comments, or an unfinished statement SQLite reports
 
 
 @contextmanager
@@ -95,7 +149,11 @@ def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connect
         yield conn
         with translated(path):
             conn.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if isinstance(e, UnicodeEncodeError):
+            raise not_unicode(e) from e
+        if isinstance(e, sqlite3.Error):  # e.g. a full disk, or a file damaged meanwhile
+            raise translate(e, path) from e
         raise

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, Turn, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
 from asem.stores.sqlite import lexical, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -115,6 +115,25 @@ class SQLiteStore(JobsMixin, KeysMixin):
                 (scope.user_id, scope.agent_id or "", scope.session_id or "", *hashes),
             ).fetchall()
         return {r["content_hash"]: r["id"] for r in rows}
+
+    def turn_holders(self, scope: Scope, turn_ids: Sequence[str]) -> dict[str, list[TurnHolder]]:
+        if not turn_ids:
+            return {}
+        marks = ",".join("?" * len(turn_ids))
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT t.value AS turn_id, n.id, n.content_hash, n.source_id, n.deleted_at, "
+                "n.delete_reason FROM notes n, json_each(n.turn_ids) t WHERE n.user_id = ? "
+                f"AND n.agent_id = ? AND n.session_id = ? AND t.value IN ({marks}) "
+                "ORDER BY n.deleted_at IS NOT NULL, n.rowid",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", *turn_ids),
+            ).fetchall()
+        found: dict[str, list[TurnHolder]] = {}
+        for r in rows:
+            found.setdefault(r["turn_id"], []).append(TurnHolder(
+                r["id"], r["content_hash"], r["source_id"],
+                (r["delete_reason"] or "") if r["deleted_at"] is not None else None))
+        return found
 
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
