@@ -60,7 +60,7 @@ def run(db: Path, console: Console) -> None:
         for (speaker, _, text), result in zip(CONVERSATION, results, strict=True):
             if result.op != "ADD":  # what the memory manager consolidated
                 console.print(f"  {result.op} {speaker}: {text!r} ({result.reason})")
-        note = memory.get(results[0].note_id)
+        note = memory.get(results[0].note_id, user_id="ana-and-ben")
         console.print(f"A note: {note.content!r}\n  keywords {list(note.keywords)}, tags "
                       f"{list(note.tags)}\n  context {note.context!r}\n  event time "
                       f"{note.event_time:%d %B %Y}, links {len(note.links)}")
@@ -75,14 +75,15 @@ def run(db: Path, console: Console) -> None:
 
         result = memory.search("Ana's dogs", user_id="ana-and-ben", k=3)
         useful = [h.note.id for h in result if "dog" in h.note.content]
-        feedback = memory.feedback(result.retrieval_id, 1.0, note_ids=useful)
+        feedback = memory.feedback(result.retrieval_id, 1.0, note_ids=useful,
+                                   user_id="ana-and-ben")
         console.print("[bold]Feedback[/] +1 on the dog notes: " + ", ".join(
             f"{old:.3f} → {new:.3f}" for old, new in feedback.utilities.values()))
         _show(console, "Ana's dogs (after feedback)",
               memory.search("Ana's dogs", user_id="ana-and-ben", k=3))
         other = memory.search("Ana's dogs", user_id="someone-else")
         console.print(f"Another user's scope sees {len(other)} notes.")
-        history = memory.history(useful[0]) if useful else []
+        history = memory.history(useful[0], user_id="ana-and-ben") if useful else []
         console.print(f"History of a dog note: {[h.op for h in history]}")
         console.print(f"Stats: {memory.stats('ana-and-ben')}")
 

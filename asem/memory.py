@@ -7,8 +7,20 @@
 >>> result = memory.search("what is my dog called", user_id="alice")
 >>> result[0].note.content
 'I adopted a dog named Buddy'
->>> memory.feedback(result.retrieval_id, 1.0).utilities[result[0].note.id]
+>>> memory.feedback(result.retrieval_id, 1.0, user_id="alice").utilities[result[0].note.id]
 (0.5, 0.55)
+
+Every call that reads or changes notes names the tenant with ``user_id=``; without it the
+call fails closed (ScopeError), and another tenant's note or retrieval is not found:
+
+>>> memory.get(result[0].note.id)
+Traceback (most recent call last):
+...
+asem.errors.ScopeError: a user scope is required: ...
+>>> memory.get(result[0].note.id, user_id="bob")
+Traceback (most recent call last):
+...
+asem.errors.NotFoundError: no note with id ...
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from typing import Any
 
 from asem.chat import ChatTurn, to_messages
 from asem.config import LLMConfig, MemoryConfig
-from asem.errors import InvalidInputError, NotConfiguredError, NotFoundError
+from asem.errors import InvalidInputError, NotConfiguredError, NotFoundError, StoreReadOnlyError
 from asem.feedback.pipeline import give_feedback
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -43,6 +55,7 @@ from asem.types import (
     Scope,
     SearchResult,
     WriteResult,
+    require_user,
 )
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, make_input
@@ -68,6 +81,14 @@ class Memory:
     durable job asks the model (in a background thread; ``background=False`` leaves that to
     ``process_llm_jobs``) for better keywords, tags, context and dates, links with its
     neighbours, and revisions of neighbours; ``answer`` becomes available.
+
+    Tenancy fails closed: every call that reads or changes notes takes the tenant as
+    ``user_id=`` (a keyword) and raises ScopeError when it is missing, empty or not a string;
+    a note or retrieval id of another tenant raises NotFoundError, as an unknown id does.
+
+    ``read_only=True`` opens an existing database file without writing to it (for a file
+    you may not write): searches and reads work, searches are not recorded (so they take
+    no feedback), and every write raises StoreReadOnlyError.
     """
 
     def __init__(
@@ -82,6 +103,7 @@ class Memory:
         llm: LLM | None = None,
         llm_config: LLMConfig | None = None,
         background: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.config = config or MemoryConfig()
         if embedder is None:
@@ -95,7 +117,10 @@ class Memory:
             from asem.stores.sqlite import SQLiteStore
 
             store = SQLiteStore(path, embedder_id=embedder.model_id,
-                                busy_timeout_s=self.config.busy_timeout_s)
+                                busy_timeout_s=self.config.busy_timeout_s, read_only=read_only)
+        elif read_only and not store.read_only:
+            raise InvalidInputError("read_only=True applies to a path; open the store given "
+                                    "with store= read-only itself")
         self.store = store
         self.enricher = enricher or ExtractiveEnricher()
         from asem.manager.registry import resolve
@@ -145,7 +170,7 @@ class Memory:
         self,
         content: str | bytes | Sequence[Message | Mapping[str, Any]],
         *,
-        user_id: str,
+        user_id: str | None = None,
         agent_id: str | None = None,
         session_id: str | None = None,
         speaker: str | None = None,
@@ -162,10 +187,10 @@ class Memory:
         stores every input as it is said, merging only exact repeats).
         Returns one WriteResult per input (ADD, or NOOP when it is already known).
         """
-        scope = Scope(user_id, agent_id, session_id)
+        scope = Scope(require_user(user_id), agent_id, session_id)
         limit = self.config.write.max_content_chars
         if isinstance(content, str | bytes | bytearray):
-            items = [make_input(content, scope, max_chars=limit, speaker=speaker,
+            items = [make_input(content, scope, max_chars=limit, speaker=_speaker(speaker),
                                 timestamp=timestamp, turn_ids=(turn_id,) if turn_id else (),
                                 source_id=source_id or session_id, writer=writer,
                                 channel=channel)]
@@ -182,7 +207,7 @@ class Memory:
         self,
         turns: Iterable[ChatTurn | Message | Mapping[str, Any]],
         *,
-        user_id: str,
+        user_id: str | None = None,
         agent_id: str | None = None,
         writer: str = "user",
         channel: str = "import",
@@ -192,7 +217,7 @@ class Memory:
 
         Every turn is validated before anything is written, so a bad file changes nothing.
         """
-        scope = Scope(user_id, agent_id)
+        scope = Scope(require_user(user_id), agent_id)
         items = []
         for position, turn in enumerate(turns, start=1):
             if not isinstance(turn, ChatTurn):
@@ -224,10 +249,11 @@ class Memory:
                     self.worker.notify()
         return results
 
-    def llm_status(self, note_id: str) -> str:
-        """Where a note's LLM work stands: ``pending``, ``running``, ``done``, ``failed``
-        (it keeps its extractive attributes), or ``none`` (no job: no LLM was configured)."""
-        self.get(note_id, include_deleted=True)
+    def llm_status(self, note_id: str, *, user_id: str | None = None) -> str:
+        """Where the LLM work on ``user_id``'s note stands: ``pending``, ``running``,
+        ``done``, ``failed`` (it keeps its extractive attributes), or ``none`` (no job: no
+        LLM was configured)."""
+        self.get(note_id, user_id=user_id, include_deleted=True)
         return self.store.job_status([note_id]).get(note_id, "none")
 
     def process_llm_jobs(self, max_batches: int | None = None) -> int:
@@ -241,7 +267,7 @@ class Memory:
                        writer: str, channel: str) -> WriteInput:
         return make_input(
             message.content, scope, max_chars=self.config.write.max_content_chars,
-            speaker=message.speaker, timestamp=message.timestamp,
+            speaker=_speaker(message.speaker), timestamp=message.timestamp,
             turn_ids=(message.turn_id,) if message.turn_id else (),
             source_id=source_id, writer=writer, channel=channel,
         )
@@ -251,15 +277,16 @@ class Memory:
         self,
         query: str,
         *,
-        user_id: str,
+        user_id: str | None = None,
         agent_id: str | None = None,
         session_id: str | None = None,
         k: int | None = None,
         filters: Filters | None = None,
         expand_links: bool | None = None,
     ) -> SearchResult:
-        """The notes most useful for ``query`` in the caller's scope, with a retrieval id."""
-        scope = Scope(user_id, agent_id, session_id)
+        """The notes most useful for ``query`` in the caller's scope, with a retrieval id
+        (recorded for ``feedback``, except in a memory opened read-only)."""
+        scope = Scope(require_user(user_id), agent_id, session_id)
         query = clean_text(query, self.config.write.max_content_chars, "query")
         k = self.config.read.k_final if k is None else k
         if not isinstance(k, int) or k < 1:
@@ -272,11 +299,12 @@ class Memory:
         query_vector = self.embedder.embed([query], kind="query")[0]
         hits = read_search(query, scope, filters or Filters(), k, expand, deps, query_vector)
         retrieval_id = uuid.uuid4().hex
-        self.store.record_retrieval(retrieval_id, scope, query, [h.note.id for h in hits],
-                                    query_vector)
+        if not self.store.read_only:
+            self.store.record_retrieval(retrieval_id, scope, query,
+                                        [h.note.id for h in hits], query_vector)
         return SearchResult(retrieval_id, query, tuple(hits))
 
-    def answer(self, question: str, *, user_id: str, agent_id: str | None = None,
+    def answer(self, question: str, *, user_id: str | None = None, agent_id: str | None = None,
                session_id: str | None = None, k: int | None = None,
                filters: Filters | None = None) -> Answer:
         """Answer ``question`` from memory (SPEC stage 4): search, then one call that cites
@@ -285,6 +313,7 @@ class Memory:
         Give feedback on ``answer.retrieval_id`` (with ``answer.note_ids`` to reward only
         the notes it used).
         """
+        require_user(user_id)
         if self.llm is None:
             raise NotConfiguredError("answer needs a language model: open the memory with "
                                     "llm=... (CLI: --llm local or --llm openai:MODEL@URL)")
@@ -303,14 +332,19 @@ class Memory:
     # -- feedback path -----------------------------------------------------------------------
     def feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None = None,
                  *, user_id: str | None = None) -> FeedbackResult:
-        """Report how useful a retrieval was: reward in [-1, 1] (SPEC stage 5).
+        """Report how useful ``user_id``'s retrieval was: reward in [-1, 1] (SPEC stage 5).
 
-        With ``user_id``, only that user's retrievals can be rewarded.
+        A retrieval of another user is not found.
         """
+        user = require_user(user_id)
+        if self.store.read_only:
+            raise StoreReadOnlyError(f"{self.store.path} is open read-only: feedback is a "
+                                     "write; open the memory writable to give it")
         return give_feedback(retrieval_id, reward, note_ids, self.store,
-                             self.config.feedback.learning_rate, user_id)
+                             self.config.feedback.learning_rate, user)
 
-    def feedback_note(self, note_id: str, reward: float, *, user_id: str) -> FeedbackResult:
+    def feedback_note(self, note_id: str, reward: float, *,
+                      user_id: str | None = None) -> FeedbackResult:
         """Reward one note without a retrieval id at hand (as mem0's feedback does).
 
         The reward goes to the latest retrieval of ``user_id`` that returned the note, so it
@@ -318,14 +352,14 @@ class Memory:
         retrieval of its own with no query, and the reward then counts for every query.
         """
         note = self.get(note_id, user_id=user_id)
-        retrieval_id = self.store.last_retrieval_of(user_id, note_id)
+        retrieval_id = self.store.last_retrieval_of(note.scope.user_id, note_id)
         if retrieval_id is None:
             retrieval_id = uuid.uuid4().hex
             self.store.record_retrieval(retrieval_id, note.scope, "", [note_id])
         return self.feedback(retrieval_id, reward, [note_id], user_id=user_id)
 
     # -- notes -------------------------------------------------------------------------------
-    def list_notes(self, user_id: str, *, agent_id: str | None = None,
+    def list_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                    session_id: str | None = None, limit: int = 100, offset: int = 0,
                    filters: Filters | None = None,
                    include_deleted: bool = False) -> list[Note]:
@@ -335,20 +369,24 @@ class Memory:
             raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
-        return self.store.list_notes(Scope(user_id, agent_id, session_id),
+        return self.store.list_notes(Scope(require_user(user_id), agent_id, session_id),
                                      filters or Filters(), limit=limit, offset=offset,
                                      include_deleted=include_deleted)
 
-    def count_notes(self, user_id: str, *, agent_id: str | None = None,
+    def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                     session_id: str | None = None) -> int:
         """How many live notes ``list_notes`` pages through."""
-        return len(self.store.filtered_ids(Scope(user_id, agent_id, session_id), Filters()))
+        scope = Scope(require_user(user_id), agent_id, session_id)
+        return len(self.store.filtered_ids(scope, Filters()))
 
     def get(self, note_id: str, *, user_id: str | None = None,
             include_deleted: bool = False) -> Note:
-        """One note by id (``user_id``, when given, must own it)."""
+        """One of ``user_id``'s notes by id; a note of another user is not found."""
+        user = require_user(user_id)
+        if not isinstance(note_id, str):
+            raise InvalidInputError(f"note_id must be a string, not {type(note_id).__name__}")
         note = self.store.get_notes([note_id], include_deleted=include_deleted).get(note_id)
-        if note is None or (user_id is not None and note.scope.user_id != user_id):
+        if note is None or note.scope.user_id != user:
             raise NotFoundError(f"no note with id {note_id!r}; search to find note ids")
         return note
 
@@ -363,34 +401,35 @@ class Memory:
         if clash and clash[note.content_hash] != note_id:
             raise InvalidInputError(f"note {clash[note.content_hash]} already holds this content")
         self.store.update_note(note, reason, actor)
-        return self.get(note_id)
+        return self.get(note_id, user_id=user_id)
 
     def delete(self, note_id: str, *, user_id: str | None = None, reason: str = "deleted",
                actor: str = "user") -> None:
-        """Soft-delete a note (``undo_delete`` brings it back)."""
+        """Soft-delete one of ``user_id``'s notes (``undo_delete`` brings it back)."""
         self.get(note_id, user_id=user_id)
         self.store.delete_note(note_id, reason, actor)
 
     def undo_delete(self, note_id: str, *, user_id: str | None = None,
                     actor: str = "user") -> Note:
-        """Bring back a soft-deleted note (and its lexical index entry)."""
+        """Bring back a soft-deleted note of ``user_id`` (and its lexical index entry)."""
         self.get(note_id, user_id=user_id, include_deleted=True)
         self.store.restore_note(note_id, actor)
-        return self.get(note_id)
+        return self.get(note_id, user_id=user_id)
 
     def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:
-        """Every change to a note, oldest first (``user_id``, when given, must own it)."""
-        if user_id is not None:
-            self.get(note_id, user_id=user_id, include_deleted=True)
+        """Every change to one of ``user_id``'s notes (deleted ones too), oldest first."""
+        self.get(note_id, user_id=user_id, include_deleted=True)
         return self.store.history(note_id)
 
     def links(self, note_id: str, *, user_id: str | None = None) -> list[Link]:
+        """The links of one of ``user_id``'s notes (to notes of the same user)."""
         return list(self.get(note_id, user_id=user_id).links)
 
     def delete_user(self, user_id: str, *, reason: str = "user deleted",
                     actor: str = "admin") -> int:
         """Soft-delete every live note of ``user_id`` in one transaction (each note's
         ``undo_delete`` brings it back); returns how many were deleted."""
+        user_id = require_user(user_id)
         gone: list[str] = []
         while page := self.list_notes(user_id, limit=1000, offset=len(gone)):
             gone += [n.id for n in page]
@@ -400,14 +439,21 @@ class Memory:
 
     def export(self, user_id: str) -> Iterator[dict[str, Any]]:
         """Every note of ``user_id`` with its history, as JSON-ready dicts (``asem.transfer``)."""
-        return export_notes(self, user_id)
+        return export_notes(self, require_user(user_id))
 
     def import_notes(self, lines: Iterable[str | bytes], *, user_id: str) -> ImportResult:
         """Store the live notes of export lines for ``user_id`` (``asem.transfer``)."""
-        return import_notes(self, lines, user_id)
+        return import_notes(self, lines, require_user(user_id))
 
-    def stats(self, user_id: str | None = None) -> dict[str, Any]:
-        return self.store.stats(user_id)
+    def stats(self, user_id: str | None = None, *, all_users: bool = False) -> dict[str, Any]:
+        """Counts for ``user_id``: notes, deleted notes, links, retrievals, feedback uses,
+        mean utility (plus the database path and size). ``all_users=True``, without a
+        user, counts every tenant (an operator's view)."""
+        if all_users:
+            if user_id is not None:
+                raise InvalidInputError("give user_id or all_users=True, not both")
+            return self.store.stats(None)
+        return self.store.stats(require_user(user_id))
 
     def close(self) -> None:
         """Stop the LLM worker (its unfinished jobs stay queued) and close the store."""
@@ -420,6 +466,14 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _speaker(value: object) -> str | None:
+    """A speaker name, or None; anything else (a list, a number) is refused, not dropped."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(f"speaker must be a string naming who spoke, not "
+                                f"{type(value).__name__}")
+    return value
 
 
 __all__ = ["Memory", "Progress"]

@@ -63,6 +63,17 @@ class Tier(StrEnum):
     DISCARD = "discard"
 
 
+def require_user(user_id: object) -> str:
+    """``user_id`` when it names a tenant; ScopeError when it is missing, empty or not a
+    string. Every call that reads or changes notes goes through this: it fails closed."""
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise ScopeError(
+            "a user scope is required: pass user_id='...' (a non-empty string naming the "
+            "tenant; the CLI takes --user)"
+        )
+    return user_id
+
+
 @dataclass(frozen=True)
 class Scope:
     """Who a note belongs to. ``user_id`` is required; agent and session narrow it."""
@@ -72,10 +83,7 @@ class Scope:
     session_id: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.user_id, str) or not self.user_id.strip():
-            raise ScopeError(
-                "a user scope is required: pass user_id='...' (or set a default user for the CLI)"
-            )
+        require_user(self.user_id)
         for name in ("agent_id", "session_id"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):

@@ -72,7 +72,8 @@ def run(manager: str, embedder: MiniLMEmbedder) -> dict:
                          or (result.op is Op.ADD and result.tier is not Tier.LONG_TERM))
             elif want == "ADD":
                 right = result.op is Op.ADD and result.tier is Tier.LONG_TERM
-            content = memory.get(result.note_id).content if result.op is Op.UPDATE else None
+            content = (memory.get(result.note_id, user_id="u").content
+                       if result.op is Op.UPDATE else None)
             if want == "KEPT":
                 right = ((result.op is Op.ADD and result.tier is Tier.LONG_TERM)
                          or (acted_on == fact and said in (content or "")))

@@ -220,7 +220,7 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
                     if not held:
                         continue  # discarded by the manager: nothing was to be stored
                     note = memory.store.get_notes([held], include_deleted=True).get(held)
-                    changes = [e.op for e in memory.history(held)] if note else []
+                    changes = [e.op for e in memory.history(held, user_id=tenant)] if note else []
                     lost += note is None or (
                         result["op"] == "ADD" and note.content != result["text"]
                         and len(changes) == 1) or (

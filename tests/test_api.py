@@ -64,7 +64,7 @@ def test_async_memory_mirrors_the_sync_facade():
         async with AsyncMemory(path, embedder=HashEmbedder()) as memory:
             (written,) = await memory.add("Ben ran the Berlin marathon", user_id="ben")
             result = await memory.search("marathon", user_id="ben")
-            feedback = await memory.feedback(result.retrieval_id, -1.0)
+            feedback = await memory.feedback(result.retrieval_id, -1.0, user_id="ben")
             return written.note_id, result, feedback
 
     note_id, result, feedback = asyncio.run(round_trip(":memory:"))

@@ -63,7 +63,7 @@ def test_text_over_the_limit_is_refused_and_at_the_limit_accepted(small, snapsho
         m.search("q" * (LIMIT + 1), user_id="u")
     assert snapshot() == before
     (r,) = m.add("z" * LIMIT, user_id="u")
-    assert len(m.get(r.note_id).content) == LIMIT
+    assert len(m.get(r.note_id, user_id="u").content) == LIMIT
 
 
 def test_non_utf8_bytes_are_refused(small, unchanged):
@@ -74,12 +74,12 @@ def test_non_utf8_bytes_are_refused(small, unchanged):
 
 def test_utf8_bytes_are_accepted(memory):
     (r,) = memory.add("Café au lait every morning".encode(), user_id="u")
-    assert memory.get(r.note_id).content == "Café au lait every morning"
+    assert memory.get(r.note_id, user_id="u").content == "Café au lait every morning"
 
 
 def test_nul_and_control_characters_are_stripped(memory):
     (r,) = memory.add("Buddy\x00 is a\x07 good dog\nand\tloyal\x1b", user_id="u")
-    assert memory.get(r.note_id).content == "Buddy is a good dog\nand\tloyal"
+    assert memory.get(r.note_id, user_id="u").content == "Buddy is a good dog\nand\tloyal"
 
 
 @pytest.mark.parametrize("content", [42, 4.2, None, {"content": "hi"}, object()])
@@ -112,12 +112,12 @@ def test_a_timestamp_must_be_a_datetime(small, unchanged):
 
 
 @pytest.mark.parametrize("call", [
-    lambda m: m.get("no-such-id"),
-    lambda m: m.update("no-such-id", "new text"),
-    lambda m: m.delete("no-such-id"),
-    lambda m: m.undo_delete("no-such-id"),
-    lambda m: m.history("no-such-id"),
-    lambda m: m.links("no-such-id"),
+    lambda m: m.get("no-such-id", user_id="u"),
+    lambda m: m.update("no-such-id", "new text", user_id="u"),
+    lambda m: m.delete("no-such-id", user_id="u"),
+    lambda m: m.undo_delete("no-such-id", user_id="u"),
+    lambda m: m.history("no-such-id", user_id="u"),
+    lambda m: m.links("no-such-id", user_id="u"),
 ])
 def test_unknown_note_ids_are_not_found(small, unchanged, call):
     m, _ = small
@@ -138,12 +138,12 @@ def test_another_users_note_is_not_found(small, unchanged, call):
 
 def test_deleting_twice_is_not_found(small, snapshot):
     m, ids = small
-    m.delete(ids[0])
+    m.delete(ids[0], user_id="u")
     before = snapshot()
     with pytest.raises(NotFoundError):
-        m.delete(ids[0])
+        m.delete(ids[0], user_id="u")
     with pytest.raises(NotFoundError):
-        m.update(ids[0], "something else")
+        m.update(ids[0], "something else", user_id="u")
     assert snapshot() == before
 
 
@@ -151,7 +151,7 @@ def test_deleting_twice_is_not_found(small, snapshot):
 def test_a_bad_update_changes_nothing(small, unchanged, content):
     m, ids = small
     with pytest.raises(InvalidInputError):
-        m.update(ids[0], content)
+        m.update(ids[0], content, user_id="u")
 
 
 # -- the database file -----------------------------------------------------------------------
@@ -169,18 +169,20 @@ def test_a_locked_database_raises_store_locked_and_loses_nothing(db_path, snapsh
                 m.add("Alice also likes coffee", user_id="u")
             assert time.monotonic() - start < 3  # the configured timeout, not the default 5 s
             with pytest.raises(StoreLockedError):
-                m.feedback(result.retrieval_id, 1.0)
+                m.feedback(result.retrieval_id, 1.0, user_id="u")
             with pytest.raises(StoreLockedError):
-                m.delete(kept.note_id)
+                m.delete(kept.note_id, user_id="u")
             with pytest.raises(StoreLockedError):
-                m.update(kept.note_id, "Alice likes black tea")
-            assert m.get(kept.note_id).content == "Alice likes green tea"  # reads still work
+                m.update(kept.note_id, "Alice likes black tea", user_id="u")
+            # reads still work
+            assert m.get(kept.note_id, user_id="u").content == "Alice likes green tea"
         finally:
             locker.execute("ROLLBACK")
             locker.close()
         assert snapshot() == before
         (added,) = m.add("Alice also likes coffee", user_id="u")  # works once the lock is gone
-        assert m.feedback(result.retrieval_id, 1.0).utilities[kept.note_id] == (0.5, 0.55)
+        rewarded = m.feedback(result.retrieval_id, 1.0, user_id="u")
+        assert rewarded.utilities[kept.note_id] == (0.5, 0.55)
         assert {h.note.id for h in m.search("Alice likes", user_id="u", k=10)} == {
             kept.note_id, added.note_id}
 
@@ -279,11 +281,11 @@ BAD = "caf\udce9"
     lambda m, i: m.add([{"content": "fine", "speaker": BAD}], user_id="u"),
     lambda m, i: m.ingest([{"content": "fine", "id": BAD}], user_id="u"),
     lambda m, i: m.search(BAD, user_id="u"),
-    lambda m, i: m.get(BAD),
-    lambda m, i: m.history(BAD),
-    lambda m, i: m.delete(BAD),
-    lambda m, i: m.update(i[0], BAD),
-    lambda m, i: m.feedback(BAD, 1.0),
+    lambda m, i: m.get(BAD, user_id="u"),
+    lambda m, i: m.history(BAD, user_id="u"),
+    lambda m, i: m.delete(BAD, user_id="u"),
+    lambda m, i: m.update(i[0], BAD, user_id="u"),
+    lambda m, i: m.feedback(BAD, 1.0, user_id="u"),
 ])
 def test_text_that_is_not_unicode_is_refused(small, unchanged, call):
     m, ids = small

@@ -115,7 +115,7 @@ def test_a_chat_file_ingests_with_sessions_as_provenance(memory, tmp_path):
             {"speaker": "Caroline", "content": "I went to a support group yesterday",
              "dia_id": "D1:1"}]}]}))
     (result,) = memory.ingest(load_chat_file(path), user_id="u")
-    note = memory.get(result.note_id)
+    note = memory.get(result.note_id, user_id="u")
     assert note.provenance.source_id == "s1" and note.provenance.turn_ids == ("D1:1",)
     assert note.speaker == "Caroline" and note.event_time == datetime(2023, 5, 7)
 
@@ -123,4 +123,4 @@ def test_a_chat_file_ingests_with_sessions_as_provenance(memory, tmp_path):
 def test_an_aware_iso_timestamp_is_stored_as_utc(memory):
     message = {"content": "Dinner at the harbour", "timestamp": "2023-05-08T13:56:00+02:00"}
     (r,) = memory.add([message], user_id="u")
-    assert memory.get(r.note_id).observed_at == datetime(2023, 5, 8, 11, 56)
+    assert memory.get(r.note_id, user_id="u").observed_at == datetime(2023, 5, 8, 11, 56)

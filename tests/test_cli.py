@@ -28,10 +28,10 @@ CLEAN_ENV: dict[str, str | None] = {"ASEM_DB": None, "ASEM_USER": None, "ASEM_AG
                                     "ASEM_LLM": None, "ASEM_MANAGER": None, "COLUMNS": "200"}
 
 
-def fake_memory(path: Path) -> Memory:
+def fake_memory(path: Path, *, read_only: bool = False) -> Memory:
     # The rule manager: these tests read back what they added; the learned manager's
     # decisions are tested in test_manager_learned with the real embedder's similarities.
-    return Memory(path, embedder=HashEmbedder(), manager="rule")
+    return Memory(path, embedder=HashEmbedder(), manager="rule", read_only=read_only)
 
 
 def run(*args: str, factory=fake_memory, input: str | None = None, env=None):
@@ -45,6 +45,15 @@ def assert_one_line_error(result, fragment: str = "") -> None:
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert fragment in lines[0]
     assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def assert_json_error(result, kind: str, fragment: str = "", exit_code: int = 1) -> None:
+    """With --json an error is one JSON line on stderr, and stdout stays empty."""
+    assert result.exit_code == exit_code, result.output
+    (line,) = result.stderr.splitlines()
+    error = json.loads(line)["error"]
+    assert error["type"] == kind and fragment in error["message"], error
     assert result.stdout == ""
 
 
@@ -178,7 +187,8 @@ def test_environment_sets_db_user_and_agent(db_path):
     note_id = json.loads(added.stdout)["note_id"]
     shown = json.loads(run("--json", "show", note_id, env=env).stdout)
     assert (shown["user_id"], shown["agent_id"]) == ("alice", "coach")
-    assert_one_line_error(run("--json", "-u", "bob", "show", note_id, env=env), "no note")
+    assert_json_error(run("--json", "-u", "bob", "show", note_id, env=env), "NotFoundError",
+                      "no note")
 
 
 def test_default_db_lives_in_the_user_data_dir(tmp_path, monkeypatch):
@@ -290,6 +300,7 @@ def test_store_and_provider_failures_are_one_error_line(db_path, error):
     def failing(path: Path) -> Memory:
         raise error
 
+    db_path.touch()  # stats needs a file to read
     result = run("--db", str(db_path), "stats", factory=failing)
     assert_one_line_error(result, str(error).split(";")[0] if not isinstance(
         error, OSError) else "/data/m.db: Permission denied")
@@ -299,6 +310,7 @@ def test_ctrl_c_exits_130(db_path):
     def interrupted(path: Path) -> Memory:
         raise KeyboardInterrupt
 
+    db_path.touch()
     result = run("--db", str(db_path), "stats", factory=interrupted)
     assert result.exit_code == 130 and "Traceback" not in result.output
 
@@ -335,5 +347,6 @@ def test_the_installed_script_with_the_default_embedder(tmp_path):
 
     missing = asem("show", "nope")
     assert missing.returncode == 1 and missing.stdout == ""
-    assert missing.stderr.strip().splitlines() == ["error: no note with id 'nope'; search to "
-                                                   "find note ids"]
+    assert [json.loads(line) for line in missing.stderr.strip().splitlines()] == [
+        {"error": {"type": "NotFoundError",
+                   "message": "no note with id 'nope'; search to find note ids"}}]

@@ -50,9 +50,9 @@ def test_add_says_a_delete_kept_the_input_and_why_the_note_went(db_path):
     assert lines[0].startswith(f"DELETE {said['added_id']}  changed job")
     assert lines[1].startswith("ADD ") and lines[1].endswith("the input, kept as a new note")
     with fake_memory(db_path) as memory:
-        assert memory.get(said["added_id"], include_deleted=True).content == (
+        assert memory.get(said["added_id"], user_id="default", include_deleted=True).content == (
             "I quit nursing and became a teacher.")
-        assert memory.get(nurse, include_deleted=True).delete_reason == (
+        assert memory.get(nurse, user_id="default", include_deleted=True).delete_reason == (
             'changed job; said: "I quit nursing and became a teacher."')
 
     chats = [db_path.with_name(f"chat{i}.json") for i in (1, 2)]

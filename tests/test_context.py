@@ -174,7 +174,7 @@ def test_a_turn_whose_note_was_deleted_breaks_the_chain(tmp_path):
         memory.ingest(turns()[:3], user_id="u")
         assert neighbour_turns(memory, "D1:1") == {"D1:2"}
         middle = memory.store.vector_index("u").ids[1]
-        memory.delete(middle, reason="test")
+        memory.delete(middle, reason="test", user_id="u")
         assert neighbour_turns(memory, "D1:1") == set()
         assert neighbour_turns(memory, "D1:3") == set()
 

@@ -61,8 +61,8 @@ def test_searches_record_their_query_vector_and_feedback_its_events(memory):
     for text in NOTES:
         memory.add(text, user_id="u")
     result = memory.search(TEA, user_id="u")
-    memory.feedback(result.retrieval_id, 1.0, [result[0].note.id])
-    memory.feedback(result.retrieval_id, -1.0, [result[0].note.id])
+    memory.feedback(result.retrieval_id, 1.0, [result[0].note.id], user_id="u")
+    memory.feedback(result.retrieval_id, -1.0, [result[0].note.id], user_id="u")
     events = memory.store.feedback_events([h.note.id for h in result])
     assert list(events) == [result[0].note.id]
     first, second = events[result[0].note.id]
@@ -101,7 +101,8 @@ def test_feedback_moves_the_note_for_its_query_only(both):
     assert tea_before[:2] == [NOTES[0], NOTES[1]] and dog_before[-1] == NOTES[1]
     result = intent.search(TEA, user_id="u", k=4)
     for _ in range(2):
-        intent.feedback(result.retrieval_id, 1.0, [result[1].note.id])  # the honey note
+        # the honey note
+        intent.feedback(result.retrieval_id, 1.0, [result[1].note.id], user_id="u")
     assert ranks(intent, TEA)[0] == NOTES[1]  # learned for the rewarded query
     assert ranks(intent, DOG) == dog_before  # unchanged for an unrelated one (usage too)
     assert ranks(plain, DOG)[1] == NOTES[1]  # one global utility moves it for every query

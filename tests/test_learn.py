@@ -141,7 +141,7 @@ def test_negative_feedback_lets_the_evidence_note_rise_into_the_top_5(arm, conve
 def test_a_rewarded_note_moves_up(arm):
     result = arm.memory.search(CAR, user_id="conv-x", k=3)
     second = result[1].note
-    arm.memory.feedback(result.retrieval_id, 1.0, [second.id])
+    arm.memory.feedback(result.retrieval_id, 1.0, [second.id], user_id="conv-x")
     assert arm.memory.search(CAR, user_id="conv-x", k=3)[0].note.id == second.id
 
 
@@ -154,7 +154,7 @@ def test_the_no_feedback_arm_changes_nothing(tmp_path, conversation):
     before = still.rank(CAR, 10)
     assert still.replay(question(conversation, CAR), 5) == -1.0
     assert still.rank(CAR, 10) == before and not still.returned
-    assert still.memory.stats()["feedback_uses"] == 0
+    assert still.memory.stats(all_users=True)["feedback_uses"] == 0
     still.memory.close()
 
 

@@ -42,7 +42,7 @@ def test_answer_cites_the_subset_it_used_and_returns_the_retrieval_id(answering)
         assert result.usage.calls == 1
         prompt = llm.requests[0]["messages"][-1].content
         assert "[1]" in prompt and "[2]" in prompt and "what is my dog called?" in prompt
-        feedback = memory.feedback(result.retrieval_id, 1.0, list(result.note_ids))
+        feedback = memory.feedback(result.retrieval_id, 1.0, list(result.note_ids), user_id="ann")
         assert set(feedback.utilities) == set(result.note_ids)
 
 
@@ -140,6 +140,7 @@ def test_cli_llm_status_and_help(tmp_path):
     from asem.cli.app import app
 
     runner = CliRunner()
+    Memory(tmp_path / "m.db", embedder=HashEmbedder()).close()  # status never creates a file
     result = runner.invoke(app, ["--json", "--db", str(tmp_path / "m.db"), "llm", "status"],
                            obj=lambda p: Memory(p, embedder=HashEmbedder()))
     assert result.exit_code == 0, result.output

@@ -54,14 +54,14 @@ def test_add_stores_at_once_and_the_job_enriches_links_and_evolves(db_path):
         (first,) = memory.add("I adopted a dog named Buddy yesterday", user_id="ann",
                               speaker="Ann", timestamp=WHEN)
         assert llm.calls == 0  # the write did not wait for the model
-        assert memory.llm_status(first.note_id) == "pending"
+        assert memory.llm_status(first.note_id, user_id="ann") == "pending"
         assert memory.search("Buddy", user_id="ann")[0].note.id == first.note_id
         assert memory.process_llm_jobs() == 1
         (second,) = memory.add("Buddy loves the park", user_id="ann", speaker="Ann",
                                timestamp=WHEN)
         assert memory.process_llm_jobs() == 1
-        a, b = memory.get(first.note_id), memory.get(second.note_id)
-        assert memory.llm_status(first.note_id) == "done"
+        a, b = memory.get(first.note_id, user_id="ann"), memory.get(second.note_id, user_id="ann")
+        assert memory.llm_status(first.note_id, user_id="ann") == "done"
         assert a.keywords[:2] == ("Buddy", "dog") and "pets" in a.tags
         assert a.speaker == "Ann"  # the extractive head of the context is kept
         assert a.context.endswith("Ann's dog Buddy, revisited.")  # evolved by the 2nd note
@@ -70,9 +70,9 @@ def test_add_stores_at_once_and_the_job_enriches_links_and_evolves(db_path):
         assert b.dates == ()  # "yesterday" is not in the second note's text: rejected
         assert {lk.target_id: lk.relation for lk in b.links}[a.id] == "same dog"
         assert {lk.target_id: lk.relation for lk in a.links}[b.id] == "same dog"
-        ops = [h.op for h in memory.history(a.id)]
+        ops = [h.op for h in memory.history(a.id, user_id="ann")]
         assert ops == ["ADD", "UPDATE", "UPDATE"]
-        assert "LINK" in [h.op for h in memory.history(b.id)]
+        assert "LINK" in [h.op for h in memory.history(b.id, user_id="ann")]
         usage = memory.llm_usage.snapshot()
         assert usage.calls == 2 and usage.tokens > 0
 
@@ -95,9 +95,9 @@ def test_enrichment_changes_the_embedding(db_path):
     with open_llm_memory(db_path, llm) as memory:
         (r,) = memory.add("I adopted a dog named Buddy yesterday", user_id="ann",
                           timestamp=WHEN)
-        before = memory.get(r.note_id).embedding.copy()
+        before = memory.get(r.note_id, user_id="ann").embedding.copy()
         memory.process_llm_jobs()
-        after = memory.get(r.note_id).embedding
+        after = memory.get(r.note_id, user_id="ann").embedding
         assert not (before == after).all()
 
 
@@ -132,15 +132,15 @@ def test_fault_injection_never_raises_loses_or_writes_outside(db_path, fault):
         for i in range(4):
             results += memory.add(f"Ann said thing {i} about her dog", user_id="ann",
                                   speaker="Ann", timestamp=WHEN)  # must not raise
-        before = {r.note_id: memory.get(r.note_id) for r in results}
+        before = {r.note_id: memory.get(r.note_id, user_id="ann") for r in results}
         for _ in range(6):
             memory.worker.step()
         for r in results:  # nothing lost: every note is still there and searchable
-            assert memory.get(r.note_id).content == before[r.note_id].content
-            assert memory.llm_status(r.note_id) in ("pending", "failed", "done")
+            assert memory.get(r.note_id, user_id="ann").content == before[r.note_id].content
+            assert memory.llm_status(r.note_id, user_id="ann") in ("pending", "failed", "done")
         ids = set(before)
         for note_id in ids:  # links only ever among notes that were shown
-            assert {lk.target_id for lk in memory.get(note_id).links} <= ids
+            assert {lk.target_id for lk in memory.get(note_id, user_id="ann").links} <= ids
         assert len(memory.search("dog", user_id="ann", k=10)) == 4
 
 
@@ -149,8 +149,8 @@ def test_fault_replies_with_invented_ids_are_filtered(db_path):
     with open_llm_memory(db_path, llm) as memory:
         (r,) = memory.add("Ann said something", user_id="ann", timestamp=WHEN)
         memory.process_llm_jobs()
-        assert memory.llm_status(r.note_id) == "done"
-        assert memory.get(r.note_id).links == ()
+        assert memory.llm_status(r.note_id, user_id="ann") == "done"
+        assert memory.get(r.note_id, user_id="ann").links == ()
         rejected = memory.worker.stats.rejected
         assert len(rejected) == 5  # turn 9, link to Q, Z->Y, self link, update of K
 
@@ -159,12 +159,12 @@ def test_unusable_replies_fail_the_job_after_max_attempts_and_keep_the_note(db_p
     llm = ScriptedLLM(default="not json at all")
     with open_llm_memory(db_path, llm) as memory:
         (r,) = memory.add("Ann adopted a dog", user_id="ann", speaker="Ann", timestamp=WHEN)
-        extractive = memory.get(r.note_id)
+        extractive = memory.get(r.note_id, user_id="ann")
         for _ in range(3):
             memory.worker.step()
-        assert memory.llm_status(r.note_id) == "failed"
+        assert memory.llm_status(r.note_id, user_id="ann") == "failed"
         assert llm.calls == 9  # 3 attempts x (1 call + 2 re-prompts)
-        assert memory.get(r.note_id).context == extractive.context
+        assert memory.get(r.note_id, user_id="ann").context == extractive.context
 
 
 def test_an_outage_leaves_jobs_pending_and_a_restart_resumes(db_path):
@@ -172,14 +172,14 @@ def test_an_outage_leaves_jobs_pending_and_a_restart_resumes(db_path):
     memory = open_llm_memory(db_path, down)
     (r,) = memory.add("Ann adopted a dog", user_id="ann", timestamp=WHEN)
     assert memory.process_llm_jobs() == 0
-    assert memory.llm_status(r.note_id) == "pending"
+    assert memory.llm_status(r.note_id, user_id="ann") == "pending"
     assert memory.worker.stats.outages == 1
     memory.close()
     up = ScriptedLLM(default=good_reply)
     with open_llm_memory(db_path, up) as again:
-        assert again.llm_status(r.note_id) == "pending"
+        assert again.llm_status(r.note_id, user_id="ann") == "pending"
         assert again.process_llm_jobs() == 1
-        assert again.llm_status(r.note_id) == "done"
+        assert again.llm_status(r.note_id, user_id="ann") == "done"
 
 
 def test_a_job_claimed_by_a_dead_worker_is_claimed_again_after_its_lease(db_path):
@@ -187,10 +187,10 @@ def test_a_job_claimed_by_a_dead_worker_is_claimed_again_after_its_lease(db_path
                          LLMConfig(lease_s=0.0, retry_base_delay_s=0.0)) as memory:
         (r,) = memory.add("Ann adopted a dog", user_id="ann", timestamp=WHEN)
         (job,) = memory.store.claim_jobs(6, lease_s=3600)  # a worker that then dies
-        assert memory.llm_status(r.note_id) == "running"
+        assert memory.llm_status(r.note_id, user_id="ann") == "running"
         time.sleep(1.1)
         assert memory.process_llm_jobs() == 1
-        assert memory.llm_status(r.note_id) == "done"
+        assert memory.llm_status(r.note_id, user_id="ann") == "done"
 
 
 def test_background_thread_processes_jobs(db_path):
@@ -198,14 +198,14 @@ def test_background_thread_processes_jobs(db_path):
     with Memory(db_path, embedder=HashEmbedder(), llm=llm, llm_config=FAST) as memory:
         (r,) = memory.add("Ann adopted a dog", user_id="ann", timestamp=WHEN)
         deadline = time.time() + 10
-        while memory.llm_status(r.note_id) != "done" and time.time() < deadline:
+        while memory.llm_status(r.note_id, user_id="ann") != "done" and time.time() < deadline:
             time.sleep(0.05)
-        assert memory.llm_status(r.note_id) == "done"
+        assert memory.llm_status(r.note_id, user_id="ann") == "done"
 
 
 def test_status_without_an_llm_is_none(memory):
     (r,) = memory.add("plain note", user_id="ann")
-    assert memory.llm_status(r.note_id) == "none"
+    assert memory.llm_status(r.note_id, user_id="ann") == "none"
 
 
 def test_a_reply_that_describes_no_turn_is_reprompted_then_fails_the_job(db_path):
@@ -217,7 +217,8 @@ def test_a_reply_that_describes_no_turn_is_reprompted_then_fails_the_job(db_path
         (r,) = memory.add("Ann adopted a dog", user_id="ann", speaker="Ann", timestamp=WHEN)
         for _ in range(3):
             memory.worker.step()
-        assert memory.llm_status(r.note_id) == "failed"  # never "done" with nothing done
+        # never "done" with nothing done
+        assert memory.llm_status(r.note_id, user_id="ann") == "failed"
         assert llm.calls == 9
         assert "none describes a new turn" in llm.requests[1]["messages"][-1].content
 
@@ -251,8 +252,8 @@ def test_ungrounded_keywords_and_context_are_left_out(db_path):
         (r,) = memory.add("Hey! I walked Buddy today.", user_id="ann", speaker="Ann",
                           timestamp=WHEN)
         memory.process_llm_jobs()
-        note = memory.get(r.note_id)
-        assert memory.llm_status(r.note_id) == "done"
+        note = memory.get(r.note_id, user_id="ann")
+        assert memory.llm_status(r.note_id, user_id="ann") == "done"
         assert "support group" not in note.keywords and "Buddy" in note.keywords
         assert "Caroline" not in note.context  # another turn's story, not this one's
 
@@ -270,7 +271,7 @@ def test_the_background_worker_runs_at_a_lower_cpu_priority(db_path):
                 llm_config=FAST) as memory:
         (r,) = memory.add("Ann adopted a dog", user_id="ann", timestamp=WHEN)
         deadline = time.time() + 10
-        while memory.llm_status(r.note_id) != "done" and time.time() < deadline:
+        while memory.llm_status(r.note_id, user_id="ann") != "done" and time.time() < deadline:
             time.sleep(0.05)
     assert seen and seen[0] == min(before + FAST.worker_niceness, 19)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # not ours

@@ -62,10 +62,10 @@ def test_a_memory_writes_through_the_learned_manager_by_name(db_path):
         (a,) = memory.add(BUDDY, user_id="u", turn_id="1")
         (b,) = memory.add(SCOUT, user_id="u", turn_id="2")
         assert (b.op, b.note_id) == (Op.UPDATE, a.note_id)
-        note = memory.get(a.note_id)
+        note = memory.get(a.note_id, user_id="u")
         assert "Buddy" in note.content and "Scout" in note.content
         assert note.provenance.turn_ids == ("1", "2")
-        assert memory.history(a.note_id)[-1].old["content"] == BUDDY
+        assert memory.history(a.note_id, user_id="u")[-1].old["content"] == BUDDY
 
 
 def test_the_learned_manager_never_targets_outside_the_candidates():

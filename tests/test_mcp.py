@@ -204,8 +204,8 @@ def test_tools_act_in_the_scope_the_server_names(tmp_path):
 
     with Memory(tmp_path / "m.db", embedder=HashEmbedder(), manager="rule") as memory:
         run_bounded(lambda: scenario(memory))
-        assert memory.get(memory.search("tea", user_id="ana")[0].note.id).scope == Scope(
-            "ana", "planner")
+        found = memory.search("tea", user_id="ana")[0].note.id
+        assert memory.get(found, user_id="ana").scope == Scope("ana", "planner")
 
 
 def test_an_unexpected_failure_tells_the_agent_nothing_of_its_insides(tmp_path, caplog):

@@ -148,7 +148,7 @@ def donor(tmp_path) -> tuple[Path, dict[str, str]]:
     with Memory(path, embedder=HashEmbedder(), manager="rule") as m:
         ids = {text.split()[-1]: m.add(text, user_id="alice")[0].note_id
                for text in ("I adopted a dog named Buddy", "I drink coffee")}
-        m.delete(ids["coffee"])
+        m.delete(ids["coffee"], user_id="alice")
     return path, ids
 
 

@@ -59,8 +59,8 @@ def test_feedback_cannot_reach_another_users_note(memory):
     (theirs,) = memory.add("My bank PIN is 4921", user_id="bob")
     result = memory.search("bank PIN", user_id="alice")
     with pytest.raises(InvalidInputError):
-        memory.feedback(result.retrieval_id, 1.0, [theirs.note_id])
-    assert memory.get(theirs.note_id).utility == 0.5
+        memory.feedback(result.retrieval_id, 1.0, [theirs.note_id], user_id="alice")
+    assert memory.get(theirs.note_id, user_id="bob").utility == 0.5
 
 
 def test_agent_and_session_narrow_the_scope(memory):
@@ -79,7 +79,7 @@ def test_agent_and_session_narrow_the_scope(memory):
 def test_link_expansion_stays_in_the_callers_scope(memory):
     a1 = memory.add("Alice likes green tea", user_id="u", agent_id="a1")[0].note_id
     shared = memory.add("Alice likes green tea with honey", user_id="u")[0].note_id
-    assert a1 in {lk.target_id for lk in memory.links(shared)}
+    assert a1 in {lk.target_id for lk in memory.links(shared, user_id="u")}
     result = memory.search("honey", user_id="u", agent_id="a1", expand_links=True)
     assert shared not in ids(result)
     result = memory.search("honey", user_id="u", expand_links=True, k=1)
@@ -115,8 +115,8 @@ def test_tag_filter(memory):
 def test_keyword_filter_is_case_insensitive(memory):
     dog = memory.add("Alice adopted a dog named Rex", user_id="u")[0].note_id
     guitar = memory.add("Alice plays the guitar every day", user_id="u")[0].note_id
-    keyword = next(k for k in memory.get(dog).keywords
-                   if k not in memory.get(guitar).keywords)
+    keyword = next(k for k in memory.get(dog, user_id="u").keywords
+                   if k not in memory.get(guitar, user_id="u").keywords)
     found = memory.search("Alice", user_id="u", filters=Filters(keywords=(keyword.upper(),)))
     assert ids(found) == [dog]
 
@@ -181,8 +181,8 @@ def test_filters_combine_with_similarity(memory):
 def test_phase_b_is_z_scored_similarity_and_utility_within_the_pool(open_memory, tea):
     m = open_memory(MemoryConfig(read=PURE))
     first = m.search(QUERY, user_id="u", k=10)
-    m.feedback(first.retrieval_id, 1.0, [tea[2]])
-    m.feedback(first.retrieval_id, -1.0, [tea[3]])
+    m.feedback(first.retrieval_id, 1.0, [tea[2]], user_id="u")
+    m.feedback(first.retrieval_id, -1.0, [tea[3]], user_id="u")
 
     result = m.search(QUERY, user_id="u", k=10)
     assert tea[4] not in ids(result)  # the off-topic note is outside the pool C(q)
@@ -218,14 +218,14 @@ def test_feedback_moves_a_useful_note_up(memory, tea):
     assert ids(memory.search(QUERY, user_id="u", k=2)) == tea[:2]
     result = memory.search(QUERY, user_id="u", k=2)
     for _ in range(2):
-        memory.feedback(result.retrieval_id, 1.0, [tea[1]])
+        memory.feedback(result.retrieval_id, 1.0, [tea[1]], user_id="u")
     assert ids(memory.search(QUERY, user_id="u", k=2)) == [tea[1], tea[0]]
 
 
 def test_negative_feedback_moves_a_note_down(memory, tea):
     result = memory.search(QUERY, user_id="u", k=2)
     for _ in range(3):
-        memory.feedback(result.retrieval_id, -1.0, [tea[0]])
+        memory.feedback(result.retrieval_id, -1.0, [tea[0]], user_id="u")
     assert ids(memory.search(QUERY, user_id="u", k=2)) == [tea[1], tea[0]]
 
 
@@ -233,8 +233,8 @@ def test_with_lambda_zero_utility_is_ignored(open_memory, tea):
     m = open_memory()
     result = m.search(QUERY, user_id="u", k=10)
     for _ in range(5):
-        m.feedback(result.retrieval_id, 1.0, [tea[3]])
-        m.feedback(result.retrieval_id, -1.0, [tea[0]])
+        m.feedback(result.retrieval_id, 1.0, [tea[3]], user_id="u")
+        m.feedback(result.retrieval_id, -1.0, [tea[0]], user_id="u")
     blind = open_memory(MemoryConfig(read=ReadConfig(
         lexical_weight=0.0, timeliness_weight=0.0, usage_weight=0.0, utility_weight=0.0)))
     result = blind.search(QUERY, user_id="u", k=10)
@@ -267,13 +267,13 @@ def test_link_expansion_adds_neighbours_marked_as_links(memory, tea):
     assert result[0].note.id == tea[0] and result[0].via == "recall"
     linked = result[1:]
     assert linked and {h.via for h in linked} == {"link"}
-    assert {h.note.id for h in linked} == {lk.target_id for lk in memory.links(tea[0])}
+    assert {h.note.id for h in linked} == {lk.target_id for lk in memory.links(tea[0], user_id="u")}
     assert all(h.score < result[0].score for h in linked)
     assert [h.score for h in linked] == sorted((h.score for h in linked), reverse=True)
 
 
 def test_link_expansion_skips_deleted_neighbours(memory, tea):
-    memory.delete(tea[1])
+    memory.delete(tea[1], user_id="u")
     result = memory.search(QUERY, user_id="u", k=1, expand_links=True)
     assert tea[1] not in ids(result)
 
@@ -288,7 +288,7 @@ def test_empty_memory_gives_an_empty_result_with_a_retrieval_id(memory):
     result = memory.search("anything at all", user_id="u")
     assert isinstance(result, SearchResult) and result.empty and len(result) == 0
     assert result.retrieval_id and result.query == "anything at all"
-    assert memory.feedback(result.retrieval_id, 1.0).utilities == {}
+    assert memory.feedback(result.retrieval_id, 1.0, user_id="u").utilities == {}
 
 
 def test_no_match_is_empty(memory, tea):
@@ -299,7 +299,7 @@ def test_every_search_has_its_own_recorded_retrieval_id(memory, tea):
     a = memory.search(QUERY, user_id="u")
     b = memory.search(QUERY, user_id="u")
     assert a.retrieval_id != b.retrieval_id and ids(a) == ids(b)
-    assert set(memory.feedback(a.retrieval_id, 0.5).utilities) == set(ids(a))
+    assert set(memory.feedback(a.retrieval_id, 0.5, user_id="u").utilities) == set(ids(a))
     assert memory.stats("u")["retrievals"] == 2
 
 

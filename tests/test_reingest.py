@@ -89,7 +89,7 @@ def test_the_same_words_in_another_turn_are_still_recorded(memory, snapshot):
     before = snapshot()
     (other,) = memory.add("Buddy loves the beach", user_id="u", turn_id="t2", source_id="s")
     assert other.op is Op.NOOP and other.note_id == first.note_id
-    assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
+    assert memory.get(first.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
     assert len(snapshot()["turns"]) == len(before["turns"]) + 1
 
 

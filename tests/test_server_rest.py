@@ -72,7 +72,7 @@ def test_list_pages_and_filters(served):
     in_s1 = served.call("GET", "/v1/notes", params={"session_id": "s1"}).json()["notes"]
     assert sorted(n["id"] for n in in_s1) == sorted(ids[1::2])
     dog = add(served, "I adopted a dog named Buddy")
-    assert "pets" in served.memory.get(dog).tags
+    assert "pets" in served.memory.get(dog, user_id="alice").tags
     tagged = served.call("GET", "/v1/notes", params={"tags": "pets"}).json()["notes"]
     assert [n["id"] for n in tagged] == [dog]
     future = served.call("GET", "/v1/notes", params={"since": "2999-01-01T00:00:00"}).json()
@@ -105,8 +105,8 @@ def test_update_delete_undo_history_and_links(served):
     assert history["entries"][2]["actor"].startswith("key:")
     links = served.call("GET", f"/v1/notes/{other}/links").json()
     assert links["note_id"] == other
-    assert [lk["target_id"] for lk in links["links"]] == [lk.target_id for lk in
-                                                          served.memory.links(other)]
+    stored = served.memory.links(other, user_id="alice")
+    assert [lk["target_id"] for lk in links["links"]] == [lk.target_id for lk in stored]
 
 
 def test_search_then_feedback_moves_utility(served):
@@ -122,7 +122,7 @@ def test_search_then_feedback_moves_utility(served):
     stolen = served.call("POST", "/v1/feedback", "bob",
                          json={"retrieval_id": found["retrieval_id"], "reward": -1.0})
     assert stolen.status_code == 404
-    assert served.memory.get(note_id).utility == pytest.approx(0.55)
+    assert served.memory.get(note_id, user_id="alice").utility == pytest.approx(0.55)
     filtered = served.call("POST", "/v1/search", json={
         "query": "dog", "filters": {"since": "2999-01-01T00:00:00"}}).json()
     assert filtered["hits"] == []
@@ -192,7 +192,7 @@ def test_admin_deletes_a_whole_user_only_when_confirmed(served):
     done = served.call("DELETE", "/v1/users/alice", "admin", params={"confirm": "alice"})
     assert done.json() == {"user_id": "alice", "deleted": 3}
     assert served.memory.list_notes("alice") == []
-    assert served.memory.get(bob).content == "Bob's note"
+    assert served.memory.get(bob, user_id="bob").content == "Bob's note"
     back = served.call("POST", f"/v1/notes/{ids[0]}/undo")  # soft: each one can come back
     assert back.status_code == 200
 

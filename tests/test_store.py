@@ -53,7 +53,7 @@ def test_reopening_runs_only_new_migrations_and_keeps_data(db_path, monkeypatch)
     monkeypatch.setattr(connection, "_migrations", lambda: [
         *current, (latest + 1, "CREATE TABLE extra (x INTEGER);")])
     with Memory(db_path, embedder=HashEmbedder()) as m:
-        assert m.get(note_id).content == "Alice plays the cello"
+        assert m.get(note_id, user_id="u").content == "Alice plays the cello"
     assert raw(db_path, "PRAGMA user_version") == [(latest + 1,)]
     assert raw(db_path, "SELECT count(*) FROM extra") == [(0,)]
 
@@ -126,7 +126,7 @@ def test_same_text_twice_is_one_note_with_merged_turn_ids(memory):
     (second,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t2")
     assert first.op is Op.ADD
     assert second.op is Op.NOOP and second.note_id == first.note_id
-    assert memory.get(first.note_id).provenance.turn_ids == ("t1", "t2")
+    assert memory.get(first.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
     assert memory.stats("u")["notes"] == 1
 
 
@@ -142,7 +142,7 @@ def test_same_text_in_another_scope_is_another_note(memory):
     (c,) = memory.add("I adopted a dog named Buddy", user_id="alice", agent_id="helper")
     assert len({a.note_id, b.note_id, c.note_id}) == 3
     assert {a.op, b.op, c.op} == {Op.ADD}
-    assert memory.stats()["notes"] == 3
+    assert memory.stats(all_users=True)["notes"] == 3
 
 
 def test_the_store_skips_a_note_whose_content_is_already_live(memory, db_path):
@@ -153,44 +153,44 @@ def test_the_store_skips_a_note_whose_content_is_already_live(memory, db_path):
     assert memory.store.write(WriteBatch((NewNote(first),))) == {first.id}
     assert memory.store.write(WriteBatch((NewNote(second),))) == set()
     assert raw(db_path, "SELECT id FROM notes") == [(first.id,)]
-    assert memory.get(first.id).provenance.turn_ids == ("t1", "t2")
-    assert [h.op for h in memory.history(first.id)] == ["ADD", "NOOP"]
+    assert memory.get(first.id, user_id="u").provenance.turn_ids == ("t1", "t2")
+    assert [h.op for h in memory.history(first.id, user_id="u")] == ["ADD", "NOOP"]
 
 
 # -- delete, restore, history ----------------------------------------------------------------
 def test_soft_delete_hides_the_note_and_undo_brings_it_back(memory, db_path):
     (r,) = memory.add("Buddy is a golden retriever", user_id="u")
-    memory.delete(r.note_id, reason="user asked")
+    memory.delete(r.note_id, reason="user asked", user_id="u")
     assert raw(db_path, "SELECT count(*) FROM notes") == [(1,)]  # soft: the row stays
     assert memory.search("golden retriever Buddy", user_id="u").empty
-    deleted = memory.get(r.note_id, include_deleted=True)
+    deleted = memory.get(r.note_id, include_deleted=True, user_id="u")
     assert deleted.deleted_at is not None and deleted.delete_reason == "user asked"
-    restored = memory.undo_delete(r.note_id)
+    restored = memory.undo_delete(r.note_id, user_id="u")
     assert restored.deleted_at is None and restored.content == "Buddy is a golden retriever"
     assert memory.search("golden retriever Buddy", user_id="u")[0].note.id == r.note_id
 
 
 def test_deleted_content_can_be_added_again_and_then_not_restored(memory):
     (old,) = memory.add("Buddy is a golden retriever", user_id="u")
-    memory.delete(old.note_id)
+    memory.delete(old.note_id, user_id="u")
     (new,) = memory.add("Buddy is a golden retriever", user_id="u")
     assert new.op is Op.ADD and new.note_id != old.note_id
     with pytest.raises(InvalidInputError, match="same content"):
-        memory.undo_delete(old.note_id)
+        memory.undo_delete(old.note_id, user_id="u")
     with pytest.raises(InvalidInputError, match="not deleted"):
-        memory.undo_delete(new.note_id)
+        memory.undo_delete(new.note_id, user_id="u")
 
 
 def test_history_keeps_every_change_with_old_and_new(memory):
     (r,) = memory.add("Buddy is a golden retriever", user_id="u", turn_id="t1")
     memory.add("Buddy is a golden retriever", user_id="u", turn_id="t2")
-    memory.update(r.note_id, "Buddy is a labrador", reason="corrected")
+    memory.update(r.note_id, "Buddy is a labrador", reason="corrected", user_id="u")
     result = memory.search("Buddy labrador", user_id="u")
-    memory.feedback(result.retrieval_id, 1.0)
-    memory.delete(r.note_id, reason="moved away")
-    memory.undo_delete(r.note_id)
+    memory.feedback(result.retrieval_id, 1.0, user_id="u")
+    memory.delete(r.note_id, reason="moved away", user_id="u")
+    memory.undo_delete(r.note_id, user_id="u")
 
-    history = memory.history(r.note_id)
+    history = memory.history(r.note_id, user_id="u")
     assert [h.op for h in history] == ["ADD", "NOOP", "UPDATE", "FEEDBACK", "DELETE", "RESTORE"]
     add, noop, update, feedback, delete, restore = history
     assert add.old is None and add.new["content"] == "Buddy is a golden retriever"
@@ -212,17 +212,17 @@ def test_links_are_stored_in_both_directions_with_relation_text(memory, db_path)
     rows = set(raw(db_path, "SELECT src, dst, relation FROM links"))
     assert {(s, d) for s, d, _ in rows} == {(a.note_id, b.note_id), (b.note_id, a.note_id)}
     assert all(rel.startswith("similar (cosine ") for _, _, rel in rows)
-    assert [lk.target_id for lk in memory.links(a.note_id)] == [b.note_id]
-    assert [lk.target_id for lk in memory.links(b.note_id)] == [a.note_id]
+    assert [lk.target_id for lk in memory.links(a.note_id, user_id="u")] == [b.note_id]
+    assert [lk.target_id for lk in memory.links(b.note_id, user_id="u")] == [a.note_id]
 
 
 def test_links_to_a_deleted_note_are_hidden(memory):
     (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
     (b,) = memory.add("Alice went hiking in the Alps with her brother", user_id="u")
-    memory.delete(b.note_id)
-    assert memory.links(a.note_id) == []
-    memory.undo_delete(b.note_id)
-    assert [lk.target_id for lk in memory.links(a.note_id)] == [b.note_id]
+    memory.delete(b.note_id, user_id="u")
+    assert memory.links(a.note_id, user_id="u") == []
+    memory.undo_delete(b.note_id, user_id="u")
+    assert [lk.target_id for lk in memory.links(a.note_id, user_id="u")] == [b.note_id]
 
 
 # -- durability and sharing the file ---------------------------------------------------------
@@ -231,16 +231,16 @@ def test_reopening_the_file_keeps_everything(db_path):
         (a,) = m.add("Alice went hiking in the Alps with her sister", user_id="u", turn_id="t1")
         m.add("Alice went hiking in the Alps with her brother", user_id="u")
         result = m.search("hiking Alps sister", user_id="u")
-        m.feedback(result.retrieval_id, 1.0, [a.note_id])
-        before = m.get(a.note_id)
-        history = m.history(a.note_id)
+        m.feedback(result.retrieval_id, 1.0, [a.note_id], user_id="u")
+        before = m.get(a.note_id, user_id="u")
+        history = m.history(a.note_id, user_id="u")
     with Memory(db_path, embedder=HashEmbedder()) as m:
-        after = m.get(a.note_id)
+        after = m.get(a.note_id, user_id="u")
         assert after == before
         np.testing.assert_array_equal(after.embedding, before.embedding)
         np.testing.assert_array_equal(after.intent_embedding, before.intent_embedding)
         assert after.utility == pytest.approx(0.55) and after.usage_count == 1
-        assert m.history(a.note_id) == history
+        assert m.history(a.note_id, user_id="u") == history
         assert m.search("hiking Alps sister", user_id="u")[0].note.id == a.note_id
 
 
@@ -250,7 +250,7 @@ def test_a_second_store_on_the_file_sees_the_first_ones_writes(db_path):
         assert two.search("violin lessons", user_id="u").empty  # caches an empty index
         (r,) = one.add("Alice takes violin lessons on Tuesdays", user_id="u")
         assert [h.note.id for h in two.search("violin lessons", user_id="u")] == [r.note_id]
-        one.delete(r.note_id)
+        one.delete(r.note_id, user_id="u")
         assert two.search("violin lessons", user_id="u").empty
         # and the other way round, through the write path's neighbour search
         (s,) = two.add("Alice takes violin lessons on Tuesdays", user_id="u")
@@ -281,19 +281,20 @@ def test_in_memory_database_works(tmp_path):
     with Memory(":memory:", embedder=HashEmbedder()) as m:
         (r,) = m.add("Alice plays the cello", user_id="u")
         assert m.search("cello", user_id="u")[0].note.id == r.note_id
-        assert m.stats()["file_bytes"] == 0
+        assert m.stats(all_users=True)["file_bytes"] == 0
 
 
 def test_stats_count_notes_links_and_retrievals(memory):
     (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
     memory.add("Alice went hiking in the Alps with her brother", user_id="u")
     memory.add("Bob likes jazz", user_id="v")
-    memory.delete(a.note_id)
+    memory.delete(a.note_id, user_id="u")
     memory.search("hiking", user_id="u")
     stats = memory.stats("u")
     assert stats["notes"] == 1 and stats["deleted"] == 1 and stats["users"] == 1
     assert stats["retrievals"] == 1 and stats["links"] == 2
-    assert memory.stats()["notes"] == 2 and memory.stats()["users"] == 2
+    totals = memory.stats(all_users=True)
+    assert totals["notes"] == 2 and totals["users"] == 2
 
 
 def test_vector_index_extensions_never_change_an_older_index():

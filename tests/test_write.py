@@ -23,7 +23,7 @@ def test_a_note_carries_every_stage_one_attribute(memory, monday):
     (r,) = memory.add("Yesterday I went to the gym with my friend Caroline and ran 5 km",
                       user_id="alice", agent_id="coach", session_id="s1", speaker="Melanie",
                       timestamp=monday, turn_id="D1:3", writer="agent", channel="chat")
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="alice")
     assert r.op is Op.ADD and note.id == r.note_id
     assert note.content == "Yesterday I went to the gym with my friend Caroline and ran 5 km"
     assert note.created_at >= before  # created now (UTC), not at the message time
@@ -54,7 +54,7 @@ def test_a_note_carries_every_stage_one_attribute(memory, monday):
 
 def test_a_note_without_speaker_has_no_speaker(memory, monday):
     (r,) = memory.add("I adopted a dog named Buddy last Friday", user_id="u", timestamp=monday)
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="u")
     assert note.context == "on 8 May 2023; last Friday = 5 May 2023"
     assert note.speaker is None
 
@@ -64,7 +64,7 @@ def test_initial_utility_comes_from_the_config(open_memory):
 
     m = open_memory(MemoryConfig(feedback=FeedbackConfig(initial_utility=0.2)))
     (r,) = m.add("Alice plays the cello", user_id="u")
-    assert m.get(r.note_id).utility == 0.2
+    assert m.get(r.note_id, user_id="u").utility == 0.2
 
 
 def test_timestamps_are_stored_as_naive_utc(memory):
@@ -72,7 +72,7 @@ def test_timestamps_are_stored_as_naive_utc(memory):
 
     aware = datetime(2023, 5, 8, 15, 56, tzinfo=timezone(timedelta(hours=2)))
     (r,) = memory.add("Dinner at the harbour was lovely", user_id="u", timestamp=aware)
-    assert memory.get(r.note_id).observed_at == datetime(2023, 5, 8, 13, 56)
+    assert memory.get(r.note_id, user_id="u").observed_at == datetime(2023, 5, 8, 13, 56)
 
 
 @pytest.mark.parametrize(("text", "expected", "granularity"), [
@@ -87,7 +87,7 @@ def test_timestamps_are_stored_as_naive_utc(memory):
 def test_relative_dates_become_absolute_dates_and_event_time(memory, monday, text, expected,
                                                              granularity):
     (r,) = memory.add(text, user_id="u", timestamp=monday)
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="u")
     assert [(d.value, d.granularity) for d in note.dates] == [(expected, granularity)]
     assert note.event_time == datetime.combine(expected, datetime.min.time())
     assert note.observed_at == monday
@@ -96,14 +96,14 @@ def test_relative_dates_become_absolute_dates_and_event_time(memory, monday, tex
 
 def test_without_a_date_the_event_time_is_the_message_time(memory, monday):
     (r,) = memory.add("I like green tea", user_id="u", timestamp=monday)
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="u")
     assert note.dates == () and note.event_time == monday
 
 
 def test_the_first_date_in_the_text_is_the_event_time(memory, monday):
     (r,) = memory.add("Two weeks ago I booked the flight we take next month", user_id="u",
                       timestamp=monday)
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="u")
     assert [d.value for d in note.dates] == [date(2023, 4, 24), date(2023, 6, 8)]
     assert note.event_time == datetime(2023, 4, 24)
 
@@ -112,13 +112,13 @@ def test_a_new_note_links_to_its_k_nearest_notes(memory):
     ids = [memory.add(hike(name), user_id="u")[0].note_id for name in FRIENDS[:6]]
     assert all(i is not None for i in ids) and len(set(ids)) == 6
     (last,) = memory.add(hike(FRIENDS[6]), user_id="u")
-    links = memory.links(last.note_id)
+    links = memory.links(last.note_id, user_id="u")
     assert len(links) == 5  # k = 5 of the 6 candidates
     assert {lk.target_id for lk in links} <= set(ids)
     for link in links:
         assert link.relation == f"similar (cosine {link.strength:.2f})"
         assert link.strength >= 0.30
-        back = {lk.target_id: lk for lk in memory.links(link.target_id)}
+        back = {lk.target_id: lk for lk in memory.links(link.target_id, user_id="u")}
         assert back[last.note_id].relation == link.relation
 
 
@@ -127,7 +127,7 @@ def test_k_links_comes_from_the_config(open_memory):
     for name in FRIENDS[:4]:
         m.add(hike(name), user_id="u")
     (last,) = m.add(hike(FRIENDS[4]), user_id="u")
-    assert len(m.links(last.note_id)) == 2
+    assert len(m.links(last.note_id, user_id="u")) == 2
 
 
 def test_dissimilar_notes_are_not_linked(memory):
@@ -135,20 +135,20 @@ def test_dissimilar_notes_are_not_linked(memory):
                       user_id="u", timestamp=datetime(2021, 3, 2))
     (b,) = memory.add("Quarterly tax returns are due before April for small businesses",
                       user_id="u", timestamp=datetime(2023, 11, 17))
-    assert memory.links(a.note_id) == [] and memory.links(b.note_id) == []
+    assert memory.links(a.note_id, user_id="u") == [] and memory.links(b.note_id, user_id="u") == []
 
 
 def test_notes_of_other_users_are_never_linked(memory):
     memory.add(hike("Bob"), user_id="alice")
     (r,) = memory.add(hike("Carol"), user_id="mallory")
-    assert memory.links(r.note_id) == []
+    assert memory.links(r.note_id, user_id="mallory") == []
 
 
 def test_notes_in_one_batch_link_to_each_other(memory):
     results = memory.add([{"speaker": "A", "content": hike(n)} for n in FRIENDS[:3]],
                          user_id="u")
     first, second, third = (r.note_id for r in results)
-    assert {lk.target_id for lk in memory.links(third)} == {first, second}
+    assert {lk.target_id for lk in memory.links(third, user_id="u")} == {first, second}
 
 
 def test_the_rule_manager_says_noop_for_a_near_duplicate(memory):
@@ -156,8 +156,8 @@ def test_the_rule_manager_says_noop_for_a_near_duplicate(memory):
     (b,) = memory.add("I adopted a dog named Buddy!!", user_id="u", turn_id="t2")
     assert b.op is Op.NOOP and b.note_id == a.note_id
     assert b.reason.startswith(f"near-duplicate of {a.note_id}")
-    assert memory.get(a.note_id).provenance.turn_ids == ("t1", "t2")
-    assert memory.get(a.note_id).content == "I adopted a dog named Buddy."
+    assert memory.get(a.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
+    assert memory.get(a.note_id, user_id="u").content == "I adopted a dog named Buddy."
     assert memory.stats("u")["notes"] == 1
 
 
@@ -184,7 +184,7 @@ def test_chat_messages_become_one_note_per_message(memory):
     ]
     results = memory.add(messages, user_id="u", session_id="session_1")
     assert [r.op for r in results] == [Op.ADD] * 3
-    notes = [memory.get(r.note_id) for r in results]
+    notes = [memory.get(r.note_id, user_id="u") for r in results]
     assert [n.content for n in notes] == [
         "I went to a support group yesterday", "That sounds great, how did it go?",
         "It was really moving"]
@@ -199,7 +199,7 @@ def test_chat_messages_become_one_note_per_message(memory):
 def test_role_and_text_are_accepted_as_message_fields(memory):
     (r,) = memory.add([{"role": "user", "text": "My sister lives in Lisbon", "id": 7}],
                       user_id="u")
-    note = memory.get(r.note_id)
+    note = memory.get(r.note_id, user_id="u")
     assert note.speaker == "user" and note.provenance.turn_ids == ("7",)
 
 
@@ -208,7 +208,7 @@ def test_a_repeated_message_in_one_batch_is_a_noop(memory):
                           {"content": "Buddy loves the beach", "turn_id": "b"}], user_id="u")
     assert [r.op for r in results] == [Op.ADD, Op.NOOP]
     assert results[0].note_id == results[1].note_id
-    assert memory.get(results[0].note_id).provenance.turn_ids == ("a", "b")
+    assert memory.get(results[0].note_id, user_id="u").provenance.turn_ids == ("a", "b")
 
 
 def test_ingest_writes_in_batches_and_reports_progress(open_memory):
@@ -225,7 +225,7 @@ def test_ingest_writes_in_batches_and_reports_progress(open_memory):
     assert progress == [(3, 7), (6, 7), (7, 7)]
     assert statements.count("COMMIT") == 3  # one transaction per batch
     assert [r.op for r in results] == [Op.ADD] * 7
-    notes = [m.get(r.note_id) for r in results]
+    notes = [m.get(r.note_id, user_id="u") for r in results]
     assert [n.provenance.turn_ids for n in notes] == [(f"D1:{i}",) for i in range(7)]
     assert {n.provenance.source_id for n in notes} == {"s1"}
     assert {n.provenance.channel for n in notes} == {"import"}
@@ -278,20 +278,20 @@ def test_losing_a_race_to_the_same_content_is_a_noop_that_keeps_provenance(memor
     item = make_input("Buddy loves the beach", Scope("u"), max_chars=100, turn_ids=("t2",))
     (result,) = write([item], deps)
     assert result.op is Op.NOOP and result.note_id == winner.note_id
-    assert memory.get(winner.note_id).provenance.turn_ids == ("t1", "t2")
+    assert memory.get(winner.note_id, user_id="u").provenance.turn_ids == ("t1", "t2")
     assert memory.stats("u")["notes"] == 1
 
 
 def test_writes_record_the_writer_as_history_actor(memory):
     (r,) = memory.add("Alice plays the cello", user_id="u", writer="agent")
-    (entry,) = memory.history(r.note_id)
+    (entry,) = memory.history(r.note_id, user_id="u")
     assert entry.op == "ADD" and entry.actor == "agent"
 
 
 def test_memory_update_rebuilds_attributes_and_vectors(memory, monday):
     (r,) = memory.add("Alice plays the cello", user_id="u", speaker="Alice", timestamp=monday)
-    old = memory.get(r.note_id)
-    new = memory.update(r.note_id, "Alice plays the violin in a jazz band")
+    old = memory.get(r.note_id, user_id="u")
+    new = memory.update(r.note_id, "Alice plays the violin in a jazz band", user_id="u")
     assert new.content == "Alice plays the violin in a jazz band"
     assert "music" in new.tags and new.updated_at is not None
     assert new.speaker == "Alice" and new.observed_at == monday
@@ -301,13 +301,13 @@ def test_memory_update_rebuilds_attributes_and_vectors(memory, monday):
 
 def test_update_of_a_note_without_speaker_keeps_no_speaker(memory, monday):
     (r,) = memory.add("I like green tea", user_id="u", timestamp=monday)
-    note = memory.update(r.note_id, "I like black tea")
+    note = memory.update(r.note_id, "I like black tea", user_id="u")
     assert note.context == "on 8 May 2023"
 
 
 def test_update_moves_the_event_time_to_the_new_date(memory, monday):
     (r,) = memory.add("I adopted a dog", user_id="u", timestamp=monday)
-    note = memory.update(r.note_id, "I adopted a dog yesterday")
+    note = memory.update(r.note_id, "I adopted a dog yesterday", user_id="u")
     assert note.dates[0].value == date(2023, 5, 7)
     assert note.event_time == datetime(2023, 5, 7)
 
@@ -317,7 +317,7 @@ def test_update_to_content_another_note_holds_is_refused(memory, snapshot):
     memory.add("Alice plays the violin", user_id="u")
     before = snapshot()
     with pytest.raises(InvalidInputError, match="already holds"):
-        memory.update(a.note_id, "alice plays the VIOLIN")
+        memory.update(a.note_id, "alice plays the VIOLIN", user_id="u")
     assert snapshot() == before
 
 

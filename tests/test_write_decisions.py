@@ -67,10 +67,10 @@ def test_update_merges_into_the_target_and_history_keeps_the_old(scripted):
     (a,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t1")
     (b,) = memory.add("I adopted another dog named Scout", user_id="u", turn_id="t2")
     assert b.op is Op.UPDATE and b.note_id == a.note_id and b.reason == "complementary"
-    note = memory.get(a.note_id)
+    note = memory.get(a.note_id, user_id="u")
     assert note.content == merged and note.provenance.turn_ids == ("t1", "t2")
     assert memory.stats("u")["notes"] == 1
-    added, updated = memory.history(a.note_id)
+    added, updated = memory.history(a.note_id, user_id="u")
     assert (added.op, updated.op) == ("ADD", "UPDATE")
     assert updated.old["content"] == "I adopted a dog named Buddy"
     assert updated.new["content"] == merged
@@ -84,7 +84,7 @@ def test_a_merge_said_later_keeps_the_dates_of_what_was_said_before(scripted):
     memory, _ = scripted(nearest(Op.UPDATE, merged_content=f"{buddy} Scout came today."))
     (a,) = memory.add(buddy, user_id="u", speaker="Ana", timestamp=said)
     memory.add("Scout came today.", user_id="u", speaker="Ana", timestamp=later)
-    note = memory.get(a.note_id)
+    note = memory.get(a.note_id, user_id="u")
     assert [(d.phrase, d.value) for d in note.dates] == [("yesterday", date(2024, 3, 3)),
                                                           ("today", date(2024, 3, 18))]
     assert note.event_time == datetime(2024, 3, 3)
@@ -98,21 +98,21 @@ def test_a_merge_on_the_same_day_does_not_repeat_the_context(scripted):
     (a,) = memory.add("I adopted Buddy.", user_id="u", speaker="Ana",
                       timestamp=datetime(2024, 3, 4, 9, 12))
     memory.add("And Scout.", user_id="u", speaker="Ana", timestamp=datetime(2024, 3, 4, 9, 13))
-    assert memory.get(a.note_id).context == "Ana, on 4 March 2024"
+    assert memory.get(a.note_id, user_id="u").context == "Ana, on 4 March 2024"
 
 
 def test_a_replacement_resolves_its_dates_when_it_was_said(scripted):
     memory, _ = scripted(nearest(Op.UPDATE))
     (a,) = memory.add("I moved yesterday", user_id="u", timestamp=datetime(2024, 3, 4))
     memory.add("Actually I moved today", user_id="u", timestamp=datetime(2024, 3, 18))
-    assert [d.value for d in memory.get(a.note_id).dates] == [date(2024, 3, 18)]
+    assert [d.value for d in memory.get(a.note_id, user_id="u").dates] == [date(2024, 3, 18)]
 
 
 def test_update_without_merged_content_replaces_with_the_input(scripted):
     memory, _ = scripted(nearest(Op.UPDATE))
     (a,) = memory.add("I live in Boston", user_id="u")
     memory.add("I moved to Denver, I live in Denver now", user_id="u")
-    assert memory.get(a.note_id).content == "I moved to Denver, I live in Denver now"
+    assert memory.get(a.note_id, user_id="u").content == "I moved to Denver, I live in Denver now"
     assert memory.search("Boston", user_id="u").empty or all(
         "Boston" not in h.note.content for h in memory.search("Boston", user_id="u"))
 
@@ -123,10 +123,10 @@ def test_delete_with_discard_only_deletes(scripted):
     (b,) = memory.add("I stopped going to the support group", user_id="u")
     assert (b.op, b.note_id, b.added_id, b.tier) == (Op.DELETE, a.note_id, None, None)
     assert memory.stats("u")["notes"] == 0
-    gone = memory.get(a.note_id, include_deleted=True)
+    gone = memory.get(a.note_id, include_deleted=True, user_id="u")
     assert gone.deleted_at is not None
     assert gone.delete_reason == 'retracted; said: "I stopped going to the support group"'
-    assert memory.history(a.note_id)[-1].op == "DELETE"
+    assert memory.history(a.note_id, user_id="u")[-1].op == "DELETE"
 
 
 def test_a_retraction_reason_quotes_what_was_said_on_one_short_line():
@@ -140,9 +140,9 @@ def test_delete_with_a_tier_also_adds_the_input(scripted):
     (a,) = memory.add("I love coriander", user_id="u")
     (b,) = memory.add("I hate coriander", user_id="u")
     assert b.op is Op.DELETE and b.note_id == a.note_id and b.tier is Tier.LONG_TERM
-    assert memory.get(b.added_id).content == "I hate coriander"
+    assert memory.get(b.added_id, user_id="u").content == "I hate coriander"
     assert memory.stats("u")["notes"] == 1
-    assert memory.links(b.added_id) == []  # no link to the note it replaced
+    assert memory.links(b.added_id, user_id="u") == []  # no link to the note it replaced
 
 
 def test_discard_stores_nothing_and_says_so(scripted, snapshot):
@@ -156,7 +156,7 @@ def test_discard_stores_nothing_and_says_so(scripted, snapshot):
 def test_short_term_notes_are_stored_in_their_tier(scripted):
     memory, _ = scripted(lambda p: Decision(Op.ADD, tier=Tier.SHORT_TERM))
     (r,) = memory.add("I'm at the airport right now", user_id="u")
-    assert r.tier is Tier.SHORT_TERM and memory.get(r.note_id).tier is Tier.SHORT_TERM
+    assert r.tier is Tier.SHORT_TERM and memory.get(r.note_id, user_id="u").tier is Tier.SHORT_TERM
 
 
 def test_a_target_outside_the_candidates_is_rejected(scripted):
@@ -165,7 +165,7 @@ def test_a_target_outside_the_candidates_is_rejected(scripted):
     assert a.op is Op.ADD and "rejected" in a.reason
     memory2, _ = scripted(lambda p: Decision(Op.DELETE, a.note_id, tier=Tier.DISCARD))
     (b,) = memory2.add("something unrelated", user_id="other")  # a's note is not its candidate
-    assert b.op is Op.ADD and memory2.get(a.note_id).deleted_at is None
+    assert b.op is Op.ADD and memory2.get(a.note_id, user_id="u").deleted_at is None
 
 
 def test_one_batch_sees_its_own_updates_and_deletes(scripted):
@@ -177,11 +177,11 @@ def test_one_batch_sees_its_own_updates_and_deletes(scripted):
     assert [r.op for r in results] == [Op.ADD, Op.UPDATE, Op.UPDATE]
     assert len({r.note_id for r in results}) == 1
     assert policy.seen[2].candidates[0].content == "Buddy is my dog, Scout too"
-    note = memory.get(results[0].note_id)
+    note = memory.get(results[0].note_id, user_id="u")
     assert note.content == "Buddy is my dog, Scout and Rex too"
     assert note.provenance.turn_ids == ("1", "2", "3")
     # Successive updates inside one write commit as one UPDATE from the first committed version.
-    added, updated = memory.history(note.id)
+    added, updated = memory.history(note.id, user_id="u")
     assert (added.op, added.new["content"]) == ("ADD", "Buddy is my dog")
     assert (updated.op, updated.new["content"]) == ("UPDATE", note.content)
 

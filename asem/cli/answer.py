@@ -27,9 +27,9 @@ def answer(
     if not options.llm:
         raise InvalidInputError("answer needs a language model: pass --llm local (or "
                                 "--llm openai:MODEL@BASE_URL), or set ASEM_LLM")
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         result = memory.answer(question, user_id=options.user, agent_id=options.agent, k=k)
-        used = [memory.get(i) for i in result.note_ids]
+        used = [memory.get(i, user_id=options.user) for i in result.note_ids]
     if options.json:
         emit_json(result.to_dict())
         return

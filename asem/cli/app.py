@@ -1,11 +1,18 @@
 """The root ``asem`` app: global options, the command table, and error reporting.
 
 Every ``ASEMError`` (and ``OSError`` on files) becomes one line, ``error: <message>``, on
-stderr with exit code 1; usage errors keep typer's exit code 2; Ctrl-C exits 130.
+stderr with exit code 1; usage errors keep typer's exit code 2; Ctrl-C exits 130. With
+``--json`` the line is JSON instead: ``{"error": {"type": ..., "message": ...}}``.
+
+The global options (``--db``, ``--user``, ``--json``, ...) may come before the command or
+after it: ``asem --db m.db add TEXT`` and ``asem add TEXT --db m.db`` are the same. A
+command's own option of the same name (``asem bench locomo --json OUT``) wins after it.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import errno
 import inspect
 from pathlib import Path
@@ -19,7 +26,7 @@ from typer.core import TyperGroup
 from asem.cli import answer, feedback, mcp, notes, read, serve, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_manager import bench_manager
-from asem.cli.context import Settings, open_memory
+from asem.cli.context import Settings, open_memory, settings
 from asem.cli.keys import keys_app
 from asem.cli.llm import llm_app
 from asem.cli.output import report_error
@@ -34,18 +41,75 @@ class _ReportingGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _reflow_all(self)
+        _accept_global_options(self, [p for p in self.params if p.name in _GLOBAL])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ASEMError as e:
-            report_error(e)
+            report_error(e, as_json=_json_mode(ctx))
             raise typer.Exit(1) from e
         except OSError as e:
             if e.errno == errno.EPIPE:  # `asem ... | head`: typer exits quietly
                 raise
-            report_error(e)
+            report_error(e, as_json=_json_mode(ctx))
             raise typer.Exit(1) from e
+        except _UsageError as e:
+            if not _json_mode(ctx):
+                raise
+            report_error(e, as_json=True)
+            raise typer.Exit(e.exit_code) from e
+
+
+# typer exports BadParameter but not its base, UsageError (click's, or typer's own copy).
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+_GLOBAL = {"db": "db", "user": "user", "agent": "agent", "as_json": "json", "llm": "llm",
+           "manager": "manager"}
+"""Root option name → the Settings field it sets."""
+
+
+def _json_mode(ctx: click.Context) -> bool:
+    found = ctx.find_object(Settings)
+    return found is not None and found.json
+
+
+def _accept_global_options(command: click.Command, options: list[click.Parameter]) -> None:
+    """Give every command below the root a copy of each global option, so that it may also
+    come after the command name; a given copy overrides the value from before the command.
+    A command keeps its own option where the names clash."""
+    if hasattr(command, "commands"):  # a group: its commands take them
+        for sub in command.commands.values():
+            _accept_global_options(sub, options)
+        return
+    taken = {opt for param in command.params for opt in param.opts}
+    for option in options:
+        if taken.isdisjoint(option.opts):
+            command.params.append(_late_copy(option))
+
+
+def _late_copy(option: click.Parameter) -> click.Parameter:
+    late = copy.copy(option)
+    late.default = False if getattr(option, "is_flag", False) else None
+    late.envvar = None  # the root option reads the environment
+    late.expose_value = False
+    late.is_eager = True  # read before the command's own options, so --json reports their errors
+    late.callback = _override
+    late.rich_help_panel = "Global options (also before the command)"
+    return late
+
+
+def _override(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is None or value is False:
+        return value
+    before = settings(ctx)
+    after = dataclasses.replace(before, **{_GLOBAL[param.name]: value})
+    level: click.Context | None = ctx
+    while level is not None:  # the root reads the settings too (to report errors)
+        if level.obj is before:
+            level.obj = after
+        level = level.parent
+    return value
 
 
 def reflow(text: str) -> str:
@@ -93,7 +157,8 @@ def _root(
         help="Agent scope (narrows the user scope).",
     )] = None,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print machine-readable JSON on stdout.",
+        "--json", help="Print machine-readable JSON on stdout, and errors as one JSON line "
+                       '({"error": {"type", "message"}}) on stderr.',
     )] = False,
     llm: Annotated[str | None, typer.Option(
         "--llm", envvar="ASEM_LLM", metavar="SPEC",
@@ -111,6 +176,7 @@ def _root(
     """ASEM: a long-term memory for LLM agents, in one local SQLite file.
 
     Remember text (add, ingest), find what helps (search), rate it (feedback): ranking learns.
+    The options below may also follow the command (asem add TEXT --db m.db --user ana).
     """
     # A caller (e.g. a test) may pass a memory factory as the context object.
     factory = ctx.obj if callable(ctx.obj) else open_memory

@@ -6,26 +6,35 @@ loads onnxruntime; ``asem --help`` never gets that far.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import typer
+
+from asem.errors import StoreError
 
 if TYPE_CHECKING:
     from asem.memory import Memory
 
-MemoryFactory = Callable[[Path], "Memory"]
-"""Builds the memory for a database path (tests pass one with a fake embedder)."""
+MemoryFactory = Callable[..., "Memory"]
+"""Builds the memory for a database path (tests pass one with a fake embedder); called as
+``factory(path)``, or ``factory(path, read_only=True)`` for a file this process cannot write."""
+
+Access = Literal["create", "change", "read"]
+"""What a command does with the database: ``create`` writes and makes the file if needed
+(add, ingest); ``change`` writes to an existing file (feedback, delete); ``read`` only reads
+an existing file, read-only when it cannot be written (search, show, history, stats)."""
 
 
-def open_memory(path: Path) -> Memory:
+def open_memory(path: Path, *, read_only: bool = False) -> Memory:
     """The default memory: SQLite at ``path`` with the local MiniLM embedder."""
     from asem.memory import Memory
 
-    return Memory(path)
+    return Memory(path, read_only=read_only)
 
 
 def make_llm(spec: str):
@@ -77,11 +86,27 @@ def settings(ctx: typer.Context) -> Settings:
     return found
 
 
+def writable(path: Path) -> bool:
+    """True when this process may write ``path`` and the folder beside it (SQLite keeps its
+    write-ahead log there)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 @contextmanager
-def opened(ctx: typer.Context) -> Iterator[Memory]:
-    """The memory for this invocation, closed when the command ends (even on error)."""
+def opened(ctx: typer.Context, access: Access = "create") -> Iterator[Memory]:
+    """The memory for this invocation, closed when the command ends (even on error).
+
+    Only ``create`` makes a database file; the others say so when there is none.
+    """
     options = settings(ctx)
-    memory = options.factory(options.db_path())
+    path = options.db_path()
+    if access != "create" and not path.is_file():
+        raise StoreError(f"no database at {path}; add notes first (asem --db {path} add TEXT) "
+                         "or pass the --db of an existing one")
+    if access == "read" and not writable(path):
+        memory = options.factory(path, read_only=True)
+    else:
+        memory = options.factory(path)
     try:
         if options.llm:
             # The CLI never runs the worker thread: a command ends when its own work is done,

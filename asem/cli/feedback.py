@@ -31,7 +31,7 @@ def feedback(
     Prints every rewarded note's utility before and after (q ← q + α(r − q)).
     """
     options = settings(ctx)
-    with opened(ctx) as memory:
+    with opened(ctx, "change") as memory:
         result = memory.feedback(retrieval_id, reward, note or None, user_id=options.user)
     if options.json:
         emit_json({"retrieval_id": result.retrieval_id, "reward": result.reward,

@@ -52,7 +52,7 @@ def process(ctx: typer.Context) -> None:
     options = settings(ctx)
     if not options.llm:
         raise InvalidInputError("processing jobs needs a language model: pass --llm")
-    with opened(ctx) as memory, _bar(options.json) as bar:
+    with opened(ctx, "change") as memory, _bar(options.json) as bar:
         start = memory.store.job_counts()
         total = start["pending"] + start["running"]
         task = bar.add_task("LLM jobs", total=total)
@@ -76,7 +76,7 @@ def process(ctx: typer.Context) -> None:
 def status(ctx: typer.Context) -> None:
     """How many LLM jobs of this user are pending, running, done and failed."""
     options = settings(ctx)
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         counts = memory.store.job_counts(options.user)
     if options.json:
         emit_json(counts)

@@ -23,7 +23,7 @@ NoteId = Annotated[str, typer.Argument(help="The note's id (search prints it).",
 def show(ctx: typer.Context, note_id: NoteId) -> None:
     """Print every attribute of a note (deleted ones too) and the notes it links to."""
     options = settings(ctx)
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         note = memory.get(note_id, user_id=options.user, include_deleted=True)
         targets = _link_targets(memory, note, options.user)
     if options.json:
@@ -50,7 +50,7 @@ def show(ctx: typer.Context, note_id: NoteId) -> None:
 def history(ctx: typer.Context, note_id: NoteId) -> None:
     """List every change to a note, oldest first: additions, feedback, edits, deletions."""
     options = settings(ctx)
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         entries = memory.history(note_id, user_id=options.user)
     if options.json:
         emit_json({"note_id": note_id, "entries": [_entry_dict(e) for e in entries]})
@@ -77,7 +77,7 @@ def delete(
     options = settings(ctx)
     if undo and reason is not None:
         raise typer.BadParameter("--reason cannot be used with --undo", param_hint="--reason")
-    with opened(ctx) as memory:
+    with opened(ctx, "change") as memory:
         if undo:
             note = memory.undo_delete(note_id, user_id=options.user)
         else:

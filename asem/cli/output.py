@@ -93,13 +93,20 @@ def error_line(error: BaseException) -> str:
         message = error.strerror
         if error.filename:
             message = f"{error.filename}: {message}"
+    elif hasattr(error, "format_message"):  # a usage error: names the option at fault
+        message = error.format_message()
     else:
         message = str(error) or type(error).__name__
     return " ".join(message.split())
 
 
-def report_error(error: BaseException) -> None:
-    """``error: <message>`` on stderr, red on a terminal."""
+def report_error(error: BaseException, *, as_json: bool = False) -> None:
+    """``error: <message>`` on stderr, red on a terminal; with ``as_json``, one JSON line
+    ``{"error": {"type": <class name>, "message": <message>}}`` on stderr instead."""
+    if as_json:
+        body = {"type": type(error).__name__, "message": error_line(error)}
+        click.echo(json.dumps({"error": body}, ensure_ascii=False), err=True)
+        return
     click.echo(f"{click.style('error:', fg='red', bold=True)} {error_line(error)}", err=True)
 
 

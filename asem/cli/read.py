@@ -50,7 +50,7 @@ def search(
     filters = Filters(tags=tuple(tag or ()), keywords=tuple(keyword or ()),
                       since=_bound(since, "--since", end_of_day=False),
                       until=_bound(until, "--until", end_of_day=True), session_id=session)
-    with opened(ctx) as memory:
+    with opened(ctx, "read") as memory:
         result = memory.search(query, user_id=options.user, agent_id=options.agent, k=k,
                                filters=filters, expand_links=expand)
     if options.json:

@@ -21,8 +21,8 @@ def stats(
     """Count notes, deletions, links, retrievals and feedback, and the mean utility."""
     options = settings(ctx)
     user = None if all_users else options.user
-    with opened(ctx) as memory:
-        numbers = memory.stats(user)
+    with opened(ctx, "read") as memory:
+        numbers = memory.stats(all_users=True) if all_users else memory.stats(options.user)
     if options.json:
         emit_json({"user_id": user, **numbers})
         return

@@ -127,7 +127,7 @@ class Arm(AsemSystem):
         reward = reward_for(ranked, question.evidence, k)
         result = self.memory.last
         if self.learns and result is not None and len(result):
-            self.memory.feedback(result.retrieval_id, reward)
+            self.memory.feedback(result.retrieval_id, reward, user_id=self._user)
             gold = set(question.evidence)
             for hit in result:
                 self.returned[hit.note.id] += 1

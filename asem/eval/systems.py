@@ -172,7 +172,8 @@ class AsemSystem:
     def footprint(self) -> dict[str, int]:
         """Notes and links in the current scope, and the database size on disk after a WAL
         checkpoint (so pages waiting in the write-ahead log are neither missed nor doubled)."""
-        stats = self.memory.stats(self._user or None)
+        stats = (self.memory.stats(self._user) if self._user
+                 else self.memory.stats(all_users=True))
         path = Path(str(stats["path"]))
         if path.exists():
             with closing(sqlite3.connect(path)) as conn:

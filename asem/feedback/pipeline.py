@@ -27,8 +27,8 @@ def check_reward(reward: object) -> float:
 
 
 def give_feedback(retrieval_id: str, reward: object, note_ids: Sequence[str] | None,
-                  store: Store, learning_rate: float,
-                  user_id: str | None = None) -> FeedbackResult:
+                  store: Store, learning_rate: float, user_id: str) -> FeedbackResult:
+    """Reward ``user_id``'s retrieval (one of another user is not found)."""
     if not isinstance(retrieval_id, str) or not retrieval_id.strip():
         raise InvalidInputError("retrieval_id is empty; pass the id that search returned")
     if note_ids is not None and not note_ids:

@@ -315,6 +315,11 @@ class NoteSignals:
 class Store(Protocol):
     """Persistence for notes, links, history, retrievals and feedback."""
 
+    path: str
+    """Where the notes live (a file path, ":memory:" or a database URL), for messages."""
+    read_only: bool
+    """True when opened for reading only: every write raises StoreReadOnlyError."""
+
     def vector_index(self, user_id: str) -> VectorIndex:
         """The user's live notes as matrices (cached; kept in step with every write)."""
         ...

@@ -76,13 +76,9 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
             )
         if not target.parent.exists():
             raise StoreError(f"cannot create {path}: the folder {target.parent} does not exist")
-    with translated(path):
-        conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
-                               check_same_thread=False)
+    conn = _connect(path, path, busy_timeout_s, uri=False)
     try:
         with translated(path):
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -92,6 +88,65 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
     except BaseException:
         # A failed migration leaves its transaction open: closing rolls it back and frees
         # the write lock, which would otherwise block every other connection to the file.
+        conn.close()
+        raise
+    return conn
+
+
+def open_read_only(path: str, busy_timeout_s: float) -> sqlite3.Connection:
+    """Open the existing database at ``path`` for reading only: nothing is created, migrated
+    or written, and every write fails with StoreReadOnlyError.
+
+    In a folder this process cannot write, SQLite cannot make the shared-memory file a WAL
+    database is read through; the file is then read as immutable (right while no one else
+    writes it, which a folder no one may write makes likely).
+    """
+    target = Path(path)
+    if path == ":memory:" or not target.is_file():
+        raise StoreError(f"no database at {path}; check the --db path (a read-only open "
+                         "creates nothing)")
+    uri = target.resolve().as_uri() + "?mode=ro"
+    try:
+        conn, version = _connect_read_only(uri, path, busy_timeout_s)
+    except StoreReadOnlyError:
+        if Path(f"{path}-wal").exists():
+            raise
+        conn, version = _connect_read_only(uri + "&immutable=1", path, busy_timeout_s)
+    latest = _migrations()[-1][0]
+    if version < latest:
+        conn.close()
+        if version == 0:
+            raise StoreError(f"{path} is not an ASEM database (it is empty or another "
+                             "program's); use another --db path")
+        raise StoreReadOnlyError(f"the database {path} needs an upgrade that a read-only "
+                                 "open cannot make; open it once where it can be written")
+    return conn
+
+
+def _connect_read_only(uri: str, path: str,
+                       busy_timeout_s: float) -> tuple[sqlite3.Connection, int]:
+    conn = _connect(uri, path, busy_timeout_s, uri=True)
+    try:
+        with translated(path):
+            conn.execute("PRAGMA query_only = ON")
+            return conn, _version(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _connect(target: str, path: str, busy_timeout_s: float, *,
+             uri: bool) -> sqlite3.Connection:
+    """A connection to ``target`` (``path`` itself, or with ``uri`` a ``file:`` URI for it)
+    that returns rows by name and waits ``busy_timeout_s`` for a lock."""
+    with translated(path):
+        conn = sqlite3.connect(target, uri=uri, timeout=busy_timeout_s, isolation_level=None,
+                               check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        with translated(path):
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    except BaseException:
         conn.close()
         raise
     return conn

@@ -22,7 +22,12 @@ from asem.stores.sqlite.codec import (
     row_to_note,
     ts,
 )
-from asem.stores.sqlite.connection import open_database, transaction, translated
+from asem.stores.sqlite.connection import (
+    open_database,
+    open_read_only,
+    transaction,
+    translated,
+)
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
@@ -45,10 +50,15 @@ class SQLiteStore(JobsMixin, KeysMixin):
     keys (``KeyStore``) in ``asem.stores.sqlite.keys``.
     """
 
-    def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0):
+    def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
+                 read_only: bool = False):
         self.path = str(path)
+        self.read_only = read_only
+        """Opened with ``read_only``: an existing file, never written (writes raise
+        StoreReadOnlyError)."""
         self._embedder_id = embedder_id
-        self._conn = open_database(self.path, busy_timeout_s)
+        self._conn = (open_read_only(self.path, busy_timeout_s) if read_only
+                      else open_database(self.path, busy_timeout_s))
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
         self._data_version = self._read_data_version()
