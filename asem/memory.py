@@ -425,23 +425,25 @@ class Memory:
         """The links of one of ``user_id``'s notes (to notes of the same user)."""
         return list(self.get(note_id, user_id=user_id).links)
 
-    def delete_user(self, user_id: str, *, reason: str = "user deleted",
+    def delete_user(self, user_id: str | None = None, *, reason: str = "user deleted",
                     actor: str = "admin") -> int:
         """Soft-delete every live note of ``user_id`` in one transaction (each note's
         ``undo_delete`` brings it back); returns how many were deleted."""
-        user_id = require_user(user_id)
+        user = require_user(user_id)
         gone: list[str] = []
-        while page := self.list_notes(user_id, limit=1000, offset=len(gone)):
+        while page := self.list_notes(user, limit=1000, offset=len(gone)):
             gone += [n.id for n in page]
         self.store.write(WriteBatch(actor=actor, deletes=tuple(
-            NoteDelete(note_id, user_id, reason) for note_id in gone)))
+            NoteDelete(note_id, user, reason) for note_id in gone)))
         return len(gone)
 
-    def export(self, user_id: str) -> Iterator[dict[str, Any]]:
-        """Every note of ``user_id`` with its history, as JSON-ready dicts (``asem.transfer``)."""
+    def export(self, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every note of ``user_id`` with its history, as JSON-ready dicts read page by page
+        as they are used (``asem.transfer``)."""
         return export_notes(self, require_user(user_id))
 
-    def import_notes(self, lines: Iterable[str | bytes], *, user_id: str) -> ImportResult:
+    def import_notes(self, lines: Iterable[str | bytes], *,
+                     user_id: str | None = None) -> ImportResult:
         """Store the live notes of export lines for ``user_id`` (``asem.transfer``)."""
         return import_notes(self, lines, require_user(user_id))
 
