@@ -30,6 +30,10 @@ class WriteConfig:
     keywords repeat the content, and embedding them lowered recall)."""
     batch_size: int = 256
     """Inputs enriched, embedded and committed together during bulk ingestion."""
+    conflict_retries: int = 3
+    """How many times a write is decided again, without locking, when another writer changed
+    the notes it was decided on before it committed; the next try is decided holding the
+    store's write lock, where nothing changes under it (see asem.write.pipeline)."""
 
 
 @dataclass(frozen=True)

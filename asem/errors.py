@@ -10,7 +10,8 @@ ASEMError
 │   └── ForbiddenError        a key used for a tenant it does not grant (HTTP 403)
 ├── StoreError             the database cannot be used
 │   ├── StoreLockedError   another process holds the write lock for too long
-│   └── StoreReadOnlyError the file or its folder cannot be written
+│   ├── StoreReadOnlyError the file or its folder cannot be written
+│   └── WriteConflictError other writers kept changing the notes a write was decided on
 └── ProviderError          an embedder or model could not be loaded or run
 """
 
@@ -59,6 +60,19 @@ class StoreLockedError(StoreError):
 
 class StoreReadOnlyError(StoreError):
     """The database file (or its folder) is read-only."""
+
+
+class WriteConflictError(StoreError):
+    """Notes a write was decided on changed before it could commit; nothing was written.
+
+    The write path re-reads and re-decides on its own; this reaches a caller only when other
+    writers changed those notes on every try. Retrying the same call is safe.
+    """
+
+    def __init__(self, message: str, note_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.note_ids = note_ids
+        """The notes that were no longer at the version the write read."""
 
 
 class ProviderError(ASEMError):

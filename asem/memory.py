@@ -33,7 +33,13 @@ from typing import Any
 
 from asem.chat import ChatTurn, to_messages
 from asem.config import LLMConfig, MemoryConfig
-from asem.errors import InvalidInputError, NotConfiguredError, NotFoundError, StoreReadOnlyError
+from asem.errors import (
+    InvalidInputError,
+    NotConfiguredError,
+    NotFoundError,
+    StoreReadOnlyError,
+    WriteConflictError,
+)
 from asem.feedback.pipeline import give_feedback
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -59,6 +65,7 @@ from asem.types import (
 )
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, make_input
+from asem.write.locks import UserLocks
 from asem.write.manager import ManagerPolicy
 from asem.write.pipeline import WriteDeps, write
 from asem.write.revise import revised
@@ -66,6 +73,8 @@ from asem.write.worker import EnrichmentWorker
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
+EDIT_ATTEMPTS = 5
+"""Reads of a note an edit may take when other writers keep changing it meanwhile."""
 
 
 class Memory:
@@ -89,6 +98,10 @@ class Memory:
     ``read_only=True`` opens an existing database file without writing to it (for a file
     you may not write): searches and reads work, searches are not recorded (so they take
     no feedback), and every write raises StoreReadOnlyError.
+
+    One Memory may serve many threads (a server's pool): writes of one user take turns, a
+    search reads one snapshot, and a write whose notes another writer (thread, Memory or
+    process on the same file) changed meanwhile is decided again (``asem.write.pipeline``).
     """
 
     def __init__(
@@ -122,6 +135,7 @@ class Memory:
             raise InvalidInputError("read_only=True applies to a path; open the store given "
                                     "with store= read-only itself")
         self.store = store
+        self._write_locks = UserLocks()
         self.enricher = enricher or ExtractiveEnricher()
         from asem.manager.registry import resolve
 
@@ -164,7 +178,8 @@ class Memory:
         from asem.manager.registry import resolve
 
         policy = self.manager if manager is None else resolve(manager, self.config, self.llm)
-        return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config)
+        return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config,
+                         self._write_locks)
 
     def add(
         self,
@@ -369,9 +384,10 @@ class Memory:
             raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
-        return self.store.list_notes(Scope(require_user(user_id), agent_id, session_id),
-                                     filters or Filters(), limit=limit, offset=offset,
-                                     include_deleted=include_deleted)
+        scope = Scope(require_user(user_id), agent_id, session_id)
+        with self.store.snapshot():  # the notes and their links of one state
+            return self.store.list_notes(scope, filters or Filters(), limit=limit,
+                                         offset=offset, include_deleted=include_deleted)
 
     def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                     session_id: str | None = None) -> int:
@@ -392,15 +408,26 @@ class Memory:
 
     def update(self, note_id: str, content: str, *, user_id: str | None = None,
                reason: str = "edited", actor: str = "user") -> Note:
-        """Replace a note's content; attributes and vectors are rebuilt, history keeps the old."""
-        old = self.get(note_id, user_id=user_id)
-        text = clean_text(content, self.config.write.max_content_chars, "content")
-        note = revised(old, text, enricher=self.enricher, embedder=self.embedder,
-                       config=self.config.write)
-        clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
-        if clash and clash[note.content_hash] != note_id:
-            raise InvalidInputError(f"note {clash[note.content_hash]} already holds this content")
-        self.store.update_note(note, reason, actor)
+        """Replace a note's content; attributes and vectors are rebuilt, history keeps the old.
+
+        The note is rebuilt from the version read; if another writer changes it before the
+        edit commits, it is read and rebuilt again (provenance merged meanwhile is kept).
+        """
+        for attempt in range(1, EDIT_ATTEMPTS + 1):
+            old = self.get(note_id, user_id=user_id)
+            text = clean_text(content, self.config.write.max_content_chars, "content")
+            note = revised(old, text, enricher=self.enricher, embedder=self.embedder,
+                           config=self.config.write)
+            clash = self.store.note_ids_for_hashes(old.scope, [note.content_hash])
+            if clash and clash[note.content_hash] != note_id:
+                raise InvalidInputError(
+                    f"note {clash[note.content_hash]} already holds this content")
+            try:
+                self.store.update_note(note, reason, actor)
+                break
+            except WriteConflictError:
+                if attempt == EDIT_ATTEMPTS:
+                    raise
         return self.get(note_id, user_id=user_id)
 
     def delete(self, note_id: str, *, user_id: str | None = None, reason: str = "deleted",

@@ -189,6 +189,10 @@ class Note:
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
     delete_reason: str | None = None
+    version: int = field(default=0, compare=False)
+    """The stored row's version when this note was read (0: not stored yet). Every change
+    to the note in the store makes it one higher; a write decided on this note is refused if
+    it is no longer at this version (``asem.stores.base.WriteBatch.expected``)."""
 
     @property
     def speaker(self) -> str | None:

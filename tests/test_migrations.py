@@ -130,7 +130,9 @@ def made_by(commit: str, path: Path, donor: Path) -> None:
         conn.execute("ATTACH DATABASE ? AS donor", (str(donor),))
         columns = [r[1] for r in conn.execute("PRAGMA main.table_info(notes_fts)")]
         listed = ", ".join(columns)
-        conn.execute("INSERT INTO main.notes SELECT * FROM donor.notes")
+        # The columns that release had: later migrations add more (the row version, 0009).
+        kept = ", ".join(r[1] for r in conn.execute("PRAGMA main.table_info(notes)"))
+        conn.execute(f"INSERT INTO main.notes ({kept}) SELECT {kept} FROM donor.notes")
         conn.execute(f"INSERT INTO main.notes_fts (rowid, {listed}) "
                      f"SELECT rowid, {listed} FROM donor.notes_fts")
         conn.execute("INSERT INTO main.history SELECT * FROM donor.history")

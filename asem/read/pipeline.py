@@ -27,11 +27,18 @@ class ReadDeps:
 
 def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: bool,
            deps: ReadDeps, query_vector: np.ndarray | None = None) -> list[Hit]:
-    """The top ``k`` notes for ``query`` in ``scope`` (plus link neighbours if asked).
+    """The top ``k`` notes for ``query`` in ``scope`` (plus link neighbours if asked), all
+    read from one snapshot of the store (``Store.snapshot``).
 
     ``query_vector``: the query's embedding, when the caller has it already."""
     if query_vector is None:
         query_vector = deps.embedder.embed([query], kind="query")[0]
+    with deps.store.snapshot():
+        return _search(query, query_vector, scope, filters, k, expand_links, deps)
+
+
+def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
+            expand_links: bool, deps: ReadDeps) -> list[Hit]:
     ranked = ranked_pool(query, query_vector, scope, filters, deps)
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:

@@ -19,6 +19,7 @@ from asem.errors import (
     ScopeError,
     StoreLockedError,
     UnauthenticatedError,
+    WriteConflictError,
 )
 
 log = logging.getLogger("asem.server")
@@ -31,6 +32,7 @@ STATUS: tuple[tuple[type[ASEMError], int, str], ...] = (
     (ScopeError, 422, "scope_required"),
     (InvalidInputError, 422, "invalid_input"),
     (StoreLockedError, 503, "store_busy"),
+    (WriteConflictError, 409, "write_conflict"),
 )
 """The first row whose class matches decides the status; anything else is a 500."""
 

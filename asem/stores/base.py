@@ -2,11 +2,20 @@
 
 A store owns durability: each call that writes does all of its work (notes, vectors, lexical
 index, links, history) in one transaction, or none of it.
+
+Every stored note has a row version (``Note.version``): 1 when inserted, one higher with each
+change to it (feedback on its utility excepted). A write decided on what was read names the
+versions it read (``WriteBatch.expected``); the store checks them inside its transaction and
+refuses the whole write with ``WriteConflictError`` when one has moved on. That is how
+writers that decide outside the transaction (other threads, processes, servers) never
+overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL would lock the rows
+(``SELECT ... FOR UPDATE``) and compare.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -92,6 +101,9 @@ class WriteBatch:
     deletes: tuple[NoteDelete, ...] = ()
     turns: tuple[Turn, ...] = ()
     """The batch's inputs in the order said, each with the note holding it."""
+    expected: tuple[tuple[str, int], ...] = ()
+    """(note id, version read) of each stored note the batch's decisions were made on: if
+    one is no longer live at that version, nothing is written (``WriteConflictError``)."""
 
 
 @dataclass(frozen=True)
@@ -335,7 +347,21 @@ class Store(Protocol):
 
     def write(self, batch: WriteBatch) -> set[str]:
         """Insert, update and soft-delete notes and merge provenance, with history rows, in
-        one transaction; returns the ids of the notes actually inserted."""
+        one transaction; returns the ids of the notes actually inserted.
+
+        First checks ``batch.expected`` inside that transaction: a note that is no longer
+        live at the version given makes it write nothing and raise ``WriteConflictError``
+        naming the notes (``note_ids``)."""
+        ...
+
+    def snapshot(self, *, exclusive: bool = False) -> AbstractContextManager[None]:
+        """Reads made inside (from this thread) all see one committed state: a search never
+        finds half of a write (a note deleted but its replacement not yet added).
+
+        ``exclusive`` also holds the store's write lock: no other writer commits until it
+        ends, and ``write`` calls inside join its transaction (committed at the end, undone
+        with it on an error). Write only inside an exclusive snapshot; a snapshot inside
+        another is part of the outer one."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
@@ -387,7 +413,9 @@ class Store(Protocol):
         ...
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:
-        """Replace a live note's content and attributes (vectors included), with history."""
+        """Replace a live note's content and attributes (vectors included), with history;
+        its utility and usage stay as stored. ``WriteConflictError`` when the stored note is
+        no longer at ``note.version`` (it changed since ``note`` was read)."""
         ...
 
     def delete_note(self, note_id: str, reason: str, actor: str) -> None:
@@ -425,7 +453,8 @@ class JobQueue(Protocol):
         ...
 
     def apply_evolution(self, evolution: Evolution) -> None:
-        """Note updates (history rows included), links, and the jobs done, in one commit."""
+        """Note updates (history rows included), links, and the jobs done, in one commit.
+        An update of a note no longer live at the version it was read at is left out."""
         ...
 
     def job_status(self, note_ids: Sequence[str]) -> dict[str, str]:

@@ -1,15 +1,48 @@
-"""Building notes from enriched input: the text that is embedded, and the Note itself."""
+"""Note construction (SPEC stage 1): enriching and embedding inputs, and the Note itself.
+
+Nothing here reads the store, so it runs before any decision and is never repeated when a
+decision has to be made again.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
+from asem.providers.embedder import Embedder, embed_notes
 from asem.types import Enrichment, Note, Provenance, Tier, now
+from asem.write.enrich import Enricher
 from asem.write.inputs import WriteInput, content_hash
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An input with its attributes and vectors: what a new note of it would hold."""
+
+    item: WriteInput
+    enrichment: Enrichment
+    embedding: np.ndarray
+    """e: the document text (content and context) embedded."""
+    intent: np.ndarray
+    """z: the content alone, pooled from the same pass."""
+
+
+def drafts(items: Sequence[WriteInput], enricher: Enricher, embedder: Embedder, *,
+           with_terms: bool) -> list[Draft]:
+    """Enrich and embed ``items`` (one enricher call, one embedder call for all)."""
+    if not items:
+        return []
+    enrichments = enricher.enrich(list(items))
+    documents = [document_text(item.content, e, with_terms=with_terms)
+                 for item, e in zip(items, enrichments, strict=True)]
+    embeddings, intents = embed_notes(embedder, [d.text for d in documents],
+                                      [d.content_span for d in documents])
+    return [Draft(item, enrichment, embeddings[row], intents[row])
+            for row, (item, enrichment) in enumerate(zip(items, enrichments, strict=True))]
 
 
 @dataclass(frozen=True)

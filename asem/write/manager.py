@@ -84,6 +84,20 @@ class AlwaysAdd:
         return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="always add")
 
 
+class AlwaysMerge:
+    """UPDATE the nearest candidate with the input appended on a line of its own; ADD when
+    there is none. Nothing is ever replaced, so every input stays findable: the policy
+    concurrency tests and ``benchmarks/contention.py`` merge with (not a real manager)."""
+
+    def decide(self, proposal: Proposal) -> Decision:
+        if not proposal.candidates:
+            return Decision(Op.ADD, tier=Tier.LONG_TERM, reason="nothing to merge into")
+        nearest = proposal.candidates[0]
+        return Decision(Op.UPDATE, nearest.note_id,
+                        merged_content=f"{nearest.content}\n{proposal.content}",
+                        reason="always merge")
+
+
 def checked(decision: Decision, candidates: Sequence[Candidate]) -> Decision:
     """``decision`` if its target is one of the candidates, else a safe replacement.
 

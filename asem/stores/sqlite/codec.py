@@ -109,4 +109,5 @@ def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:
         updated_at=parse_ts(row["updated_at"]),
         deleted_at=parse_ts(row["deleted_at"]),
         delete_reason=row["delete_reason"],
+        version=row["version"],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -169,7 +170,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 continue
             # One statement at a time: executescript would commit the open transaction.
             for statement in _statements(script):
-                conn.execute(statement)
+                if not _adds_existing_column(conn, statement):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
         conn.execute("COMMIT")
     except BaseException:
@@ -195,17 +197,39 @@ def _statements(script: str) -> Iterator[str]:
         yield pending  # trailing comments, or an unfinished statement SQLite reports
 
 
+_ADD_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(\w+)", re.IGNORECASE)
+
+
+def _adds_existing_column(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether ``statement`` adds a column its table already has. SQLite has no
+    ``ADD COLUMN IF NOT EXISTS``: skipping such a statement lets a migration run again on a
+    database whose version was set back, as the other statements (``IF NOT EXISTS``) can."""
+    code = " ".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+    found = _ADD_COLUMN.match(code.strip())
+    if found is None:
+        return False
+    table, column = found.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so a failed write changes nothing)."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so a failed write changes nothing).
+
+    Inside a transaction already open (``SQLiteStore.snapshot(exclusive=True)``) it is a
+    savepoint of that one: undone alone on an error, committed with it."""
+    nested = conn.in_transaction
     with translated(path):
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
     try:
         yield conn
         with translated(path):
-            conn.execute("COMMIT")
+            conn.execute("RELEASE nested" if nested else "COMMIT")
     except BaseException as e:
-        if conn.in_transaction:
+        if nested:
+            conn.execute("ROLLBACK TO nested")
+            conn.execute("RELEASE nested")
+        elif conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(e, UnicodeEncodeError):
             raise not_unicode(e) from e

@@ -86,8 +86,8 @@ class JobsMixin:
             for note, reason in evolution.updates:
                 old = conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND "
                                    "deleted_at IS NULL", (note.id,)).fetchone()
-                if old is None or old["content_hash"] != note.content_hash:
-                    continue  # deleted or rewritten since the job read it: leave it alone
+                if old is None or old["version"] != note.version:
+                    continue  # deleted or changed since the job read it: leave it alone
                 writes.update(conn, note, self._embedder_id, at, reason, evolution.actor, old)
                 users.add(note.scope.user_id)
             for src, dst, relation, strength in evolution.links:

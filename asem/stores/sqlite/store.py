@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -148,10 +149,12 @@ class SQLiteStore(JobsMixin, KeysMixin):
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
 
-        Order inside the one transaction: inserts, updates, deletes, then provenance merges,
-        so a batch may add a note and update or delete it later on. A note whose content
-        hash is already live in its scope (another writer got there first) is skipped, not
-        an error; so are updates and deletes of notes no longer live.
+        Order inside the one transaction: the versions the batch expects, then inserts,
+        updates, deletes and provenance merges, so a batch may add a note and update or
+        delete it later on. A note whose content hash is already live in its scope (another
+        writer got there first) is skipped, not an error; so are updates and deletes of notes
+        no longer live. A note not at its expected version rolls everything back with
+        WriteConflictError.
         """
         at = ts(now())
         inserted: list[Note] = []
@@ -159,6 +162,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
         turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
         with self._lock:
             with transaction(self._conn, self.path) as conn:
+                writes.check_versions(conn, batch.expected)
                 for new in batch.new:
                     if writes.insert(conn, new, self._embedder_id, at, batch.actor):
                         inserted.append(new.note)
@@ -191,6 +195,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             old = self._live_row(conn, note.id)
+            writes.check_versions(conn, [(note.id, note.version)])
             writes.update(conn, note, self._embedder_id, at, reason, actor, old)
         self._forget_index([note.scope.user_id])
 
@@ -219,8 +224,8 @@ class SQLiteStore(JobsMixin, KeysMixin):
                     f"note {note_id} cannot be restored: note {clash['id']} holds the same "
                     "content now; delete that one first"
                 )
-            conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL WHERE id = ?",
-                         (note_id,))
+            conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL, "
+                         "version = version + 1 WHERE id = ?", (note_id,))
             note = row_to_note(row)
             conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
             writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
@@ -235,6 +240,30 @@ class SQLiteStore(JobsMixin, KeysMixin):
         return row
 
     # -- reads -------------------------------------------------------------------------------
+    @contextmanager
+    def snapshot(self, *, exclusive: bool = False) -> Iterator[None]:
+        """Reads inside see one committed state of the file: this store's lock is held (no
+        write of this store lands in between) and one transaction is open (none of another
+        connection does; WAL keeps the snapshot while they commit). ``exclusive`` takes the
+        file's write lock at once (BEGIN IMMEDIATE): writes inside join the transaction and
+        every other writer waits until it commits."""
+        with self._lock:
+            if self._conn.in_transaction:  # inside a snapshot already: part of that one
+                yield
+                return
+            with translated(self.path):
+                self._conn.execute("BEGIN IMMEDIATE" if exclusive else "BEGIN")
+            try:
+                yield
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                self._indexes.clear()  # they may hold notes of the writes just undone
+                raise
+            with translated(self.path):
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
+
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._lock, translated(self.path):
             return lexical.ranked(self._conn, user_id, terms, limit)

@@ -1,7 +1,8 @@
 """Row-level changes inside an open transaction: insert, merge, update, soft delete.
 
 Each writes its history row, so every path that changes a note (a batch write, a manual
-edit, a manager's UPDATE or DELETE) leaves the same trail.
+edit, a manager's UPDATE or DELETE) leaves the same trail, and each makes the note's row
+version one higher (see migration 0009), so a write decided on the old version is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from asem.errors import WriteConflictError
 from asem.stores.base import Merge, NewNote, Turn
 from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note
 from asem.types import Note
@@ -20,6 +22,14 @@ INDEX_TEXT = ("INSERT INTO notes_fts (rowid, content, keywords, tags, context, e
 _INSERT_NOTE = (
     f"INSERT OR IGNORE INTO notes ({', '.join(NOTE_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in NOTE_COLUMNS)})"
+)
+# Utility and usage belong to feedback (one atomic increment each): an update rewrites what
+# the note says and keeps them, so it never undoes feedback given since the note was read.
+_FEEDBACK_COLUMNS = ("utility", "usage_count", "last_used")
+_UPDATE_NOTE = (
+    "UPDATE notes SET "
+    + ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c not in ("id", *_FEEDBACK_COLUMNS))
+    + ", version = version + 1 WHERE id = :id"
 )
 
 
@@ -36,6 +46,23 @@ def history(conn: sqlite3.Connection, note_id: str, op: str, old: Any, new: Any,
 def live_row(conn: sqlite3.Connection, note_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND deleted_at IS NULL",
                         (note_id,)).fetchone()
+
+
+def check_versions(conn: sqlite3.Connection, expected: Sequence[tuple[str, int]]) -> None:
+    """WriteConflictError (the open transaction then rolls back) naming the notes among
+    ``expected`` (id, version read) that are no longer live at that version: changed,
+    deleted or gone since they were read."""
+    if not expected:
+        return
+    ids = [note_id for note_id, _ in expected]
+    rows = conn.execute(f"SELECT id, version FROM notes WHERE id IN ({','.join('?' * len(ids))})"
+                        " AND deleted_at IS NULL", ids).fetchall()
+    live = {r["id"]: r["version"] for r in rows}
+    changed = tuple(note_id for note_id, version in expected if live.get(note_id) != version)
+    if changed:
+        raise WriteConflictError(
+            f"notes {', '.join(changed)} changed while this write was decided; retry it",
+            changed)
 
 
 def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None,
@@ -73,7 +100,7 @@ def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -
     old = json.loads(row["turn_ids"])
     new = old + [t for t in change.turn_ids if t not in old]
     if new != old:
-        conn.execute("UPDATE notes SET turn_ids = ? WHERE id = ?",
+        conn.execute("UPDATE notes SET turn_ids = ?, version = version + 1 WHERE id = ?",
                      (json.dumps(new), change.note_id))
     history(conn, change.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
             change.reason, actor)
@@ -82,9 +109,7 @@ def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -
 def update(conn: sqlite3.Connection, note: Note, embedder: str, at: str | None, reason: str,
            actor: str, old: sqlite3.Row) -> None:
     """Replace the live note ``old`` (its row) with ``note``; history keeps the old version."""
-    params = note_params(note, embedder)
-    sets = ", ".join(f"{c} = :{c}" for c in NOTE_COLUMNS if c != "id")
-    conn.execute(f"UPDATE notes SET {sets} WHERE id = :id", params)
+    conn.execute(_UPDATE_NOTE, note_params(note, embedder))
     conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (old["rowid"],))
     conn.execute(INDEX_TEXT, (old["rowid"], *fts_values(note)))
     history(conn, note.id, "UPDATE", row_to_note(old).to_dict(), note.to_dict(), at, reason,
@@ -94,8 +119,8 @@ def update(conn: sqlite3.Connection, note: Note, embedder: str, at: str | None, 
 def soft_delete(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, reason: str,
                 actor: str) -> None:
     """Mark the live note ``row`` deleted with ``reason``; it leaves the lexical index."""
-    conn.execute("UPDATE notes SET deleted_at = ?, delete_reason = ? WHERE id = ?",
-                 (at, reason, row["id"]))
+    conn.execute("UPDATE notes SET deleted_at = ?, delete_reason = ?, version = version + 1 "
+                 "WHERE id = ?", (at, reason, row["id"]))
     conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
     history(conn, row["id"], "DELETE", row_to_note(row).to_dict(), None, at, reason, actor)
 
