@@ -150,7 +150,7 @@ def test_a_turn_that_says_more_than_pleasantries_is_never_discarded(said, discar
 
     proposal = Proposal(said, None, [Candidate("b", BUDDY, 0.1, 0.1)])
     f = features(proposal)
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert f.discardable is discardable
     assert bool(mask[-1]) is discardable  # the last action is discard
 
@@ -169,7 +169,7 @@ def test_a_note_is_noop_or_update_target_only_for_what_it_already_is_about(said,
     from asem.manager.policy import Targeted
 
     f = features(Proposal(said, None, [Candidate("n", note, 0.6, 0.6)]))
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert bool(mask[Targeted.NOOP]) is noop
     assert bool(mask[Targeted.MERGE]) is bool(mask[Targeted.REPLACE]) is update
 
@@ -186,7 +186,7 @@ def test_a_turn_that_asks_takes_no_targeted_action(said):
                                   "really talented.", 0.6, 0.6),
                   Candidate("b", BUDDY, 0.6, 0.6)]
     f = features(Proposal(said, None, candidates))
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert f.asks and not mask[: 4 * len(candidates)].any()
     assert mask[4 * policy.K + policy.Untargeted.ADD_LONG]
     d = LearnedManager.load().decide(Proposal(said, None, candidates))
@@ -201,9 +201,9 @@ def test_an_answer_takes_no_targeted_action_on_the_turn_it_answers():
 
     candidates = [Candidate("a", BUDDY, 0.8, 0.8), Candidate("b", BUDDY + " He is 3.", 0.7, 0.7)]
     echo = "Yes, Buddy is our dog."  # restates both candidates
-    free = policy.forward(LearnedManager.load().params,
+    free = LearnedManager.load().forward(
                           features(Proposal(echo, None, candidates))).mask
-    guarded = policy.forward(LearnedManager.load().params,
+    guarded = LearnedManager.load().forward(
                              features(Proposal(echo, None, candidates, replies_to="a"))).mask
     assert free[policy.Targeted.NOOP] and free[4 + policy.Targeted.NOOP]
     assert not guarded[:4].any() and guarded[4 + policy.Targeted.NOOP]  # "b" is still open
@@ -220,7 +220,7 @@ def test_no_targeted_action_lands_on_a_note_that_asks():
                   Candidate("s", "Travel was her great passion.", 0.6, 0.6)]
     f = features(Proposal("Travel was also her great passion!", None, candidates))
     assert f.closed is not None and f.closed.tolist() == [True, False]
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert not mask[:4].any() and mask[4 + policy.Targeted.NOOP]
 
 
@@ -279,12 +279,12 @@ def test_no_one_changes_or_retracts_what_someone_else_said(speaker, merged):
     proposal = Proposal("I adopted another dog named Scout.", speaker, [buddy])
     d = LearnedManager.load().decide(proposal)
     assert (d.op is Op.UPDATE and d.target_id == "n1") is merged
-    mask = policy.forward(LearnedManager.load().params, features(proposal)).mask
+    mask = LearnedManager.load().forward(features(proposal)).mask
     assert not mask[policy.Targeted.NOOP]  # a new name is news, whoever says it
     restated = Proposal("Yes, Buddy is our dog.", speaker, [buddy])
     # recording a restatement as known changes nothing of Ana's, but Ben's "our dog" says
     # something of Ben that Ana's note does not
-    assert bool(policy.forward(LearnedManager.load().params, features(restated)).mask[
+    assert bool(LearnedManager.load().forward(features(restated)).mask[
         policy.Targeted.NOOP]) is merged
     changes = [policy.Targeted.MERGE, policy.Targeted.REPLACE, policy.Targeted.DELETE]
     assert mask[changes].tolist() == [merged] * 3
@@ -301,12 +301,12 @@ def test_what_someone_says_of_themselves_is_not_recorded_on_anothers_note(said):
     assert news.of_speaker(said)
     note = Candidate("n1", "I live in Boston.", 0.9, 0.9, speaker="Ana")
     for speaker, open_ in (("Ben", False), ("Ana", True), (None, True)):
-        mask = policy.forward(LearnedManager.load().params,
+        mask = LearnedManager.load().forward(
                               features(Proposal(said, speaker, [note]))).mask
         assert bool(mask[policy.Targeted.NOOP]) is open_
     assert LearnedManager.load().decide(Proposal(said, "Ben", [note])).op is Op.ADD
     echo = Proposal("Boston, nice!", "Ben", [note])  # says nothing of Ben
-    assert policy.forward(LearnedManager.load().params, features(echo)).mask[
+    assert LearnedManager.load().forward(features(echo)).mask[
         policy.Targeted.NOOP]
 
 
@@ -324,3 +324,37 @@ def test_use_manager_swaps_the_policy_and_rejects_a_bad_one(db_path):
         with pytest.raises(InvalidInputError, match="unknown manager"):
             memory.use_manager("nope")
         assert isinstance(memory.manager, RuleManager)  # unchanged
+
+
+def test_a_checkpoint_trained_on_fewer_features_reads_only_those(tmp_path):
+    """A feature added since a checkpoint was trained is left out for it: its decisions are
+    those of a policy that never had the feature."""
+    import json
+
+    from asem.manager.features import PAIR_FEATURES, X_FEATURES
+
+    params = policy.init_params(3)
+    dropped_x, dropped_pair = len(X_FEATURES) - 1, len(PAIR_FEATURES) - 1
+    rows = [i for i in range(len(PAIR_FEATURES) + len(X_FEATURES))
+            if i not in (dropped_pair, len(PAIR_FEATURES) + dropped_x)]
+    g_rows = [i for i in range(len(X_FEATURES) + len(PAIR_FEATURES) + 1)
+              if i not in (dropped_x, len(X_FEATURES) + dropped_pair)]
+    older = params | {"W1": params["W1"][rows], "U1": params["U1"][g_rows]}
+    path = tmp_path / "older.npz"
+    meta = {"x_features": X_FEATURES[:-1], "pair_features": PAIR_FEATURES[:-1], "k": 5}
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), **older)
+    manager = LearnedManager.load(path)
+    buddy = Candidate("n1", "I adopted a dog named Buddy.", 0.8, 0.8)
+    proposal = Proposal("I read Dune last month.", None, [buddy])
+    probs = manager.probabilities(proposal)
+    assert probs.shape == (policy.N_ACTIONS,) and abs(probs.sum() - 1) < 1e-6
+    # The same weights with the left-out features' inputs at zero decide alike.
+    zeroed = params | {"W1": params["W1"].copy(), "U1": params["U1"].copy()}
+    zeroed["W1"][[dropped_pair, len(PAIR_FEATURES) + dropped_x]] = 0
+    zeroed["U1"][[dropped_x, len(X_FEATURES) + dropped_pair]] = 0
+    assert np.allclose(probs, LearnedManager(zeroed).probabilities(proposal))
+    bad = tmp_path / "bad.npz"
+    np.savez_compressed(bad, meta=np.array(json.dumps(meta | {"x_features": ["unknown"]})),
+                        **older)
+    with pytest.raises(InvalidInputError, match="other features"):
+        LearnedManager.load(bad)

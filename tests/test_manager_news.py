@@ -56,7 +56,7 @@ def test_a_correction_is_never_already_known(said, note, is_news):
     assert news.corrects(said, note) is is_news
     assert _closes_noop(said, note) is is_news
     f = features(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert bool(mask[policy.Targeted.NOOP]) is not is_news
 
 

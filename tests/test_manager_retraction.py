@@ -170,7 +170,7 @@ def test_a_retraction_is_never_already_known(said, note, noop_open):
     proposal = Proposal(said, None, [Candidate("n", note, 0.6, 0.6)])
     f = features(proposal)
     assert f.news is not None and f.news.tolist() == [not noop_open]
-    mask = policy.forward(LearnedManager.load().params, f).mask
+    mask = LearnedManager.load().forward(f).mask
     assert bool(mask[policy.Targeted.NOOP]) is noop_open
     if not noop_open:
         assert LearnedManager.load().decide(proposal).op is not Op.NOOP

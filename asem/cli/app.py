@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from asem.cli import answer, feedback, mcp, notes, read, serve, stats, write
 from asem.cli.bench import bench_app
+from asem.cli.bench_correctness import bench_correctness
 from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory, settings
 from asem.cli.keys import keys_app
@@ -200,6 +201,7 @@ app.command("mcp")(mcp.mcp)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
 bench_app.command("manager")(bench_manager)
+bench_app.command("correctness")(bench_correctness)
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(llm_app, name="llm")

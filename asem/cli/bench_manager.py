@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asem.cli.context import settings
@@ -16,12 +15,12 @@ from asem.cli.output import (
     emit_json,
     on_ctrl_c,
     save_report,
-    stderr,
     stdout,
+    stream_progress,
 )
 from asem.errors import InvalidInputError
 
-_LME = Path("../shared/data/longmemeval/longmemeval_oracle.json")
+LONGMEMEVAL_ORACLE = Path("../shared/data/longmemeval/longmemeval_oracle.json")
 
 
 def bench_manager(
@@ -36,7 +35,7 @@ def bench_manager(
     data: Annotated[Path | None, typer.Option(
         "--data", metavar="FILE", dir_okay=False,
         help="LongMemEval oracle JSON for the real knowledge-update streams ('none' to skip).",
-    )] = _LME,
+    )] = LONGMEMEVAL_ORACLE,
     out: Annotated[Path | None, typer.Option(
         "--json", metavar="OUT", dir_okay=False, help="Also write the report here."
     )] = None,
@@ -74,15 +73,7 @@ def bench_manager(
     check_writable("--json", out)
     own = load_user_streams(user_streams) if user_streams is not None else []
     quiet = settings(ctx).json
-    with on_ctrl_c(NOTHING_WRITTEN), Progress(
-            TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
-            console=stderr(), disable=quiet) as bar:
-        task = bar.add_task("loading", total=None)
-
-        def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, description=name, completed=done, total=total)
-
+    with on_ctrl_c(NOTHING_WRITTEN), stream_progress(quiet) as progress:
         report = compare(names, EmbeddingCache(MiniLMEmbedder()), n_streams=streams,
                          real_data=real, progress=progress,
                          llm=make_llm(spec) if "llm" in names else None, user=own)

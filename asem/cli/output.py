@@ -80,6 +80,23 @@ def on_ctrl_c(message: str | Callable[[], str]) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+@contextmanager
+def stream_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr (none when ``quiet``) and the callback that moves it:
+    ``progress(policy, done, total)``, counted in streams."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} streams"), TimeElapsedColumn(),
+                  console=stderr(), disable=quiet) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name, completed=done, total=total)
+
+        yield progress
+
+
 def _jsonable(value: Any) -> Any:
     # numpy scalars and the like: anything with a plain-Python equivalent.
     if hasattr(value, "item"):

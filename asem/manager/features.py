@@ -12,16 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from asem.manager import news, text
+from asem.write.dates import date_phrases
 from asem.write.manager import Proposal
 
 K = 5
 """Candidates the policy looks at (the write path's k_links default)."""
 X_FEATURES = ("bias", "length", "has_name", "has_number", "chitchat", "question", "retraction",
-              "change", "addition", "first_person", "no_candidates", "exclamation")
+              "change", "addition", "first_person", "no_candidates", "exclamation", "dated")
 PAIR_FEATURES = ("cosine", "jaccard", "x_in_c", "c_in_x", "same_text", "shared_name",
                  "new_name", "number_mismatch", "retraction_vs_c", "change", "addition", "rank",
                  "cosine_gap", "age", "short_term", "length_ratio", "c_long", "x_adds",
-                 "c_only", "restates", "new_value", "lost_value", "substitution")
+                 "c_only", "restates", "new_value", "lost_value", "substitution", "frame",
+                 "other_date")
 MAX_MERGE_CHARS = 1200
 """A candidate at least this long is not merged into (notes stay atomic)."""
 
@@ -97,6 +99,7 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
         float(any(w in ("i", "my", "we", "our", "me") for w in ws)),
         float(n_candidates == 0),
         float("!" in content),
+        float(bool(date_phrases(content))),
     ], dtype=np.float32)
 
 
@@ -108,6 +111,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     retraction = text.retracts(x)
     change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
     best = max((c.intent_similarity for c in candidates), default=0.0)
+    x_frame, x_dates = _frame(xw, xv, xnum), date_phrases(x)
     rows = []
     for rank, c in enumerate(candidates):
         content = text.substance(c.content)
@@ -142,6 +146,8 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
             float(bool(new_value)),
             float(bool(text.value_words(content) - x_said)),
             float(shared > 0 and 1 <= len(adds) <= 2 and bool(unsaid)),
+            _jaccard(x_frame, _frame(cw, text.value_words(content), cnum)),
+            float(bool(x_dates) and x_dates != date_phrases(content)),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
@@ -165,6 +171,17 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
                          dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign)
+
+
+def _frame(words: frozenset[str], values: frozenset[str],
+           numbers: frozenset[str]) -> frozenset[str]:
+    """What a text says of its value, the value left out: its content words but names,
+    values and numbers ("live" of "I live in Boston.")."""
+    return words - values - numbers
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
 
 
 def _other_speaker(said_by: str | None, candidate_by: str | None) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from asem.manager import news, policy, text
-from asem.manager.features import MAX_MERGE_CHARS, features
+from asem.manager.features import MAX_MERGE_CHARS, Features, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
 from asem.write.pipeline import retraction_reason
@@ -36,15 +36,22 @@ class LearnedManager:
     def __init__(self, params: policy.Params, meta: dict | None = None) -> None:
         self.params = params
         self.meta = meta or {}
+        self.columns = policy.columns(self.meta) if "x_features" in self.meta else None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedManager:
         """The checkpoint at ``path``, or the one shipped with the package."""
         return cls(*policy.load(path or default_checkpoint_path()))
 
+    def forward(self, f: Features) -> policy.Forward:
+        """The policy on ``f``, reading only the features the checkpoint was trained on."""
+        if self.columns is not None:
+            x, pairs = self.columns
+            f = replace(f, x=f.x[x], pairs=f.pairs[:, pairs])
+        return policy.forward(self.params, f)
+
     def probabilities(self, proposal: Proposal) -> np.ndarray:
-        return np.exp(policy.log_softmax(policy.forward(self.params,
-                                                        features(proposal)).logits))
+        return np.exp(policy.log_softmax(self.forward(features(proposal)).logits))
 
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes

@@ -80,7 +80,7 @@ def forward(params: Params, f: Features) -> Forward:
     n = len(f.pairs)
     pair_in = np.concatenate([f.pairs, np.tile(f.x, (n, 1))], axis=1)
     h = np.tanh(pair_in @ params["W1"] + params["b1"])
-    pooled = f.pairs.max(axis=0) if n else np.zeros(len(PAIR_FEATURES))
+    pooled = f.pairs.max(axis=0) if n else np.zeros(f.pairs.shape[1])
     g_in = np.concatenate([f.x, pooled, [float(n > 0)]])
     hg = np.tanh(g_in @ params["U1"] + params["c1"])
     mask = np.zeros(N_ACTIONS, dtype=bool)
@@ -159,7 +159,8 @@ def save(params: Params, path: str | Path, meta: dict) -> None:
 
 
 def load(path: str | Path) -> tuple[Params, dict]:
-    """Weights and metadata of a checkpoint written by ``save`` (features must match)."""
+    """Weights and metadata of a checkpoint written by ``save`` (trained on today's features
+    or some of them: ``columns``)."""
     try:
         with np.load(path) as data:
             meta = json.loads(str(data["meta"]))
@@ -167,8 +168,19 @@ def load(path: str | Path) -> tuple[Params, dict]:
     except (OSError, ValueError, KeyError) as e:
         raise InvalidInputError(f"cannot read manager checkpoint {path}: {e}; retrain one "
                                 "with 'asem train manager --out FILE'") from e
-    if (tuple(meta.get("x_features", ())) != X_FEATURES
-            or tuple(meta.get("pair_features", ())) != PAIR_FEATURES or meta.get("k") != K):
+    x, pair = tuple(meta.get("x_features", ())), tuple(meta.get("pair_features", ()))
+    if not set(x) <= set(X_FEATURES) or not set(pair) <= set(PAIR_FEATURES) or (
+            meta.get("k") != K):
         raise InvalidInputError(f"manager checkpoint {path} was trained on other features; "
                                 "retrain it with 'asem train manager'")
     return params, meta
+
+
+def columns(meta: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns of today's features a checkpoint was trained on, when it was trained on
+    fewer (features added since are left out for it); None when it has them all."""
+    x, pair = tuple(meta["x_features"]), tuple(meta["pair_features"])
+    if x == X_FEATURES and pair == PAIR_FEATURES:
+        return None
+    return (np.array([X_FEATURES.index(f) for f in x]),
+            np.array([PAIR_FEATURES.index(f) for f in pair], dtype=int))

@@ -97,6 +97,11 @@ def _resolve_phrase(phrase: str, base: datetime) -> date | None:
     return parsed.date() if parsed else None
 
 
+def date_phrases(text: str) -> frozenset[str]:
+    """The relative time expressions ``text`` says, lower-cased, unresolved (cheap)."""
+    return frozenset(m.group(0).lower() for m in _PATTERN.finditer(text))
+
+
 def resolve_dates(text: str, base: datetime) -> tuple[ResolvedDate, ...]:
     """Every relative time expression in ``text`` with the date it means at ``base``."""
     found: list[ResolvedDate] = []

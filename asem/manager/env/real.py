@@ -27,7 +27,7 @@ def knowledge_update_streams(path: str | Path, limit: int | None = None) -> list
         if limit is not None and number >= limit:
             break
         sessions = sorted(zip(q["haystack_dates"], q["haystack_sessions"], strict=True),
-                          key=lambda pair: _when(pair[0]))
+                          key=lambda pair: session_time(pair[0]))
         events = [Event(turn["content"].strip(), "real", None) for _, session in sessions
                   for turn in session if turn["role"] == "user" and turn["content"].strip()]
         probe = Probe(q["question"], "answer", "text", str(q["answer"]), ())
@@ -36,7 +36,7 @@ def knowledge_update_streams(path: str | Path, limit: int | None = None) -> list
     return streams
 
 
-def _when(stamp: str) -> datetime:
+def session_time(stamp: str) -> datetime:
     # "2023/05/25 (Thu) 20:21"
     return datetime.strptime(stamp.split(" (")[0] + " " + stamp.split(") ")[-1],
                              "%Y/%m/%d %H:%M")

@@ -7,7 +7,9 @@ read path's dense channel) and extracts an answer from it:
   not a retraction — correct when it is exactly the gold set;
 - a single or activity slot ("Which city do I live in?"): the value named last in the last
   sentence that names one, or nothing if that sentence is a retraction ("I stopped going to
-  the book club") — correct when it equals the gold value; after a retraction (gold None)
+  the book club") or if an earlier sentence still says another value ("I live in Boston. I
+  moved to Denver.": the old value is still said as current, and a reader cannot tell which
+  holds) — correct when it equals the gold value; after a retraction (gold None)
   correct only when the note names no value at all (the old one should not come up);
 - a real-stream probe (LongMemEval): correct when the note contains the gold answer (at
   least half of its content words, for some stated alternative);
@@ -60,11 +62,11 @@ def extract(probe: Probe, note: SimNote | None) -> frozenset[str] | str | None:
     if probe.kind == "list":
         return frozenset(v for s in sentences if not text.retracts(s)
                          for _, v in _named(s, probe.vocabulary))
-    for sentence in reversed(sentences):
-        named = _named(sentence, probe.vocabulary)
-        if named:
-            return None if text.retracts(sentence) else named[-1][1]
-    return None
+    said = [None if text.retracts(s) else named[-1][1] for s in sentences
+            if (named := _named(s, probe.vocabulary))]
+    if not said or said[-1] is None:
+        return None
+    return said[-1] if all(v in (None, said[-1]) for v in said) else None
 
 
 def _names_any(probe: Probe, note: SimNote | None) -> bool:

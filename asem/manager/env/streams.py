@@ -33,10 +33,13 @@ from asem.manager.env.templates import (
     CHATTY_HELD_OUT,
     CHITCHAT,
     CHITCHAT_HELD_OUT,
+    DATED_EVENTS,
+    DATES,
     EPISODES,
     HELD_OUT_EPISODES,
     HELD_OUT_PHRASINGS,
     HELD_OUT_SLOTS,
+    PEOPLE,
     SLOTS,
     TRAINING_ONLY_SLOTS,
     Slot,
@@ -48,6 +51,8 @@ CHATTY_SHARE = 0.3
 """Share of fact turns that open with a conversational phrase."""
 AFFIRMED_SHARE = 0.4
 """Share of training restatements that open with an affirmation ("Right, …")."""
+DATED_SHARE = 0.12
+"""Share of training steps that say a dated event ("I read Dune last month.")."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,8 @@ def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 1
     if split not in ("train", "test"):
         raise ValueError("split must be 'train' or 'test'")
     rng = random.Random(f"{split}:{seed}")
-    pool = slots_for(split)
+    person = random.Random(f"person:{split}:{seed}").choice(PEOPLE)
+    pool = [_personal(s, person) for s in slots_for(split)]
     if split == "test":  # every test stream has at least one held-out slot
         held = [s for s in pool if s.name in HELD_OUT_SLOTS]
         rest = [s for s in pool if s.name not in HELD_OUT_SLOTS]
@@ -139,7 +145,14 @@ def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 1
     def pick(options: tuple[str, ...]) -> str:
         return rng.choice(_phrasings(options, split))
 
+    dated = rng.sample(DATED_EVENTS, 2) if split == "train" else []
+    said_dated: set[str] = set()
     for step in range(n_slots + n_extra):
+        if dated and step >= 1 and rng.random() < DATED_SHARE:
+            event, probe = _dated(rng, rng.choice(dated), len(stream.events), said_dated)
+            episodes.append(probe)
+            emit(event)
+            continue
         if pending and (step < 2 or rng.random() < 0.45 or len(pending) + step >= n_slots
                         + n_extra):
             slot = pending.pop()
@@ -153,6 +166,29 @@ def generate(seed: int, split: str = "train", n_slots: int = 6, n_extra: int = 1
             episodes.append(probe)
         emit(event)
     return stream
+
+
+def _personal(slot: Slot, person: str) -> Slot:
+    """The slot with ``{p}`` said as ``person`` (slots about someone else)."""
+    def say(options: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(o.replace("{p}", person) for o in options)
+    return Slot(slot.name, slot.kind, slot.values, say(slot.probes), say(slot.novel),
+                say(slot.more), say(slot.change), say(slot.retract), say(slot.para),
+                slot.about)
+
+
+def _dated(rng: random.Random, frame: tuple[str, str, tuple[str, ...]], turn: int,
+           said: set[str]) -> tuple[Event, Probe]:
+    """A dated event ("I read Dune last month.") and the question on its date; its value
+    is one the stream has not said yet (``said`` gains it)."""
+    template, question, values = frame
+    value = rng.choice([v for v in values if v not in said] or list(values))
+    date = rng.choice(DATES)
+    said.add(value)
+    said = template.format(v=value, d=date, D=date[0].upper() + date[1:])
+    slot_id = f"episode:{turn}"
+    return (Event(said, "episode", slot_id),
+            Probe(question.format(v=value), slot_id, "detail", date, (date,), turn))
 
 
 def _episode(rng: random.Random, frame: tuple[str, str, tuple[str, ...]], slot_name: str | None,
@@ -174,11 +210,11 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
     options: list[tuple[str, Slot | None]] = [("chit-chat", None)] * 2
     for s in live:
         options.append(("paraphrase", s))
-        if episodes_left:
+        if episodes_left and s.about:
             options += [("episode", s)] * 2
         if s.kind == "list" and len(truth[s.name]) < 3:
             options += [("complementary", s)] * 3
-        if s.kind == "single":
+        if s.kind == "single" and s.change:
             options += [("changed", s)] * 2
         if s.kind == "activity":
             options += [("retracted", s)] * 3

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from asem.eval import correctness_data as correctness
+
 HELD_OUT_PHRASINGS = 1
 HELD_OUT_SLOTS = ("instrument", "employer")
 HELD_OUT_EPISODES = 3
@@ -33,7 +35,7 @@ class Slot:
     para: tuple[str, ...] = ()
     """Restatements of a known value (nothing new: NOOP); news about it is an episode."""
     about: str = "{v}"
-    """How an episode names the slot's value ("my dog {v}")."""
+    """How an episode names the slot's value ("my dog {v}"); empty: no episode names it."""
 
 
 NAMES_DOG = ("Buddy", "Scout", "Max", "Luna", "Daisy", "Rocky", "Biscuit", "Pepper", "Milo")
@@ -259,3 +261,50 @@ CHATTY = ("Oh, by the way, ", "Haha yes! ", "Thanks! Also, ", "Guess what: ", "W
           "Funny you ask. ", "Hey! ", "Honestly, ", "Oh nice! ", "You know what? ")
 """Openers that make a fact turn sound like conversation (the last two: held out)."""
 CHATTY_HELD_OUT = 2
+
+
+def _from_correctness() -> tuple[tuple[Slot, ...], tuple[tuple[str, str, tuple[str, ...]], ...]]:
+    """Training-only slots and dated events made from the correctness benchmark's training
+    split (``asem.eval.correctness_data``): its families held out there, its held-out
+    wordings and the slots held out here (``HELD_OUT_SLOTS``) are never used.
+
+    Slots: one's favourite food (it changes), the places one visited (a list), and facts of
+    another person named in the stream (``{p}``: a PIN, an allergy, a birthday, a drink, a
+    job), which never change: unrelated facts of one person, each a note of its own. Dated
+    events: (said, question, values), ``{v}`` a value and ``{d}`` (``{D}`` capitalised) a
+    date of ``DATES`` to fill ("I read {v} {d}.", "When did I read {v}?"); two of one
+    frame are two events, not one."""
+    c = correctness
+
+    def said(a: c.Attribute, options: tuple[str, ...], kind: str) -> tuple[str, ...]:
+        return c.train_wordings(options) if kind not in a.held_out else ()
+
+    slots = []
+    for a in c.SELF + c.OTHERS:
+        if a.name in HELD_OUT_SLOTS or not said(a, a.state, "atomic"):
+            continue
+        change = said(a, a.change, "change")
+        if a.name == "food" and change:
+            kind = "single"
+        elif a.name == "visit":
+            kind = "list"
+        elif a.name.startswith("person-") and "unrelated-same-person" not in a.held_out:
+            kind, change = "single", ()
+        else:
+            continue
+        state = said(a, a.state, "atomic")
+        slots.append(Slot(a.name, kind, a.values, (a.probe, a.probe), state,
+                          more=said(a, a.more, "same-list"), change=change, para=state,
+                          about=""))
+    events = tuple((w, a.probe, a.values) for a in c.EVENTS if "event" not in a.held_out
+                   for w in c.train_wordings(a.state))
+    return tuple(slots), events
+
+
+CORRECTNESS_SLOTS, DATED_EVENTS = _from_correctness()
+DATES = correctness.DATES
+"""The dates a dated event is said with ("last month", "two days ago")."""
+PEOPLE = ("Bob", "Alice", "Priya", "Marco", "Chen", "Fatima", "Jonas", "Lena")
+"""Who ``{p}`` is in a training stream (one person a stream)."""
+SLOTS += CORRECTNESS_SLOTS
+TRAINING_ONLY_SLOTS += tuple(s.name for s in CORRECTNESS_SLOTS)
