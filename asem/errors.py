@@ -2,7 +2,8 @@
 
 ASEMError
 ├── InvalidInputError      bad text, messages, reward, filters or file contents
-├── ScopeError             a call without a user scope
+│   ├── ScopeError            a call without a user scope
+│   └── NotConfiguredError    a call that needs what this memory lacks (answer without an LLM)
 ├── NotFoundError          an unknown note or retrieval id (or one of another tenant)
 ├── AuthError              a server request without a valid key, or beyond its tenant
 │   ├── UnauthenticatedError  no key, an unknown key or a revoked key (HTTP 401)
@@ -27,6 +28,10 @@ class InvalidInputError(ASEMError, ValueError):
 
 class ScopeError(InvalidInputError):
     """A call needs a user scope and none was given."""
+
+
+class NotConfiguredError(InvalidInputError):
+    """A call that needs something this memory was not opened with (an LLM to answer)."""
 
 
 class NotFoundError(ASEMError, LookupError):

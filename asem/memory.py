@@ -26,7 +26,7 @@ asem.errors.NotFoundError: no note with id ...
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,13 @@ from typing import Any
 
 from asem.chat import ChatTurn, to_messages
 from asem.config import LLMConfig, MemoryConfig
-from asem.errors import InvalidInputError, NotFoundError, StoreReadOnlyError, WriteConflictError
+from asem.errors import (
+    InvalidInputError,
+    NotConfiguredError,
+    NotFoundError,
+    StoreReadOnlyError,
+    WriteConflictError,
+)
 from asem.feedback.pipeline import give_feedback
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -43,7 +49,8 @@ from asem.providers.embedder import Embedder
 from asem.read.answer import Answer, distil_and_answer, evidence_of
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
-from asem.stores.base import NoteSignals, Store
+from asem.stores.base import NoteDelete, Store, WriteBatch
+from asem.transfer import ImportResult, export_notes, import_notes
 from asem.types import (
     FeedbackResult,
     Filters,
@@ -337,7 +344,7 @@ class Memory:
         """
         require_user(user_id)
         if self.llm is None:
-            raise InvalidInputError("answer needs a language model: open the memory with "
+            raise NotConfiguredError("answer needs a language model: open the memory with "
                                     "llm=... (CLI: --llm local or --llm openai:MODEL@URL)")
         result = self.search(question, user_id=user_id, agent_id=agent_id,
                              session_id=session_id, k=k, filters=filters)
@@ -382,22 +389,19 @@ class Memory:
 
     # -- notes -------------------------------------------------------------------------------
     def list_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
-                   session_id: str | None = None, limit: int = 100,
-                   offset: int = 0) -> list[Note]:
-        """One page of a user's live notes, oldest first (agent and session narrow it)."""
+                   session_id: str | None = None, limit: int = 100, offset: int = 0,
+                   filters: Filters | None = None,
+                   include_deleted: bool = False) -> list[Note]:
+        """One page of a user's live notes, oldest first (agent, session and ``filters``
+        narrow it; ``include_deleted`` adds the soft-deleted ones)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
         scope = Scope(require_user(user_id), agent_id, session_id)
-        with self.store.snapshot():  # one page of one state, whatever writes meanwhile
-            ids = list(self.store.filtered_ids(scope, Filters()))
-            signals: dict[str, NoteSignals] = {}
-            for start in range(0, len(ids), 10_000):  # below SQLite's limit of bound parameters
-                signals.update(self.store.signals(ids[start:start + 10_000]))
-            page = sorted(signals, key=lambda i: (signals[i].created_at, i))[offset:offset + limit]
-            notes = self.store.get_notes(page)
-        return [notes[i] for i in page if i in notes]
+        with self.store.snapshot():  # the notes and their links of one state
+            return self.store.list_notes(scope, filters or Filters(), limit=limit,
+                                         offset=offset, include_deleted=include_deleted)
 
     def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                     session_id: str | None = None) -> int:
@@ -470,6 +474,28 @@ class Memory:
     def links(self, note_id: str, *, user_id: str | None = None) -> list[Link]:
         """The links of one of ``user_id``'s notes (to notes of the same user)."""
         return list(self.get(note_id, user_id=user_id).links)
+
+    def delete_user(self, user_id: str | None = None, *, reason: str = "user deleted",
+                    actor: str = "admin") -> int:
+        """Soft-delete every live note of ``user_id`` in one transaction (each note's
+        ``undo_delete`` brings it back); returns how many were deleted."""
+        user = require_user(user_id)
+        gone: list[str] = []
+        while page := self.list_notes(user, limit=1000, offset=len(gone)):
+            gone += [n.id for n in page]
+        self.store.write(WriteBatch(actor=actor, deletes=tuple(
+            NoteDelete(note_id, user, reason) for note_id in gone)))
+        return len(gone)
+
+    def export(self, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every note of ``user_id`` with its history, as JSON-ready dicts read page by page
+        as they are used (``asem.transfer``)."""
+        return export_notes(self, require_user(user_id))
+
+    def import_notes(self, lines: Iterable[str | bytes], *,
+                     user_id: str | None = None) -> ImportResult:
+        """Store the live notes of export lines for ``user_id`` (``asem.transfer``)."""
+        return import_notes(self, lines, require_user(user_id))
 
     def stats(self, user_id: str | None = None, *, all_users: bool = False) -> dict[str, Any]:
         """Counts for ``user_id``: notes, deleted notes, links, retrievals, feedback uses,

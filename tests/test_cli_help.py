@@ -14,7 +14,7 @@ from asem.cli.app import app
 from tests.test_cli import COMMANDS, run
 
 
-@pytest.mark.parametrize("command", [*COMMANDS, "bench", None])
+@pytest.mark.parametrize("command", [*COMMANDS, "bench", "serve", "keys", None])
 def test_every_command_has_help_text(command):
     group = typer.main.get_command(app)
     target = group if command is None else group.commands[command]  # type: ignore[attr-defined]

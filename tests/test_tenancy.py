@@ -60,7 +60,8 @@ def arguments(name: str, note_id: str, retrieval_id: str) -> dict[str, Any]:
     """Valid arguments (all but the tenant) for each required parameter of ``name``."""
     values = {"note_id": note_id, "retrieval_id": retrieval_id, "reward": 1.0,
               "content": "Buddy is a labrador", "query": "dog", "question": "dog",
-              "turns": [{"content": "Buddy likes the beach"}]}
+              "turns": [{"content": "Buddy likes the beach"}],
+              "lines": ['{"content": "Buddy likes the beach"}']}
     found = {}
     for parameter in list(inspect.signature(getattr(Memory, name)).parameters.values())[1:]:
         if parameter.default is not inspect.Parameter.empty or parameter.name == "user_id":

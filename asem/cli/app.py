@@ -23,11 +23,12 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, mcp, notes, read, stats, write
+from asem.cli import answer, feedback, mcp, notes, read, serve, stats, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_correctness import bench_correctness
 from asem.cli.bench_manager import bench_manager
 from asem.cli.context import Settings, open_memory, settings
+from asem.cli.keys import keys_app
 from asem.cli.llm import llm_app
 from asem.cli.output import report_error
 from asem.cli.train import train_app
@@ -196,6 +197,7 @@ app.command("history")(notes.history)
 app.command("delete")(notes.delete)
 app.command("reopen")(notes.reopen)
 app.command("stats")(stats.stats)
+app.command("serve")(serve.serve)
 app.command("mcp")(mcp.mcp)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.
@@ -204,6 +206,7 @@ bench_app.command("correctness")(bench_correctness)
 app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(llm_app, name="llm")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -16,6 +16,10 @@ class ServerState:
 
     memory: Memory
     keys: KeyRing | None
+    max_body_bytes: int = 1_000_000
+    """Request bodies over this many bytes are refused (413) before they are read whole."""
+    close_memory: bool = True
+    """Close the memory when the app shuts down (after in-flight requests finish)."""
 
 
 def server_state(request: Request) -> ServerState:

@@ -133,6 +133,19 @@ class Job:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """A server API key as stored: its public id and grant, never its secret."""
+
+    id: str
+    user_id: str | None
+    """The tenant the key grants; None for an admin key."""
+    admin: bool
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Evolution:
     """What one LLM job batch changes, committed with the jobs marked done."""
 
@@ -422,6 +435,12 @@ class Store(Protocol):
         ``as_of`` and ``include_superseded``, is the vector index's to apply)."""
         ...
 
+    def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
+                   include_deleted: bool = False) -> list[Note]:
+        """The notes in ``scope`` passing ``filters``, oldest first (notes of one second in
+        id order), one page."""
+        ...
+
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
         ...
 
@@ -506,4 +525,24 @@ class JobQueue(Protocol):
         ...
 
     def job_counts(self, user_id: str | None = None) -> dict[str, int]:
+        ...
+
+
+class KeyStore(Protocol):
+    """The server's API keys, kept next to the notes: only a hash of each secret is stored."""
+
+    def add_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        """Store a new key (its id is new)."""
+        ...
+
+    def api_key(self, key_id: str) -> tuple[ApiKey, str] | None:
+        """The key with this id and its secret's hash (revoked keys too), or None."""
+        ...
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Mark a key revoked (now, or keep the earlier time); NotFoundError for an unknown id."""
         ...

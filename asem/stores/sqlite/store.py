@@ -31,6 +31,7 @@ from asem.stores.sqlite.connection import (
 )
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.jobs import JobsMixin
+from asem.stores.sqlite.keys import KeysMixin
 from asem.types import (
     FeedbackEvent,
     FeedbackResult,
@@ -43,10 +44,11 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin):
+class SQLiteStore(JobsMixin, KeysMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
-    The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``.
+    The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
+    keys (``KeyStore``) in ``asem.stores.sqlite.keys``.
     """
 
     def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
@@ -288,36 +290,20 @@ class SQLiteStore(JobsMixin):
             return lexical.term_stats(self._conn, user_id, terms, note_ids)
 
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
-        clauses = ["user_id = ?", "deleted_at IS NULL"]
-        params: list[Any] = [scope.user_id]
-        for column, value in (("agent_id", scope.agent_id), ("session_id", scope.session_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if filters.session_id is not None:  # a session scope, or the session a turn came from
-            clauses.append("(session_id = ? OR source_id = ?)")
-            params.extend([filters.session_id, filters.session_id])
-        if filters.tags:
-            clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN "
-                           f"({','.join('?' * len(filters.tags))}))")
-            params.extend(filters.tags)
-        if filters.keywords:
-            clauses.append("EXISTS (SELECT 1 FROM json_each(keywords) WHERE lower(value) IN "
-                           f"({','.join('?' * len(filters.keywords))}))")
-            params.extend(k.lower() for k in filters.keywords)
-        if filters.since is not None:
-            clauses.append("event_time >= ?")
-            params.append(ts(filters.since))
-        if filters.until is not None:
-            clauses.append("event_time <= ?")
-            params.append(ts(filters.until))
-        if filters.tier is not None:
-            clauses.append("tier = ?")
-            params.append(filters.tier.value)
+        where, params = _filter_clauses(scope, filters)
         with self._lock, translated(self.path):
-            rows = self._conn.execute(f"SELECT id FROM notes WHERE {' AND '.join(clauses)}",
-                                      params).fetchall()
+            rows = self._conn.execute(f"SELECT id FROM notes WHERE {where}", params).fetchall()
         return {r["id"] for r in rows}
+
+    def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
+                   include_deleted: bool = False) -> list[Note]:
+        where, params = _filter_clauses(scope, filters, include_deleted=include_deleted)
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                f"SELECT * FROM notes WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+                [*params, limit, offset]).fetchall()
+            links = self._links([r["id"] for r in rows]) if rows else {}
+        return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
         if not ids:
@@ -466,3 +452,35 @@ class SQLiteStore(JobsMixin):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _filter_clauses(scope: Scope, filters: Filters, *,
+                    include_deleted: bool = False) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of the notes in ``scope`` passing ``filters``."""
+    clauses = ["user_id = ?"] + ([] if include_deleted else ["deleted_at IS NULL"])
+    params: list[Any] = [scope.user_id]
+    for column, value in (("agent_id", scope.agent_id), ("session_id", scope.session_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if filters.session_id is not None:  # a session scope, or the session a turn came from
+        clauses.append("(session_id = ? OR source_id = ?)")
+        params.extend([filters.session_id, filters.session_id])
+    if filters.tags:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(tags) WHERE value IN "
+                       f"({','.join('?' * len(filters.tags))}))")
+        params.extend(filters.tags)
+    if filters.keywords:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(keywords) WHERE lower(value) IN "
+                       f"({','.join('?' * len(filters.keywords))}))")
+        params.extend(k.lower() for k in filters.keywords)
+    if filters.since is not None:
+        clauses.append("event_time >= ?")
+        params.append(ts(filters.since))
+    if filters.until is not None:
+        clauses.append("event_time <= ?")
+        params.append(ts(filters.until))
+    if filters.tier is not None:
+        clauses.append("tier = ?")
+        params.append(filters.tier.value)
+    return " AND ".join(clauses), params

@@ -1,0 +1,318 @@
+"""Load on a live ``asem serve``: concurrent clients of three tenants, and what they got back.
+
+    python benchmarks/server_load.py [--clients 16] [--ops 500] [--tenants 3] [--notes 10000]
+                                     [--json bench-out/server_load.json]
+
+1. Fill: a fresh SQLite file gets ``--notes`` generated notes, spread evenly over the tenants,
+   with ``Memory.ingest`` (batches of 256, one transaction each) and the always-add manager,
+   embedded by the default local MiniLM: the texts come from templates with a running
+   number, so every one is distinct and no manager decision is needed to store them.
+2. Serve: ``asem serve`` (default embedder and learned manager) on a free loopback port,
+   one API key per tenant.
+3. Load: ``--clients`` threads, each an httpx client of one tenant (client i → tenant
+   i mod T), do ``--ops`` operations each: 70% search, 25% add (a text with a marker of its
+   own), 5% feedback on the client's last retrieval.
+4. Check, after a graceful SIGTERM: every acknowledged add is found exactly once (0 lost,
+   0 duplicated), and no response held a note of another tenant.
+5. In-process: the same search and add, one at a time on ``Memory`` over the same file,
+   for the latency the HTTP layer and the concurrency add to.
+
+Reports throughput, p50/p95/p99 per operation, and errors by status code. Run it on an
+otherwise idle machine: the clients, the server and the embedder share the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from asem import Memory
+from asem.chat import ChatTurn
+from asem.eval.metrics import percentile
+from asem.server.keys import StoreKeyRing
+from asem.types import Message
+
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun",
+         "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tove"]
+THINGS = ["bicycle", "camera", "guitar", "laptop", "kayak", "telescope", "sofa", "violin",
+          "tent", "printer", "drone", "piano", "scooter", "blender", "lamp", "backpack"]
+CITIES = ["Lisbon", "Osaka", "Lagos", "Denver", "Tallinn", "Quito", "Hobart", "Bergen",
+          "Accra", "Porto", "Kyoto", "Austin"]
+TEMPLATES = [
+    "{name} bought a {thing} in {city} for {n} dollars.",
+    "{name} lent the {thing} to a neighbour in {city} on day {n}.",
+    "{name} is learning to repair a {thing}; lesson {n} was in {city}.",
+    "The {thing} {name} ordered from {city} arrived after {n} days.",
+    "{name} sold an old {thing} at the {city} market, listing number {n}.",
+]
+QUERIES = ["What did {name} buy in {city}?", "Who has a {thing}?",
+           "Where did {name} get the {thing}?", "What happened in {city}?",
+           "What is {name} learning?"]
+WEIGHTS = {"search": 0.70, "add": 0.25, "feedback": 0.05}
+
+
+def texts(rng: random.Random, start: int = 0) -> Iterator[str]:
+    """Distinct note texts: a template, a name, a thing, a city and a running number."""
+    n = start
+    while True:
+        n += 1
+        yield rng.choice(TEMPLATES).format(name=rng.choice(NAMES), thing=rng.choice(THINGS),
+                                           city=rng.choice(CITIES), n=n)
+
+
+def query(rng: random.Random) -> str:
+    return rng.choice(QUERIES).format(name=rng.choice(NAMES), thing=rng.choice(THINGS),
+                                      city=rng.choice(CITIES))
+
+
+# -- 1. fill -------------------------------------------------------------------------------
+def fill(db: Path, tenants: list[str], notes: int, seed: int) -> dict[str, set[str]]:
+    """Store ``notes`` generated notes over ``tenants``; returns each tenant's note ids."""
+    rng = random.Random(seed)
+    source = texts(rng)
+    owned: dict[str, set[str]] = {}
+    start = datetime(2024, 1, 1)
+    with Memory(db, manager="always-add") as memory:
+        for position, tenant in enumerate(tenants):
+            count = notes // len(tenants) + (position < notes % len(tenants))
+            turns = [ChatTurn(Message(next(source), "user", start + timedelta(minutes=i)),
+                              f"fill-{i // 50}") for i in range(count)]
+            results = memory.ingest(turns, user_id=tenant)
+            owned[tenant] = {r.note_id for r in results if r.note_id}
+    return owned
+
+
+# -- 2. serve ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen:
+    script = Path(sys.executable).with_name("asem")
+    command = [str(script)] if script.exists() else [shutil.which("asem") or "asem"]
+    return subprocess.Popen([*command, "--db", str(db), "serve", "--port", str(port),
+                             "--log-level", "warning"], stderr=subprocess.PIPE, text=True)
+
+
+def wait_ready(url: str, server: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited: {server.stderr.read() if server.stderr else ''}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server was not ready within {seconds} s")
+
+
+# -- 3. load -------------------------------------------------------------------------------
+@dataclass
+class ClientLog:
+    tenant: str
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: Counter = field(default_factory=Counter)
+    """(operation, status code or 'transport') → count."""
+    acknowledged: list[dict] = field(default_factory=list)
+    """The WriteResult (op, note_id, added_id) and text of every add answered 201."""
+    seen: set[str] = field(default_factory=set)
+    """Ids of every note a response showed this client."""
+    foreign: int = 0
+    """Responses holding a note whose user_id is not this client's tenant."""
+
+
+def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: int) -> None:
+    rng = random.Random(seed)
+    last_retrieval: str | None = None
+    kinds, weights = zip(*WEIGHTS.items(), strict=True)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Token {key}"},
+                      timeout=120) as client:
+        for i in range(ops):
+            kind = rng.choices(kinds, weights)[0]
+            if kind == "feedback" and last_retrieval is None:
+                kind = "search"
+            if kind == "search":
+                body: dict = {"query": query(rng), "k": 5}
+            elif kind == "add":
+                body = {"text": f"{next(texts(rng, 10**6 * (number + 1) + i))} "
+                                f"Marker load-{number}-{i}."}
+            else:
+                body = {"retrieval_id": last_retrieval, "reward": rng.choice([1.0, -0.5])}
+            start = time.perf_counter()
+            try:
+                r = client.post({"search": "/v1/search", "add": "/v1/notes",
+                                 "feedback": "/v1/feedback"}[kind], json=body)
+            except httpx.TransportError:
+                log.statuses[kind, "transport"] += 1
+                continue
+            log.latencies[kind].append(time.perf_counter() - start)
+            log.statuses[kind, r.status_code] += 1
+            if r.status_code >= 300:
+                continue
+            if kind == "search":
+                found = r.json()
+                last_retrieval = found["retrieval_id"]
+                notes = [h["note"] for h in found["hits"]]
+                log.seen.update(n["id"] for n in notes)
+                log.foreign += any(n["user_id"] != log.tenant for n in notes)
+            elif kind == "add":
+                log.acknowledged += [res | {"text": body["text"]} for res in r.json()["results"]]
+
+
+def load(url: str, keys: dict[str, str], clients: int, ops: int,
+         seed: int) -> tuple[list[ClientLog], float]:
+    tenants = list(keys)
+    logs = [ClientLog(tenants[i % len(tenants)]) for i in range(clients)]
+    threads = [threading.Thread(target=run_client, args=(url, keys[log.tenant], log, ops,
+                                                         seed * 1000 + i, i))
+               for i, log in enumerate(logs)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return logs, time.perf_counter() - start
+
+
+# -- 4. check ------------------------------------------------------------------------------
+def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[str, int]:
+    """Acknowledged adds lost or stored twice, and notes shown to a tenant not theirs.
+
+    An acknowledged input is lost when the note its answer named (the note added, updated or
+    recorded on; the note stored after a DELETE) is not in the file, or when an added note
+    holds other text and its history shows no later change (a later UPDATE by the manager
+    is a decision, not a loss), or when an update's note has no UPDATE in its history. It
+    is duplicated when its text is live in two notes.
+    """
+    lost = duplicated = 0
+    with Memory(db) as memory:
+        for tenant in owned:
+            live: Counter = Counter()
+            offset = 0
+            while page := memory.list_notes(tenant, limit=1000, offset=offset,
+                                            include_deleted=True):
+                live.update(n.content for n in page if n.deleted_at is None)
+                owned[tenant].update(n.id for n in page)
+                offset += len(page)
+            for log in (x for x in logs if x.tenant == tenant):
+                for result in log.acknowledged:
+                    held = result["added_id"] if result["op"] == "DELETE" else result["note_id"]
+                    if not held:
+                        continue  # discarded by the manager: nothing was to be stored
+                    note = memory.store.get_notes([held], include_deleted=True).get(held)
+                    changes = [e.op for e in memory.history(held, user_id=tenant)] if note else []
+                    lost += note is None or (
+                        result["op"] == "ADD" and note.content != result["text"]
+                        and len(changes) == 1) or (
+                        result["op"] == "UPDATE" and "UPDATE" not in changes)
+                    duplicated += live[result["text"]] > 1
+    other = 0
+    for log in logs:
+        others = set().union(*(ids for t, ids in owned.items() if t != log.tenant))
+        other += len(log.seen & others)
+    return {"lost": lost, "duplicated": duplicated, "other_tenant_notes_seen": other,
+            "responses_with_other_tenant_notes": sum(log.foreign for log in logs)}
+
+
+# -- 5. in-process -------------------------------------------------------------------------
+def in_process(db: Path, tenant: str, ops: int, seed: int) -> dict[str, list[float]]:
+    rng = random.Random(seed)
+    timings: dict[str, list[float]] = {"search": [], "add": []}
+    with Memory(db) as memory:
+        memory.search("warm up", user_id=tenant)
+        for i in range(ops):
+            kind = "add" if i % 4 == 0 else "search"
+            start = time.perf_counter()
+            if kind == "add":
+                memory.add(f"{next(texts(rng, 10**8 + i))} Marker local-{i}.", user_id=tenant)
+            else:
+                memory.search(query(rng), user_id=tenant, k=5)
+            timings[kind].append(time.perf_counter() - start)
+    return timings
+
+
+def summary(latencies: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {kind: {"n": len(v), **{f"p{q}_ms": round(percentile(v, q) * 1000, 2)
+                                   for q in (50, 95, 99)}}
+            for kind, v in latencies.items() if v}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--ops", type=int, default=500, help="operations per client")
+    parser.add_argument("--tenants", type=int, default=3)
+    parser.add_argument("--notes", type=int, default=10_000, help="notes stored before")
+    parser.add_argument("--in-process-ops", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args()
+    tenants = [f"tenant-{i}" for i in range(args.tenants)]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "load.db"
+        began = time.perf_counter()
+        owned = fill(db, tenants, args.notes, args.seed)
+        fill_s = time.perf_counter() - began
+        with Memory(db, manager="always-add") as memory:
+            ring = StoreKeyRing(memory.store)
+            keys = {t: ring.create(user_id=t, name="load")[1] for t in tenants}
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = start_server(db, port)
+        try:
+            wait_ready(url, server)
+            logs, wall = load(url, keys, args.clients, args.ops, args.seed)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            exit_code = server.wait(120)
+        counts = check(db, logs, owned)
+        local = in_process(db, tenants[0], args.in_process_ops, args.seed)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    statuses: Counter = Counter()
+    for log in logs:
+        for kind, values in log.latencies.items():
+            latencies[kind] += values
+        statuses.update(log.statuses)
+    done = sum(len(v) for v in latencies.values())
+    report = {
+        "clients": args.clients, "ops_per_client": args.ops, "tenants": args.tenants,
+        "notes_before": args.notes, "fill_s": round(fill_s, 1),
+        "wall_s": round(wall, 2), "throughput_ops_s": round(done / wall, 1),
+        "http": summary(latencies),
+        "statuses": {f"{kind} {status}": n for (kind, status), n in sorted(
+            statuses.items(), key=lambda item: (item[0][0], str(item[0][1])))},
+        "add_ops": dict(Counter(r["op"] for log in logs for r in log.acknowledged)),
+        "acknowledged_adds": sum(len(log.acknowledged) for log in logs),
+        **counts, "in_process": summary(local), "server_exit_code": exit_code,
+    }
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    failed = (counts["lost"] or counts["duplicated"] or counts["other_tenant_notes_seen"]
+              or counts["responses_with_other_tenant_notes"] or exit_code != 0)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
