@@ -390,24 +390,26 @@ class Memory:
     # -- notes -------------------------------------------------------------------------------
     def list_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                    session_id: str | None = None, limit: int = 100, offset: int = 0,
-                   filters: Filters | None = None,
-                   include_deleted: bool = False) -> list[Note]:
-        """One page of a user's live notes, oldest first (agent, session and ``filters``
-        narrow it; ``include_deleted`` adds the soft-deleted ones)."""
+                   filters: Filters | None = None, include_deleted: bool = False,
+                   include_superseded: bool = False) -> list[Note]:
+        """One page of a user's current notes, oldest first (agent, session and ``filters``
+        narrow it; ``include_deleted`` adds the soft-deleted ones, ``include_superseded``
+        past facts: notes superseded or retracted, as a search has them)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
         scope = Scope(require_user(user_id), agent_id, session_id)
+        filters = _validity(filters, include_superseded)
         with self.store.snapshot():  # the notes and their links of one state
-            return self.store.list_notes(scope, filters or Filters(), limit=limit,
-                                         offset=offset, include_deleted=include_deleted)
+            return self.store.list_notes(scope, filters, limit=limit, offset=offset,
+                                         include_deleted=include_deleted)
 
     def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
-                    session_id: str | None = None) -> int:
+                    session_id: str | None = None, include_superseded: bool = False) -> int:
         """How many live notes ``list_notes`` pages through."""
         scope = Scope(require_user(user_id), agent_id, session_id)
-        return len(self.store.filtered_ids(scope, Filters()))
+        return self.store.count_notes(scope, _validity(None, include_superseded))
 
     def get(self, note_id: str, *, user_id: str | None = None,
             include_deleted: bool = False) -> Note:
@@ -481,7 +483,8 @@ class Memory:
         ``undo_delete`` brings it back); returns how many were deleted."""
         user = require_user(user_id)
         gone: list[str] = []
-        while page := self.list_notes(user, limit=1000, offset=len(gone)):
+        while page := self.list_notes(user, limit=1000, offset=len(gone),
+                                      include_superseded=True):
             gone += [n.id for n in page]
         self.store.write(WriteBatch(actor=actor, deletes=tuple(
             NoteDelete(note_id, user, reason) for note_id in gone)))
@@ -518,6 +521,14 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _validity(filters: Filters | None, include_superseded: bool) -> Filters:
+    """``filters`` (checked) with ``include_superseded`` set when asked for."""
+    if filters is not None and not isinstance(filters, Filters):
+        raise InvalidInputError("filters must be an asem.Filters, e.g. Filters(tags=('pets',))")
+    filters = filters or Filters()
+    return replace(filters, include_superseded=True) if include_superseded else filters
 
 
 def _speaker(value: object) -> str | None:

@@ -7,6 +7,11 @@ always-add manager (nothing is merged or dropped), so a note whose content is al
 in its scope is not stored twice and importing the same file twice changes nothing. Ids,
 utilities and history are not carried over: the notes are new notes, written by ``import``.
 
+Validity is (SPEC §2: supersession): a note keeps its ``valid_from``, and a past fact (a note
+whose validity was closed) is stored closed at its ``valid_until``, linked to the new note
+of its successor ("superseded by", "supersedes" back), so a default search still leaves it
+out and ``as_of`` / ``include_superseded`` still reach it.
+
 >>> from asem import Memory
 >>> from asem.providers import HashEmbedder
 >>> source = Memory(":memory:", embedder=HashEmbedder())
@@ -22,14 +27,17 @@ ImportResult(added=0, already_stored=1, skipped_deleted=0)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from asem.errors import ForbiddenError, InvalidInputError
-from asem.types import Filters, Op, Scope
-from asem.write.inputs import WriteInput, make_input
+from asem.stores.base import NewNote, WriteBatch
+from asem.types import Filters, Op, Scope, Tier, utc_naive
+from asem.write.construct import drafts, new_note
+from asem.write.inputs import WriteInput, content_hash, make_input
 from asem.write.manager import AlwaysAdd
 from asem.write.pipeline import WriteDeps, write
 
@@ -43,7 +51,8 @@ PAGE = 500
 class ImportResult:
     added: int
     already_stored: int
-    """Notes whose content was live in their scope already (not stored twice)."""
+    """Notes whose content was live in their scope already, or past facts stored already
+    with the same end (not stored twice)."""
     skipped_deleted: int
     """Lines of deleted notes: kept in the export for the record, not imported."""
 
@@ -54,8 +63,8 @@ def export_notes(memory: Memory, user_id: str) -> Iterator[dict[str, Any]]:
     scope = Scope(user_id)
     offset = 0
     while True:
-        page = memory.store.list_notes(scope, Filters(), limit=PAGE, offset=offset,
-                                       include_deleted=True)
+        page = memory.store.list_notes(scope, Filters(include_superseded=True), limit=PAGE,
+                                       offset=offset, include_deleted=True)
         for note in page:
             history = [{"op": e.op, "old": e.old, "new": e.new, "at": e.at.isoformat(),
                         "reason": e.reason, "actor": e.actor}
@@ -74,7 +83,8 @@ def import_notes(memory: Memory, lines: Iterable[str | bytes], user_id: str) -> 
     """Store the live notes of export lines for ``user_id``. Every line is checked before
     anything is written: a bad line, or a note of another user (ForbiddenError), changes
     nothing."""
-    items: list[WriteInput] = []
+    current: list[tuple[str | None, WriteInput]] = []
+    closed: list[tuple[str | None, WriteInput, datetime, str | None]] = []
     deleted = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -88,17 +98,93 @@ def import_notes(memory: Memory, lines: Iterable[str | bytes], user_id: str) -> 
             deleted += 1
             continue
         try:
-            items.append(_input(record, user_id, memory.config.write.max_content_chars))
+            item = _input(record, user_id, memory.config.write.max_content_chars)
+            until = _time(record, "valid_until")
+            successor = record.get("superseded_by")
+            if not isinstance(successor, str | None):
+                raise InvalidInputError("superseded_by must be a note id or null")
         except (InvalidInputError, TypeError, ValueError) as e:
             raise InvalidInputError(f"line {number}: {e}") from e
+        old_id = record.get("id") if isinstance(record.get("id"), str) else None
+        if until is None:
+            current.append((old_id, item))
+        else:
+            closed.append((old_id, item, until, successor))
+    new_ids: dict[str, str] = {}
+    added = _import_current(memory, current, new_ids)
+    added += _import_closed(memory, closed, new_ids, user_id)
+    return ImportResult(added, len(current) + len(closed) - added, deleted)
+
+
+def _import_current(memory: Memory, current: Sequence[tuple[str | None, WriteInput]],
+                    new_ids: dict[str, str]) -> int:
+    """Write the notes that hold (with the always-add manager); ``new_ids`` learns the note
+    each exported id is stored as. Returns how many were added."""
     deps = WriteDeps(memory.store, memory.embedder, memory.enricher, AlwaysAdd(),
                      memory.config)
     added = 0
     size = memory.config.write.batch_size
-    for start in range(0, len(items), size):
-        results = memory._queued(write(items[start:start + size], deps, actor="import"))
+    for start in range(0, len(current), size):
+        part = current[start:start + size]
+        results = memory._queued(write([item for _, item in part], deps, actor="import"))
         added += sum(r.op is Op.ADD for r in results)
-    return ImportResult(added, len(items) - added, deleted)
+        new_ids |= {old: r.note_id for (old, _), r in zip(part, results, strict=True)
+                    if old is not None and r.note_id}
+    return added
+
+
+def _import_closed(memory: Memory,
+                   closed: Sequence[tuple[str | None, WriteInput, datetime, str | None]],
+                   new_ids: dict[str, str], user_id: str) -> int:
+    """Store the notes whose validity ended (superseded or retracted) as they were: closed
+    at their valid_until, linked to their successor's new note. They bypass the write path,
+    whose dedupe would merge a past fact into a current note of the same content; a past
+    fact stored already (same scope, content and end) is not stored twice. Returns how many
+    were added."""
+    held = _closed_held(memory, user_id)
+    todo: list[tuple[str, WriteInput, datetime, str | None]] = []
+    for old_id, item, until, successor in closed:
+        key = (item.scope, content_hash(item.content), until)
+        if key not in held:  # its id now, so a past successor's is known before it is stored
+            held[key] = uuid.uuid4().hex
+            todo.append((held[key], item, until, successor))
+        if old_id is not None:
+            new_ids[old_id] = held[key]
+    made = drafts([item for _, item, _, _ in todo], memory.enricher, memory.embedder,
+                  with_terms=memory.config.write.embed_terms)
+    notes = []
+    for draft, (note_id, item, until, successor) in zip(made, todo, strict=True):
+        note = new_note(item, draft.enrichment, draft.embedding, draft.intent,
+                        utility=memory.config.feedback.initial_utility, tier=Tier.LONG_TERM,
+                        valid_from=item.valid_from)
+        notes.append(NewNote(replace(note, id=note_id, valid_until=until,
+                                     superseded_by=new_ids.get(successor or "")),
+                             reason="imported past fact"))
+    if notes:
+        memory.store.write(WriteBatch(new=tuple(notes), actor="import"))
+    return len(notes)
+
+
+def _closed_held(memory: Memory, user_id: str) -> dict[tuple[Scope, str, datetime], str]:
+    """(scope, content hash, valid_until) → id of each stored note of ``user_id`` whose
+    validity is closed."""
+    held: dict[tuple[Scope, str, datetime], str] = {}
+    offset = 0
+    while page := memory.store.list_notes(Scope(user_id), Filters(include_superseded=True),
+                                          limit=PAGE, offset=offset):
+        held |= {(n.scope, n.content_hash, n.valid_until): n.id for n in page
+                 if n.valid_until is not None}
+        offset += len(page)
+    return held
+
+
+def _time(record: dict[str, Any], name: str) -> datetime | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be an ISO 8601 time or null")
+    return utc_naive(datetime.fromisoformat(value))
 
 
 def _record(line: str | bytes, number: int) -> dict[str, Any]:
@@ -120,9 +206,10 @@ def _input(record: dict[str, Any], user_id: str, max_chars: int) -> WriteInput:
     for name in ("agent_id", "session_id", "source_id", "speaker"):
         if not isinstance(record.get(name), str | None):
             raise InvalidInputError(f"{name} must be a string or null")
-    return make_input(
+    item = make_input(
         record["content"], Scope(user_id, record.get("agent_id"), record.get("session_id")),
         max_chars=max_chars, speaker=record.get("speaker"),
         timestamp=datetime.fromisoformat(observed) if isinstance(observed, str) else None,
         turn_ids=tuple(turn_ids), source_id=record.get("source_id"), writer="import",
         channel="import")
+    return replace(item, valid_from=_time(record, "valid_from"))

@@ -210,7 +210,7 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
             live: Counter = Counter()
             offset = 0
             while page := memory.list_notes(tenant, limit=1000, offset=offset,
-                                            include_deleted=True):
+                                            include_deleted=True, include_superseded=True):
                 live.update(n.content for n in page if n.deleted_at is None)
                 owned[tenant].update(n.id for n in page)
                 offset += len(page)

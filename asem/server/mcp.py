@@ -82,6 +82,12 @@ class MemoryTools:
         k: HowMany = 5,
         tags: Annotated[list[str] | None, Field(
             description="Only memories carrying at least one of these tags.")] = None,
+        as_of: Annotated[str | None, Field(max_length=100, description=(
+            "Recall what held at this time, ISO 8601 (e.g. 2024-05-08 or "
+            "2024-05-08T13:56:00): facts since changed come as they were then."))] = None,
+        include_superseded: Annotated[bool, Field(description=(
+            "Also recall past facts, changed or retracted since (marked superseded)."))
+        ] = False,
     ) -> dict[str, Any]:
         """Recall what is known about the user and past conversations.
 
@@ -89,10 +95,13 @@ class MemoryTools:
         preferences, plans, people they mention, earlier conversations) and answer from the
         memories it returns; if none fits, say you don't know rather than guess. Memories come
         best first. Keep the retrieval_id: after using the results, rate them with
-        give_feedback."""
+        give_feedback. Facts that changed come as they are now; as_of recalls what held at
+        a time, include_superseded past facts too."""
         scope = self.scope_of(ctx)
         result = self.memory.search(query, user_id=scope.user_id, agent_id=scope.agent_id,
-                                    k=k, filters=Filters(tags=tuple(tags or ())))
+                                    k=k, filters=Filters(tags=tuple(tags or ())),
+                                    as_of=parse_timestamp(as_of, "as_of"),
+                                    include_superseded=include_superseded)
         return {"retrieval_id": result.retrieval_id,
                 "memories": [_hit_dict(hit) for hit in result],
                 "next": "after using these memories, call give_feedback with this "
@@ -240,7 +249,7 @@ def _hit_dict(hit: Hit) -> dict[str, Any]:
     return {"id": note.id, "content": note.content, "score": round(float(hit.score), 4),
             "speaker": note.speaker, "said_at": note.observed_at.isoformat(),
             "event_time": note.event_time.isoformat(), "tags": list(note.tags),
-            "via": hit.via}
+            "via": hit.via, "superseded": hit.superseded}
 
 
 def _write_dict(result: WriteResult) -> dict[str, Any]:

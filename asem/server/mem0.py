@@ -95,6 +95,8 @@ class SearchBody(_Body):
 
 class ListBody(_Body):
     filters: dict[str, Any] | None = None
+    include_superseded: bool = False
+    """Also list past facts (notes superseded by a change or retracted)."""
 
 
 class UpdateBody(_Body):
@@ -257,10 +259,13 @@ def search(body: SearchBody, caller: Caller, memory: Mem) -> dict[str, Any]:
 def get_all(request: Request, caller: Caller, memory: Mem, body: ListBody | None = None,
             page: Annotated[int, Query(ge=1)] = 1,
             page_size: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> dict[str, Any]:
-    """One page of the scope's memories, oldest first."""
+    """One page of the scope's current memories, oldest first (``include_superseded``:
+    past facts too)."""
     scope = _tenant(caller, _scope(body.filters if body else None))
-    total = memory.count_notes(**scope)
-    notes = memory.list_notes(**scope, limit=page_size, offset=(page - 1) * page_size)
+    past = body.include_superseded if body else False
+    total = memory.count_notes(**scope, include_superseded=past)
+    notes = memory.list_notes(**scope, limit=page_size, offset=(page - 1) * page_size,
+                              include_superseded=past)
     return {"count": total,
             "next": _page_url(request, page + 1) if page * page_size < total else None,
             "previous": _page_url(request, page - 1) if page > 1 else None,
@@ -311,8 +316,9 @@ def delete_all(caller: Caller, memory: Mem, user_id: str | None = None,
         raise InvalidInputError("name what to delete: user_id, agent_id or run_id")
     scope = _tenant(caller, _scope(None, user_id=user_id, agent_id=agent_id, run_id=run_id,
                                    app_id=app_id))
-    count = memory.count_notes(**scope)
-    ids = [n.id for n in memory.list_notes(**scope, limit=count)] if count else []
+    count = memory.count_notes(**scope, include_superseded=True)
+    ids = [n.id for n in memory.list_notes(**scope, limit=count, include_superseded=True)
+           ] if count else []
     for note_id in ids:
         memory.delete(note_id, user_id=scope["user_id"], reason="deleted with its scope",
                       actor="mem0")

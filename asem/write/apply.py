@@ -54,11 +54,12 @@ def add(draft: Draft, tier: Tier, reason: str, candidates: Sequence[Candidate],
         gone: Collection[str], config: MemoryConfig, valid_from: datetime | None = None) -> Step:
     """The input as a new note, linked to the candidates similar enough (not those in
     ``gone``, deleted by now), valid from ``valid_from`` (a successor, see
-    ``asem.write.supersede``)."""
+    ``asem.write.supersede``; else the input's own ``valid_from``)."""
     if tier is Tier.DISCARD:
         return Step(WriteResult(Op.NOOP, "", reason or "discarded", tier=Tier.DISCARD))
     note = new_note(draft.item, draft.enrichment, draft.embedding, draft.intent,
-                    utility=config.feedback.initial_utility, tier=tier, valid_from=valid_from)
+                    utility=config.feedback.initial_utility, tier=tier,
+                    valid_from=draft.item.valid_from if valid_from is None else valid_from)
     links = similarity_links([c for c in candidates if c.note_id not in gone],
                              config.write.min_link_similarity)
     return Step(WriteResult(Op.ADD, note.id, reason, tier=note.tier),

@@ -28,6 +28,9 @@ class WriteInput:
     source_id: str | None = None
     writer: str = "user"
     channel: str = "api"
+    valid_from: datetime | None = None
+    """When the fact started to hold, if known before it is written (an imported note's);
+    a new note made of the input holds from then."""
 
 
 def clean_text(value: object, max_chars: int, what: str = "text") -> str:

@@ -63,6 +63,12 @@ class NoteOut(BaseModel):
     updated_at: str | None
     deleted_at: str | None
     delete_reason: str | None
+    valid_from: str | None = None
+    """When the fact started to hold (None: as long as it is known)."""
+    valid_until: str | None = None
+    """When it stopped holding (None: it still holds): set when it was superseded."""
+    superseded_by: str | None = None
+    """The note that holds the fact since (None for a retraction, or a current note)."""
 
     @classmethod
     def of(cls, note: Note) -> NoteOut:
@@ -195,6 +201,11 @@ class SearchRequest(ScopedQuery):
         {"query": "what is my dog called", "k": 5, "filters": {"tags": []}}]})
     query: str
     expand_links: bool | None = None
+    as_of: datetime | None = None
+    """Only what held at this time (ISO 8601): past facts that held then instead of the
+    ones that superseded them."""
+    include_superseded: bool = False
+    """Also past facts: notes superseded by a change or retracted."""
 
 
 class HitOut(BaseModel):
@@ -203,11 +214,13 @@ class HitOut(BaseModel):
     similarity: float
     lexical: float
     via: str
+    superseded: bool = False
+    """True for a past fact: its validity ended before the search."""
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
         return cls(note=NoteOut.of(hit.note), score=hit.score, similarity=hit.similarity,
-                   lexical=hit.lexical, via=hit.via)
+                   lexical=hit.lexical, via=hit.via, superseded=hit.superseded)
 
 
 class SearchResponse(BaseModel):

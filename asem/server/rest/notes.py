@@ -58,16 +58,19 @@ def list_notes(
     since: Annotated[datetime | None, Query(description="Event time at or after.")] = None,
     until: Annotated[datetime | None, Query(description="Event time at or before.")] = None,
     include_deleted: bool = False,
+    include_superseded: Annotated[bool, Query(description=(
+        "Also past facts: notes superseded by a change or retracted."))] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotesPage:
-    """One page of the tenant's notes, oldest first, narrowed by agent, session, tags and
-    event time."""
+    """One page of the tenant's current notes, oldest first, narrowed by agent, session,
+    tags and event time (``include_superseded``: past facts too)."""
     tenant = caller.tenant(user_id)
     filters = FiltersIn(tags=tags, since=since, until=until).to_filters()
     notes = memory.list_notes(tenant, agent_id=agent_id, session_id=session_id,
                               filters=filters, limit=limit, offset=offset,
-                              include_deleted=include_deleted)
+                              include_deleted=include_deleted,
+                              include_superseded=include_superseded)
     return NotesPage(notes=[NoteOut.of(n) for n in notes], limit=limit, offset=offset,
                      next_offset=offset + limit if len(notes) == limit else None)
 

@@ -30,11 +30,13 @@ Caller = Annotated[Principal, Depends(principal)]
 @router.post("/search", response_model=SearchResponse)
 def search(body: SearchRequest, memory: Mem, caller: Caller) -> SearchResponse:
     """The notes most useful for a query in the tenant's scope, with a retrieval id to give
-    feedback on."""
+    feedback on. Facts that changed come as they are now; ``as_of`` gives what held at a
+    time, ``include_superseded`` past facts too (``superseded`` marks them)."""
     result = memory.search(body.query, user_id=caller.tenant(body.user_id),
                            agent_id=body.agent_id, session_id=body.session_id, k=body.k,
                            filters=body.filters.to_filters() if body.filters else None,
-                           expand_links=body.expand_links)
+                           expand_links=body.expand_links, as_of=body.as_of,
+                           include_superseded=body.include_superseded)
     return SearchResponse.of(result)
 
 

@@ -155,9 +155,10 @@ class SQLiteStore(JobsMixin, KeysMixin):
     def write(self, batch: WriteBatch) -> set[str]:
         """Commit the batch; returns the ids of the notes actually inserted.
 
-        Order inside the one transaction: the versions the batch expects, then inserts,
-        updates, deletes, supersessions and provenance merges, so a batch may add a note and
-        update, delete or supersede it later on. A note whose content hash is already live in
+        Order inside the one transaction: the versions the batch expects, then inserts (a
+        note inserted with ``superseded_by`` set is linked to that successor once all are
+        in), updates, deletes, supersessions and provenance merges, so a batch may add a note
+        and update, delete or supersede it later on. A note whose content hash is already live in
         its scope (another writer got there first) is skipped, not an error; so are updates
         and deletes of notes no longer live. A note not at its expected version rolls
         everything back with WriteConflictError.
@@ -172,6 +173,9 @@ class SQLiteStore(JobsMixin, KeysMixin):
                 for new in batch.new:
                     if writes.insert(conn, new, self._embedder_id, at, batch.actor):
                         inserted.append(new.note)
+                for note in inserted:  # a note stored superseded (an import's past fact)
+                    if note.superseded_by is not None:
+                        validity.link(conn, note.id, note.superseded_by, at)
                 for change in batch.updates:
                     row = writes.live_row(conn, change.note.id)
                     if row is not None:
@@ -297,13 +301,19 @@ class SQLiteStore(JobsMixin, KeysMixin):
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False) -> list[Note]:
-        where, params = _filter_clauses(scope, filters, include_deleted=include_deleted)
+        where, params = _listed(scope, filters, include_deleted)
         with self._lock, translated(self.path):
             rows = self._conn.execute(
                 f"SELECT * FROM notes WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
                 [*params, limit, offset]).fetchall()
             links = self._links([r["id"] for r in rows]) if rows else {}
         return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
+
+    def count_notes(self, scope: Scope, filters: Filters) -> int:
+        where, params = _listed(scope, filters, False)
+        with self._lock, translated(self.path):
+            return self._conn.execute(f"SELECT count(*) FROM notes WHERE {where}",
+                                      params).fetchone()[0]
 
     def get_notes(self, ids: Sequence[str], *, include_deleted: bool = False) -> dict[str, Note]:
         if not ids:
@@ -452,6 +462,19 @@ class SQLiteStore(JobsMixin, KeysMixin):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause of the notes ``list_notes`` and ``count_notes`` give: those passing
+    ``filters``, validity included (``asem.read.validity``: current now by default)."""
+    where, params = _filter_clauses(scope, filters, include_deleted=include_deleted)
+    if filters.include_superseded:
+        return where, params
+    if filters.as_of is not None:
+        at = ts(filters.as_of)
+        return (f"{where} AND (valid_from IS NULL OR valid_from <= ?) AND "
+                "(valid_until IS NULL OR valid_until > ?)", [*params, at, at])
+    return f"{where} AND (valid_until IS NULL OR valid_until > ?)", [*params, ts(now())]
 
 
 def _filter_clauses(scope: Scope, filters: Filters, *,

@@ -41,13 +41,18 @@ def supersede(conn: sqlite3.Connection, change: Supersession, at: str | None,
     conn.execute("UPDATE notes SET valid_until = ?, superseded_by = ?, version = version + 1 "
                  "WHERE id = ?", (until, successor, change.note_id))
     if successor is not None:
-        for src, dst, relation in ((change.note_id, successor, SUPERSEDED_BY),
-                                   (successor, change.note_id, SUPERSEDES)):
-            conn.execute("INSERT OR REPLACE INTO links (src, dst, relation, strength, "
-                         "created_at) VALUES (?, ?, ?, ?, ?)",
-                         (src, dst, relation, _STRONGEST, at))
+        link(conn, change.note_id, successor, at)
     history(conn, change.note_id, "SUPERSEDE", {"valid_until": None, "superseded_by": None},
             {"valid_until": until, "superseded_by": successor}, at, change.reason, actor)
+
+
+def link(conn: sqlite3.Connection, note_id: str, successor: str, at: str | None) -> None:
+    """The links between a superseded note and its successor: "superseded by" from it,
+    "supersedes" back."""
+    for src, dst, relation in ((note_id, successor, SUPERSEDED_BY),
+                               (successor, note_id, SUPERSEDES)):
+        conn.execute("INSERT OR REPLACE INTO links (src, dst, relation, strength, "
+                     "created_at) VALUES (?, ?, ?, ?, ?)", (src, dst, relation, _STRONGEST, at))
 
 
 def reopen(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, actor: str) -> None:
