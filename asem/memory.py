@@ -407,7 +407,8 @@ class Memory:
 
     def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                     session_id: str | None = None, include_superseded: bool = False) -> int:
-        """How many live notes ``list_notes`` pages through."""
+        """How many notes ``list_notes`` pages through (current ones, past facts too with
+        ``include_superseded``; deleted ones never)."""
         scope = Scope(require_user(user_id), agent_id, session_id)
         return self.store.count_notes(scope, _validity(None, include_superseded))
 

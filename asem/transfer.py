@@ -141,6 +141,8 @@ def _import_closed(memory: Memory,
     whose dedupe would merge a past fact into a current note of the same content; a past
     fact stored already (same scope, content and end) is not stored twice. Returns how many
     were added."""
+    if not closed:
+        return 0
     held = _closed_held(memory, user_id)
     todo: list[tuple[str, WriteInput, datetime, str | None]] = []
     for old_id, item, until, successor in closed:
@@ -182,9 +184,11 @@ def _time(record: dict[str, Any], name: str) -> datetime | None:
     value = record.get(name)
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{name} must be an ISO 8601 time or null")
-    return utc_naive(datetime.fromisoformat(value))
+    try:
+        return utc_naive(datetime.fromisoformat(value))
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name} must be an ISO 8601 time (as an export writes it) "
+                                f"or null, not {value!r}") from e
 
 
 def _record(line: str | bytes, number: int) -> dict[str, Any]:
