@@ -358,7 +358,7 @@ def test_an_admin_key_names_the_tenant(server, user):
     added = admin.add("I collect stamps", user_id=user)["results"][0]
     found = admin.search("stamps", filters={"user_id": user})["results"]
     assert [r["id"] for r in found] == [added["id"]]
-    with pytest.raises(ValidationError, match="name one with user_id"):
+    with pytest.raises(ValidationError, match="name the user with user_id"):
         admin.get(added["id"])  # mem0's get sends no user_id
     named = admin.client.get(f"/v1/memories/{added['id']}/", params={"user_id": user})
     assert named.status_code == 200 and named.json()["memory"] == "I collect stamps"

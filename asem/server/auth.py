@@ -12,6 +12,10 @@ Traceback (most recent call last):
 asem.errors.ForbiddenError: this key belongs to another tenant; use a key of user 'bob' ...
 >>> Principal(None, admin=True).tenant("bob")
 'bob'
+>>> LOCAL.tenant(None)
+Traceback (most recent call last):
+...
+asem.errors.ScopeError: this server runs without keys (--no-auth): name the user with user_id
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ class Principal:
         admin key names none."""
         if self.admin:
             if not requested:
-                raise ScopeError("an admin key acts for any tenant: name one with user_id")
+                who = ("this server runs without keys (--no-auth)"
+                       if self.key_id == LOCAL.key_id else "an admin key acts for any tenant")
+                raise ScopeError(f"{who}: name the user with user_id")
             return requested
         assert self.user_id is not None
         if requested and requested != self.user_id:
