@@ -9,6 +9,7 @@ provenance, history or turn row a second time.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -120,3 +121,26 @@ def test_a_retracted_turn_given_again_stays_retracted(db_path):
         # Another input under a retracted turn's id is still what it says.
         (boston,) = m.add("I live in Boston", user_id="u", turn_id="1", source_id="s")
         assert boston.op is Op.ADD
+
+
+def test_turn_index_follows_every_write_of_turn_ids(tmp_path):
+    """note_turns (migration 0010) is kept by triggers: a turn recorded on a note by a
+    NOOP is found by turn id, and a note made before the index existed is found too."""
+    from asem.types import Scope
+
+    path = tmp_path / "m.db"
+    with Memory(path, embedder=HashEmbedder(), manager="rule") as memory:
+        first = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t1")[0]
+        again = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t2")[0]
+        assert again.note_id == first.note_id
+        held = memory.store.turn_holders(Scope("u"), ["t1", "t2"])
+        assert {h.note_id for h in held["t1"]} == {h.note_id for h in held["t2"]} == {
+            first.note_id}
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM note_turns")  # as before the index: 0010 fills it on open
+    conn.execute("PRAGMA user_version = 9")
+    conn.commit()
+    conn.close()
+    with Memory(path, embedder=HashEmbedder(), manager="rule") as memory:
+        assert set(memory.store.turn_holders(Scope("u"), ["t1", "t2"])) == {"t1", "t2"}
+        assert memory.store.turn_holders(Scope("other"), ["t1"]) == {}

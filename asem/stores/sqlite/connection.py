@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -77,21 +79,35 @@ def open_database(path: str, busy_timeout_s: float) -> sqlite3.Connection:
             )
         if not target.parent.exists():
             raise StoreError(f"cannot create {path}: the folder {target.parent} does not exist")
-    conn = _connect(path, path, busy_timeout_s, uri=False)
-    try:
-        with translated(path):
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            # Migration 0006 rebuilds the lexical index, whose owner tokens only Python makes.
-            conn.create_function("asem_owner_token", 1, owner_token, deterministic=True)
-            _migrate(conn)
-    except BaseException:
-        # A failed migration leaves its transaction open: closing rolls it back and frees
-        # the write lock, which would otherwise block every other connection to the file.
-        conn.close()
-        raise
-    return conn
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        conn = _connect(path, path, busy_timeout_s, uri=False)
+        try:
+            with translated(path):
+                _prepare(conn)
+            return conn
+        except StoreLockedError:
+            # Connections racing to set up a new file (WAL mode, the first migration) can be
+            # told SQLITE_BUSY at once, without SQLite's busy handler: try again until the
+            # busy timeout has passed, as a wait on the lock would.
+            conn.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
+        except BaseException:
+            # A failed migration leaves its transaction open: closing rolls it back and frees
+            # the write lock, which would otherwise block every other connection to the file.
+            conn.close()
+            raise
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # Migration 0006 rebuilds the lexical index, whose owner tokens only Python makes.
+    conn.create_function("asem_owner_token", 1, owner_token, deterministic=True)
+    _migrate(conn)
 
 
 def open_read_only(path: str, busy_timeout_s: float) -> sqlite3.Connection:

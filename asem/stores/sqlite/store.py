@@ -136,11 +136,11 @@ class SQLiteStore(JobsMixin, KeysMixin):
         marks = ",".join("?" * len(turn_ids))
         with self._lock, translated(self.path):
             rows = self._conn.execute(
-                "SELECT t.value AS turn_id, n.id, n.content_hash, n.source_id, n.deleted_at, "
+                "SELECT t.turn_id, n.id, n.content_hash, n.source_id, n.deleted_at, "
                 "n.delete_reason, n.valid_until, (SELECT h.reason FROM history h WHERE "
                 "h.note_id = n.id AND h.op = 'SUPERSEDE' ORDER BY h.id DESC LIMIT 1) AS closed "
-                "FROM notes n, json_each(n.turn_ids) t WHERE n.user_id = ? "
-                f"AND n.agent_id = ? AND n.session_id = ? AND t.value IN ({marks}) "
+                "FROM note_turns t JOIN notes n ON n.id = t.note_id WHERE t.user_id = ? "
+                f"AND n.agent_id = ? AND n.session_id = ? AND t.turn_id IN ({marks}) "
                 "ORDER BY n.deleted_at IS NOT NULL, n.rowid",
                 (scope.user_id, scope.agent_id or "", scope.session_id or "", *turn_ids),
             ).fetchall()
