@@ -42,6 +42,7 @@ from asem.errors import (
     WriteConflictError,
 )
 from asem.feedback.pipeline import give_feedback
+from asem.guard.detector import Detector, load_detector
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
 from asem.llm.usage import UsageMeter
@@ -138,6 +139,10 @@ class Memory:
         self.store = store
         self._write_locks = UserLocks()
         self.enricher = enricher or ExtractiveEnricher()
+        guard = self.config.guard
+        self.detector: Detector | None = (
+            load_detector(guard.weights, guard.threshold) if guard.quarantine else None)
+        """Judges every new note (``asem.guard``); None when ``GuardConfig.quarantine`` is off."""
         from asem.manager.registry import resolve
 
         self.manager = resolve(manager or self.config.write.manager, self.config, llm)
@@ -180,7 +185,7 @@ class Memory:
 
         policy = self.manager if manager is None else resolve(manager, self.config, self.llm)
         return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config,
-                         self._write_locks)
+                         self._write_locks, self.detector)
 
     def add(
         self,
@@ -303,6 +308,9 @@ class Memory:
         expand_links: bool | None = None,
         as_of: datetime | None = None,
         include_superseded: bool = False,
+        min_trust: str | None = None,
+        trust: Sequence[str] | str | None = None,
+        include_quarantined: bool = False,
     ) -> SearchResult:
         """The notes most useful for ``query`` in the caller's scope, with a retrieval id
         (recorded for ``feedback``, except in a memory opened read-only).
@@ -310,6 +318,10 @@ class Memory:
         A superseded fact (a note whose validity ended) is never returned as current:
         ``as_of`` returns what held at that time instead, ``include_superseded`` past facts
         too (``Hit.superseded`` marks them). Both may also be given in ``filters``.
+
+        Notes the injection detector quarantined are never returned unless
+        ``include_quarantined``; ``min_trust`` ("user_said", ... "tool_output") or ``trust``
+        (a list of levels) keep to notes from trusted sources (``asem.guard.Trust``).
         """
         scope = Scope(require_user(user_id), agent_id, session_id)
         query = clean_text(query, self.config.write.max_content_chars, "query")
@@ -322,6 +334,11 @@ class Memory:
         if as_of is not None or include_superseded:
             filters = replace(filters, as_of=as_of or filters.as_of,
                               include_superseded=include_superseded or filters.include_superseded)
+        if min_trust is not None or trust or include_quarantined:
+            filters = replace(filters, min_trust=min_trust or filters.min_trust,
+                              trust=trust or filters.trust,
+                              include_quarantined=include_quarantined
+                              or filters.include_quarantined)
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self.config.read)
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
@@ -467,6 +484,15 @@ class Memory:
         is current."""
         self.get(note_id, user_id=user_id)
         self.store.reopen_note(note_id, actor)
+        return self.get(note_id, user_id=user_id)
+
+    def release(self, note_id: str, *, user_id: str | None = None,
+                reason: str = "released from quarantine", actor: str = "user") -> Note:
+        """Let a quarantined note of ``user_id`` out: searches return it again and feedback
+        counts for it (a RELEASE history row says who and why)."""
+        note = self.get(note_id, user_id=user_id)
+        self.store.release_note(note.id, clean_text(reason, 1000, "reason"),
+                                clean_text(actor, 200, "actor"))
         return self.get(note_id, user_id=user_id)
 
     def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:

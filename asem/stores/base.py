@@ -212,6 +212,16 @@ class Store(Protocol):
         ``as_of`` and ``include_superseded``, is the vector index's to apply)."""
         ...
 
+    def quarantined_ids(self, user_id: str) -> set[str]:
+        """Ids of the user's live notes the injection detector quarantined (few: a search
+        asks on every call, so a backend should index them)."""
+        ...
+
+    def release_note(self, note_id: str, reason: str, actor: str) -> None:
+        """Lift a live note's quarantine, with a RELEASE history row; InvalidInputError when
+        it is not quarantined."""
+        ...
+
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False) -> list[Note]:
         """The notes in ``scope`` passing ``filters``, oldest first (notes of one second in
