@@ -75,6 +75,9 @@ from asem.write.worker import EnrichmentWorker
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
+_MAX_INT = 2**63 - 1
+"""The largest integer SQLite stores: a larger limit or offset is refused, not a crash."""
+
 EDIT_ATTEMPTS = 5
 """Reads of a note an edit may take when other writers keep changing it meanwhile."""
 
@@ -412,10 +415,12 @@ class Memory:
         """One page of a user's current notes, oldest first (agent, session and ``filters``
         narrow it; ``include_deleted`` adds the soft-deleted ones, ``include_superseded``
         past facts: notes superseded or retracted, as a search has them)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_INT:
+            raise InvalidInputError(f"limit must be a positive integer up to {_MAX_INT}, "
+                                    f"not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_INT:
+            raise InvalidInputError(f"offset must be an integer from 0 to {_MAX_INT}, "
+                                    f"not {offset!r}")
         scope = Scope(require_user(user_id), agent_id, session_id)
         filters = _validity(filters, include_superseded)
         with self.store.snapshot():  # the notes and their links of one state
