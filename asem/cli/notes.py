@@ -105,6 +105,23 @@ def reopen(ctx: typer.Context, note_id: NoteId) -> None:
         stdout().print(f"[green]reopened[/] {note_id}: {escape(short(note.content, 100))}")
 
 
+def release(
+    ctx: typer.Context,
+    note_id: NoteId,
+    reason: Annotated[str, typer.Option(
+        help="Why the note is let out (kept in its history).", metavar="TEXT",
+    )] = "released from quarantine",
+) -> None:
+    """Let a quarantined note out: searches return it again (a RELEASE history row)."""
+    options = settings(ctx)
+    with opened(ctx, "change") as memory:
+        note = memory.release(note_id, user_id=options.user, reason=reason, actor="cli")
+    if options.json:
+        emit_json({"op": "RELEASE", "note_id": note_id, "note": note.to_dict()})
+    else:
+        stdout().print(f"[green]released[/] {note_id}: {escape(short(note.content, 100))}")
+
+
 def _link_targets(memory: Memory, note: Note, user: str) -> dict[str, Note]:
     found = {}
     for link in note.links:

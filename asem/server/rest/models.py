@@ -22,6 +22,15 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+TrustLevel = Literal["user_said", "assistant_said", "imported", "document", "tool_output"]
+TrustSource = Literal["user", "assistant", "tool", "document", "import"]
+
+
+class ReleaseRequest(Request):
+    user_id: str | None = UserId
+    reason: str = Field(default="released from quarantine", max_length=1000)
+
+
 # -- notes ---------------------------------------------------------------------------------
 class DateOut(BaseModel):
     phrase: str
@@ -69,6 +78,11 @@ class NoteOut(BaseModel):
     """When it stopped holding (None: it still holds): set when it was superseded."""
     superseded_by: str | None = None
     """The note that holds the fact since (None for a retraction, or a current note)."""
+    trust: TrustLevel = "user_said"
+    """How far the note's source is trusted."""
+    quarantined: bool = False
+    """Held back by the injection detector: never returned by a default search."""
+    quarantine_score: float | None = None
 
     @classmethod
     def of(cls, note: Note) -> NoteOut:
@@ -145,6 +159,9 @@ class AddRequest(Request):
     timestamp: datetime | None = None
     turn_id: str | None = None
     source_id: str | None = None
+    writer: TrustSource = "user"
+    """Who hands the input in: its note's trust follows (``tool`` and ``document`` content
+    is trusted least; see docs/reliability.md)."""
 
     @model_validator(mode="after")
     def _one_input(self) -> AddRequest:
@@ -206,6 +223,12 @@ class SearchRequest(ScopedQuery):
     ones that superseded them."""
     include_superseded: bool = False
     """Also past facts: notes superseded by a change or retracted."""
+    min_trust: TrustLevel | None = None
+    """Only notes from this source or a more trusted one (user_said is the most trusted)."""
+    trust: list[TrustLevel] = []
+    """Only notes from these sources."""
+    include_quarantined: bool = False
+    """Also notes the injection detector quarantined."""
 
 
 class HitOut(BaseModel):
