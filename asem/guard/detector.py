@@ -1,11 +1,12 @@
 """The injection detector: a logistic classifier over ``asem.guard.features``.
 
 Two heads ship in one weights file (``assets/injection.npz``, made by
-``python -m asem.guard.train``): one reads the content embedding as well, for notes embedded
-by the embedder it was trained with (the default MiniLM); the other reads the text alone and
-serves any other embedder (the fakes of the tests among them). A verdict costs a dot product
-and a pass over the text's characters: tens of microseconds, on top of the embedding the
-write path computes anyway.
+``python -m asem.guard.train``): one reads the content embedding and the shape features, for
+notes embedded by the embedder it was trained with (the default MiniLM); the other reads the
+text alone (character n-grams and shape features) and serves any other embedder (the fakes
+of the tests among them). A verdict costs a dot product and a pass over the text: tens of
+microseconds (a few hundred for the n-gram head), on top of the embedding the write path
+computes anyway.
 """
 
 from __future__ import annotations
@@ -63,13 +64,13 @@ class Detector:
               embedder_id: str = "") -> Verdict:
         """The verdict on ``text``; ``intent`` (its z embedding) is read when it comes from
         the embedder the embedding head was trained with."""
-        text_part = np.concatenate([ngram_vector(text), shape_vector(text)])
+        shape = shape_vector(text)
         head = self.embedding_head
         if (head is not None and intent is not None and embedder_id == self.embedder_id
-                and len(intent) + len(text_part) == len(head.weights)):
-            x = np.concatenate([np.asarray(intent, dtype=np.float32), text_part])
+                and len(intent) + len(shape) == len(head.weights)):
+            x = np.concatenate([np.asarray(intent, dtype=np.float32), shape])
         else:
-            head, x = self.text_head, text_part
+            head, x = self.text_head, np.concatenate([ngram_vector(text), shape])
         score = head.score(x)
         threshold = head.threshold if self.threshold is None else self.threshold
         return Verdict(score, score >= threshold)
