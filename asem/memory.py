@@ -268,8 +268,10 @@ class Memory:
                 r.added_id for r in results if r.op is Op.SUPERSEDE and r.added_id]
             if added:
                 notes = self.store.get_notes(added)
+                # A quarantined note's text is shown to no model (nor its neighbours'
+                # revisions made in its light).
                 self.store.enqueue_jobs([(i, notes[i].scope.user_id) for i in added
-                                         if i in notes])
+                                         if i in notes and not notes[i].quarantined])
                 if self._background:
                     self.worker.start()
                     self.worker.notify()

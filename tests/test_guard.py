@@ -145,3 +145,33 @@ def test_defence_can_be_switched_off():
     with Memory(":memory:", embedder=HashEmbedder(), config=config) as memory:
         [result] = memory.add(ATTACK, user_id="a", writer="tool")
         assert not memory.get(result.note_id, user_id="a").quarantined
+
+
+class MergeIntoNearest:
+    """A manager that merges every input into its nearest candidate, when there is one."""
+
+    def decide(self, proposal):
+        from asem.types import Decision, Op
+
+        if not proposal.candidates:
+            return Decision(Op.ADD, reason="nothing near")
+        return Decision(Op.NOOP, target_id=proposal.candidates[0].note_id, reason="near")
+
+
+def test_later_inputs_are_never_merged_into_a_quarantined_note(memory):
+    [bad] = memory.add(ATTACK, user_id="a", writer="tool")
+    [said] = memory.add("I compared home loans at NovaBank last week",
+                        user_id="a", manager=MergeIntoNearest())
+    assert not memory.get(said.note_id, user_id="a").quarantined
+    assert said.op.value == "ADD" and said.note_id != bad.note_id
+    assert memory.get(bad.note_id, user_id="a").provenance.turn_ids == ()
+    assert memory.links(said.note_id, user_id="a") == []
+
+
+def test_no_model_job_for_a_quarantined_note():
+    from asem.llm.fake import ScriptedLLM
+
+    with Memory(":memory:", embedder=HashEmbedder(), llm=ScriptedLLM([]),
+                background=False) as memory:
+        [bad] = memory.add(ATTACK, user_id="a", writer="tool")
+        assert memory.llm_status(bad.note_id, user_id="a") == "none"
