@@ -188,3 +188,28 @@ def test_the_assets_ship_in_the_package_and_load_nothing_from_elsewhere():
     html = static.joinpath("index.html").read_text()
     assert re.findall(r'(?:src|href)="([^"#]+)"', html) == [
         "/console/console.css", "/console/console.js", "/docs"]
+
+
+def test_a_missing_browser_fails_the_browser_tests_and_names_the_install(monkeypatch):
+    from tests import browser
+
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium chromium-driver"):
+        browser.browser_paths()
+
+
+@pytest.mark.slow
+def test_the_console_timing_benchmark_runs_end_to_end(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "timing.json"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "console_timing.py"),
+                           "--notes", "60", "--loads", "2", "--searches", "3", "--json",
+                           str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["search_round_trip_ms"]["n"] == 3
+    assert report["first_load_ms"]["view"]["p50"] >= report["first_load_ms"][
+        "dom_content_loaded"]["p50"] > 0

@@ -193,6 +193,7 @@ async function route() {
     if (!root.firstChild) root.append(h("p", { class: "error" }, "This view could not be loaded."));
   } finally {
     root.removeAttribute("aria-busy");
+    performance.mark("asem:view"); // when a view is on screen (benchmarks/console_timing.py)
   }
 }
 
@@ -429,7 +430,7 @@ function graph(note, neighbours) {
     const angle = (2 * Math.PI * i) / Math.max(1, links.length) - Math.PI / 2;
     const x = cx + radius * Math.cos(angle), y = cy + radius * Math.sin(angle);
     const target = neighbours[link.target_id];
-    const label = target ? short(target.content, 22) : link.target_id.slice(0, 8);
+    const label = target ? short(target.content, 17) : link.target_id.slice(0, 8);
     svg.append(s("line", { x1: cx, y1: cy, x2: x, y2: y, class: "edge",
                            "stroke-width": 1 + 3 * Math.max(0, link.strength) },
                  s("title", {}, `${link.relation || "related"} (${fmt(link.strength, 2)})`)));
@@ -451,8 +452,7 @@ function timeline(entries) {
     const changes = WATCHED.map((name) => {
       const before = entry.old ? entry.old[name] : undefined;
       const after = entry.new ? entry.new[name] : undefined;
-      if (JSON.stringify(before) === JSON.stringify(after)) return null;
-      if (before === undefined && after === undefined) return null;
+      if (JSON.stringify(before ?? null) === JSON.stringify(after ?? null)) return null;
       const show = (v) => (v === undefined || v === null ? "—" : Array.isArray(v) ? v.join(", ") :
         typeof v === "number" ? fmt(v, 3) : String(v));
       return h("li", {}, h("span", { class: "field" }, name), ": ",
