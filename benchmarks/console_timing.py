@@ -1,7 +1,7 @@
 """How fast the web console is in a real browser: first page load and search round trip.
 
     python benchmarks/console_timing.py [--notes 10000] [--loads 10] [--searches 30]
-                                        [--json bench-out/console_timing.json]
+                                        [--overviews 5] [--json bench-out/console_timing.json]
 
 1. Fill: a fresh SQLite file gets ``--notes`` generated notes of one tenant, exactly as the
    load benchmark fills its store (``server_load.fill``: ``Memory.ingest``, the always-add
@@ -18,6 +18,8 @@
      unmeasured search, which loads the server's vector index);
      ``performance.now()`` from submitting the form to the hits rendered (fetch of
      ``POST /v1/search`` + JSON + DOM), p50 and p95.
+   - Overview: ``--overviews`` switches to the overview view until its charts are drawn
+     (``GET /v1/overview`` reads every note of the tenant); no target, reported to watch.
 
 Targets: first load ≤ 300 ms (the ``view`` figure is the stricter one) and search round
 trip ≤ 150 ms. Run it on an otherwise idle machine: the browser, the server and the
@@ -48,6 +50,16 @@ NAVIGATION = """
 const nav = performance.getEntriesByType("navigation")[0];
 const view = performance.getEntriesByName("asem:view")[0];
 return [nav.domContentLoadedEventEnd, nav.loadEventEnd, view ? view.startTime : null];
+"""
+VIEW = """
+const [hash, done] = [arguments[0], arguments[arguments.length - 1]];
+const before = performance.getEntriesByName("asem:view").length;
+const t0 = performance.now();
+window.location.hash = hash;
+(function wait() {
+  if (performance.getEntriesByName("asem:view").length > before) done(performance.now() - t0);
+  else requestAnimationFrame(wait);
+})();
 """
 SEARCH = """
 const [text, done] = [arguments[0], arguments[arguments.length - 1]];
@@ -111,6 +123,17 @@ def searches(driver, url: str, count: int, seed: int) -> list[float]:
     return [driver.execute_async_script(SEARCH, query(rng)) for _ in range(count)]
 
 
+def overviews(driver, url: str, count: int) -> list[float]:
+    """The overview view (``GET /v1/overview`` reads every note of the tenant) until drawn."""
+    driver.get(url + "/#/notes")
+    wait_for(driver, "return performance.getEntriesByName('asem:view').length > 0")
+    found = []
+    for _ in range(count):
+        found.append(driver.execute_async_script(VIEW, "#/overview"))
+        driver.execute_async_script(VIEW, "#/notes")
+    return found
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1),
             "n": len(values)}
@@ -121,6 +144,7 @@ def main() -> int:
     parser.add_argument("--notes", type=int, default=10_000, help="notes stored before")
     parser.add_argument("--loads", type=int, default=10, help="page loads measured")
     parser.add_argument("--searches", type=int, default=30, help="searches measured")
+    parser.add_argument("--overviews", type=int, default=5, help="overview views measured")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args()
@@ -140,6 +164,7 @@ def main() -> int:
             driver = browser()
             loads = first_loads(driver, url, key, args.loads)
             rounds = searches(driver, url, args.searches, args.seed)
+            overview = overviews(driver, url, args.overviews)
         finally:
             if driver is not None:
                 driver.quit()
@@ -155,6 +180,7 @@ def main() -> int:
                           "load_event_end": summary([x[1] for x in warm]),
                           "view": summary([x[2] for x in warm])},
         "search_round_trip_ms": summary(rounds),
+        "overview_ms": summary(overview),
         "targets_ms": {"first_load": 300, "search_round_trip": 150},
         "measure": "Navigation Timing (loadEventEnd, and the console's asem:view mark) after "
                    "navigation start; search: performance.now() from submit to hits rendered",

@@ -238,6 +238,14 @@ def test_an_admin_key_names_the_tenant_and_may_switch(site):
     tenant.send_keys("alice")
     site.css("#tenant-form button").click()
     site.wait(lambda: site.rows() == first_of(site.memory, "alice"), "alice's notes")
+    note = site.memory.list_notes("alice", filters=Filters(text="drums"))[0]
+    site.go(f"#/note/{note.id}")  # an admin's changes name the tenant it switched to
+    site.css("#delete").click()
+    site.wait(lambda: site.all("#undo"), "the undo button")
+    site.css("#undo").click()
+    site.wait(lambda: site.all("#edit"), "the restored note")
+    assert site.memory.get(note.id, user_id="alice").deleted_at is None
+    assert "RESTORE" in site.css("#history").text and "key:" in site.css("#history").text
 
 
 def test_errors_are_shown_never_a_blank_page(site):

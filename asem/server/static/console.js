@@ -253,23 +253,13 @@ function filterForm(params, { onSubmit, extra = [] }) {
   const tier = h("select", { id: "f-tier", name: "tier" },
     ["", "long_term", "short_term"].map((v) => h("option", { value: v, selected: params.get("tier") === v },
       v ? v.replace("_", "-") : "any")));
-  const form = h("form", { class: "filters", role: "search", onsubmit: onSubmit },
-    ...extra, ...fields,
-    h("p", {}, h("label", { for: "f-tier" }, "Tier"), tier));
-  return form;
-}
-// Filters fold away at phone width unless one is set (the search box stays out of the fold).
-function foldable(form, params, keep = []) {
+  // The filters fold away at phone width unless one is set; the query fields stay out.
   const set = NOTE_FILTERS.some(([name]) => params.get(name)) || params.get("tier");
   const fold = h("details", { class: "fold", open: Boolean(set) || window.innerWidth > 720 },
-    h("summary", {}, "Filters"));
-  for (const child of [...form.children]) {
-    if (!keep.some((id) => child.querySelector(`#${id}`)) && !child.classList.contains("actions")) {
-      fold.append(child);
-    }
-  }
-  form.insertBefore(fold, form.querySelector(".actions"));
-  return form;
+    h("summary", {}, "Filters"),
+    h("div", { class: "grid" }, fields, h("p", {}, h("label", { for: "f-tier" }, "Tier"), tier)));
+  return h("form", { class: "filters", role: "search", onsubmit: onSubmit },
+    extra.length ? h("div", { class: "grid" }, extra) : null, fold);
 }
 function field(name, label, type, value, attrs = {}) {
   return h("p", {}, h("label", { for: `f-${name}` }, label),
@@ -300,7 +290,6 @@ async function notesView(root, params) {
   } });
   form.append(h("p", { class: "actions" }, h("button", { type: "submit" }, "Filter"),
     h("a", { href: "#/notes", class: "button secondary" }, "Clear")));
-  foldable(form, params);
   const first = page.notes.length ? offset + 1 : 0;
   const summary = h("p", { id: "notes-count", class: "muted" },
     `${first}–${offset + page.notes.length} of ${page.total} notes, newest first`);
@@ -363,7 +352,7 @@ function noteActions(note, path, deleted) {
   const done = (message) => { say(message, "info"); route(); };
   if (deleted) {
     box.append(h("button", { type: "button", id: "undo", onclick: () =>
-      api("POST", `${path}/undo`, { body: {} }).then(() => done("Note restored."), fail) }, "Undo delete"));
+      api("POST", `${path}/undo`).then(() => done("Note restored."), fail) }, "Undo delete"));
     return box;
   }
   const editor = h("form", { id: "edit-form", class: "edit", hidden: true, onsubmit: (event) => {
@@ -481,7 +470,6 @@ async function searchView(root, params) {
     if (window.location.hash === next) route(); else window.location.hash = next;
   } });
   form.append(h("p", { class: "actions" }, h("button", { type: "submit", id: "search-go" }, "Search")));
-  foldable(form, params, ["f-q", "f-k"]);
   const results = h("div", { id: "results" });
   show(root, h("h1", {}, "Search"), form, results);
   if (!params.get("q")) {
@@ -495,14 +483,18 @@ async function searchView(root, params) {
     speaker: f.speaker, text: f.text };
   const k = Math.min(100, Math.max(1, parseInt(params.get("k") || "10", 10) || 10));
   const found = await api("POST", "/v1/search", { body: { query: params.get("q"), k, filters } });
+  // One scale for every hit's bars, so a part can be compared down the list.
+  const scale = Math.max(0.25, ...found.hits.flatMap((hit) =>
+    hit.parts ? PARTS.map((p) => Math.abs(hit.parts[p])) : []));
   show(results, 
     h("p", { class: "muted", id: "search-summary" },
       `${found.hits.length} hits; score = dense + lexical + context + utility + timeliness + usage`),
-    h("ol", { class: "hits", id: "hits" }, found.hits.map((hit) => hitRow(hit, found.retrieval_id))));
+    h("ol", { class: "hits", id: "hits" }, found.hits.map((hit) => hitRow(hit, found.retrieval_id, scale))),
+    found.hits.length ? null : h("p", { class: "empty" }, "No notes match this search and these filters."));
   root.dataset.renders = String(++searchRenders);
 }
 
-function hitRow(hit, retrievalId) {
+function hitRow(hit, retrievalId, scale) {
   const note = hit.note;
   const utility = h("span", { class: "utility" }, `utility ${fmt(note.utility, 3)}`);
   const verdict = h("span", { class: "verdict", "aria-live": "polite" });
@@ -520,7 +512,7 @@ function hitRow(hit, retrievalId) {
       h("span", {}, `cosine ${fmt(hit.similarity)}`), h("span", {}, `bm25 ${fmt(hit.lexical, 2)}`),
       hit.via !== "recall" ? h("span", { class: "tag" }, `via ${hit.via}`) : null,
       hit.superseded ? h("span", { class: "tag" }, "past fact") : null),
-    hit.parts ? partsTable(hit) : h("p", { class: "muted" }, `score from ${hit.via}: no parts`),
+    hit.parts ? partsTable(hit, scale) : h("p", { class: "muted" }, `score from ${hit.via}: no parts`),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "up", "aria-label": `Useful: +1 for “${short(note.content, 40)}”`,
                     onclick: () => give(1) }, "+1"),
@@ -529,8 +521,7 @@ function hitRow(hit, retrievalId) {
 }
 
 // The six parts as a table with a bar each (drawn from the middle: left is negative).
-function partsTable(hit) {
-  const scale = Math.max(0.5, ...PARTS.map((p) => Math.abs(hit.parts[p])));
+function partsTable(hit, scale) {
   const rows = PARTS.map((name) => {
     const value = hit.parts[name];
     const width = 120, half = width / 2, length = (Math.abs(value) / scale) * half;
