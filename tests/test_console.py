@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from asem import Filters, Memory, Message, ScoreParts
+from asem.providers import HashEmbedder
 from asem.server.app import create_app
 from asem.server.rest.overview import by_time, utility_bins
 from asem.server.state import ServerState
@@ -213,3 +214,15 @@ def test_the_console_timing_benchmark_runs_end_to_end(tmp_path):
     assert report["search_round_trip_ms"]["n"] == 3
     assert report["first_load_ms"]["view"]["p50"] >= report["first_load_ms"][
         "dom_content_loaded"]["p50"] > 0
+
+
+def test_with_a_language_model_the_overview_counts_its_jobs(db_path):
+    from asem.llm.fake import ScriptedLLM
+
+    with Memory(db_path, embedder=HashEmbedder(), llm=ScriptedLLM(default="not json"),
+                background=False, manager="rule") as memory:
+        memory.add("I adopted a dog named Buddy", user_id="alice")
+        memory.add("Bob likes peanuts", user_id="bob")
+        jobs = serve(memory).call("GET", "/v1/overview").json()["jobs"]
+    assert set(jobs) == {"pending", "running", "done", "failed"}
+    assert sum(jobs.values()) == 1  # alice's job only, whatever became of it
