@@ -50,7 +50,15 @@ def chrome(width: int = 1280, height: int = 800):
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  f"--window-size={width},{height}", "--force-device-scale-factor=1"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # for script_errors
     return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def script_errors(driver) -> list[str]:
+    """The page's script errors since the last call (a failed request the console answers
+    with a message is not one: the browser logs those as "Failed to load resource")."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]]
 
 
 def free_port() -> int:

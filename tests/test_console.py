@@ -14,6 +14,7 @@ import pytest
 from asem import Filters, Memory, Message, ScoreParts
 from asem.providers import HashEmbedder
 from asem.server.app import create_app
+from asem.server.console import ASSETS
 from asem.server.rest.overview import by_time, utility_bins
 from asem.server.state import ServerState
 from tests.server_fixtures import serve
@@ -164,8 +165,9 @@ def test_the_page_is_served_at_the_root_with_a_strict_policy(site):
     assert response.status_code == 200 and "text/html" in response.headers["content-type"]
     assert 'data-auth="key"' in response.text
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    for name, kind in (("console.js", "javascript"), ("console.css", "css")):
+    for name in ASSETS:
         asset = site.client.get(f"/console/{name}")
+        kind = "css" if name.endswith(".css") else "javascript"
         assert asset.status_code == 200 and kind in asset.headers["content-type"]
     missing = site.client.get("/console/secrets.txt")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
@@ -182,7 +184,9 @@ def test_the_assets_ship_in_the_package_and_load_nothing_from_elsewhere():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "server/static/*" in project["tool"]["setuptools"]["package-data"]["asem"]
     static = files("asem.server").joinpath("static")
-    for name in ("index.html", "console.js", "console.css"):
+    shipped = {p.name for p in Path(str(static)).iterdir()}
+    assert shipped == set(ASSETS) | {"index.html"}  # every file is served, none forgotten
+    for name in shipped:
         text = static.joinpath(name).read_text()
         urls = re.findall(r"https?://[^\s\"'`)]+", text)
         assert urls in ([], ["http://www.w3.org/2000/svg"]), (name, urls)  # SVG's namespace

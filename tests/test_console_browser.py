@@ -17,7 +17,7 @@ from asem.providers import HashEmbedder
 from asem.server.app import create_app
 from asem.server.keys import StoreKeyRing
 from asem.server.state import ServerState
-from tests.browser import chrome, screenshot, served
+from tests.browser import chrome, screenshot, script_errors, served
 
 ALICE = [
     "I adopted a dog named Buddy", "Buddy loves running in the park every morning",
@@ -49,6 +49,14 @@ def site(tmp_path_factory):
         finally:
             driver.quit()
             memory.close()
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(site):
+    """Every test also fails on an error in the console's scripts."""
+    script_errors(site.driver)
+    yield
+    assert script_errors(site.driver) == []
 
 
 class Site:

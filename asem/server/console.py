@@ -1,4 +1,5 @@
-"""The web console: one HTML page, a script and a style sheet, served from the package.
+"""The web console: one HTML page, a few script modules and a style sheet, served from the
+package.
 
 The page holds no data and no secret; everything it shows comes from the ``/v1`` API with
 the key the person enters (kept in the tab's ``sessionStorage``). ``data-auth`` on the page
@@ -18,8 +19,10 @@ from asem.server.state import server_state
 
 router = APIRouter(include_in_schema=False)
 
-ASSETS = {"console.js": "text/javascript; charset=utf-8",
-          "console.css": "text/css; charset=utf-8"}
+JS = "text/javascript; charset=utf-8"
+ASSETS = {"console.js": JS, "core.js": JS, "charts.js": JS, "forms.js": JS, "notes.js": JS,
+          "search.js": JS, "console.css": "text/css; charset=utf-8"}
+"""The files under static/ a browser may ask for (console.js imports the other modules)."""
 HEADERS = {
     # Only the package's own script and style run; no inline script, no other origin.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
