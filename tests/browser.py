@@ -40,7 +40,8 @@ def browser_paths() -> tuple[str, str]:
 
 
 def chrome(width: int = 1280, height: int = 800):
-    """A headless Chromium at ``width`` × ``height`` CSS pixels, driven by selenium."""
+    """A headless Chromium whose page is ``width`` × ``height`` CSS pixels, driven by
+    selenium."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -51,7 +52,16 @@ def chrome(width: int = 1280, height: int = 800):
                  f"--window-size={width},{height}", "--force-device-scale-factor=1"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # for script_errors
-    return webdriver.Chrome(service=Service(driver), options=options)
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    viewport(browser, width, height)
+    return browser
+
+
+def viewport(driver, width: int, height: int) -> None:
+    """Size the window so that the page itself (not the window) is ``width`` × ``height``."""
+    driver.set_window_size(width, height)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
+    driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
 
 
 def script_errors(driver) -> list[str]:
@@ -95,10 +105,10 @@ def screenshot(driver, name: str) -> None:
     if os.environ.get("ASEM_CONSOLE_SCREENSHOTS") != "1":
         return
     SHOTS.mkdir(parents=True, exist_ok=True)
-    size = driver.get_window_size()
-    height = driver.execute_script("return document.documentElement.scrollHeight;")
-    driver.set_window_size(size["width"], min(max(height, size["height"]), 2000))
+    width, height, page = driver.execute_script(
+        "return [window.innerWidth, window.innerHeight, document.documentElement.scrollHeight];")
+    viewport(driver, width, min(max(page, height), 2000))  # the whole page, up to 2000 px
     try:
         driver.save_screenshot(str(SHOTS / f"{name}.png"))
     finally:
-        driver.set_window_size(size["width"], size["height"])
+        viewport(driver, width, height)

@@ -17,7 +17,7 @@ from asem.providers import HashEmbedder
 from asem.server.app import create_app
 from asem.server.keys import StoreKeyRing
 from asem.server.state import ServerState
-from tests.browser import chrome, screenshot, script_errors, served
+from tests.browser import chrome, screenshot, script_errors, served, viewport
 
 ALICE = [
     "I adopted a dog named Buddy", "Buddy loves running in the park every morning",
@@ -302,7 +302,7 @@ def test_keyboard_labels_and_phone_width(site):
     assert "skip|Skip to content" in reached and reached[-1] == "|Overview"
     site.driver.switch_to.active_element.send_keys(Keys.ENTER)
     site.wait(lambda: site.driver.execute_script("return location.hash") == "#/overview", "nav")
-    site.driver.set_window_size(390, 844)
+    viewport(site.driver, 390, 844)
     try:
         for view in ("#/notes", "#/search?q=violin", "#/overview"):
             site.go(view)
@@ -312,7 +312,7 @@ def test_keyboard_labels_and_phone_width(site):
         site.go("#/notes")
         screenshot(site.driver, "phone")
     finally:
-        site.driver.set_window_size(1280, 800)
+        viewport(site.driver, 1280, 800)
 
 
 def test_without_keys_the_console_asks_for_a_user_only(site):
