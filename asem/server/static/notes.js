@@ -43,7 +43,7 @@ export async function noteView(root, id) {
     api("GET", path, { query: { include_deleted: "true" } }), api("GET", `${path}/history`)]);
   const neighbours = await linkedNotes(note);
   const deleted = Boolean(note.deleted_at);
-  show(root, 
+  show(root,
     h("p", {}, h("a", { href: "#/notes" }, "← All notes")),
     h("h1", {}, "Note"),
     deleted ? h("p", { class: "banner", id: "deleted-banner" },
