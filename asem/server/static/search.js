@@ -14,7 +14,7 @@ export async function overviewView(root) {
     ? h("p", { id: "jobs" }, `LLM jobs: ${data.jobs.pending} pending, ${data.jobs.running} running, `
         + `${data.jobs.done} done, ${data.jobs.failed} failed.`)
     : h("p", { id: "jobs", class: "muted" }, "No language model configured: no LLM jobs.");
-  show(root, 
+  show(root,
     h("h1", {}, "Overview"), cards, jobs,
     h("h2", {}, `Notes over time (by ${data.granularity} of event time)`),
     barChart(data.over_time, { label: "notes per " + data.granularity, id: "chart-time" }),
@@ -55,7 +55,7 @@ export async function searchView(root, params) {
   // One scale for every hit's bars, so a part can be compared down the list.
   const scale = Math.max(0.25, ...found.hits.flatMap((hit) =>
     hit.parts ? PARTS.map((p) => Math.abs(hit.parts[p])) : []));
-  show(results, 
+  show(results,
     h("p", { class: "muted", id: "search-summary" },
       `${found.hits.length} hits; score = dense + lexical + context + utility + timeliness + usage`),
     h("ol", { class: "hits", id: "hits" }, found.hits.map((hit) => hitRow(hit, found.retrieval_id, scale))),
