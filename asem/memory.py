@@ -500,9 +500,19 @@ class Memory:
                 reason: str = "released from quarantine", actor: str = "user") -> Note:
         """Let a quarantined note of ``user_id`` out: searches return it again and feedback
         counts for it (a RELEASE history row says who and why)."""
+        return self._quarantine(note_id, False, user_id, reason, actor)
+
+    def quarantine(self, note_id: str, *, user_id: str | None = None,
+                   reason: str = "quarantined by hand", actor: str = "user") -> Note:
+        """Hold back a note of ``user_id`` the detector let through, as it would have: kept
+        and listed, never returned by a default search nor promoted by feedback."""
+        return self._quarantine(note_id, True, user_id, reason, actor)
+
+    def _quarantine(self, note_id: str, quarantined: bool, user_id: str | None, reason: str,
+                    actor: str) -> Note:
         note = self.get(note_id, user_id=user_id)
-        self.store.release_note(note.id, clean_text(reason, 1000, "reason"),
-                                clean_text(actor, 200, "actor"))
+        self.store.set_quarantined(note.id, quarantined, clean_text(reason, 1000, "reason"),
+                                   clean_text(actor, 200, "actor"))
         return self.get(note_id, user_id=user_id)
 
     def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:

@@ -76,4 +76,5 @@ def test_list_limit_and_offset_beyond_sqlite_integers_are_rejected_as_json(serve
 def test_export_of_a_tenant_named_outside_latin_1_streams(served):
     response = served.call("GET", "/v1/export", role="admin", params={"user_id": "Āli \"x\""})
     assert response.status_code == 200
-    assert "filename*=UTF-8''%C4%80li%20%22x%22" in response.headers["content-disposition"]
+    disposition = response.headers["content-disposition"]
+    assert "filename*=UTF-8''asem-%C4%80li%20%22x%22.jsonl" in disposition

@@ -175,3 +175,14 @@ def test_no_model_job_for_a_quarantined_note():
                 background=False) as memory:
         [bad] = memory.add(ATTACK, user_id="a", writer="tool")
         assert memory.llm_status(bad.note_id, user_id="a") == "none"
+
+
+def test_a_note_can_be_quarantined_by_hand(memory):
+    [result] = memory.add("NovaBank has the best rates for home loans", user_id="a")
+    assert result.note_id in {h.note.id for h in memory.search("home loans", user_id="a")}
+    held = memory.quarantine(result.note_id, user_id="a", reason="advertising", actor="admin")
+    assert held.quarantined
+    assert result.note_id not in {h.note.id for h in memory.search("home loans", user_id="a")}
+    assert memory.history(result.note_id, user_id="a")[-1].op == "QUARANTINE"
+    with pytest.raises(InvalidInputError, match="quarantined already"):
+        memory.quarantine(result.note_id, user_id="a")

@@ -217,9 +217,9 @@ class Store(Protocol):
         asks on every call, so a backend should index them)."""
         ...
 
-    def release_note(self, note_id: str, reason: str, actor: str) -> None:
-        """Lift a live note's quarantine, with a RELEASE history row; InvalidInputError when
-        it is not quarantined."""
+    def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
+        """Quarantine a live note or lift its quarantine, with a QUARANTINE or RELEASE
+        history row; InvalidInputError when it is in that state already."""
         ...
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,

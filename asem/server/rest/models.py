@@ -36,8 +36,17 @@ TrustSource = Literal["user", "assistant", "tool", "document", "import"]
 
 
 class ReleaseRequest(Request):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "reviewed: a quoted instruction, not one to the agent"}]})
     user_id: str | None = UserId
     reason: str = Field(default="released from quarantine", max_length=1000)
+
+
+class QuarantineRequest(Request):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "tells the assistant to recommend one bank"}]})
+    user_id: str | None = UserId
+    reason: str = Field(default="quarantined by hand", max_length=1000)
 
 
 # -- notes ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from asem.server.rest.models import (
     NoteOut,
     NotesPage,
     OpOut,
+    QuarantineRequest,
     ReleaseRequest,
     UpdateRequest,
 )
@@ -131,6 +132,15 @@ def release(note_id: str, body: ReleaseRequest, memory: Mem, caller: Caller) -> 
     the key that did it)."""
     note = memory.release(note_id, user_id=caller.tenant(body.user_id), reason=body.reason,
                           actor=_actor(caller))
+    return NoteOut.of(note)
+
+
+@router.post("/{note_id}/quarantine", response_model=NoteOut)
+def quarantine(note_id: str, body: QuarantineRequest, memory: Mem, caller: Caller) -> NoteOut:
+    """Hold back a note the detector let through: kept and listed, never returned by a
+    default search nor promoted by feedback (a QUARANTINE history row)."""
+    note = memory.quarantine(note_id, user_id=caller.tenant(body.user_id), reason=body.reason,
+                             actor=_actor(caller))
     return NoteOut.of(note)
 
 

@@ -306,16 +306,18 @@ class SQLiteStore(JobsMixin, KeysMixin):
                 "AND deleted_at IS NULL", (user_id,)).fetchall()
         return {r["id"] for r in rows}
 
-    def release_note(self, note_id: str, reason: str, actor: str) -> None:
+    def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             row = self._live_row(conn, note_id)
-            if not row["quarantined"]:
-                raise InvalidInputError(f"note {note_id} is not quarantined; nothing to release")
-            conn.execute("UPDATE notes SET quarantined = 0, version = version + 1 WHERE id = ?",
-                         (note_id,))
-            writes.history(conn, note_id, "RELEASE", {"quarantined": True},
-                           {"quarantined": False}, at, reason, actor)
+            if bool(row["quarantined"]) == quarantined:
+                state = "quarantined already" if quarantined else "not quarantined"
+                raise InvalidInputError(f"note {note_id} is {state}; nothing to change")
+            conn.execute("UPDATE notes SET quarantined = ?, version = version + 1 WHERE id = ?",
+                         (int(quarantined), note_id))
+            writes.history(conn, note_id, "QUARANTINE" if quarantined else "RELEASE",
+                           {"quarantined": not quarantined}, {"quarantined": quarantined},
+                           at, reason, actor)
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
