@@ -96,3 +96,14 @@ def test_another_embedders_vectors_read_the_raw_cosine():
     proposal = Proposal("I moved to Denver.", None,
                         [Candidate("n1", "I live in Boston.", 0.3, 0.3, intent=x)], intent=x)
     assert features(proposal).pairs[0, SAME] == pytest.approx(0.3)
+
+
+def test_the_learned_attribute_manager_reads_the_feature_and_the_default_does_not():
+    from asem.config import MemoryConfig
+    from asem.manager.learned import LearnedManager
+    from asem.manager.registry import resolve
+
+    option, default = resolve("learned-attribute", MemoryConfig()), LearnedManager.load()
+    assert isinstance(option, LearnedManager)
+    assert "same_attribute" in option.meta["pair_features"]
+    assert "same_attribute" not in default.meta["pair_features"]
