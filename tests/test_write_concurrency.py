@@ -159,9 +159,9 @@ class Conflicting:
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
-    def snapshot(self, *, exclusive: bool = False):
+    def snapshot(self, *, exclusive: bool = False, users=()):
         self.locked += exclusive
-        return self._store.snapshot(exclusive=exclusive)
+        return self._store.snapshot(exclusive=exclusive, users=users)
 
     def write(self, batch: WriteBatch) -> set[str]:
         if self.left and batch.expected:

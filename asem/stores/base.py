@@ -8,8 +8,8 @@ change to it (feedback on its utility excepted). A write decided on what was rea
 versions it read (``WriteBatch.expected``); the store checks them inside its transaction and
 refuses the whole write with ``WriteConflictError`` when one has moved on. That is how
 writers that decide outside the transaction (other threads, processes, servers) never
-overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL would lock the rows
-(``SELECT ... FOR UPDATE``) and compare.
+overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL locks the rows
+(``SELECT ... FOR UPDATE``) and compares.
 """
 
 from __future__ import annotations
@@ -187,14 +187,16 @@ class Store(Protocol):
         naming the notes (``note_ids``)."""
         ...
 
-    def snapshot(self, *, exclusive: bool = False) -> AbstractContextManager[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> AbstractContextManager[None]:
         """Reads made inside (from this thread) all see one committed state: a search never
         finds half of a write (a note deleted but its replacement not yet added).
 
-        ``exclusive`` also holds the store's write lock: no other writer commits until it
-        ends, and ``write`` calls inside join its transaction (committed at the end, undone
-        with it on an error). Write only inside an exclusive snapshot; a snapshot inside
-        another is part of the outer one."""
+        ``exclusive`` also holds the write lock of ``users`` (every tenant when none is
+        named; SQLite's one lock is always the whole file's): no other writer of them
+        commits until it ends, and ``write`` calls inside join its transaction (committed at
+        the end, undone with it on an error). Write only inside an exclusive snapshot; a
+        snapshot inside another is part of the outer one."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:

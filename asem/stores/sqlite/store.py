@@ -261,12 +261,14 @@ class SQLiteStore(JobsMixin, KeysMixin):
 
     # -- reads -------------------------------------------------------------------------------
     @contextmanager
-    def snapshot(self, *, exclusive: bool = False) -> Iterator[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> Iterator[None]:
         """Reads inside see one committed state of the file: this store's lock is held (no
         write of this store lands in between) and one transaction is open (none of another
         connection does; WAL keeps the snapshot while they commit). ``exclusive`` takes the
         file's write lock at once (BEGIN IMMEDIATE): writes inside join the transaction and
-        every other writer waits until it commits."""
+        every other writer waits until it commits (of every user: ``users`` changes nothing
+        here)."""
         with self._lock:
             if self._conn.in_transaction:  # inside a snapshot already: part of that one
                 yield
