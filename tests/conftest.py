@@ -67,22 +67,17 @@ def monday() -> datetime:
 
 @pytest.fixture
 def snapshot(db_path):
-    """``snapshot()``: every row of every ASEM table in the file, read by a separate connection,
-    so a test can assert that a failed call changed nothing."""
+    """``snapshot()``: every row of every ASEM table in the database (an SQLite file or a
+    PostgreSQL URL), read by a separate connection, so a test can assert that a failed call
+    changed nothing."""
 
-    def take(path=None) -> dict[str, list[tuple]]:
-        conn = sqlite3.connect(path or db_path)
-        try:
-            tables = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'notes_fts%' AND name NOT LIKE 'sqlite_%'")]
-            data = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
-                    for t in tables}
-            data["notes_fts"] = sorted(conn.execute(
-                "SELECT rowid, content FROM notes_fts").fetchall())
-            return data
-        finally:
-            conn.close()
+    def take(path=None) -> dict[str, list]:
+        target = path or db_path
+        data = dump(target)
+        if not (isinstance(target, str) and "://" in target):
+            data = {t: rows for t, rows in data.items() if not t.startswith("notes_fts")}
+            data["notes_fts"] = query(target, "SELECT rowid, content FROM notes_fts ORDER BY 1")
+        return data
 
     return take
 

@@ -31,6 +31,12 @@ TENANTLESS = {
 NOT_A_TENANT = [None, "", "   ", 5, ["alice"], b"alice"]
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def public_methods() -> dict[str, Any]:
     return {name: member for name, member in inspect.getmembers(Memory, inspect.isfunction)
             if not name.startswith("_")}

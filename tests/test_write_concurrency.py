@@ -31,6 +31,12 @@ from asem.write.manager import AlwaysMerge, Proposal
 SEED = "Buddy is a golden retriever"
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def merging(path: Path) -> Memory:
     return Memory(path, embedder=HashEmbedder(), manager=AlwaysMerge(), background=False)
 
