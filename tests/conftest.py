@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -151,19 +153,30 @@ def _database_url(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh, migrated PostgreSQL database for one test, dropped after it."""
+@contextmanager
+def new_database(server_url: str, template: str | None = _TEMPLATE) -> Iterator[str]:
+    """The URL of a new database on the test server (a copy of the migrated template, or
+    empty with ``template=None``), dropped afterwards."""
     import uuid
 
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
-    yield _database_url(pg_server, name)
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    copy = f" TEMPLATE {template}" if template else ""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}{copy}")
+    try:
+        yield _database_url(server_url, name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, migrated PostgreSQL database for one test, dropped after it."""
+    with new_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -14,11 +14,11 @@ overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL locks the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the 
     turn,
     turn_of,
 )
-from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Note, Scope
+from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope
 
 
 @dataclass(frozen=True)
@@ -330,4 +330,47 @@ class KeyStore(Protocol):
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
         """Mark a key revoked (now, or keep the earlier time); NotFoundError for an unknown id."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArchivedNote:
+    """Everything a store holds of one note, to move it to another store unchanged: the
+    note as stored (id, vectors, utility and usage, version, validity, deleted or not), the
+    embedder of its vectors, its history rows in order and every link from it."""
+
+    note: Note
+    embedder: str
+    history: tuple[HistoryEntry, ...] = ()
+    links: tuple[Link, ...] = ()
+    """Every link from the note, to deleted notes too (``Note.links`` shows live ones)."""
+
+    def link_rows(self, at: object) -> list[tuple[str, str, str, float, object]]:
+        """(src, dst, relation, strength, created_at) of each link, made at ``at``."""
+        return [(self.note.id, lk.target_id, lk.relation, lk.strength, at) for lk in self.links]
+
+
+def grouped_links(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Link]]:
+    """Link rows (src, dst, relation, strength, in the order read) by source note."""
+    found: dict[str, list[Link]] = {}
+    for r in rows:
+        found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
+    return found
+
+
+class Archive(Protocol):
+    """Moving notes between stores without losing anything (``asem.transfer``: an export
+    that carries vectors, restored into a memory of the same embedder)."""
+
+    def links_from(self, note_ids: Sequence[str]) -> dict[str, list[Link]]:
+        """note id → every link from it (deleted targets too), strongest first."""
+        ...
+
+    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn]) -> set[str]:
+        """Store ``notes`` exactly as given, in one transaction; returns the ids stored.
+
+        A note whose id is stored already, or whose content is live and current in its
+        scope under another id, is skipped with its history and links. ``turns`` (the
+        order of conversation) are appended for the notes stored only, so restoring the
+        same archive twice changes nothing."""
         ...

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from asem.errors import InvalidInputError
 
@@ -86,6 +86,21 @@ BACKENDS: dict[str, Backend] = {
 def is_url(target: str | Path) -> bool:
     """True for ``scheme://...`` (a database URL), False for a file path."""
     return isinstance(target, str) and "://" in target and bool(urlsplit(target).scheme)
+
+
+def redacted(target: str) -> str:
+    """``target`` without the password of a URL, for messages.
+
+    >>> redacted("postgresql://ana:secret@db.local/asem")
+    'postgresql://ana:***@db.local/asem'
+    """
+    if not is_url(target):
+        return target
+    parts = urlsplit(target)
+    if not parts.password:
+        return target
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def scheme(target: str | Path) -> str:

@@ -19,6 +19,7 @@ from asem.errors import (
     StoreLockedError,
     StoreUnreachableError,
 )
+from asem.stores.open import redacted
 
 try:
     import psycopg
@@ -33,17 +34,6 @@ except ImportError as e:  # pragma: no cover - the extra is installed wherever t
 MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"asem migrations").digest()[:8], "big",
                                 signed=True)
 """The advisory lock key migrations are applied under (one process migrates at a time)."""
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password, for messages."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return url
-    if not info.get("password"):
-        return url
-    return url.replace(str(info["password"]), "***")
 
 
 def translate(error: Exception, url: str) -> StoreError:

@@ -20,7 +20,15 @@ import numpy as np
 from psycopg import IsolationLevel
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError, StoreReadOnlyError
-from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import (
+    NoteSignals,
+    Turn,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    grouped_links,
+    turn_of,
+)
 from asem.stores.postgres import lexical, writes
 from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
 from asem.stores.postgres.connection import (
@@ -34,6 +42,7 @@ from asem.stores.postgres.feedback import FeedbackMixin
 from asem.stores.postgres.filters import filter_clauses, listed
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.restore import ArchiveMixin
 from asem.stores.postgres.writes import Conn
 from asem.types import Filters, HistoryEntry, Link, Note, Scope, now
 
@@ -47,7 +56,7 @@ def _lock_key(name: str) -> int:
                           signed=True)
 
 
-class PostgresStore(JobsMixin, KeysMixin, FeedbackMixin):
+class PostgresStore(JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin):
     """Notes in a PostgreSQL database (with the pgvector extension). Thread-safe; any number
     of processes and servers may share the database."""
 
@@ -402,8 +411,5 @@ def _links(conn: Conn, ids: list[str]) -> dict[str, list[Link]]:
         "SELECT l.src, l.dst, l.relation, l.strength FROM links l JOIN notes n "
         "ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src = ANY(%s) "
         "ORDER BY l.strength DESC", (ids,)).fetchall()
-    found: dict[str, list[Link]] = {}
-    for r in rows:
-        found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
-    return found
+    return grouped_links(rows)
 

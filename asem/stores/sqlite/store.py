@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import (
+    NoteSignals,
+    Turn,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    grouped_links,
+    turn_of,
+)
 from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -32,6 +40,7 @@ from asem.stores.sqlite.connection import (
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
+from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
     FeedbackResult,
@@ -44,7 +53,7 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin, KeysMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
@@ -347,10 +356,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
             f"ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src IN ({marks}) "
             "ORDER BY l.strength DESC", ids,
         ).fetchall()
-        found: dict[str, list[Link]] = {}
-        for r in rows:
-            found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
-        return found
+        return grouped_links(rows)
 
     def history(self, note_id: str) -> list[HistoryEntry]:
         with self._lock, translated(self.path):

@@ -1,0 +1,235 @@
+"""What the PostgreSQL store adds to the contract (tests/test_store.py runs that on it):
+migrations under a lock, several servers on one database (tenant write locks, the job queue,
+cached vector indexes), per-tenant lexical statistics, errors a user can act on, and moving a
+memory from SQLite to PostgreSQL losing nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from asem import InvalidInputError, Memory
+from asem.errors import StoreUnreachableError
+from asem.providers import HashEmbedder
+from asem.stores.base import Supersession, WriteBatch
+from asem.stores.open import StoreOptions, open_store
+from asem.stores.postgres.connection import migrate, migrations
+from asem.stores.postgres.store import PostgresStore
+from tests.conftest import new_database, query
+from tests.test_cli import run
+
+
+@pytest.fixture
+def empty_url(pg_server):
+    """A new database that no migration has touched."""
+    with new_database(pg_server, template=None) as url:
+        yield url
+
+
+def store(url: str) -> PostgresStore:
+    return PostgresStore(url, embedder_id=HashEmbedder().model_id, dimension=256)
+
+
+def memory(url: str, manager: str = "rule") -> Memory:
+    return Memory(url, embedder=HashEmbedder(), manager=manager, background=False)
+
+
+# -- migrations --------------------------------------------------------------------------------
+def test_processes_opening_a_new_database_at_once_migrate_it_once(empty_url):
+    applied: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: applied.append(migrate(empty_url)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    names = [name for _, name, _ in migrations()]
+    assert sorted(applied, key=len) == [[], [], [], names]
+    assert query(empty_url, "SELECT name FROM schema_migrations ORDER BY version") == [
+        (n,) for n in names]
+    assert migrate(empty_url) == []
+
+
+def test_asem_migrate_brings_either_database_up_to_date(empty_url, tmp_path):
+    first = run("--db", empty_url, "--json", "migrate")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["applied"] == [name for _, name, _ in migrations()]
+    again = run("--db", empty_url, "--json", "migrate")
+    assert json.loads(again.stdout)["applied"] == []
+    made = run("--db", str(tmp_path / "new.db"), "--json", "migrate")
+    assert made.exit_code == 0 and json.loads(made.stdout)["applied"][0] == "0001"
+    assert (tmp_path / "new.db").is_file()
+
+
+def test_the_vector_index_of_the_embedder_dimension_is_made_on_open(pg_url):
+    store(pg_url).close()
+    indexes = {r[0] for r in query(pg_url, "SELECT indexname FROM pg_indexes "
+                                           "WHERE tablename = 'notes'")}
+    assert "notes_embedding_hnsw_256" in indexes and "notes_lexical" in indexes
+
+
+# -- errors ------------------------------------------------------------------------------------
+def test_an_unreachable_server_is_a_typed_error_that_says_what_to_check():
+    with pytest.raises(StoreUnreachableError, match="check that the server runs"):
+        open_store("postgresql://asem:pw@127.0.0.1:9/asem?connect_timeout=2",
+                   StoreOptions("hash-bow-256", busy_timeout_s=1))
+
+
+def test_the_cli_reports_an_unreachable_server_in_one_line():
+    result = run("--db", "postgresql://asem:secret@127.0.0.1:9/asem?connect_timeout=2",
+                 "stats")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot reach the PostgreSQL database" in result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_an_unknown_scheme_is_refused_with_the_known_ones():
+    with pytest.raises(InvalidInputError, match="postgresql"):
+        open_store("mysql://x/y", StoreOptions("hash-bow-256"))
+
+
+# -- several servers on one database -------------------------------------------------------------
+def test_an_exclusive_snapshot_holds_back_writers_of_its_tenant_only(pg_url):
+    with memory(pg_url) as one, memory(pg_url) as two:
+        one.add("Alice plays the cello", user_id="alice")
+        done: dict[str, float] = {}
+
+        def write(user: str) -> None:
+            two.add(f"{user} takes violin lessons", user_id=user)
+            done[user] = time.monotonic()
+
+        with one.store.snapshot(exclusive=True, users=["alice"]):
+            writers = [threading.Thread(target=write, args=(u,)) for u in ("alice", "bob")]
+            for t in writers:
+                t.start()
+            writers[1].join(timeout=30)
+            time.sleep(0.5)  # alice's writer had time to commit, were it not held back
+            assert "bob" in done and "alice" not in done
+            released = time.monotonic()
+        writers[0].join(timeout=30)
+        assert done["alice"] >= released
+        assert one.count_notes("alice") == 2
+
+
+def test_two_workers_never_claim_the_same_job(pg_url):
+    with memory(pg_url) as m:
+        ids = [r.note_id for r in m.add([{"content": f"fact number {i} about a topic {i}"}
+                                         for i in range(40)], user_id="u")]
+    one, two = store(pg_url), store(pg_url)
+    try:
+        one.enqueue_jobs([(i, "u") for i in ids])
+        claimed: list[list[int]] = [[], []]
+
+        def claim(worker: int, s: PostgresStore) -> None:
+            while jobs := s.claim_jobs(3, lease_s=60):
+                claimed[worker] += [j.id for j in jobs]
+
+        threads = [threading.Thread(target=claim, args=(w, s)) for w, s in enumerate((one, two))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        every = claimed[0] + claimed[1]
+        assert len(every) == len(set(every)) == 40
+        assert one.job_counts("u") == {"pending": 0, "running": 40, "done": 0, "failed": 0}
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_cached_index_is_reloaded_only_when_another_process_wrote(pg_url):
+    with memory(pg_url) as one, memory(pg_url) as two:
+        one.add("Alice plays the cello", user_id="u")
+        first = one.store.vector_index("u")
+        assert one.store.vector_index("u") is first  # nothing changed: the cached one
+        one.add("Alice also plays the piano", user_id="u")
+        grown = one.store.vector_index("u")
+        assert len(grown) == 2  # its own write extended it
+        (r,) = two.add("Bob likes jazz", user_id="u")
+        assert one.store.vector_index("u").ids[-1] == r.note_id
+        two.add("Carol likes opera", user_id="other")
+        assert len(one.store.vector_index("u")) == 3
+
+
+# -- lexical statistics --------------------------------------------------------------------------
+def test_one_tenants_notes_never_change_another_tenants_lexical_scores(pg_url):
+    with memory(pg_url, "always-add") as m:
+        for text in ("Alice plays the cello", "Alice walks her dog", "Bob fixes bikes"):
+            m.add(text, user_id="a")
+        terms = ["alice", "cello"]
+        ids = list(m.store.vector_index("a").ids)
+        scores = m.store.lexical("a", terms, 10)
+        stats = m.store.term_stats("a", terms, ids)
+        for i in range(30):  # another tenant full of the same words
+            m.add(f"cello player {i} named alice", user_id="b")
+        assert m.store.lexical("a", terms, 10) == scores
+        assert m.store.term_stats("a", terms, ids) == stats
+    assert [s > 0 for _, s in scores] == [True, True]
+    assert stats["alice"][0] == 2 and stats["cello"][0] == 1
+    best, _ = scores[0]
+    assert best == ids[0]  # the note holding both terms ranks first
+
+
+# -- SQLite to PostgreSQL --------------------------------------------------------------------------
+def test_export_from_sqlite_and_import_into_postgresql_loses_nothing(tmp_path, pg_url):
+    source = tmp_path / "m.db"
+    with memory(str(source)) as m:
+        (a,) = m.add([{"speaker": "ana", "content": "I adopted a dog named Buddy"}],
+                     user_id="default", session_id="s1", turn_id="t1")
+        m.add([{"speaker": "ben", "content": "What breed is Buddy?"},
+               {"speaker": "ana", "content": "Buddy is a golden retriever"}],
+              user_id="default", session_id="s1")
+        (boston,) = m.add("I live in Boston", user_id="default", timestamp=datetime(2024, 1, 5))
+        (moved,) = m.add("I moved to Denver", user_id="default",
+                         timestamp=datetime(2024, 6, 1))
+        m.store.write(WriteBatch(supersessions=(Supersession(
+            boston.note_id, "default", datetime(2024, 6, 1), moved.note_id, "moved"),)))
+        result = m.search("Buddy dog breed", user_id="default")
+        m.feedback(result.retrieval_id, 1.0, user_id="default")
+        (gone,) = m.add("I work at the bakery", user_id="default")
+        m.delete(gone.note_id, reason="left", user_id="default")
+        m.add("another tenant's note", user_id="someone else")
+    exported = run("--db", str(source), "export")
+    assert exported.exit_code == 0, exported.output
+    imported = run("--db", pg_url, "--json", "import", input=exported.stdout)
+    assert imported.exit_code == 0, imported.output
+    again = run("--db", pg_url, "--json", "import", input=exported.stdout)
+    assert json.loads(again.stdout)["added"] == 0  # nothing stored twice
+
+    with memory(str(source)) as before, memory(pg_url) as after:
+        old = before.list_notes("default", include_superseded=True, include_deleted=True)
+        new = after.list_notes("default", include_superseded=True, include_deleted=True)
+        assert json.loads(imported.stdout)["added"] == len(old) == len(new) >= 6
+        assert [_fields(n) for n in new] == [_fields(n) for n in old]
+        assert [n.version for n in new] == [n.version for n in old]
+        for x, y in zip(old, new, strict=True):
+            np.testing.assert_array_equal(x.embedding, y.embedding)
+            np.testing.assert_array_equal(x.intent_embedding, y.intent_embedding)
+            assert before.store.links_from([x.id]) == after.store.links_from([y.id])
+            assert ([h[2:] for h in _history(before, x.id)]
+                    == [h[2:] for h in _history(after, y.id)])
+        assert before.store.vector_index("default").turns == after.store.vector_index(
+            "default").turns
+        assert any(n.valid_until for n in new) and any(n.deleted_at for n in new)
+        assert any(n.usage_count for n in new)
+        hits = after.search("Buddy dog breed", user_id="default")
+        assert {h.note.id for h in hits} & {a.note_id}
+        assert after.get(moved.note_id, user_id="default").content == "I moved to Denver"
+        assert after.list_notes("someone else") == []
+
+
+def _fields(note) -> dict:
+    """Every field of a note; its links as a set (links of one strength come in any order)."""
+    fields = note.to_dict()
+    fields["links"] = sorted(map(json.dumps, fields["links"]))
+    return fields | {"version": note.version, "content_hash": note.content_hash}
+
+
+def _history(m: Memory, note_id: str) -> list[tuple]:
+    return [(e.id, e.note_id, e.op, e.old, e.new, e.at, e.reason, e.actor)
+            for e in m.store.history(note_id)]
