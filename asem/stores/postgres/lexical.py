@@ -22,18 +22,20 @@ B = 0.75
 _TENANT = "user_id = %(user)s AND deleted_at IS NULL"
 _WEIGHT = "CASE w WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.6 WHEN 'C' THEN 0.4 ELSE 0.3 END"
 
+# Each statistic once per query (MATERIALIZED): inlined, the planner would count a term's
+# documents again for every note it scores.
 _RANKED = f"""
-WITH lex AS (
+WITH lex AS MATERIALIZED (
     SELECT DISTINCT u.lexeme FROM unnest(%(terms)s::text[]) t,
         unnest(to_tsvector('asem_text', t)) u),
-tenant AS (
+tenant AS MATERIALIZED (
     SELECT count(*)::float8 AS n, greatest(coalesce(avg(lexical_len), 0), 1)::float8 AS avgdl
     FROM notes WHERE {_TENANT}),
-weights AS (
+weights AS MATERIALIZED (
     SELECT lex.lexeme, ln(1 + (tenant.n - d.df + 0.5) / (d.df + 0.5)) AS idf
     FROM lex, tenant, LATERAL (SELECT count(*)::float8 AS df FROM notes
         WHERE {_TENANT} AND lexical @@ quote_literal(lex.lexeme)::tsquery) d),
-query AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM lex)
+query AS MATERIALIZED (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM lex)
 SELECT n.id, sum(weights.idf * f.tf * {K1 + 1}
                  / (f.tf + {K1} * (1 - {B} + {B} * n.lexical_len / tenant.avgdl))) AS score
 FROM notes n

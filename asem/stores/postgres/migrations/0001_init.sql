@@ -4,11 +4,14 @@
 -- Times are naive UTC (timestamp without time zone), to the second, as SQLite keeps them.
 CREATE EXTENSION IF NOT EXISTS vector;
 
--- One text search configuration for the notes and the queries, so both always agree.
-DO $$ BEGIN
-    CREATE TEXT SEARCH CONFIGURATION asem_text (COPY = pg_catalog.english);
-EXCEPTION WHEN unique_violation THEN NULL;
-END $$;
+-- One text search configuration for the notes and the queries, so both always agree: English
+-- stemming without a stop-word list, as the SQLite store's FTS5 (porter) tokenizes; BM25's
+-- IDF already weighs common words down.
+CREATE TEXT SEARCH DICTIONARY asem_stem (TEMPLATE = snowball, language = english);
+CREATE TEXT SEARCH CONFIGURATION asem_text (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION asem_text
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+    WITH asem_stem;
 
 CREATE TABLE notes (
     seq              bigserial PRIMARY KEY,   -- insertion order (the vector index's rows)
