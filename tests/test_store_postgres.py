@@ -11,12 +11,13 @@ import time
 from datetime import datetime
 
 import numpy as np
+import psycopg
 import pytest
 
 from asem import InvalidInputError, Memory
 from asem.errors import StoreUnreachableError
 from asem.providers import HashEmbedder
-from asem.stores.base import Supersession, WriteBatch
+from asem.stores.base import NewNote, Supersession, WriteBatch
 from asem.stores.open import StoreOptions, open_store
 from asem.stores.postgres.connection import migrate, migrations
 from asem.stores.postgres.store import PostgresStore
@@ -233,3 +234,46 @@ def _fields(note) -> dict:
 def _history(m: Memory, note_id: str) -> list[tuple]:
     return [(e.id, e.note_id, e.op, e.old, e.new, e.at, e.reason, e.actor)
             for e in m.store.history(note_id)]
+
+
+# -- nearest notes from the HNSW index -------------------------------------------------------------
+def test_the_k_nearest_notes_passing_a_rare_filter_come_from_the_hnsw_index(pg_url):
+    """1,000 notes of one tenant, 8 of them tagged: the HNSW scan must go on past the rows
+    it would return by default (ef_search) until 5 tagged ones are found."""
+    from dataclasses import replace
+
+    from asem.types import Filters, Scope
+    from tests.test_store import make_note
+
+    s = store(pg_url)
+    try:
+        rng = np.random.default_rng(7)
+
+        def dense(note, tags=()):  # spread-out vectors, as a real embedder gives
+            vector = rng.normal(size=256).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+            return NewNote(replace(note, embedding=vector, tags=tags))
+
+        plain = [dense(make_note(f"note {i} of a large tenant", "big")) for i in range(1000)]
+        rare = [dense(make_note(f"rare note {i}", "big"), ("rare",)) for i in range(8)]
+        s.write(WriteBatch(tuple(plain[:500] + rare + plain[500:])))
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("ANALYZE notes")
+        query_vector = rare[3].note.embedding + 0.5 * rare[5].note.embedding
+        query_vector = (query_vector / np.linalg.norm(query_vector)).astype(np.float32)
+        found = s.nearest(Scope("big"), Filters(tags=("rare",)), query_vector, 5)
+        tagged = s.filtered_ids(Scope("big"), Filters(tags=("rare",)))
+        index = s.vector_index("big")
+        exact = sorted(((i, float(x)) for i, x in zip(index.ids, index.similarities(
+            query_vector), strict=True) if i in tagged), key=lambda pair: -pair[1])[:5]
+        assert len(found) == 5 and {i for i, _ in found} <= tagged
+        assert [i for i, _ in found] == [i for i, _ in exact]
+        assert [round(x, 5) for _, x in found] == [round(x, 5) for _, x in exact]
+        with s._read() as conn:
+            plan = " ".join(r["QUERY PLAN"] for r in conn.execute(
+                "EXPLAIN SELECT id FROM notes WHERE vector_dims(embedding) = 256 AND "
+                "deleted_at IS NULL AND user_id = 'big' AND tags && '{rare}' ORDER BY "
+                "embedding::vector(256) <=> %s::vector(256) LIMIT 5", (query_vector,)))
+        assert "notes_embedding_hnsw_256" in plan
+    finally:
+        s.close()

@@ -3,9 +3,10 @@
 Notes carry a weighted ``tsvector`` (migration 0001: content 1.0, keywords and entities
 0.6, context 0.4, tags 0.3, as the SQLite store's FTS5 columns) under a GIN index. PostgreSQL
 ranks with ``ts_rank``, which knows nothing of how rare a term is; BM25 is computed here
-instead, with every statistic taken within the tenant: its live notes (N), their mean length
-(avgdl) and each term's document frequency among them. One tenant's notes never change
-another's scores.
+instead, as FTS5's ``bm25()`` does (IDF ln((N − n + ½)/(n + ½)), at least 10⁻⁶; term
+frequency weighted by column; the note's length in tokens), with every statistic taken within
+the tenant: its live notes (N), their mean length (avgdl) and each term's document frequency
+among them. One tenant's notes never change another's scores.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ tenant AS MATERIALIZED (
     SELECT count(*)::float8 AS n, greatest(coalesce(avg(lexical_len), 0), 1)::float8 AS avgdl
     FROM notes WHERE {_TENANT}),
 weights AS MATERIALIZED (
-    SELECT lex.lexeme, ln(1 + (tenant.n - d.df + 0.5) / (d.df + 0.5)) AS idf
+    SELECT lex.lexeme, greatest(ln((tenant.n - d.df + 0.5) / (d.df + 0.5)), 1e-6) AS idf
     FROM lex, tenant, LATERAL (SELECT count(*)::float8 AS df FROM notes
         WHERE {_TENANT} AND lexical @@ quote_literal(lex.lexeme)::tsquery) d),
 query AS MATERIALIZED (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM lex)

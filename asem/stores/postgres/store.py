@@ -42,6 +42,7 @@ from asem.stores.postgres.feedback import FeedbackMixin
 from asem.stores.postgres.filters import filter_clauses, listed
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.nearest import nearest
 from asem.stores.postgres.restore import ArchiveMixin
 from asem.stores.postgres.writes import Conn
 from asem.types import Filters, HistoryEntry, Link, Note, Scope, now
@@ -299,6 +300,14 @@ class PostgresStore(JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin):
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._read() as conn:
             return lexical.ranked(conn, user_id, terms, limit)
+
+    def nearest(self, scope: Scope, filters: Filters, vector: np.ndarray,
+                k: int) -> list[tuple[str, float]]:
+        """(note id, cosine similarity in [-1, 1], higher is closer) of the ``k`` notes
+        nearest ``vector`` among those ``list_notes(scope, filters)`` lists, from the HNSW
+        index (``asem.stores.postgres.nearest``); approximate, as HNSW is."""
+        with self._read() as conn:
+            return nearest(conn, scope, filters, vector, k)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
