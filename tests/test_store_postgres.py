@@ -277,3 +277,42 @@ def test_the_k_nearest_notes_passing_a_rare_filter_come_from_the_hnsw_index(pg_u
         assert "notes_embedding_hnsw_256" in plan
     finally:
         s.close()
+
+
+def test_two_servers_over_one_database_serve_the_same_memory(pg_url):
+    """`asem serve --db postgresql://...` twice: keys, notes and feedback are shared."""
+    import os
+    import subprocess
+
+    import httpx
+
+    from benchmarks.server_load import free_port, wait_ready
+    from tests.test_cli import ASEM_SCRIPT, CLEAN_ENV
+
+    env = {k: v for k, v in {**os.environ, **CLEAN_ENV}.items() if v is not None}
+    made = subprocess.run([str(ASEM_SCRIPT), "--db", pg_url, "--json", "keys", "create",
+                           "--user", "ana"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert made.returncode == 0, made.stderr
+    headers = {"Authorization": f"Token {json.loads(made.stdout)['key']}"}
+    ports = [free_port(), free_port()]
+    servers = [subprocess.Popen([str(ASEM_SCRIPT), "--db", pg_url, "serve", "--port", str(p),
+                                 "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True) for p in ports]
+    try:
+        one, two = (httpx.Client(base_url=f"http://127.0.0.1:{p}", headers=headers,
+                                 timeout=60) for p in ports)
+        for port, server in zip(ports, servers, strict=True):
+            wait_ready(f"http://127.0.0.1:{port}", server)
+        added = one.post("/v1/notes", json={"text": "I adopted a dog named Buddy"})
+        assert added.status_code == 201, added.text
+        found = two.post("/v1/search", json={"query": "my dog"}).json()
+        assert [h["note"]["content"] for h in found["hits"]] == ["I adopted a dog named Buddy"]
+        rated = one.post("/v1/feedback", json={"retrieval_id": found["retrieval_id"],
+                                               "reward": 1.0})
+        assert rated.status_code == 200, rated.text
+        assert two.get("/v1/stats").json()["feedback_uses"] == 1
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=60)
