@@ -119,6 +119,8 @@ def test_a_note_not_in_the_retrieval_is_refused(memory, retrieval, snapshot):
     assert snapshot() == before
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("reward", [1.01, -1.5, 2, math.nan, math.inf, -math.inf, True, False,
                                     "1", "0.5", None, [1.0], np.bool_(True)])
 def test_a_bad_reward_is_refused_and_changes_nothing(memory, retrieval, snapshot, reward):
@@ -129,6 +131,8 @@ def test_a_bad_reward_is_refused_and_changes_nothing(memory, retrieval, snapshot
     assert snapshot() == before
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("reward", [np.float32(0.5), np.float64(0.5), np.int64(1), -1, 1])
 def test_numeric_rewards_of_any_type_are_accepted(memory, retrieval, reward):
     rid, ids = retrieval
