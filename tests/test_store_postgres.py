@@ -316,3 +316,15 @@ def test_two_servers_over_one_database_serve_the_same_memory(pg_url):
         for server in servers:
             server.terminate()
             server.wait(timeout=60)
+
+
+def test_without_the_extra_opening_a_url_says_what_to_install(monkeypatch):
+    import sys
+
+    from asem.errors import NotConfiguredError
+
+    for name in [m for m in sys.modules if m.startswith("asem.stores.postgres")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    with pytest.raises(NotConfiguredError, match=r"pip install 'asem\[postgres\]'"):
+        open_store("postgresql://localhost/asem", StoreOptions("hash-bow-256"))
