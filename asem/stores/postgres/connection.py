@@ -110,6 +110,11 @@ def ensure_vector_index(url: str, dimension: int) -> None:
     under the migration lock so two processes never build it twice."""
     name = f"notes_embedding_hnsw_{dimension}"
     with translated(url), psycopg.connect(url, autocommit=True) as conn:
+        # Looked up first: CREATE INDEX IF NOT EXISTS would lock the table against writes
+        # even when the index is there (every server start would stall the writers).
+        if conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND "
+                        "indexname = %s", (name,)).fetchone() is not None:
+            return
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
         try:
             conn.execute(
