@@ -108,11 +108,11 @@ def test_an_exclusive_snapshot_holds_back_writers_of_its_tenant_only(pg_url):
             writers = [threading.Thread(target=write, args=(u,)) for u in ("alice", "bob")]
             for t in writers:
                 t.start()
-            writers[1].join(timeout=30)
+            writers[1].join(timeout=120)
             time.sleep(0.5)  # alice's writer had time to commit, were it not held back
             assert "bob" in done and "alice" not in done
             released = time.monotonic()
-        writers[0].join(timeout=30)
+        writers[0].join(timeout=120)
         assert done["alice"] >= released
         assert one.count_notes("alice") == 2
 
