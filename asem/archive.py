@@ -6,8 +6,10 @@ vectors (float32, base64), its embedder, content hash and row version, and every
 it (to deleted notes too). After the notes come the user's turns, in the order said, one
 ``{"turn": {...}}`` line each. Imported into a memory of the same embedder, such lines are
 restored as they were (``asem.stores.base.Archive``): ids, utilities and usage, history,
-validity, deleted notes, links and the order of conversation. Into a memory of another
-embedder, they import as new notes (the vectors would not compare).
+validity, deleted notes, links and the order of conversation. Last come the user's
+recorded searches, one ``{"retrieval": {...}}`` line each with the feedback given on it, so
+intent-conditioned utility ranks as before. Into a memory of another embedder, the lines
+import as new notes (the vectors would not compare).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError
-from asem.stores.base import ArchivedNote, Turn
+from asem.stores.base import ArchivedNote, ArchivedRetrieval, Turn
 from asem.types import HistoryEntry, Link, Note, Provenance, ResolvedDate, Scope, Tier, utc_naive
 
 
@@ -57,9 +59,24 @@ def turn_line(turn: Turn) -> dict[str, Any]:
                      "speaker": turn.speaker, "note_id": turn.note_id}}
 
 
+def retrieval_line(r: ArchivedRetrieval) -> dict[str, Any]:
+    return {"retrieval": {
+        "id": r.id, "agent_id": r.scope.agent_id, "session_id": r.scope.session_id,
+        "query": r.query, "note_ids": list(r.note_ids), "created_at": r.created_at.isoformat(),
+        "query_embedding": encode_vector(r.query_vector),
+        "feedback": [[reward, list(ids), at.isoformat()] for reward, ids, at in r.feedback],
+        "note_feedback": [[note_id, reward, rate, before, at.isoformat()]
+                          for note_id, reward, rate, before, at in r.note_feedback]}}
+
+
+EXTRA_LINES = ("turn", "retrieval")
+"""The keys of a complete export's lines that are not notes."""
+
+
 def is_complete(record: dict[str, Any]) -> bool:
-    """A complete export line (a note with its vectors) or a turn line."""
-    return "turn" in record or ("embedding" in record and "embedder" in record)
+    """A complete export line: a note with its vectors, a turn or a retrieval."""
+    return (any(key in record for key in EXTRA_LINES)
+            or ("embedding" in record and "embedder" in record))
 
 
 def archived(record: dict[str, Any], user_id: str) -> ArchivedNote:
@@ -104,6 +121,27 @@ def turn_of_line(record: dict[str, Any], user_id: str) -> Turn:
         raise InvalidInputError("a turn line is {\"turn\": {\"note_id\": ..., ...}}")
     return Turn(user_id, str(found.get("agent_id") or ""), str(found.get("thread") or ""),
                 str(found.get("speaker") or ""), found["note_id"])
+
+
+def retrieval_of_line(record: dict[str, Any], user_id: str) -> ArchivedRetrieval:
+    found = record["retrieval"]
+    try:
+        vector = found.get("query_embedding")
+        return ArchivedRetrieval(
+            _text(found, "id"), Scope(user_id, found.get("agent_id"), found.get("session_id")),
+            str(found.get("query", "")), tuple(str(i) for i in found.get("note_ids") or ()),
+            _time(found, "created_at", required=True),  # type: ignore[arg-type]
+            None if vector is None else decode_vector(vector, "query_embedding"),
+            tuple((float(reward), tuple(map(str, ids)), _at(at))
+                  for reward, ids, at in found.get("feedback") or ()),
+            tuple((str(note_id), float(reward), float(rate), float(before), _at(at))
+                  for note_id, reward, rate, before, at in found.get("note_feedback") or ()))
+    except (AttributeError, TypeError, ValueError) as e:
+        raise InvalidInputError(f"not a retrieval line as an export writes it: {e!r}") from e
+
+
+def _at(value: Any) -> datetime:
+    return utc_naive(datetime.fromisoformat(value))
 
 
 def _text(record: dict[str, Any], name: str) -> str:

@@ -35,9 +35,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from asem.archive import archived, complete_fields, is_complete, turn_line, turn_of_line
+from asem.archive import (
+    EXTRA_LINES,
+    archived,
+    complete_fields,
+    is_complete,
+    retrieval_line,
+    retrieval_of_line,
+    turn_line,
+    turn_of_line,
+)
 from asem.errors import ForbiddenError, InvalidInputError
-from asem.stores.base import ArchivedNote, NewNote, Turn, WriteBatch
+from asem.stores.base import ArchivedNote, ArchivedRetrieval, NewNote, Turn, WriteBatch
 from asem.types import Filters, Op, Scope, Tier, utc_naive
 from asem.write.construct import drafts, new_note
 from asem.write.inputs import WriteInput, content_hash, make_input
@@ -87,6 +96,7 @@ def export_notes(memory: Memory, user_id: str, *,
         offset += PAGE
     if complete:
         yield from map(turn_line, memory.store.vector_index(user_id).turns)
+        yield from map(retrieval_line, memory.store.retrievals(user_id))
 
 
 def to_json_line(record: dict[str, Any]) -> str:
@@ -105,8 +115,8 @@ def import_notes(memory: Memory, lines: Iterable[str | bytes], user_id: str) -> 
     closed: list[tuple[str | None, WriteInput, datetime, str | None]] = []
     deleted = 0
     for number, record in records:
-        if "turn" in record:
-            continue  # the order of conversation of a complete export: new notes make theirs
+        if any(key in record for key in EXTRA_LINES):
+            continue  # turns and retrievals of a complete export: new notes make their own
         if record.get("deleted_at"):
             deleted += 1
             continue
@@ -149,10 +159,13 @@ def _restore(memory: Memory, records: Sequence[tuple[int, dict[str, Any]]],
     anything is written, and the notes and turns are stored in one transaction."""
     notes: list[ArchivedNote] = []
     turns: list[Turn] = []
+    retrievals: list[ArchivedRetrieval] = []
     for number, record in records:
         try:
             if "turn" in record:
                 turns.append(turn_of_line(record, user_id))
+            elif "retrieval" in record:
+                retrievals.append(retrieval_of_line(record, user_id))
             else:
                 notes.append(archived(record, user_id))
         except InvalidInputError as e:
@@ -162,7 +175,7 @@ def _restore(memory: Memory, records: Sequence[tuple[int, dict[str, Any]]],
         raise InvalidInputError(f"the export mixes embedders ({', '.join(sorted(others))} "
                                 f"besides {memory.embedder.model_id}); export one memory at "
                                 "a time")
-    stored = memory.store.restore(notes, turns)
+    stored = memory.store.restore(notes, turns, retrievals)
     return ImportResult(len(stored), len(notes) - len(stored), 0)
 
 
@@ -248,7 +261,7 @@ def _record(line: str | bytes, number: int) -> dict[str, Any]:
         raise InvalidInputError(f"line {number} is not JSON ({e}); give one note per line, "
                                 "as an export writes them") from e
     if not isinstance(record, dict) or not (isinstance(record.get("content"), str)
-                                            or "turn" in record):
+                                            or any(key in record for key in EXTRA_LINES)):
         raise InvalidInputError(f"line {number} is not a note: an object with 'content'")
     return record
 

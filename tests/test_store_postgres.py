@@ -218,8 +218,20 @@ def test_export_from_sqlite_and_import_into_postgresql_loses_nothing(tmp_path, p
             "default").turns
         assert any(n.valid_until for n in new) and any(n.deleted_at for n in new)
         assert any(n.usage_count for n in new)
-        hits = after.search("Buddy dog breed", user_id="default")
-        assert {h.note.id for h in hits} & {a.note_id}
+        searches = before.store.retrievals("default"), after.store.retrievals("default")
+        assert [_retrieval(r) for r in searches[1]] == [_retrieval(r) for r in searches[0]]
+        assert any(r.note_feedback for r in searches[1])
+        for x, y in zip(*searches, strict=True):
+            np.testing.assert_array_equal(x.query_vector, y.query_vector)
+        ids = [n.id for n in old]
+        assert ({k: [(e.reward, e.utility_before) for e in v]
+                 for k, v in before.store.feedback_events(ids).items()}
+                == {k: [(e.reward, e.utility_before) for e in v]
+                    for k, v in after.store.feedback_events(ids).items()})
+        # the same ranking (scores differ a little: BM25 here counts the tenant's notes only)
+        ranked = [[h.note.id for h in m.search("Buddy dog breed", user_id="default")]
+                  for m in (before, after)]
+        assert ranked[0] == ranked[1] and a.note_id in ranked[1]
         assert after.get(moved.note_id, user_id="default").content == "I moved to Denver"
         assert after.list_notes("someone else") == []
 
@@ -229,6 +241,10 @@ def _fields(note) -> dict:
     fields = note.to_dict()
     fields["links"] = sorted(map(json.dumps, fields["links"]))
     return fields | {"version": note.version, "content_hash": note.content_hash}
+
+
+def _retrieval(r) -> tuple:
+    return (r.id, r.scope, r.query, r.note_ids, r.created_at, r.feedback, r.note_feedback)
 
 
 def _history(m: Memory, note_id: str) -> list[tuple]:

@@ -1,7 +1,8 @@
 """Moving a user's notes between databases: ``asem export`` and ``asem import``.
 
 ``asem export --db m.db | asem import --db postgresql://...`` moves everything: the export
-is complete (vectors, utilities, history, links, validity, the order of conversation), and
+is complete (vectors, utilities, history, links, validity, the order of conversation,
+searches with their feedback), and
 an import into a memory of the same embedder restores it as it was (``asem.archive``).
 """
 
@@ -28,7 +29,8 @@ def export(
     )] = None,
 ) -> None:
     """Write every note of --user (deleted ones too) as JSON lines, complete: vectors,
-    utilities, history, links, validity and the order of conversation.
+    utilities, history, links, validity, the order of conversation, and the searches with
+    the feedback given on them.
 
     asem import reads it back; into a memory with the same embedder, nothing is lost.
     """

@@ -358,6 +358,23 @@ def grouped_links(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Link]]:
     return found
 
 
+@dataclass(frozen=True)
+class ArchivedRetrieval:
+    """A search as the store recorded it, with the feedback given on it: what
+    intent-conditioned utility replays (``ReadConfig.intent_utility``)."""
+
+    id: str
+    scope: Scope
+    query: str
+    note_ids: tuple[str, ...]
+    created_at: datetime
+    query_vector: np.ndarray | None = None
+    feedback: tuple[tuple[float, tuple[str, ...], datetime], ...] = ()
+    """(reward, note ids, at) of each feedback call on it."""
+    note_feedback: tuple[tuple[str, float, float, float, datetime], ...] = ()
+    """(note id, reward, learning rate, utility before, at) of each utility update."""
+
+
 class Archive(Protocol):
     """Moving notes between stores without losing anything (``asem.transfer``: an export
     that carries vectors, restored into a memory of the same embedder)."""
@@ -366,11 +383,17 @@ class Archive(Protocol):
         """note id → every link from it (deleted targets too), strongest first."""
         ...
 
-    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn]) -> set[str]:
+    def retrievals(self, user_id: str) -> list[ArchivedRetrieval]:
+        """The user's recorded searches, oldest first, with their feedback."""
+        ...
+
+    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn],
+                retrievals: Sequence[ArchivedRetrieval] = ()) -> set[str]:
         """Store ``notes`` exactly as given, in one transaction; returns the ids stored.
 
         A note whose id is stored already, or whose content is live and current in its
         scope under another id, is skipped with its history and links. ``turns`` (the
-        order of conversation) are appended for the notes stored only, so restoring the
-        same archive twice changes nothing."""
+        order of conversation) are appended for the notes stored only, and a retrieval
+        whose id is stored already is skipped with its feedback, so restoring the same
+        archive twice changes nothing."""
         ...

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from asem.stores.base import ArchivedNote, Turn, grouped_links
+from asem.stores.base import ArchivedNote, ArchivedRetrieval, Turn, grouped_links
 from asem.stores.sqlite import writes
-from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, ts
+from asem.stores.sqlite.codec import NOTE_COLUMNS, blob, fts_values, note_params, ts, vector
 from asem.stores.sqlite.connection import transaction, translated
-from asem.types import Link
+from asem.types import Link, Scope
 
 if TYPE_CHECKING:
     import threading
@@ -52,6 +54,33 @@ def _insert(conn: sqlite3.Connection, archived: ArchivedNote) -> None:
                        entry.reason, entry.actor)
 
 
+def _by_retrieval(rows: Iterable[sqlite3.Row]) -> dict[str, list[sqlite3.Row]]:
+    found: dict[str, list[sqlite3.Row]] = {}
+    for row in rows:
+        found.setdefault(row["retrieval_id"], []).append(row)
+    return found
+
+
+def _insert_retrieval(conn: sqlite3.Connection, r: ArchivedRetrieval) -> None:
+    """The retrieval with its feedback, unless its id is stored already."""
+    done = conn.execute(
+        "INSERT OR IGNORE INTO retrievals (id, user_id, agent_id, session_id, query, note_ids, "
+        "created_at, query_embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (r.id, r.scope.user_id, r.scope.agent_id or "", r.scope.session_id or "", r.query,
+         json.dumps(list(r.note_ids)), ts(r.created_at),
+         None if r.query_vector is None else blob(r.query_vector)))
+    if done.rowcount == 0:
+        return
+    conn.executemany("INSERT INTO feedback (retrieval_id, reward, note_ids, at) "
+                     "VALUES (?, ?, ?, ?)",
+                     [(r.id, reward, json.dumps(list(ids)), ts(at))
+                      for reward, ids, at in r.feedback])
+    conn.executemany("INSERT INTO note_feedback (note_id, retrieval_id, reward, learning_rate, "
+                     "utility_before, at) VALUES (?, ?, ?, ?, ?, ?)",
+                     [(note_id, r.id, reward, rate, before, ts(at))
+                      for note_id, reward, rate, before, at in r.note_feedback])
+
+
 class ArchiveMixin:
     """Archive methods of SQLiteStore."""
 
@@ -72,7 +101,28 @@ class ArchiveMixin:
                 "ORDER BY strength DESC, dst", list(note_ids)).fetchall()
         return grouped_links(rows)
 
-    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn]) -> set[str]:
+    def retrievals(self, user_id: str) -> list[ArchivedRetrieval]:
+        with self._lock, translated(self.path):
+            rows = self._conn.execute("SELECT * FROM retrievals WHERE user_id = ? ORDER BY "
+                                      "rowid", (user_id,)).fetchall()
+            given = _by_retrieval(self._conn.execute(
+                "SELECT f.* FROM feedback f JOIN retrievals r ON r.id = f.retrieval_id "
+                "WHERE r.user_id = ? ORDER BY f.id", (user_id,)))
+            updates = _by_retrieval(self._conn.execute(
+                "SELECT f.* FROM note_feedback f JOIN retrievals r ON r.id = f.retrieval_id "
+                "WHERE r.user_id = ? ORDER BY f.id", (user_id,)))
+        return [ArchivedRetrieval(
+            r["id"], Scope(user_id, r["agent_id"] or None, r["session_id"] or None),
+            r["query"], tuple(json.loads(r["note_ids"])), datetime.fromisoformat(r["created_at"]),
+            None if r["query_embedding"] is None else vector(r["query_embedding"]),
+            tuple((f["reward"], tuple(json.loads(f["note_ids"])),
+                   datetime.fromisoformat(f["at"])) for f in given.get(r["id"], ())),
+            tuple((f["note_id"], f["reward"], f["learning_rate"], f["utility_before"],
+                   datetime.fromisoformat(f["at"])) for f in updates.get(r["id"], ())))
+            for r in rows]
+
+    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn],
+                retrievals: Sequence[ArchivedRetrieval] = ()) -> set[str]:
         stored: set[str] = set()
         with self._lock:
             with transaction(self._conn, self.path) as conn:
@@ -81,6 +131,8 @@ class ArchiveMixin:
                         _insert(conn, archived)
                         stored.add(archived.note.id)
                 writes.log_turns(conn, [t for t in turns if t.note_id in stored])
+                for retrieval in retrievals:
+                    _insert_retrieval(conn, retrieval)
             self._forget_index(sorted({a.note.scope.user_id for a in notes}))
         return stored
 
