@@ -344,3 +344,16 @@ def test_without_the_extra_opening_a_url_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
     with pytest.raises(NotConfiguredError, match=r"pip install 'asem\[postgres\]'"):
         open_store("postgresql://localhost/asem", StoreOptions("hash-bow-256"))
+
+
+def test_the_url_sizes_the_pool_and_the_registry_examples_run(pg_url):
+    import doctest
+
+    import asem.stores.open
+
+    assert doctest.testmod(asem.stores.open).failed == 0
+    with Memory(f"{pg_url}&pool_min=2&pool_max=3", embedder=HashEmbedder()) as m:
+        assert (m.store._pool.min_size, m.store._pool.max_size) == (2, 3)
+        assert "pool_max" not in m.store.path
+    with pytest.raises(InvalidInputError, match="pool_max must be a whole number"):
+        Memory(f"{pg_url}&pool_max=lots", embedder=HashEmbedder())

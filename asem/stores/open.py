@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from asem.errors import InvalidInputError
 
@@ -48,12 +48,37 @@ def _sqlite(target: str, options: StoreOptions) -> Store:
                        busy_timeout_s=options.busy_timeout_s, read_only=options.read_only)
 
 
+POOL_OPTIONS = ("pool_min", "pool_max")
+"""Query parameters of a PostgreSQL URL that size the store's connection pool
+(``postgresql://host/asem?pool_max=20``); the rest go to the server."""
+
+
+def pool_options(url: str) -> tuple[str, dict[str, int]]:
+    """``url`` without the pool's parameters, and those parameters.
+
+    >>> pool_options("postgresql://db/asem?pool_max=20&sslmode=require")
+    ('postgresql://db/asem?sslmode=require', {'pool_max': 20})
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    sizes: dict[str, int] = {}
+    for key, value in query:
+        if key in POOL_OPTIONS:
+            if not value.isdigit() or int(value) < 1:
+                raise InvalidInputError(f"{key} must be a whole number of connections (at "
+                                        f"least 1), not {value!r}")
+            sizes[key] = int(value)
+    rest = urlencode([(k, v) for k, v in query if k not in POOL_OPTIONS])
+    return urlunsplit(parts._replace(query=rest)), sizes
+
+
 def _postgres(target: str, options: StoreOptions) -> Store:
     from asem.stores.postgres import PostgresStore  # NotConfiguredError without the extra
 
-    return PostgresStore(target, embedder_id=options.embedder_id,
+    url, sizes = pool_options(target)
+    return PostgresStore(url, embedder_id=options.embedder_id,
                          dimension=options.dimension, read_only=options.read_only,
-                         timeout_s=max(options.busy_timeout_s, 5.0))
+                         timeout_s=max(options.busy_timeout_s, 5.0), **sizes)
 
 
 def _sqlite_migrate(target: str) -> list[str]:

@@ -39,6 +39,10 @@ MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"asem migrations").digest()[:8],
 def translate(error: Exception, url: str) -> StoreError:
     """A psycopg error as the ASEM error a user can act on."""
     where = redacted(url)
+    if isinstance(error, PoolTimeout) and "couldn't get a connection" in str(error):
+        return StoreLockedError(f"every connection to {where} stayed busy ({error}); give the "
+                                "pool more (?pool_max=N in the URL) or send fewer requests "
+                                "at once")
     if isinstance(error, psycopg.OperationalError | PoolTimeout):
         return StoreUnreachableError(
             f"cannot reach the PostgreSQL database {where} ({str(error).strip()}); check that "
@@ -133,7 +137,9 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 def open_pool(url: str, *, min_size: int, max_size: int, timeout_s: float) -> ConnectionPool:
     """A pool of connections returning rows as dicts, with pgvector's types registered."""
     with translated(url):
-        pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout_s,
+        # A request waits for a free connection longer than a server takes to answer.
+        pool = ConnectionPool(url, min_size=min_size, max_size=max(max_size, min_size),
+                              timeout=max(timeout_s, 30.0),
                               kwargs={"row_factory": dict_row, "autocommit": False,
                                       "connect_timeout": max(1, int(timeout_s))},
                               configure=_configure, open=False, name="asem")
