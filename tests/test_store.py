@@ -235,3 +235,20 @@ def test_stats_count_notes_links_and_retrievals(memory):
     assert totals["notes"] == 2 and totals["users"] == 2
 
 
+
+
+def test_listing_newest_first_and_by_speaker_or_text(memory):
+    from asem import Filters
+
+    said = [("Ana", "I adopted a dog named Buddy"), ("Coach", "Run five kilometres today"),
+            ("Ana", "Buddy chewed my KAYAK paddle")]
+    for when, (speaker, text) in enumerate(said):
+        memory.add([{"speaker": speaker, "content": text,
+                     "timestamp": f"2024-03-0{when + 1}T10:00:00"}], user_id="u")
+    oldest = [n.content for n in memory.list_notes("u")]
+    assert [n.content for n in memory.list_notes("u", newest_first=True)] == oldest[::-1]
+    by_ana = memory.list_notes("u", filters=Filters(speaker="ana"))
+    assert {n.content for n in by_ana} == {said[0][1], said[2][1]}
+    assert [n.content for n in memory.list_notes("u", filters=Filters(text="kayak"))] == [
+        said[2][1]]
+    assert memory.count_notes("u", filters=Filters(speaker="COACH")) == 1

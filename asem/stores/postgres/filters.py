@@ -35,6 +35,13 @@ def filter_clauses(scope: Scope, filters: Filters, *,
     if filters.tier is not None:
         clauses.append("tier = %s")
         params.append(filters.tier.value)
+    if filters.speaker:  # the head of the context line "<speaker>, on <date>; ..."
+        head = f"{filters.speaker.strip().lower()}, on "
+        clauses.append("lower(left(context, %s)) = %s")
+        params.extend([len(head), head])
+    if filters.text:
+        clauses.append("strpos(lower(content), %s) > 0")
+        params.append(filters.text.lower())
     return " AND ".join(clauses), params
 
 

@@ -51,11 +51,12 @@ class ReadsMixin:
         return {r["id"] for r in rows}
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
-                   include_deleted: bool = False) -> list[Note]:
+                   include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
         where, params = listed(scope, filters, include_deleted)
+        order = "created_at DESC, id DESC" if newest_first else "created_at, id"
         with self._read() as conn:
             rows = conn.execute(f"SELECT {COLUMNS} FROM notes WHERE {where} "
-                                "ORDER BY created_at, id LIMIT %s OFFSET %s",
+                                f"ORDER BY {order} LIMIT %s OFFSET %s",
                                 [*params, limit, offset]).fetchall()
             links = _links(conn, [r["id"] for r in rows])
         return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
