@@ -33,9 +33,11 @@ class MaintenanceLoop:
         interval = memory.config.lifecycle.background_interval_s
         if not interval or memory.store.read_only:
             return None
-        loop = cls(memory, interval)
-        loop._thread.start()
-        return loop
+        return cls(memory, interval).start()
+
+    def start(self) -> MaintenanceLoop:
+        self._thread.start()
+        return self
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):

@@ -98,7 +98,8 @@ def _over(count: int, words: int, limits: TenantSettings) -> bool:
 def maintain(store: LifecycleStore, user_id: str, config: LifecycleConfig,
              feedback: FeedbackConfig, at: datetime, *, dry_run: bool = False,
              limits: TenantSettings | None = None) -> MaintenanceReport:
-    """Expire and budget ``user_id``'s notes (see the module); the run is recorded."""
+    """Expire and budget ``user_id``'s notes (see the module); a run that is not dry is
+    recorded (``stats`` shows the latest)."""
     notes = store.life_signals(user_id)
     limits = limits or config.for_tenant(user_id)
     expired, evicted = plan(notes, limits, at, config, feedback)
@@ -109,7 +110,7 @@ def maintain(store: LifecycleStore, user_id: str, config: LifecycleConfig,
         days = f" in {limits.short_term_days:g} days" if limits.short_term_days else ""
         store.archive([(i, f"expired: short-term, not used, said again or confirmed{days}")
                        for i in expired] + [(e.note_id, e.reason) for e in evicted], ACTOR)
-    store.record_maintenance(user_id, report.to_dict(), dry_run)
+        store.record_maintenance(user_id, report.to_dict(), dry_run)
     return report
 
 
