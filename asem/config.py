@@ -162,20 +162,23 @@ class LifecycleConfig:
     """Capacity of every tenant in live notes (None: unbounded)."""
     max_tokens: int | None = None
     """Token budget of every tenant: words of content of its live notes (None: unbounded)."""
-    utility_weight: float = 1.0
-    """Keep score: weight of learned utility (q) above or below the initial q0, in units of
-    the learning rate α, so one rewarded use counts about as much as this weight."""
-    usage_weight: float = 0.5
+    information_weight: float = 1.0
+    """Keep score: weight of how specific a note is among the tenant's notes (a percentile
+    rank in [0, 1] of the rare words it holds; see ``asem.lifecycle.keep``)."""
+    utility_weight: float = 0.10
+    """Keep score: weight of learned utility above q0, tanh((q − q0) / α): about 0.46 of it
+    per rewarded use."""
+    penalty_weight: float = 0.05
+    """Keep score: weight of learned utility below q0. Small: a punished retrieval says its
+    notes did not help that query, not that they help none."""
+    usage_weight: float = 0.05
     """Keep score: weight of log(1 + feedback uses), against the tenant's most used note."""
-    retrieval_weight: float = 0.25
+    retrieval_weight: float = 0.05
     """Keep score: weight of log(1 + times a search returned the note), against the most."""
-    recency_weight: float = 0.25
+    recency_weight: float = 0.05
     """Keep score: weight of recency of last use (or writing), halving every
     ``recency_half_life_days``."""
     recency_half_life_days: float = 30.0
-    information_weight: float = 0.5
-    """Keep score: weight of how much a note says (its words, names, numbers and dates
-    against the tenant's median note): a note never used yet is judged by what it holds."""
     background_interval_s: float | None = None
     """Run maintenance for every tenant in a background thread this often (None: only when
     asked: ``Memory.maintain``, ``asem maintain``, ``POST /v1/maintain``)."""

@@ -158,13 +158,13 @@ def test_a_restore_that_would_duplicate_a_live_note_is_refused(db_path):
 
 # -- budgets ---------------------------------------------------------------------------------
 def life(note_id: str, *, utility: float = 0.5, uses: int = 0, returned: int = 0,
-         days_old: float = 1.0, words: int = 8, facts: int = 1,
+         days_old: float = 1.0, content: str = "a note of eight words about nothing much",
          superseded_days_ago: float | None = None) -> NoteLife:
     at = datetime(2025, 1, 1)
     return NoteLife(note_id, "ana", "long_term", at - timedelta(days=days_old), None,
                     None if superseded_days_ago is None
                     else at - timedelta(days=superseded_days_ago),
-                    utility, uses, None, returned, words, facts)
+                    utility, uses, None, returned, content)
 
 
 AT = datetime(2025, 1, 1)
@@ -189,7 +189,7 @@ def test_a_note_feedback_found_useless_goes_first():
 def test_superseded_notes_are_archived_before_any_current_one():
     notes = [life("old-fact", utility=0.9, uses=5, superseded_days_ago=3),
              life("older-fact", utility=0.9, uses=5, superseded_days_ago=30),
-             life("chatter", words=2, facts=0)]
+             life("chatter", content="ok")]
     gone = evictions(notes, TenantSettings(max_notes=1), AT, LifecycleConfig(),
                      FeedbackConfig())
     assert [e.note_id for e in gone] == ["older-fact", "old-fact"]
@@ -197,8 +197,9 @@ def test_superseded_notes_are_archived_before_any_current_one():
 
 
 def test_a_token_budget_counts_words():
-    notes = [life("long", words=50, facts=3), life("short", words=5, facts=0),
-             life("mid", words=20, facts=1)]
+    notes = [life("long", content=" ".join(f"rare{i}" for i in range(50))),
+             life("short", content="yes I think so too"),
+             life("mid", content=" ".join(f"word{i}" for i in range(20)))]
     gone = evictions(notes, TenantSettings(max_tokens=60), AT, LifecycleConfig(),
                      FeedbackConfig())
     # 75 words: the note saying least goes (70, still over), then the next (50).
@@ -243,6 +244,14 @@ def test_maintain_checks_its_arguments(memory):
         memory.maintain("ana", all_users=True)
     with pytest.raises(InvalidInputError, match="max_notes"):
         memory.maintain("ana", max_notes=-1)
+
+
+def test_a_specific_note_outlives_chatter():
+    notes = [life("chatter", content="That is so cool, thanks!"),
+             life("fact", content="Melanie painted a sunrise over Lake Tahoe in 2022")]
+    notes += [life(f"filler{i}", content="That is so nice, thanks!") for i in range(6)]
+    scores = keep_scores(notes, AT, LifecycleConfig(), FeedbackConfig())
+    assert scores[1] == scores.max() and scores[0] < scores[1]
 
 
 def test_a_superseded_note_goes_before_a_current_one(memory):

@@ -348,10 +348,12 @@ class NoteLife:
     last_used: datetime | None
     retrievals: int
     """How many recorded searches returned it."""
-    words: int
-    """Words of its content (what a token budget counts)."""
-    facts: int
-    """Names, numbers and dates it holds (entities plus resolved dates)."""
+    content: str
+    """What it says: a token budget counts its words, the keep score how specific it is."""
+
+    @property
+    def words(self) -> int:
+        return len(self.content.split())
 
 
 class LifecycleStore(Protocol):

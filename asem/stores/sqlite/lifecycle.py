@@ -123,16 +123,14 @@ class LifecycleMixin(StoreParts):
                 params).fetchall())
             rows = self._conn.execute(
                 "SELECT n.id, n.user_id, n.tier, n.created_at, n.expires_at, n.valid_until, "
-                "n.utility, n.usage_count, n.last_used, "
-                "length(trim(n.content)) - length(replace(trim(n.content), ' ', '')) + 1 AS words, "
-                "json_array_length(n.entities) + json_array_length(n.dates) AS facts "
+                "n.utility, n.usage_count, n.last_used, n.content "
                 f"FROM notes n WHERE n.deleted_at IS NULL {where} ORDER BY n.rowid",
                 params).fetchall()
         return [NoteLife(r["id"], r["user_id"], r["tier"], _time(r["created_at"]),
                          parse_ts(r["expires_at"]),
                          parse_ts(r["valid_until"]), float(r["utility"]), int(r["usage_count"]),
                          parse_ts(r["last_used"]), int(returned.get(r["id"], 0)),
-                         int(r["words"]), int(r["facts"])) for r in rows]
+                         r["content"]) for r in rows]
 
     def retrieval(self, retrieval_id: str, user_id: str) -> tuple[str, list[str]] | None:
         with self._lock, translated(self.path):
