@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 from asem.config import ReadConfig, TenantSettings
 from asem.errors import InvalidInputError, NotConfiguredError, StoreReadOnlyError
 from asem.lifecycle.experience import Episode, remember, used_notes
-from asem.lifecycle.maintain import MaintenanceReport, maintain, maintain_all
+from asem.lifecycle.maintain import MaintainedStore, MaintenanceReport, maintain, maintain_all
 from asem.lifecycle.stats import distributions
 from asem.llm.retry import RetryPolicy
-from asem.stores.base import Eraser, LifecycleStore, RetrievalLog
+from asem.stores.base import Eraser, RetrievalLog
 from asem.types import FeedbackResult, Note, Scope, now, require_user, utc_naive
 
 if TYPE_CHECKING:
@@ -139,12 +139,13 @@ class LifecycleAPI:
     def _memory(self) -> Memory:
         return cast("Memory", self)
 
-    def _lifecycle_store(self) -> LifecycleStore:
+    def _lifecycle_store(self) -> MaintainedStore:
         store = self._memory().store
-        if not all(hasattr(store, m) for m in ("promote", "archive", "unarchive")):
+        if not all(hasattr(store, m) for m in ("promote", "archive", "unarchive",
+                                                "record_maintenance")):
             raise NotConfiguredError(f"the store {store.path} keeps no lifecycle (expiry, "
                                      "budgets); use the SQLite store")
-        return cast(LifecycleStore, store)
+        return cast(MaintainedStore, store)
 
     def _eraser(self) -> Eraser:
         store = self._memory().store
@@ -158,6 +159,6 @@ class LifecycleAPI:
         store = self._memory().store
         if not hasattr(store, "life_signals"):
             return {}
-        lifecycle = cast(LifecycleStore, store)
+        lifecycle = cast(MaintainedStore, store)
         return {"lifecycle": {**lifecycle.lifecycle_counts(user_id),
                               **distributions(lifecycle.life_signals(user_id), now())}}

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from asem.config import FeedbackConfig, LifecycleConfig, TenantSettings
 from asem.lifecycle.keep import keep_scores
-from asem.stores.base import LifecycleStore, NoteLife
+from asem.stores.base import LifecycleStore, MaintenanceLog, NoteLife
+from asem.types import now
 
 ACTOR = "maintenance"
 Progress = Callable[[int, int], None]
@@ -45,7 +46,7 @@ class MaintenanceReport:
     max_notes: int | None = None
     max_tokens: int | None = None
     dry_run: bool = False
-    at: datetime = field(default_factory=datetime.now)
+    at: datetime = field(default_factory=now)
 
     @property
     def notes_after(self) -> int:
@@ -95,7 +96,11 @@ def _over(count: int, words: int, limits: TenantSettings) -> bool:
             or (limits.max_tokens is not None and words > limits.max_tokens))
 
 
-def maintain(store: LifecycleStore, user_id: str, config: LifecycleConfig,
+class MaintainedStore(LifecycleStore, MaintenanceLog, Protocol):
+    """A store that keeps a lifecycle and records its maintenance."""
+
+
+def maintain(store: MaintainedStore, user_id: str, config: LifecycleConfig,
              feedback: FeedbackConfig, at: datetime, *, dry_run: bool = False,
              limits: TenantSettings | None = None) -> MaintenanceReport:
     """Expire and budget ``user_id``'s notes (see the module); a run that is not dry is
@@ -114,11 +119,11 @@ def maintain(store: LifecycleStore, user_id: str, config: LifecycleConfig,
     return report
 
 
-def maintain_all(store: LifecycleStore, config: LifecycleConfig, feedback: FeedbackConfig,
+def maintain_all(store: MaintainedStore, config: LifecycleConfig, feedback: FeedbackConfig,
                  at: datetime, *, dry_run: bool = False, limits: TenantSettings | None = None,
                  progress: Progress | None = None) -> list[MaintenanceReport]:
     """``maintain`` for every tenant with live notes (an operator's run)."""
-    users = sorted({n.user_id for n in store.life_signals(None)})
+    users = store.tenants()
     reports = []
     for done, user in enumerate(users, start=1):
         reports.append(maintain(store, user, config, feedback, at, dry_run=dry_run,

@@ -381,6 +381,14 @@ class LifecycleStore(Protocol):
         """The live notes of ``user_id`` (of every tenant for None), oldest first."""
         ...
 
+    def tenants(self) -> list[str]:
+        """Every user id with live notes, sorted."""
+        ...
+
+
+class MaintenanceLog(Protocol):
+    """What maintenance did, and the counts ``stats`` shows of the lifecycle."""
+
     def record_maintenance(self, user_id: str, report: dict[str, Any], dry_run: bool) -> None:
         """Keep what one maintenance run of ``user_id`` did (``report``: JSON-ready)."""
         ...

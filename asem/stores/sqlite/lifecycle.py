@@ -1,5 +1,6 @@
 """Promotion, archiving and maintenance bookkeeping in the SQLite store
-(``asem.stores.base.LifecycleStore``; the decisions are ``asem.lifecycle``'s)."""
+(``asem.stores.base.LifecycleStore``, ``MaintenanceLog`` and ``RetrievalLog``; the decisions
+are ``asem.lifecycle``'s)."""
 
 from __future__ import annotations
 
@@ -131,6 +132,11 @@ class LifecycleMixin(StoreParts):
                          parse_ts(r["valid_until"]), float(r["utility"]), int(r["usage_count"]),
                          parse_ts(r["last_used"]), int(returned.get(r["id"], 0)),
                          r["content"]) for r in rows]
+
+    def tenants(self) -> list[str]:
+        with self._lock, translated(self.path):
+            return [r[0] for r in self._conn.execute(
+                "SELECT DISTINCT user_id FROM notes WHERE deleted_at IS NULL ORDER BY user_id")]
 
     def retrieval(self, retrieval_id: str, user_id: str) -> tuple[str, list[str]] | None:
         with self._lock, translated(self.path):
