@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from asem import Memory
-from asem.errors import NotFoundError
+from asem import Memory, MemoryConfig
+from asem.errors import NotFoundError, StoreLockedError
 from asem.providers import HashEmbedder
 
 SECRET = "My locker code at the Zanzibarquux gym is 73914"
@@ -98,3 +98,22 @@ def test_a_deleted_or_archived_note_can_be_forgotten(memory):
     memory.forget(a.note_id, user_id="ana")
     memory.forget(b.note_id, user_id="ana")
     assert memory.stats("ana")["notes"] == 0 and memory.stats("ana")["deleted"] == 0
+
+
+def test_forget_says_when_a_reader_keeps_the_file_from_being_compacted(db_path):
+    config = MemoryConfig(busy_timeout_s=0.2)
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule", config=config) as m:
+        (note,) = m.add(SECRET, user_id="ana")
+        reader = sqlite3.connect(db_path)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM notes").fetchone()  # holds a snapshot
+            with pytest.raises(StoreLockedError, match="could not be compacted"):
+                m.forget(note.note_id, user_id="ana")
+        finally:
+            reader.close()
+        with pytest.raises(NotFoundError):  # the rows are gone all the same
+            m.get(note.note_id, user_id="ana", include_deleted=True)
+        m.store._conn.execute("VACUUM")
+        m.store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert leaked(db_path) == []

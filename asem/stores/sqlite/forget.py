@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from asem.errors import InvalidInputError, NotFoundError
+from asem.errors import InvalidInputError, NotFoundError, StoreLockedError
 from asem.stores.sqlite.codec import ts
 from asem.stores.sqlite.connection import transaction, translated
 from asem.stores.sqlite.lifecycle import StoreParts
@@ -34,8 +34,16 @@ class ForgetMixin(StoreParts):
                 with transaction(self._conn, self.path) as conn:
                     rows = _targets(conn, user_id, note_ids)
                     _erase(conn, user_id, rows, whole_tenant=note_ids is None, actor=actor)
-                with translated(self.path):
-                    _compact(self._conn)
+                try:
+                    with translated(self.path):
+                        _compact(self._conn)
+                except StoreLockedError as e:
+                    # The rows are gone (their freed pages zeroed); rebuilding the file and
+                    # resetting its log wait for the other connection's read to end.
+                    raise StoreLockedError(
+                        f"the notes are forgotten, but {self.path} could not be compacted while "
+                        "another connection reads it; once it is closed, run: sqlite3 "
+                        f"{self.path} 'VACUUM; PRAGMA wal_checkpoint(TRUNCATE)'") from e
             finally:
                 with translated(self.path):
                     self._conn.execute(f"PRAGMA secure_delete = {int(secure)}")
@@ -133,7 +141,9 @@ def _compact(conn: sqlite3.Connection) -> None:
     rows, and empty the write-ahead log."""
     conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('optimize')")
     conn.execute("VACUUM")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:  # a reader still needs the old pages: the file keeps them until it ends
+        raise sqlite3.OperationalError("database is locked")
 
 
 def _chunks(values: Sequence, size: int = 500) -> list[Sequence]:  # type: ignore[type-arg]
