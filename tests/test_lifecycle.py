@@ -313,3 +313,31 @@ def test_background_maintenance_runs_and_stops(db_path):
             loop._stop.wait(0.05)
         assert m.get(a.note_id, user_id="ana", include_deleted=True).archived_at is not None
     assert not loop._thread.is_alive()
+
+
+def test_a_tenants_recency_weight_changes_its_ranking(db_path):
+    from dataclasses import replace as changed
+
+    from asem.stores.base import NewNote
+    from asem.types import Scope
+    from asem.write.construct import new_note
+    from asem.write.enrich import Enrichment
+    from asem.write.inputs import WriteInput
+
+    config = MemoryConfig(lifecycle=LifecycleConfig(
+        tenants={"news": TenantSettings(timeliness_weight=2.0)}))
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule", config=config) as m:
+        gaps = {}
+        for user in ("news", "ana"):
+            notes = []
+            for text, days in (("The team meeting moved to Monday", 300),
+                               ("The team meeting moved to Tuesday", 0)):
+                vector = HashEmbedder().embed([text])[0]
+                note = new_note(WriteInput(text, Scope(user)), Enrichment(), vector, vector,
+                                utility=0.5, tier=Tier.LONG_TERM)
+                notes.append(NewNote(changed(note, created_at=now() - timedelta(days=days))))
+            m.store.write(WriteBatch(new=tuple(notes)))
+            hits = {h.note.content: h.score for h in m.search("team meeting moved", user_id=user)}
+            gaps[user] = (hits["The team meeting moved to Tuesday"]
+                          - hits["The team meeting moved to Monday"])
+        assert gaps["news"] > gaps["ana"] + 1.0  # 2.0 vs 0.05 times a recency gap near 1
