@@ -48,8 +48,9 @@ def serve(
              "often in the background.",
     )] = None,
 ) -> None:
-    """Serve the memory over HTTP: REST under /v1, OpenAPI at /openapi.json, /healthz and
-    /readyz. Requests need an API key (asem keys create) unless --no-auth.
+    """Serve the memory over HTTP: the web console at / (open http://HOST:PORT/ in a browser
+    and enter an API key), REST under /v1, OpenAPI at /openapi.json, /healthz and /readyz.
+    Requests need an API key (asem keys create) unless --no-auth.
 
     SIGTERM or Ctrl-C stop it gracefully: requests in flight finish, then the database is
     closed.
