@@ -170,7 +170,8 @@ def _root(
     manager: Annotated[str | None, typer.Option(
         "--manager", envvar="ASEM_MANAGER", metavar="NAME|FILE",
         help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned' (default, the "
-             "shipped GRPO policy), 'rule', 'always-add', 'llm' (needs --llm) or a "
+             "shipped GRPO policy), 'learned-attribute' (retrained with a same-attribute "
+             "feature; see docs/manager.md), 'rule', 'always-add', 'llm' (needs --llm) or a "
              "checkpoint written by 'asem train manager'.",
     )] = None,
 ) -> None:
