@@ -95,7 +95,8 @@ class LifecycleAPI:
     def forget_user(self, user_id: str | None = None, *, actor: str = "admin") -> int:
         """Remove every note of ``user_id`` for good (deleted and archived ones too), with its
         retrievals and feedback; returns how many notes were forgotten."""
-        return len(self._eraser().forget(require_user(user_id), None, actor))
+        user = require_user(user_id)  # the tenant first: a call without one fails closed
+        return len(self._eraser().forget(user, None, actor))
 
     # -- hooks of the facade's core ---------------------------------------------------------
     def _read_config(self, user_id: str) -> ReadConfig:
@@ -125,7 +126,8 @@ class LifecycleAPI:
     def _experience(self, result: FeedbackResult, user_id: str, reward: float,
                     answer: str | None) -> str:
         memory = self._memory()
-        found = cast(RetrievalLog, memory.store).retrieval(result.retrieval_id, user_id)
+        found = (cast(RetrievalLog, memory.store).retrieval(result.retrieval_id, user_id)
+                 if hasattr(memory.store, "retrieval") else None)  # a store without the log
         query, returned = found if found is not None else ("", [])
         used = used_notes(memory.store, list(result.utilities) or returned)
         episode = Episode(Scope(user_id), query, answer, reward, used)

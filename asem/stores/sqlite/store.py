@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import (
+    NoteSignals,
+    Turn,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    grouped_links,
+    turn_of,
+)
 from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -34,6 +42,7 @@ from asem.stores.sqlite.forget import ForgetMixin
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
 from asem.stores.sqlite.lifecycle import LifecycleMixin
+from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
     FeedbackResult,
@@ -46,7 +55,7 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin, KeysMixin, LifecycleMixin, ForgetMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
@@ -259,12 +268,14 @@ class SQLiteStore(JobsMixin, KeysMixin, LifecycleMixin, ForgetMixin):
 
     # -- reads -------------------------------------------------------------------------------
     @contextmanager
-    def snapshot(self, *, exclusive: bool = False) -> Iterator[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> Iterator[None]:
         """Reads inside see one committed state of the file: this store's lock is held (no
         write of this store lands in between) and one transaction is open (none of another
         connection does; WAL keeps the snapshot while they commit). ``exclusive`` takes the
         file's write lock at once (BEGIN IMMEDIATE): writes inside join the transaction and
-        every other writer waits until it commits."""
+        every other writer waits until it commits (of every user: ``users`` changes nothing
+        here)."""
         with self._lock:
             if self._conn.in_transaction:  # inside a snapshot already: part of that one
                 yield
@@ -344,10 +355,7 @@ class SQLiteStore(JobsMixin, KeysMixin, LifecycleMixin, ForgetMixin):
             f"ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src IN ({marks}) "
             "ORDER BY l.strength DESC", ids,
         ).fetchall()
-        found: dict[str, list[Link]] = {}
-        for r in rows:
-            found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
-        return found
+        return grouped_links(rows)
 
     def history(self, note_id: str) -> list[HistoryEntry]:
         with self._lock, translated(self.path):
