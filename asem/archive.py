@@ -111,7 +111,8 @@ def archived(record: dict[str, Any], user_id: str) -> ArchivedNote:
                               ).value,
             quarantined=bool(record.get("quarantined", False)),
             quarantine_score=(None if record.get("quarantine_score") is None
-                              else float(record["quarantine_score"])))
+                              else float(record["quarantine_score"])),
+            expires_at=_time(record, "expires_at"), archived_at=_time(record, "archived_at"))
         history = tuple(HistoryEntry(0, note.id, str(h["op"]), h.get("old"), h.get("new"),
                                      _time(h, "at", required=True), str(h.get("reason", "")),
                                      str(h.get("actor", "system")))

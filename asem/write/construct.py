@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -91,12 +91,15 @@ def event_time(item: WriteInput, enrichment: Enrichment) -> datetime:
 
 def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
              intent: np.ndarray, *, utility: float, tier: Tier,
-             valid_from: datetime | None = None, verdict: Verdict | None = None) -> Note:
+             valid_from: datetime | None = None, short_term_days: float = 7.0,
+             verdict: Verdict | None = None) -> Note:
+    """A new note; a short-term one expires ``short_term_days`` after it was written."""
+    created = now()
     return Note(
         id=uuid.uuid4().hex,
         content=item.content,
         scope=item.scope,
-        created_at=now(),
+        created_at=created,
         observed_at=item.observed_at,
         event_time=event_time(item, enrichment),
         keywords=enrichment.keywords,
@@ -114,4 +117,6 @@ def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
         trust=trust_of(item.writer, item.channel).value,
         quarantined=verdict is not None and verdict.quarantined,
         quarantine_score=None if verdict is None else round(verdict.score, 4),
+        expires_at=(created + timedelta(days=short_term_days) if tier is Tier.SHORT_TERM
+                    else None),
     )

@@ -67,6 +67,7 @@ def note_params(note: Note, embedder: str) -> dict[str, Any]:
         "trust": note.trust,
         "quarantined": int(note.quarantined),
         "quarantine_score": note.quarantine_score,
+        "expires_at": ts(note.expires_at),
     }
 
 
@@ -75,7 +76,7 @@ NOTE_COLUMNS = (
     "observed_at", "event_time", "updated_at", "keywords", "tags", "context", "entities",
     "dates", "embedding", "intent_embedding", "embedder", "utility", "usage_count",
     "last_used", "tier", "source_id", "turn_ids", "writer", "channel", "valid_from",
-    "valid_until", "superseded_by", "trust", "quarantined", "quarantine_score",
+    "valid_until", "superseded_by", "expires_at", "trust", "quarantined", "quarantine_score",
 )
 
 
@@ -123,4 +124,6 @@ def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:
         quarantined=bool(row["quarantined"]),
         quarantine_score=row["quarantine_score"],
         version=row["version"],
+        expires_at=parse_ts(row["expires_at"]),
+        archived_at=parse_ts(row["archived_at"]),
     )
