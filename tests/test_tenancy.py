@@ -31,6 +31,12 @@ TENANTLESS = {
 NOT_A_TENANT = [None, "", "   ", 5, ["alice"], b"alice"]
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def public_methods() -> dict[str, Any]:
     return {name: member for name, member in inspect.getmembers(Memory, inspect.isfunction)
             if not name.startswith("_")}
@@ -77,6 +83,8 @@ def test_every_public_method_takes_the_tenant_or_says_why_not():
     assert [name for name in SCOPED if not takes_user(name)] == []
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("name", SCOPED)
 @pytest.mark.parametrize("user", NOT_A_TENANT, ids=repr)
 def test_every_scoped_method_fails_closed_without_a_tenant(memory, alice, snapshot, name, user):
@@ -92,21 +100,28 @@ def by_id(name: str) -> list[str]:
     return [p for p in ("note_id", "retrieval_id") if p in parameters]
 
 
+LIFECYCLE = {"confirm", "restore", "forget"}
+"""Calls of the lifecycle protocols (asem.stores.base.LifecycleStore, Eraser), which the
+PostgreSQL store does not implement yet."""
 ID_METHODS = [(name, id_name) for name in SCOPED for id_name in by_id(name)]
 
 
 def test_the_id_methods_are_the_note_and_feedback_calls():
     assert {name for name, _ in ID_METHODS} == {
         "get", "update", "delete", "undo_delete", "reopen", "history", "links", "llm_status",
-        "feedback", "feedback_note"}
+        "feedback", "feedback_note", "confirm", "restore", "forget"}
 
 
 @pytest.mark.parametrize(("name", "id_name"), ID_METHODS)
 def test_another_tenants_id_is_not_found_like_an_unknown_one(memory, alice, snapshot, name,
                                                              id_name):
     note_id, retrieval_id = alice
+    if name in LIFECYCLE and not hasattr(memory.store, "promote"):
+        pytest.skip("this store keeps no lifecycle yet (docs/lifecycle.md)")
     if name == "undo_delete":
         memory.delete(note_id, user_id="alice")
+    if name == "restore":  # a note to restore: one maintenance archived
+        memory.store.archive([(note_id, "over budget")], "maintenance")
     if name == "reopen":  # a note to reopen: one a retraction closed
         memory.store.write(WriteBatch(supersessions=(
             Supersession(note_id, "alice", datetime(2024, 1, 1), None, "retracted"),)))
@@ -154,6 +169,8 @@ def test_stats_needs_a_tenant_or_asks_for_every_one(memory, alice):
         memory.stats("alice", all_users=True)
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("speaker", [["A"], 5, {"name": "A"}])
 def test_a_speaker_that_is_not_a_string_is_refused(memory, snapshot, speaker):
     before = snapshot()

@@ -8,17 +8,17 @@ change to it (feedback on its utility excepted). A write decided on what was rea
 versions it read (``WriteBatch.expected``); the store checks them inside its transaction and
 refuses the whole write with ``WriteConflictError`` when one has moved on. That is how
 writers that decide outside the transaction (other threads, processes, servers) never
-overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL would lock the rows
-(``SELECT ... FOR UPDATE``) and compare.
+overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL locks the rows
+(``SELECT ... FOR UPDATE``) and compares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the 
     turn,
     turn_of,
 )
-from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Note, Scope
+from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope
 
 
 @dataclass(frozen=True)
@@ -187,14 +187,16 @@ class Store(Protocol):
         naming the notes (``note_ids``)."""
         ...
 
-    def snapshot(self, *, exclusive: bool = False) -> AbstractContextManager[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> AbstractContextManager[None]:
         """Reads made inside (from this thread) all see one committed state: a search never
         finds half of a write (a note deleted but its replacement not yet added).
 
-        ``exclusive`` also holds the store's write lock: no other writer commits until it
-        ends, and ``write`` calls inside join its transaction (committed at the end, undone
-        with it on an error). Write only inside an exclusive snapshot; a snapshot inside
-        another is part of the outer one."""
+        ``exclusive`` also holds the write lock of ``users`` (every tenant when none is
+        named; SQLite's one lock is always the whole file's): no other writer of them
+        commits until it ends, and ``write`` calls inside join its transaction (committed at
+        the end, undone with it on an error). Write only inside an exclusive snapshot; a
+        snapshot inside another is part of the outer one."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
@@ -328,4 +330,161 @@ class KeyStore(Protocol):
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
         """Mark a key revoked (now, or keep the earlier time); NotFoundError for an unknown id."""
+        ...
+
+
+@dataclass(frozen=True)
+class NoteLife:
+    """What maintenance weighs of one live note (``LifecycleStore.life_signals``)."""
+
+    note_id: str
+    user_id: str
+    tier: str
+    created_at: datetime
+    expires_at: datetime | None
+    superseded_at: datetime | None
+    """When its validity ended (None: current); a superseded note is archived first."""
+    utility: float
+    usage_count: int
+    """Feedback uses."""
+    last_used: datetime | None
+    retrievals: int
+    """How many recorded searches returned it."""
+    content: str
+    """What it says: a token budget counts its words, the keep score how specific it is."""
+
+    @property
+    def words(self) -> int:
+        return len(self.content.split())
+
+
+class LifecycleStore(Protocol):
+    """Memory over months: promotion, archiving and what maintenance needs to decide it
+    (``asem.lifecycle``). An archived note is out of search, listings and the lexical index
+    like a soft-deleted one, kept with its history and restorable."""
+
+    def promote(self, note_ids: Sequence[str], reason: str, actor: str) -> list[str]:
+        """Make the live short-term notes among ``note_ids`` long-term (their expiry
+        cleared), each with a PROMOTE history row; returns the ids promoted."""
+        ...
+
+    def archive(self, notes: Sequence[tuple[str, str]], actor: str) -> list[str]:
+        """Archive the live notes among ``notes`` (note id, reason) in one transaction, each
+        with an ARCHIVE history row giving its reason; returns the ids archived."""
+        ...
+
+    def unarchive(self, note_id: str, actor: str) -> None:
+        """Bring an archived note back (UNARCHIVE history row); an expired short-term note
+        comes back long-term. NotFoundError when it is not archived; InvalidInputError when a
+        live note holds its content now."""
+        ...
+
+    def life_signals(self, user_id: str | None) -> list[NoteLife]:
+        """The live notes of ``user_id`` (of every tenant for None), oldest first."""
+        ...
+
+    def tenants(self) -> list[str]:
+        """Every user id with live notes, sorted."""
+        ...
+
+
+class MaintenanceLog(Protocol):
+    """What maintenance did, and the counts ``stats`` shows of the lifecycle."""
+
+    def record_maintenance(self, user_id: str, report: dict[str, Any], dry_run: bool) -> None:
+        """Keep what one maintenance run of ``user_id`` did (``report``: JSON-ready)."""
+        ...
+
+    def lifecycle_counts(self, user_id: str | None) -> dict[str, Any]:
+        """Counts for ``stats``: short-term, expired (not archived yet), archived and
+        forgotten notes, and the latest maintenance report (None before the first)."""
+        ...
+
+
+class Eraser(Protocol):
+    """Forgetting for real (SPEC section 2): unlike a soft delete, nothing is left to undo."""
+
+    def forget(self, user_id: str, note_ids: Sequence[str] | None, actor: str) -> list[str]:
+        """Remove ``user_id``'s notes ``note_ids`` (every note of the tenant for None) for
+        good: content, vectors, lexical rows, links, history text, conversation turns, LLM
+        jobs, the experience notes that quote them, and the retrievals and feedback that
+        returned them; one audit row per note (id, tenant, when, who, why; no content)
+        remains. Afterwards no byte of the forgotten text is left in the database files
+        (secure delete, lexical index merge, checkpoint, VACUUM).
+        Returns the ids forgotten (NotFoundError for an id that is not the tenant's)."""
+        ...
+
+
+class RetrievalLog(Protocol):
+    """What a recorded search was, for experience notes (``asem.lifecycle.experience``)."""
+
+    def retrieval(self, retrieval_id: str, user_id: str) -> tuple[str, list[str]] | None:
+        """(query, note ids returned) of ``user_id``'s retrieval; None for an unknown one or
+        another tenant's."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArchivedNote:
+    """Everything a store holds of one note, to move it to another store unchanged: the
+    note as stored (id, vectors, utility and usage, version, validity, deleted or not), the
+    embedder of its vectors, its history rows in order and every link from it."""
+
+    note: Note
+    embedder: str
+    history: tuple[HistoryEntry, ...] = ()
+    links: tuple[Link, ...] = ()
+    """Every link from the note, to deleted notes too (``Note.links`` shows live ones)."""
+
+    def link_rows(self, at: object) -> list[tuple[str, str, str, float, object]]:
+        """(src, dst, relation, strength, created_at) of each link, made at ``at``."""
+        return [(self.note.id, lk.target_id, lk.relation, lk.strength, at) for lk in self.links]
+
+
+def grouped_links(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Link]]:
+    """Link rows (src, dst, relation, strength, in the order read) by source note."""
+    found: dict[str, list[Link]] = {}
+    for r in rows:
+        found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
+    return found
+
+
+@dataclass(frozen=True)
+class ArchivedRetrieval:
+    """A search as the store recorded it, with the feedback given on it: what
+    intent-conditioned utility replays (``ReadConfig.intent_utility``)."""
+
+    id: str
+    scope: Scope
+    query: str
+    note_ids: tuple[str, ...]
+    created_at: datetime
+    query_vector: np.ndarray | None = None
+    feedback: tuple[tuple[float, tuple[str, ...], datetime], ...] = ()
+    """(reward, note ids, at) of each feedback call on it."""
+    note_feedback: tuple[tuple[str, float, float, float, datetime], ...] = ()
+    """(note id, reward, learning rate, utility before, at) of each utility update."""
+
+
+class Archive(Protocol):
+    """Moving notes between stores without losing anything (``asem.transfer``: an export
+    that carries vectors, restored into a memory of the same embedder)."""
+
+    def links_from(self, note_ids: Sequence[str]) -> dict[str, list[Link]]:
+        """note id → every link from it (deleted targets too), strongest first."""
+        ...
+
+    def retrievals(self, user_id: str) -> list[ArchivedRetrieval]:
+        """The user's recorded searches, oldest first, with their feedback."""
+        ...
+
+    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn],
+                retrievals: Sequence[ArchivedRetrieval] = ()) -> set[str]:
+        """Store ``notes`` exactly as given, in one transaction; returns the ids stored.
+
+        A note whose id is stored already, or whose content is live and current in its
+        scope under another id, is skipped with its history and links. ``turns`` (the
+        order of conversation) are appended for the notes stored only, and a retrieval
+        whose id is stored already is skipped with its feedback, so restoring the same
+        archive twice changes nothing."""
         ...

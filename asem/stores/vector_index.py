@@ -47,13 +47,17 @@ class VectorIndex:
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
                  sessions: Sequence[str] = (), turns: Sequence[Turn] = (),
-                 validity: Sequence[Validity] = ()) -> None:
+                 validity: Sequence[Validity] = (),
+                 expiry: Sequence[datetime | None] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
         # valid_from and valid_until as seconds since the epoch (-inf, +inf: open).
         self._start, self._end = _bounds(validity) if validity else (
             np.full(len(self.ids), -np.inf), np.full(len(self.ids), np.inf))
+        # expires_at of each row (+inf: never, every long-term note).
+        self._expiry = (_instants(expiry, np.inf) if expiry
+                        else np.full(len(self.ids), np.inf))
         self.turns = list(turns)
         """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
@@ -124,6 +128,11 @@ class VectorIndex:
         """Rows whose validity ended at or before ``at`` (``Note.ended_by``)."""
         return self._end <= _seconds(at)
 
+    def expired_by(self, at: datetime) -> np.ndarray:
+        """Rows of short-term notes whose expiry time is at or before ``at``
+        (``Note.expired_by``): a search leaves them out before maintenance archives them."""
+        return self._expiry <= _seconds(at)
+
     def closed(self) -> np.ndarray:
         """Rows with a valid_until at all: superseded or retracted, now or later."""
         return np.isfinite(self._end)
@@ -140,6 +149,7 @@ class VectorIndex:
             grown = VectorIndex(self.ids, self._e, self._z, self.agents, self.sessions,
                                 self.turns + list(turns))
             grown._start, grown._end = self._start, self._end
+            grown._expiry = self._expiry
             grown._filled = self._filled
             return grown
         e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
@@ -162,6 +172,8 @@ class VectorIndex:
         start, end = _bounds([(x.valid_from, x.valid_until) for x in notes])
         grown._start = np.concatenate([self._start, start])
         grown._end = np.concatenate([self._end, end])
+        grown._expiry = np.concatenate([self._expiry,
+                                        _instants([x.expires_at for x in notes], np.inf)])
         if buf_e is self._e:
             grown._filled = self._filled
         grown._filled[0] = need
@@ -183,6 +195,11 @@ def _bounds(validity: Sequence[Validity]) -> tuple[np.ndarray, np.ndarray]:
     open)."""
     return (np.array([-np.inf if a is None else _seconds(a) for a, _ in validity]),
             np.array([np.inf if b is None else _seconds(b) for _, b in validity]))
+
+
+def _instants(times: Sequence[datetime | None], missing: float) -> np.ndarray:
+    """Each time as seconds since the epoch, ``missing`` for None."""
+    return np.array([missing if t is None else _seconds(t) for t in times], dtype=np.float64)
 
 
 _blas: Any = None

@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError, StoreError
-from asem.stores.base import NoteSignals, Turn, TurnHolder, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import (
+    NoteSignals,
+    Turn,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    grouped_links,
+    turn_of,
+)
 from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -30,8 +38,11 @@ from asem.stores.sqlite.connection import (
     translated,
 )
 from asem.stores.sqlite.feedback import read_feedback_events
+from asem.stores.sqlite.forget import ForgetMixin
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
+from asem.stores.sqlite.lifecycle import LifecycleMixin
+from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
     FeedbackResult,
@@ -44,11 +55,13 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin, KeysMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
-    keys (``KeyStore``) in ``asem.stores.sqlite.keys``.
+    keys (``KeyStore``) in ``asem.stores.sqlite.keys``, promotion and archiving
+    (``LifecycleStore``) in ``asem.stores.sqlite.lifecycle``, forgetting (``Eraser``) in
+    ``asem.stores.sqlite.forget``.
     """
 
     def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
@@ -83,8 +96,8 @@ class SQLiteStore(JobsMixin, KeysMixin):
     def _load_index(self, user_id: str) -> VectorIndex:
         rows = self._conn.execute(
             "SELECT id, agent_id, session_id, source_id, context, embedding, intent_embedding, "
-            "embedder, valid_from, valid_until FROM notes WHERE user_id = ? AND deleted_at IS NULL "
-            "ORDER BY rowid",
+            "embedder, valid_from, valid_until, expires_at FROM notes WHERE user_id = ? "
+            "AND deleted_at IS NULL ORDER BY rowid",
             (user_id,),
         ).fetchall()
         others = {r["embedder"] for r in rows} - {self._embedder_id}
@@ -110,6 +123,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
             sessions=[r["session_id"] or "" for r in rows],
             turns=turns,
             validity=[(parse_ts(r["valid_from"]), parse_ts(r["valid_until"])) for r in rows],
+            expiry=[parse_ts(r["expires_at"]) for r in rows],
         )
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
@@ -187,15 +201,17 @@ class SQLiteStore(JobsMixin, KeysMixin):
                         writes.soft_delete(conn, row, at, gone.reason, batch.actor)
                 for change in batch.supersessions:
                     validity.supersede(conn, change, at, batch.actor)
-                for merge in batch.merges:
-                    writes.merge(conn, merge, at, batch.actor)
+                # A short-term note said again is promoted: reload its user's index.
+                promoted = {user for merge in batch.merges
+                            if (user := writes.merge(conn, merge, at, batch.actor))}
                 writes.log_turns(conn, turns)
             # Still under the lock, so a thread that reloads the index from the file cannot
             # interleave; the old index object stays valid for searches holding it.
             # Updated and deleted rows change the matrices in place: reload them on next use.
             self._forget_index(sorted({c.note.scope.user_id for c in batch.updates}
                                       | {d.user_id for d in batch.deletes}
-                                      | {s.user_id for s in batch.supersessions}))
+                                      | {s.user_id for s in batch.supersessions}
+                                      | promoted))
             for user_id in {n.scope.user_id for n in inserted} | {t.user_id for t in turns}:
                 index = self._indexes.get(user_id)
                 if index is not None:
@@ -227,18 +243,9 @@ class SQLiteStore(JobsMixin, KeysMixin):
                 raise NotFoundError(f"no note with id {note_id!r}; check the id with 'asem show'")
             if row["deleted_at"] is None:
                 raise InvalidInputError(f"note {note_id} is not deleted; nothing to undo")
-            clash = conn.execute(
-                "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
-                "AND content_hash = ? AND deleted_at IS NULL AND valid_until IS NULL",
-                (row["user_id"], row["agent_id"], row["session_id"], row["content_hash"]),
-            ).fetchone()
-            if clash is not None and row["valid_until"] is None:
-                raise InvalidInputError(
-                    f"note {note_id} cannot be restored: note {clash['id']} holds the same "
-                    "content now; delete that one first"
-                )
+            writes.check_restorable(conn, row)
             conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL, "
-                         "version = version + 1 WHERE id = ?", (note_id,))
+                         "archived_at = NULL, version = version + 1 WHERE id = ?", (note_id,))
             note = row_to_note(row)
             conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
             writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
@@ -261,12 +268,14 @@ class SQLiteStore(JobsMixin, KeysMixin):
 
     # -- reads -------------------------------------------------------------------------------
     @contextmanager
-    def snapshot(self, *, exclusive: bool = False) -> Iterator[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> Iterator[None]:
         """Reads inside see one committed state of the file: this store's lock is held (no
         write of this store lands in between) and one transaction is open (none of another
         connection does; WAL keeps the snapshot while they commit). ``exclusive`` takes the
         file's write lock at once (BEGIN IMMEDIATE): writes inside join the transaction and
-        every other writer waits until it commits."""
+        every other writer waits until it commits (of every user: ``users`` changes nothing
+        here)."""
         with self._lock:
             if self._conn.in_transaction:  # inside a snapshot already: part of that one
                 yield
@@ -346,10 +355,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
             f"ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src IN ({marks}) "
             "ORDER BY l.strength DESC", ids,
         ).fetchall()
-        found: dict[str, list[Link]] = {}
-        for r in rows:
-            found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
-        return found
+        return grouped_links(rows)
 
     def history(self, note_id: str) -> list[HistoryEntry]:
         with self._lock, translated(self.path):
@@ -475,7 +481,9 @@ def _listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str,
         at = ts(filters.as_of)
         return (f"{where} AND (valid_from IS NULL OR valid_from <= ?) AND "
                 "(valid_until IS NULL OR valid_until > ?)", [*params, at, at])
-    return f"{where} AND (valid_until IS NULL OR valid_until > ?)", [*params, ts(now())]
+    at = ts(now())  # current, and not an expired short-term note (asem.lifecycle)
+    return (f"{where} AND (valid_until IS NULL OR valid_until > ?) AND "
+            "(expires_at IS NULL OR expires_at > ?)", [*params, at, at])
 
 
 def _filter_clauses(scope: Scope, filters: Filters, *,
