@@ -131,7 +131,8 @@ class Memory:
             from asem.stores.sqlite import SQLiteStore
 
             store = SQLiteStore(path, embedder_id=embedder.model_id,
-                                busy_timeout_s=self.config.busy_timeout_s, read_only=read_only)
+                                busy_timeout_s=self.config.busy_timeout_s, read_only=read_only,
+                                index_cache_mb=self.config.index_cache_mb)
         elif read_only and not store.read_only:
             raise InvalidInputError("read_only=True applies to a path; open the store given "
                                     "with store= read-only itself")

@@ -1,0 +1,247 @@
+"""Search and write latency as one tenant's memory grows, on the embedded SQLite store.
+
+    python benchmarks/scale.py [--sizes 10000 100000] [--queries 200] [--adds 100]
+                               [--tenants 1 --per-tenant N] [--json bench-out/scale.json]
+
+For each size, a fresh SQLite file is filled with that many notes of one tenant (or
+``--tenants`` tenants of ``--per-tenant`` notes, measured in one of them), then:
+
+- cold start: a new ``Memory`` on the file (the embedder already loaded) to its first
+  search result: the tenant's vector index is loaded here;
+- search p50/p95 (k = 10, default read path, real MiniLM query embedding);
+- add p50 (``Memory.add`` with the default learned manager and embedder);
+- a search just after an add (the add's commit must not make it reload);
+- a search just after another process's commit: a child process on the same file adds a
+  note, then this one searches (the change log patches the index; no reload);
+- a search just after an update of a random note;
+- RSS of this process after the searches.
+
+Embedding a million texts takes hours on two cores, so the fill reuses a pool of real
+MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every stored note is
+one of them with a running number of its own (its vector is its pool text's; its intent
+vector the same). The lexical index holds every note's own text. Queries and adds are
+embedded for real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from asem import Memory
+from asem.eval.metrics import percentile
+from asem.providers.onnx_minilm import MiniLMEmbedder
+from asem.stores.base import NewNote, WriteBatch
+from asem.types import Note, Provenance, Scope
+from asem.write.inputs import content_hash
+
+STAMP = datetime(2024, 1, 1)
+
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun",
+         "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tove"]
+THINGS = ["bicycle", "camera", "guitar", "laptop", "kayak", "telescope", "sofa", "violin",
+          "tent", "printer", "drone", "piano", "scooter", "blender", "lamp", "backpack"]
+CITIES = ["Lisbon", "Osaka", "Lagos", "Denver", "Tallinn", "Quito", "Hobart", "Bergen",
+          "Accra", "Porto", "Kyoto", "Austin"]
+TEMPLATES = ["{name} bought a {thing} in {city}.", "{name} lent the {thing} to a friend in {city}.",
+             "{name} is learning to repair a {thing} in {city}.",
+             "The {thing} {name} ordered from {city} arrived late.",
+             "{name} sold an old {thing} at the {city} market."]
+QUERIES = ["What did {name} buy in {city}?", "Who has a {thing}?",
+           "Where did {name} get the {thing}?", "What happened in {city}?",
+           "What is {name} learning to repair?"]
+BATCH = 2000
+
+
+class PoolEmbedder:
+    """Real MiniLM vectors of a pool of texts, served for those texts with any number added.
+
+    Only for filling a benchmark store fast: it answers for the pool's texts alone."""
+
+    def __init__(self, real: MiniLMEmbedder, pool: Sequence[str]) -> None:
+        self.model_id, self.dimension = real.model_id, real.dimension
+        vectors = real.embed(list(pool))
+        self._of = {text: vectors[i] for i, text in enumerate(pool)}
+
+    def embed(self, texts: Sequence[str], *, kind: str = "document") -> np.ndarray:
+        return np.stack([self._of[_base(t)] for t in texts])
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self.embed(texts)
+        return vectors, vectors
+
+
+def _base(text: str) -> str:
+    return text.rsplit(" #", 1)[0]
+
+
+def pool_texts(size: int, rng: random.Random) -> list[str]:
+    texts = {t.format(name=n, thing=x, city=c) for t in TEMPLATES for n in NAMES
+             for x in THINGS for c in CITIES}
+    return rng.sample(sorted(texts), min(size, len(texts)))
+
+
+def fill(path: Path, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
+         per_tenant: int) -> float:
+    """Store ``per_tenant`` notes for each tenant, BATCH per transaction; seconds taken.
+
+    Notes are written to the store directly (as an import would: no manager decision, no
+    keyword extraction), each a turn of one of a few sessions."""
+    vectors = embedder.embed(list(pool))
+    started = time.perf_counter()
+    with Memory(path, embedder=embedder) as memory:
+        store = memory.store
+        for tenant in range(tenants):
+            for first in range(0, per_tenant, BATCH):
+                new = tuple(NewNote(_note(tenant, i, pool, vectors))
+                            for i in range(first, min(per_tenant, first + BATCH)))
+                with store.snapshot(exclusive=True):
+                    store.write(WriteBatch(new=new))
+                print(f"\r  filled {tenant * per_tenant + first + len(new):,} notes", end="",
+                      file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def _note(tenant: int, i: int, pool: Sequence[str], vectors: np.ndarray) -> Note:
+    text = f"{pool[i % len(pool)]} #{tenant}-{i}"
+    at = STAMP + timedelta(minutes=i)
+    speaker = NAMES[i % len(NAMES)]
+    return Note(id=uuid.uuid4().hex, content=text,
+                scope=Scope(f"t{tenant}", None, f"s{i // 500}"), created_at=at,
+                observed_at=at, event_time=at, keywords=tuple(text.lower().split()[:4]),
+                context=f"{speaker}, on {at:%d %B %Y}", embedding=vectors[i % len(pool)],
+                intent_embedding=vectors[i % len(pool)], content_hash=content_hash(text),
+                provenance=Provenance(turn_ids=(f"{tenant}-{i}",), source_id=f"s{i // 500}"))
+
+
+def query(rng: random.Random) -> str:
+    return rng.choice(QUERIES).format(name=rng.choice(NAMES), thing=rng.choice(THINGS),
+                                      city=rng.choice(CITIES))
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2),
+            "max": round(max(values), 2), "n": len(values)}
+
+
+CHILD = """
+import sys
+from asem import Memory
+with Memory(sys.argv[1]) as memory:
+    for line in sys.stdin:
+        memory.add(line.strip(), user_id=sys.argv[2])
+        print("ok", flush=True)
+"""
+
+
+def measure(path: Path, real: MiniLMEmbedder, user: str, queries: int, adds: int,
+            rng: random.Random) -> dict[str, object]:
+    started = time.perf_counter()
+    memory = Memory(path, embedder=real)
+    memory.search(query(rng), user_id=user, k=10)
+    cold = time.perf_counter() - started
+    try:
+        search = [timed(lambda: memory.search(query(rng), user_id=user, k=10))
+                  for _ in range(queries)]
+        add, after_add = [], []
+        for i in range(adds):
+            add.append(timed(lambda i=i: memory.add(f"{query(rng)} Noted as item {i}.",
+                                                    user_id=user)))
+            after_add.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        after_update = []
+        ids = [n.id for n in memory.list_notes(user, limit=500)]
+        for i in range(min(adds, 50)):
+            memory.update(rng.choice(ids), f"{query(rng)} Changed {i}.", user_id=user)
+            after_update.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        after_other = _after_other_process(path, memory, user, min(adds, 50), rng)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {"cold_start_s": round(cold, 3), "search_ms": summary(search),
+                "add_ms": summary(add), "search_after_add_ms": summary(after_add),
+                "search_after_update_ms": summary(after_update),
+                "search_after_other_process_ms": summary(after_other),
+                "index_loads": memory.store.index_loads, "peak_rss_mb": round(rss_mb)}
+    finally:
+        memory.close()
+
+
+def _after_other_process(path: Path, memory: Memory, user: str, rounds: int,
+                         rng: random.Random) -> list[float]:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), user],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        times = []
+        for i in range(rounds):
+            child.stdin.write(f"{query(rng)} Said elsewhere {i}.\n")
+            child.stdin.flush()
+            if child.stdout.readline().strip() != "ok":
+                raise RuntimeError("the writing process failed")
+            times.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        return times
+    finally:
+        child.stdin.close()
+        child.wait(timeout=60)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="notes of the one tenant measured (default: 10000 100000)")
+    parser.add_argument("--tenants", type=int, default=1,
+                        help="tenants per store, each of --per-tenant notes (overrides --sizes)")
+    parser.add_argument("--per-tenant", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--adds", type=int, default=100)
+    parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    rng = random.Random(7)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    real = MiniLMEmbedder()
+    pool = pool_texts(args.pool, rng)
+    embedder = PoolEmbedder(real, pool)
+    layouts = ([(args.tenants, args.per_tenant)] if args.tenants > 1
+               else [(1, size) for size in args.sizes])
+    results = []
+    for tenants, per_tenant in layouts:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "scale.db"
+            print(f"{tenants} tenant(s) x {per_tenant:,} notes", file=sys.stderr)
+            fill_s = fill(path, pool, embedder, tenants, per_tenant)
+            figures = measure(path, real, "t0", args.queries, args.adds, rng)
+            figures |= {"tenants": tenants, "notes_per_tenant": per_tenant,
+                        "fill_s": round(fill_s, 1),
+                        "file_mb": round(path.stat().st_size / 2**20)}
+            results.append(figures)
+            print(json.dumps(figures), file=sys.stderr)
+    report = {"store": "sqlite", "pool_embeddings": len(pool), "results": results}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
