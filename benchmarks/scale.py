@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
 
 from asem import Memory
 from asem.eval.metrics import percentile
@@ -50,12 +51,6 @@ from asem.write.inputs import content_hash
 
 STAMP = datetime(2024, 1, 1)
 
-NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun",
-         "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tove"]
-THINGS = ["bicycle", "camera", "guitar", "laptop", "kayak", "telescope", "sofa", "violin",
-          "tent", "printer", "drone", "piano", "scooter", "blender", "lamp", "backpack"]
-CITIES = ["Lisbon", "Osaka", "Lagos", "Denver", "Tallinn", "Quito", "Hobart", "Bergen",
-          "Accra", "Porto", "Kyoto", "Austin"]
 TEMPLATES = ["{name} bought a {thing} in {city}.", "{name} lent the {thing} to a friend in {city}.",
              "{name} is learning to repair a {thing} in {city}.",
              "The {thing} {name} ordered from {city} arrived late.",
