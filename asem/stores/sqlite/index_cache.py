@@ -170,13 +170,16 @@ class IndexCache:
 
 def last_change(conn: sqlite3.Connection) -> int:
     """The newest change-log entry (0 for none)."""
-    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM note_changes").fetchone()[0])
+    newest = conn.execute("SELECT max(seq) FROM note_changes").fetchone()[0]
+    return int(newest or 0)
 
 
 def prune_changes(conn: sqlite3.Connection) -> None:
     """Keep the newest ``KEEP_CHANGES`` change-log entries, pruning 1,024 or more at a time
     (inside a write transaction)."""
-    oldest, newest = conn.execute("SELECT min(seq), max(seq) FROM note_changes").fetchone()
+    # Two queries: SQLite reads a bare min() or max() off the key, but both at once scan.
+    oldest = conn.execute("SELECT min(seq) FROM note_changes").fetchone()[0]
+    newest = last_change(conn)
     if oldest is not None and newest - oldest > KEEP_CHANGES + 1024:
         conn.execute("DELETE FROM note_changes WHERE seq <= ?", (newest - KEEP_CHANGES,))
 

@@ -49,9 +49,10 @@ def term_stats(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
     marks = ",".join("?" * len(note_ids))
     # The candidates' rows in the lexical index: asking FTS5 about those rows alone is a
     # lookup per row, where joining every match to the notes walked the term's postings.
+    # (Found by id, then checked for the user: an index on the user would walk every note.)
     rowid_of = {r[0]: r[1] for r in conn.execute(
-        f"SELECT rowid, id FROM notes WHERE user_id = ? AND id IN ({marks})",
-        (user_id, *note_ids))} if note_ids else {}
+        f"SELECT rowid, id FROM notes WHERE id IN ({marks}) AND +user_id = ?",
+        (*note_ids, user_id))} if note_ids else {}
     rowids = ",".join("?" * len(rowid_of))
     stats = {}
     for term in dict.fromkeys(terms):
