@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow test-llm bench lint clean
+.PHONY: demo test test-slow test-llm bench lint clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,23 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m asem.demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The web console's tests drive the system's headless Chromium (tests/test_console_browser.py).
+# When it is missing, install it from Debian (as root, quietly); otherwise those tests fail
+# and say what to install.
+browser:
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver for the console's browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "the console's browser tests need: apt-get install -y chromium chromium-driver" >&2; \
+	  fi; \
+	fi
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q --run-slow

@@ -30,6 +30,7 @@ from asem.types import (
     Provenance,
     ResolvedDate,
     Scope,
+    ScoreParts,
     SearchResult,
     Tier,
     WriteResult,
@@ -42,6 +43,6 @@ __all__ = [
     "HistoryEntry",
     "Hit", "InvalidInputError", "Link", "Memory", "MemoryConfig", "Message", "Note",
     "NotFoundError", "Op", "Provenance", "ProviderError", "ReadConfig", "ResolvedDate",
-    "Scope", "ScopeError", "SearchResult", "StoreError", "StoreLockedError",
+    "Scope", "ScopeError", "ScoreParts", "SearchResult", "StoreError", "StoreLockedError",
     "StoreReadOnlyError", "Tier", "WriteConfig", "WriteResult", "__version__",
 ]

@@ -392,10 +392,11 @@ class Memory:
     def list_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
                    session_id: str | None = None, limit: int = 100, offset: int = 0,
                    filters: Filters | None = None, include_deleted: bool = False,
-                   include_superseded: bool = False) -> list[Note]:
-        """One page of a user's current notes, oldest first (agent, session and ``filters``
-        narrow it; ``include_deleted`` adds the soft-deleted ones, ``include_superseded``
-        past facts: notes superseded or retracted, as a search has them)."""
+                   include_superseded: bool = False, newest_first: bool = False) -> list[Note]:
+        """One page of a user's current notes, oldest first or ``newest_first`` (agent,
+        session and ``filters`` narrow it; ``include_deleted`` adds the soft-deleted ones,
+        ``include_superseded`` past facts: notes superseded or retracted, as a search has
+        them)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -404,14 +405,16 @@ class Memory:
         filters = _validity(filters, include_superseded)
         with self.store.snapshot():  # the notes and their links of one state
             return self.store.list_notes(scope, filters, limit=limit, offset=offset,
-                                         include_deleted=include_deleted)
+                                         include_deleted=include_deleted,
+                                         newest_first=newest_first)
 
     def count_notes(self, user_id: str | None = None, *, agent_id: str | None = None,
-                    session_id: str | None = None, include_superseded: bool = False) -> int:
+                    session_id: str | None = None, include_superseded: bool = False,
+                    filters: Filters | None = None) -> int:
         """How many notes ``list_notes`` pages through (current ones, past facts too with
         ``include_superseded``; deleted ones never)."""
         scope = Scope(require_user(user_id), agent_id, session_id)
-        return self.store.count_notes(scope, _validity(None, include_superseded))
+        return self.store.count_notes(scope, _validity(filters, include_superseded))
 
     def get(self, note_id: str, *, user_id: str | None = None,
             include_deleted: bool = False) -> Note:

@@ -315,6 +315,10 @@ class Filters:
     """Event time at or before this."""
     session_id: str | None = None
     tier: Tier | None = None
+    speaker: str | None = None
+    """Notes of what this speaker said (``Note.speaker``, case-insensitive)."""
+    text: str | None = None
+    """Notes whose content contains this text (case-insensitive)."""
     as_of: datetime | None = None
     """Only notes that held at this time (valid_from <= as_of < valid_until; None: open).
     Without it a search returns every note whose validity has not ended by now."""
@@ -345,7 +349,35 @@ class Filters:
         """True when no metadata filter is set (validity, ``as_of`` and
         ``include_superseded``, is applied by the vector index, not by this)."""
         return not (self.tags or self.keywords or self.since or self.until or self.session_id
-                    or self.tier)
+                    or self.tier or self.speaker or self.text)
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """The terms a Phase B score is the sum of (``asem.read.rank``), so a reader sees why a
+    note ranked where it did: ``score = dense + lexical + context + utility + timeliness +
+    usage``.
+
+    With relevance r = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25) + w_c·boost and ẑ(r) =
+    (r − mean r) / std r, the relevance term (1 − λ)·ẑ(r) splits exactly into the share of
+    each channel: ``dense`` = (1 − λ)(1 − w_lex)·ẑ(cosine) / std r, ``lexical`` likewise for
+    BM25, and ``context`` = (1 − λ)(w_c·boost − mean r) / std r (the centring goes with the
+    context term; the z-scored channels have mean 0). ``utility`` = λ·ẑ(q),
+    ``timeliness`` = w_t·timeliness, ``usage`` = w_u·usage.
+    """
+
+    dense: float
+    lexical: float
+    context: float
+    utility: float
+    timeliness: float
+    usage: float
+
+    @property
+    def total(self) -> float:
+        """The score these parts make up."""
+        return (self.dense + self.lexical + self.context + self.utility + self.timeliness
+                + self.usage)
 
 
 @dataclass(frozen=True)
@@ -368,6 +400,10 @@ class Hit:
     superseded: bool = False
     """True when the note is no longer current (its validity ended before the search):
     only a search with ``include_superseded`` or ``as_of`` returns such notes."""
+    parts: ScoreParts | None = None
+    """The terms ``score`` is the sum of, for a ``recall`` hit; None for ``bridge`` hits
+    (their score is a fused rank) and ``link`` hits (their parent's score less the link's
+    weakness and the discount)."""
 
 
 @dataclass(frozen=True)

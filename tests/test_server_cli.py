@@ -97,6 +97,9 @@ def test_the_real_server_serves_http_and_stops_cleanly_on_sigterm(tmp_path):
             found = client.post("/v1/search", json={"query": "What is my dog called?"}).json()
             assert found["hits"][0]["note"]["content"] == "I adopted a dog named Buddy"
             assert client.get("/openapi.json").json()["info"]["title"] == "ASEM"
+            page = client.get("/", headers={"Authorization": ""})  # the console, from the wheel
+            assert page.status_code == 200 and "/console/console.js" in page.text
+            assert client.get("/console/console.js").status_code == 200
 
         acknowledged: list[str] = []
 

@@ -43,8 +43,9 @@ def serve(
         "--log-level", metavar="LEVEL", help="uvicorn's log level: debug, info, warning, error.",
     )] = "info",
 ) -> None:
-    """Serve the memory over HTTP: REST under /v1, OpenAPI at /openapi.json, /healthz and
-    /readyz. Requests need an API key (asem keys create) unless --no-auth.
+    """Serve the memory over HTTP: the web console at / (open http://HOST:PORT/ in a browser
+    and enter an API key), REST under /v1, OpenAPI at /openapi.json, /healthz and /readyz.
+    Requests need an API key (asem keys create) unless --no-auth.
 
     SIGTERM or Ctrl-C stop it gracefully: requests in flight finish, then the database is
     closed.

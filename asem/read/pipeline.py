@@ -52,7 +52,7 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
     notes = deps.store.get_notes([r.note_id for r in ranked])  # full notes for the hits only
     hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical,
                 via="bridge" if r.note_id in bridged else "recall",
-                superseded=notes[r.note_id].ended_by(at))
+                superseded=notes[r.note_id].ended_by(at), parts=r.parts)
             for r in ranked if r.note_id in notes]
     if expand_links:
         extra = expand(ranked, notes, deps.config.link_discount)

@@ -2,7 +2,8 @@
 
 score = (1 − λ)·ẑ(relevance) + λ·ẑ(q) + w_t·timeliness + w_u·usage, where ẑ is the z-score
 within the candidate pool C(q) (SPEC stage 4) and relevance fuses the dense and BM25 channels:
-relevance = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25).
+relevance = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25) (+ w_c·context boost). Every ranked note
+carries the terms of its score (``ScoreParts``, see there for how relevance splits).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from asem.config import ReadConfig
 from asem.read.recall import Candidates
 from asem.stores.base import NoteSignals
+from asem.types import ScoreParts
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -59,6 +61,8 @@ class Ranked:
     score: float
     similarity: float
     lexical: float
+    parts: ScoreParts | None = None
+    """The terms ``score`` sums (None where the score was made some other way)."""
 
 
 def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadConfig,
@@ -70,7 +74,8 @@ def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadC
     ids = [candidates.ids[i] for i in keep]
     dense, lexical = candidates.dense[keep], candidates.lexical[keep]
     weight = config.lexical_weight * candidates.lexical_scale
-    relevance = (1 - weight) * zscore(dense) + weight * zscore(lexical)
+    z_dense, z_lexical = zscore(dense), zscore(lexical)
+    relevance = (1 - weight) * z_dense + weight * z_lexical
     if config.context_weight > 0 and candidates.around:
         relevance = with_context(relevance, [candidates.around[i] for i in keep], keep,
                                  config.context_weight)
@@ -84,4 +89,24 @@ def rank(candidates: Candidates, notes: Mapping[str, NoteSignals], config: ReadC
     scores = ((1 - lam) * zscore(relevance) + lam * zscore(utility)
               + config.timeliness_weight * fresh + config.usage_weight * usage)
     order = np.argsort(-scores, kind="stable")
-    return [Ranked(ids[i], float(scores[i]), float(dense[i]), float(lexical[i])) for i in order]
+    parts = score_parts(z_dense, z_lexical, relevance, weight, zscore(utility), fresh, usage,
+                        config)  # beside the score, which is left as it was
+    return [Ranked(ids[i], float(scores[i]), float(dense[i]), float(lexical[i]),
+                   ScoreParts(*(float(x) for x in parts[i]))) for i in order]
+
+
+def score_parts(z_dense: np.ndarray, z_lexical: np.ndarray, relevance: np.ndarray,
+                weight: float, z_utility: np.ndarray, fresh: np.ndarray, usage: np.ndarray,
+                config: ReadConfig) -> np.ndarray:
+    """One row per note: the six terms of its score, in ``ScoreParts`` order.
+
+    (1 − λ)·ẑ(relevance) = (1 − λ)(relevance − mean) / std splits by channel: the dense and
+    lexical shares are theirs over std; what is left is the context boost's, centred."""
+    lam = config.utility_weight
+    std = float(relevance.std())
+    share = (1 - lam) / std if std >= 1e-12 else 0.0  # zscore gives zeros without spread
+    dense_part = share * (1 - weight) * z_dense
+    lexical_part = share * weight * z_lexical
+    context_part = share * (relevance - relevance.mean()) - dense_part - lexical_part
+    return np.stack([dense_part, lexical_part, context_part, lam * z_utility,
+                     config.timeliness_weight * fresh, config.usage_weight * usage], axis=1)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from asem import __version__
 from asem.errors import ASEMError
 from asem.memory import Memory  # noqa: F401  (for the doctest)
-from asem.server import mem0, rest
+from asem.server import console, mem0, rest
 from asem.server.errors import error_body, install_error_handlers, log
 from asem.server.limits import BodyLimit
 from asem.server.mcp import mount_mcp
@@ -27,7 +27,8 @@ from asem.server.state import ServerState
 
 
 def create_app(state: ServerState) -> FastAPI:
-    """An app serving ``state.memory``; every route but the health checks needs a key."""
+    """An app serving ``state.memory``; every route but the health checks and the console's
+    page (whose data come from the API with the person's key) needs a key."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,5 +61,6 @@ def create_app(state: ServerState) -> FastAPI:
     # Routers: one line each.
     app.include_router(rest.router)
     app.include_router(mem0.router)
+    app.include_router(console.router)  # the web console at /
     mount_mcp(app, state)  # MCP over streamable HTTP at /mcp
     return app

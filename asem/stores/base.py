@@ -213,11 +213,11 @@ class Store(Protocol):
         ...
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
-                   include_deleted: bool = False) -> list[Note]:
+                   include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
         """The notes in ``scope`` passing ``filters``, oldest first (notes of one second in
-        id order), one page. Validity counts here (as a search applies it): by default the
-        notes current now, with ``filters.as_of`` those that held then, with
-        ``filters.include_superseded`` past facts too."""
+        id order; ``newest_first`` reverses that order), one page. Validity counts here (as
+        a search applies it): by default the notes current now, with ``filters.as_of``
+        those that held then, with ``filters.include_superseded`` past facts too."""
         ...
 
     def count_notes(self, scope: Scope, filters: Filters) -> int:

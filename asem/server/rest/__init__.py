@@ -6,11 +6,12 @@ Every route takes a key (``state.principal``) and decides its tenant with
 
 from fastapi import APIRouter
 
-from asem.server.rest import notes, read, tenants
+from asem.server.rest import notes, overview, read, tenants
 
 router = APIRouter(prefix="/v1")
 router.include_router(notes.router)
 router.include_router(read.router)
+router.include_router(overview.router)
 router.include_router(tenants.router)
 
 __all__ = ["router"]

@@ -12,7 +12,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from asem.read.answer import Answer
-from asem.types import Filters, HistoryEntry, Hit, Note, SearchResult, Tier, WriteResult
+from asem.types import (
+    Filters,
+    HistoryEntry,
+    Hit,
+    Note,
+    ScoreParts,
+    SearchResult,
+    Tier,
+    WriteResult,
+)
 
 UserId = Field(default=None, description="The tenant to act for: the key's own user when "
                "omitted; an admin key must name one.")
@@ -77,6 +86,9 @@ class NoteOut(BaseModel):
 
 class NotesPage(BaseModel):
     notes: list[NoteOut]
+    total: int | None = None
+    """How many notes the listing pages through (with ``count=true``; deleted ones never
+    counted)."""
     limit: int
     offset: int
     next_offset: int | None
@@ -180,10 +192,15 @@ class FiltersIn(Request):
     until: datetime | None = None
     session_id: str | None = None
     tier: Literal["long_term", "short_term"] | None = None
+    speaker: str | None = Field(default=None, max_length=200,
+                                description="Notes of what this speaker said.")
+    text: str | None = Field(default=None, max_length=500, description="Notes whose "
+                             "content contains this text (case-insensitive).")
 
     def to_filters(self) -> Filters:
         return Filters(tuple(self.tags), tuple(self.keywords), self.since, self.until,
-                       self.session_id, Tier(self.tier) if self.tier else None)
+                       self.session_id, Tier(self.tier) if self.tier else None,
+                       self.speaker or None, self.text or None)
 
 
 class ScopedQuery(Request):
@@ -216,11 +233,13 @@ class HitOut(BaseModel):
     via: str
     superseded: bool = False
     """True for a past fact: its validity ended before the search."""
+    parts: ScoreParts | None = None
+    """The terms ``score`` sums, for a ``recall`` hit (null for ``bridge`` and ``link``)."""
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
         return cls(note=NoteOut.of(hit.note), score=hit.score, similarity=hit.similarity,
-                   lexical=hit.lexical, via=hit.via, superseded=hit.superseded)
+                   lexical=hit.lexical, via=hit.via, superseded=hit.superseded, parts=hit.parts)
 
 
 class SearchResponse(BaseModel):
@@ -276,6 +295,31 @@ class FeedbackResponse(BaseModel):
     retrieval_id: str
     reward: float
     utilities: dict[str, UtilityOut]
+
+
+# -- overview ------------------------------------------------------------------------------
+class Bucket(BaseModel):
+    start: str
+    """The first instant of the bucket (ISO 8601), or the bucket's lower bound."""
+    count: int
+
+
+class OverviewOut(BaseModel):
+    """A tenant's notes at a glance (``GET /v1/overview``)."""
+
+    user_id: str
+    notes: int
+    """Current notes (not deleted, validity not ended)."""
+    tiers: dict[str, int]
+    over_time: list[Bucket]
+    """Notes by event time: by day, week or month, whichever gives at most 60 buckets."""
+    granularity: Literal["day", "week", "month"]
+    utility: list[Bucket]
+    """Notes by utility in 20 bins of width 0.1 over [−1, 1] (``start``: the bin's lower
+    bound)."""
+    mean_utility: float
+    jobs: dict[str, int] | None
+    """LLM jobs by status (pending, running, done, failed); null without a model."""
 
 
 # -- tenants -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ A note of another tenant is answered 404, exactly like a note that does not exis
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -55,24 +55,42 @@ def list_notes(
     memory: Mem, caller: Caller, user_id: UserQuery = None,
     agent_id: str | None = None, session_id: str | None = None,
     tags: Annotated[list[str], Query(description="Notes with any of these tags.")] = [],  # noqa: B006
+    keywords: Annotated[list[str], Query(description=(
+        "Notes with any of these keywords (case-insensitive)."))] = [],  # noqa: B006
     since: Annotated[datetime | None, Query(description="Event time at or after.")] = None,
     until: Annotated[datetime | None, Query(description="Event time at or before.")] = None,
+    tier: Annotated[Literal["long_term", "short_term"] | None, Query()] = None,
+    speaker: Annotated[str | None, Query(max_length=200, description=(
+        "Notes of what this speaker said."))] = None,
+    text: Annotated[str | None, Query(max_length=500, description=(
+        "Notes whose content contains this text (case-insensitive)."))] = None,
+    order: Annotated[Literal["oldest", "newest"], Query(description=(
+        "oldest first (the default) or newest first, by when the note was written."))
+    ] = "oldest",
+    count: Annotated[bool, Query(description="Also count every note the listing pages "
+                                 "through (``total``).")] = False,
     include_deleted: bool = False,
     include_superseded: Annotated[bool, Query(description=(
         "Also past facts: notes superseded by a change or retracted."))] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotesPage:
-    """One page of the tenant's current notes, oldest first, narrowed by agent, session,
-    tags and event time (``include_superseded``: past facts too)."""
+    """One page of the tenant's current notes, oldest (or newest) first, narrowed by agent,
+    session, tags, keywords, tier, speaker, text and event time (``include_superseded``:
+    past facts too)."""
     tenant = caller.tenant(user_id)
-    filters = FiltersIn(tags=tags, since=since, until=until).to_filters()
+    filters = FiltersIn(tags=tags, keywords=keywords, since=since, until=until, tier=tier,
+                        speaker=speaker, text=text).to_filters()
     notes = memory.list_notes(tenant, agent_id=agent_id, session_id=session_id,
                               filters=filters, limit=limit, offset=offset,
                               include_deleted=include_deleted,
-                              include_superseded=include_superseded)
+                              include_superseded=include_superseded,
+                              newest_first=order == "newest")
+    total = memory.count_notes(tenant, agent_id=agent_id, session_id=session_id,
+                               filters=filters, include_superseded=include_superseded
+                               ) if count else None
     return NotesPage(notes=[NoteOut.of(n) for n in notes], limit=limit, offset=offset,
-                     next_offset=offset + limit if len(notes) == limit else None)
+                     next_offset=offset + limit if len(notes) == limit else None, total=total)
 
 
 @router.get("/{note_id}", response_model=NoteOut)

@@ -262,11 +262,12 @@ class SQLiteStore(JobsMixin, KeysMixin):
         return {r["id"] for r in rows}
 
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
-                   include_deleted: bool = False) -> list[Note]:
+                   include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
         where, params = _listed(scope, filters, include_deleted)
+        order = "created_at DESC, id DESC" if newest_first else "created_at, id"
         with self._lock, translated(self.path):
             rows = self._conn.execute(
-                f"SELECT * FROM notes WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+                f"SELECT * FROM notes WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, limit, offset]).fetchall()
             links = self._links([r["id"] for r in rows]) if rows else {}
         return [row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows]
@@ -468,4 +469,11 @@ def _filter_clauses(scope: Scope, filters: Filters, *,
     if filters.tier is not None:
         clauses.append("tier = ?")
         params.append(filters.tier.value)
+    if filters.speaker:  # the head of the context line "<speaker>, on <date>; ..."
+        head = f"{filters.speaker.strip().lower()}, on "
+        clauses.append("lower(substr(context, 1, ?)) = ?")
+        params.extend([len(head), head])
+    if filters.text:
+        clauses.append("instr(lower(content), ?) > 0")
+        params.append(filters.text.lower())
     return " AND ".join(clauses), params
