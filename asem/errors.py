@@ -11,6 +11,7 @@ ASEMError
 ├── StoreError             the database cannot be used
 │   ├── StoreLockedError   another process holds the write lock for too long
 │   ├── StoreReadOnlyError the file or its folder cannot be written
+│   ├── StoreUnreachableError  the database server does not answer or refuses the login
 │   └── WriteConflictError other writers kept changing the notes a write was decided on
 └── ProviderError          an embedder or model could not be loaded or run
 """
@@ -60,6 +61,10 @@ class StoreLockedError(StoreError):
 
 class StoreReadOnlyError(StoreError):
     """The database file (or its folder) is read-only."""
+
+
+class StoreUnreachableError(StoreError):
+    """The database server (PostgreSQL) cannot be reached, or refuses the connection."""
 
 
 class WriteConflictError(StoreError):

@@ -82,10 +82,11 @@ class Memory:
     """A long-term memory for agents, stored in one SQLite file by default.
 
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``, ``llm=``); a
-    path is a convenience for ``SQLiteStore(path)``, and a manager may be named (``"rule"``)
-    or given as a checkpoint path. Defaults: the local MiniLM ONNX embedder, the extractive
-    enricher and the learned manager (the GRPO policy shipped in the package): no API key, no
-    server.
+    path or URL is a convenience for opening a store (``asem.stores.open``: a file path or
+    ``sqlite:///m.db`` is SQLite, ``postgresql://...`` PostgreSQL), and a manager may be
+    named (``"rule"``) or given as a checkpoint path. Defaults: the local MiniLM ONNX
+    embedder, the extractive enricher and the learned manager (the GRPO policy shipped in the
+    package): no API key, no server.
 
     With ``llm``, every new note is still stored at once with extractive attributes, and a
     durable job asks the model (in a background thread; ``background=False`` leaves that to
@@ -128,11 +129,11 @@ class Memory:
         if store is None:
             if path is None:
                 raise InvalidInputError("give a database path (or ':memory:') or a store")
-            from asem.stores.sqlite import SQLiteStore
+            from asem.stores.open import StoreOptions, open_store
 
-            store = SQLiteStore(path, embedder_id=embedder.model_id,
-                                busy_timeout_s=self.config.busy_timeout_s, read_only=read_only,
-                                index_cache_mb=self.config.index_cache_mb)
+            store = open_store(path, StoreOptions(
+                embedder.model_id, getattr(embedder, "dimension", None),
+                self.config.busy_timeout_s, read_only, self.config.index_cache_mb))
         elif read_only and not store.read_only:
             raise InvalidInputError("read_only=True applies to a path; open the store given "
                                     "with store= read-only itself")

@@ -6,6 +6,8 @@ stores the live notes of such lines again, as they are: through the write path w
 always-add manager (nothing is merged or dropped), so a note whose content is already live
 in its scope is not stored twice and importing the same file twice changes nothing. Ids,
 utilities and history are not carried over: the notes are new notes, written by ``import``.
+A complete export (``complete=True``, ``asem export``) imported into a memory of the same
+embedder is restored exactly instead, ids, utilities and history included (``asem.archive``).
 
 Validity is (SPEC §2: supersession): a note keeps its ``valid_from``, and a past fact (a note
 whose validity was closed) is stored closed at its ``valid_until``, linked to the new note
@@ -33,8 +35,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from asem.archive import (
+    EXTRA_LINES,
+    archived,
+    complete_fields,
+    is_complete,
+    retrieval_line,
+    retrieval_of_line,
+    turn_line,
+    turn_of_line,
+)
 from asem.errors import ForbiddenError, InvalidInputError
-from asem.stores.base import NewNote, WriteBatch
+from asem.stores.base import ArchivedNote, ArchivedRetrieval, NewNote, Turn, WriteBatch
 from asem.types import Filters, Op, Scope, Tier, utc_naive
 from asem.write.construct import drafts, new_note
 from asem.write.inputs import WriteInput, content_hash, make_input
@@ -57,22 +69,34 @@ class ImportResult:
     """Lines of deleted notes: kept in the export for the record, not imported."""
 
 
-def export_notes(memory: Memory, user_id: str) -> Iterator[dict[str, Any]]:
+def export_notes(memory: Memory, user_id: str, *,
+                 complete: bool = False) -> Iterator[dict[str, Any]]:
     """Every note of ``user_id`` (deleted ones too) with its speaker and history, in the
-    order stored; read page by page, so an export of any size streams."""
+    order stored; read page by page, so an export of any size streams.
+
+    ``complete`` also gives each note's vectors, embedder, content hash, version and every
+    link from it, then the user's turns (``asem.archive``): what an exact restore needs."""
     scope = Scope(user_id)
     offset = 0
     while True:
         page = memory.store.list_notes(scope, Filters(include_superseded=True), limit=PAGE,
                                        offset=offset, include_deleted=True)
+        links = memory.store.links_from([n.id for n in page]) if complete else {}
         for note in page:
             history = [{"op": e.op, "old": e.old, "new": e.new, "at": e.at.isoformat(),
                         "reason": e.reason, "actor": e.actor}
                        for e in memory.store.history(note.id)]
-            yield note.to_dict() | {"speaker": note.speaker, "history": history}
+            record = note.to_dict() | {"speaker": note.speaker, "history": history}
+            if complete:
+                record |= complete_fields(note, memory.embedder.model_id,
+                                          links.get(note.id, ()))
+            yield record
         if len(page) < PAGE:
-            return
+            break
         offset += PAGE
+    if complete:
+        yield from map(turn_line, memory.store.vector_index(user_id).turns)
+        yield from map(retrieval_line, memory.store.retrievals(user_id))
 
 
 def to_json_line(record: dict[str, Any]) -> str:
@@ -83,17 +107,16 @@ def import_notes(memory: Memory, lines: Iterable[str | bytes], user_id: str) -> 
     """Store the live notes of export lines for ``user_id``. Every line is checked before
     anything is written: a bad line, or a note of another user (ForbiddenError), changes
     nothing."""
+    records = list(_records(lines, user_id))
+    if records and all(is_complete(r) for _, r in records) and any(
+            r.get("embedder") == memory.embedder.model_id for _, r in records):
+        return _restore(memory, records, user_id)
     current: list[tuple[str | None, WriteInput]] = []
     closed: list[tuple[str | None, WriteInput, datetime, str | None]] = []
     deleted = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        record = _record(line, number)
-        owner = record.get("user_id")
-        if owner not in (None, user_id):
-            raise ForbiddenError(f"line {number} is a note of user {owner!r}, not of "
-                                 f"{user_id!r}; import it with that user's key")
+    for number, record in records:
+        if any(key in record for key in EXTRA_LINES):
+            continue  # turns and retrievals of a complete export: new notes make their own
         if record.get("deleted_at"):
             deleted += 1
             continue
@@ -114,6 +137,46 @@ def import_notes(memory: Memory, lines: Iterable[str | bytes], user_id: str) -> 
     added = _import_current(memory, current, new_ids)
     added += _import_closed(memory, closed, new_ids, user_id)
     return ImportResult(added, len(current) + len(closed) - added, deleted)
+
+
+def _records(lines: Iterable[str | bytes], user_id: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of each line that is not blank; ForbiddenError for a note of
+    another user."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        record = _record(line, number)
+        owner = record.get("user_id")
+        if owner not in (None, user_id):
+            raise ForbiddenError(f"line {number} is a note of user {owner!r}, not of "
+                                 f"{user_id!r}; import it with that user's key")
+        yield number, record
+
+
+def _restore(memory: Memory, records: Sequence[tuple[int, dict[str, Any]]],
+             user_id: str) -> ImportResult:
+    """Restore complete export lines exactly (``asem.archive``): every line is read before
+    anything is written, and the notes and turns are stored in one transaction."""
+    notes: list[ArchivedNote] = []
+    turns: list[Turn] = []
+    retrievals: list[ArchivedRetrieval] = []
+    for number, record in records:
+        try:
+            if "turn" in record:
+                turns.append(turn_of_line(record, user_id))
+            elif "retrieval" in record:
+                retrievals.append(retrieval_of_line(record, user_id))
+            else:
+                notes.append(archived(record, user_id))
+        except InvalidInputError as e:
+            raise InvalidInputError(f"line {number}: {e}") from e
+    others = {n.embedder for n in notes} - {memory.embedder.model_id}
+    if others:
+        raise InvalidInputError(f"the export mixes embedders ({', '.join(sorted(others))} "
+                                f"besides {memory.embedder.model_id}); export one memory at "
+                                "a time")
+    stored = memory.store.restore(notes, turns, retrievals)
+    return ImportResult(len(stored), len(notes) - len(stored), 0)
 
 
 def _import_current(memory: Memory, current: Sequence[tuple[str | None, WriteInput]],
@@ -197,7 +260,8 @@ def _record(line: str | bytes, number: int) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InvalidInputError(f"line {number} is not JSON ({e}); give one note per line, "
                                 "as an export writes them") from e
-    if not isinstance(record, dict) or not isinstance(record.get("content"), str):
+    if not isinstance(record, dict) or not (isinstance(record.get("content"), str)
+                                            or any(key in record for key in EXTRA_LINES)):
         raise InvalidInputError(f"line {number} is not a note: an object with 'content'")
     return record
 

@@ -4,7 +4,8 @@ Writers add short unique inputs to one user whose memory holds ``--hot`` notes; 
 merges every input into its nearest note (``AlwaysMerge``: nothing is ever replaced), so
 every input is a contended merge into one of those notes. Two setups, each on a fresh file:
 ``--threads`` threads sharing one Memory (as a server's thread pool does), and
-``--processes`` processes with a Memory each on one file. For each it reports:
+``--processes`` processes with a Memory each on one file (or, with ``--postgres``, one
+PostgreSQL database: writers as several servers would be). For each it reports:
 
 - lost: acknowledged inputs (ADD, UPDATE, NOOP, DELETE returned) whose text is in no live
   note: a merge written over another one;
@@ -17,6 +18,7 @@ every input is a contended merge into one of those notes. Two setups, each on a 
 HashEmbedder and an enricher that adds nothing keep the cost on the write path itself.
 
     .venv/bin/python benchmarks/contention.py --threads 8 --processes 8 --adds 500 --hot 4
+    .venv/bin/python benchmarks/contention.py --postgres local --processes 8 --adds 500
 """
 
 from __future__ import annotations
@@ -28,15 +30,17 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from asem import Memory
 from asem.errors import ASEMError, WriteConflictError
+from asem.eval.databases import Databases, PostgresDatabases, local_postgres
 from asem.providers import HashEmbedder
-from asem.stores.base import WriteBatch
-from asem.stores.sqlite import SQLiteStore
+from asem.stores.base import Store, WriteBatch
+from asem.stores.open import StoreOptions, open_store
 from asem.types import Enrichment
 from asem.write.manager import AlwaysMerge
 
@@ -53,7 +57,7 @@ class NoEnrichment:
 class Counting:
     """A store that counts the writes it refused and the write locks taken."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
         self.conflicts = 0
@@ -70,22 +74,23 @@ class Counting:
                 self.conflicts += 1
             raise
 
-    def snapshot(self, *, exclusive: bool = False):
+    def snapshot(self, *, exclusive: bool = False, users: Sequence[str] = ()):
         if exclusive:
             with self._lock:
                 self.locked += 1
-        return self._store.snapshot(exclusive=exclusive)
+        return self._store.snapshot(exclusive=exclusive, users=users)
 
 
-def open_memory(path: Path) -> tuple[Memory, Counting]:
+def open_memory(path: Path | str) -> tuple[Memory, Counting]:
+    """The memory on an SQLite file or a PostgreSQL URL."""
     embedder = HashEmbedder()
-    store = Counting(SQLiteStore(path, embedder_id=embedder.model_id))
+    store = Counting(open_store(path, StoreOptions(embedder.model_id, embedder.dimension)))
     memory = Memory(store=store, embedder=embedder, enricher=NoEnrichment(),  # type: ignore[arg-type]
                     manager=AlwaysMerge(), background=False)
     return memory, store
 
 
-def seed(path: Path, hot: int) -> None:
+def seed(path: Path | str, hot: int) -> None:
     memory, _ = open_memory(path)
     with memory:
         for h in range(hot):
@@ -120,7 +125,7 @@ def add_all(memory: Memory, worker: int, adds: int, hot: int) -> Outcome:
     return outcome
 
 
-def run_threads(path: Path, workers: int, adds: int, hot: int) -> tuple[list[Outcome], float]:
+def run_threads(path: Path | str, workers: int, adds: int, hot: int) -> tuple[list[Outcome], float]:
     """Outcomes, and seconds from the start signal until the last writer is done."""
     memory, store = open_memory(path)
     outcomes: list[Outcome] = []
@@ -144,7 +149,7 @@ def run_threads(path: Path, workers: int, adds: int, hot: int) -> tuple[list[Out
 
 
 def _process(path: str, worker: int, adds: int, hot: int, ready, go, results) -> None:
-    memory, store = open_memory(Path(path))
+    memory, store = open_memory(path)
     with memory:
         ready.release()
         go.wait()
@@ -154,7 +159,7 @@ def _process(path: str, worker: int, adds: int, hot: int, ready, go, results) ->
     results.put((asdict(outcome), done))
 
 
-def run_processes(path: Path, workers: int, adds: int,
+def run_processes(path: Path | str, workers: int, adds: int,
                   hot: int) -> tuple[list[Outcome], float]:
     """Outcomes, and seconds from the start signal (every process has opened the file)
     until the last writer is done."""
@@ -175,7 +180,7 @@ def run_processes(path: Path, workers: int, adds: int,
     return [Outcome(**o) for o, _ in finished], max(t for _, t in finished) - started
 
 
-def live_lines(path: Path) -> Counter[str]:
+def live_lines(path: Path | str) -> Counter[str]:
     memory, _ = open_memory(path)
     with memory:
         index = memory.store.vector_index(USER)
@@ -183,16 +188,19 @@ def live_lines(path: Path) -> Counter[str]:
     return Counter(line for note in notes.values() for line in note.content.split("\n"))
 
 
-def measure(setup: str, workers: int, adds: int, hot: int, folder: Path) -> dict:
-    """Run one setup (``threads`` or ``processes``) on a fresh file; its report."""
-    path = folder / f"{setup}.db"
+def measure(setup: str, workers: int, adds: int, hot: int, folder: Path,
+            databases: Databases | None = None) -> dict:
+    """Run one setup (``threads`` or ``processes``) on a fresh file (or a fresh database of
+    ``databases``); its report."""
+    path = databases.new(setup) if databases is not None else folder / f"{setup}.db"
     seed(path, hot)
     run = run_threads if setup == "threads" else run_processes
     outcomes, seconds = run(path, workers, adds, hot)
     lines = live_lines(path)
     acknowledged = [a for o in outcomes for a in o.acknowledged]
     return {
-        "setup": setup, "writers": workers, "adds": workers * adds, "hot_notes": hot,
+        "setup": setup, "store": databases.kind if databases is not None else "sqlite",
+        "writers": workers, "adds": workers * adds, "hot_notes": hot,
         "acknowledged": len(acknowledged),
         "ops": dict(Counter(op for _, op in acknowledged)),
         "lost": sum(1 for said, _ in acknowledged if lines[said] == 0),
@@ -212,16 +220,36 @@ def main() -> None:
     parser.add_argument("--adds", type=int, default=500, help="adds per writer")
     parser.add_argument("--hot", type=int, default=4, help="notes every input merges into")
     parser.add_argument("--json", type=Path, help="also write the reports here")
+    parser.add_argument("--postgres", metavar="URL|local",
+                        help="run on PostgreSQL: a server where the run may create databases, "
+                             "or 'local' to start one (the postgres extra)")
     args = parser.parse_args()
     reports = []
-    with tempfile.TemporaryDirectory() as folder:
-        for setup, workers in (("threads", args.threads), ("processes", args.processes)):
-            if workers > 0:
-                report = measure(setup, workers, args.adds, args.hot, Path(folder))
-                print(json.dumps(report))
-                reports.append(report)
+    with tempfile.TemporaryDirectory() as folder, _server(args.postgres) as server:
+        databases = PostgresDatabases(server) if server else None
+        try:
+            for setup, workers in (("threads", args.threads), ("processes", args.processes)):
+                if workers > 0:
+                    report = measure(setup, workers, args.adds, args.hot, Path(folder),
+                                     databases)
+                    print(json.dumps(report))
+                    reports.append(report)
+        finally:
+            if databases is not None:
+                databases.close()
     if args.json:
         args.json.write_text(json.dumps(reports, indent=1))
+
+
+@contextmanager
+def _server(postgres: str | None) -> Iterator[str | None]:
+    if postgres is None:
+        yield None
+    elif postgres == "local":
+        with local_postgres() as url:
+            yield url
+    else:
+        yield postgres
 
 
 if __name__ == "__main__":

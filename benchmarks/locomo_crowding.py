@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from asem.eval import baselines, locomo
+from asem.eval.databases import SQLiteFiles
 from asem.eval.embed_cache import CachedEmbedder
 from asem.eval.metrics import recall_at_k
 from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -73,7 +74,7 @@ def run(data: Path, systems: Sequence[str], k: int, conversations: list[str] | N
     for conv in locomo.load(data, conversations):
         case = locomo.as_case(conv, (1, 2, 3, 4))
         with tempfile.TemporaryDirectory(prefix="asem-crowding-") as tmp:
-            builder = baselines.Builder(embedder, Path(tmp))
+            builder = baselines.Builder(embedder, SQLiteFiles(Path(tmp)))
             try:
                 for name in systems:
                     print(f"{case.id}: {name}", file=sys.stderr, flush=True)

@@ -1,10 +1,12 @@
-"""Search and write latency as one tenant's memory grows, on the embedded SQLite store.
+"""Search and write latency as one tenant's memory grows, through the default read path.
 
     python benchmarks/scale.py [--sizes 10000 100000] [--queries 200] [--adds 100]
-                               [--tenants 1 --per-tenant N] [--json bench-out/scale.json]
+                               [--tenants 1 --per-tenant N] [--store sqlite|postgres|URL]
+                               [--json bench-out/scale.json]
 
-For each size, a fresh SQLite file is filled with that many notes of one tenant (or
-``--tenants`` tenants of ``--per-tenant`` notes, measured in one of them), then:
+For each size, a fresh database (an SQLite file, or a new database on PostgreSQL: a local
+server started for the run with ``--store postgres``) is filled with that many notes of one
+tenant (or ``--tenants`` tenants of ``--per-tenant`` notes, measured in one of them), then:
 
 - cold start: a new ``Memory`` on the file (the embedder already loaded) to its first
   search result: the tenant's vector index is loaded here;
@@ -35,7 +37,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +46,7 @@ import numpy as np
 from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
 
 from asem import Memory
+from asem.eval.databases import Databases, PostgresDatabases, SQLiteFiles, local_postgres
 from asem.eval.metrics import percentile
 from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores.base import NewNote, WriteBatch
@@ -90,7 +94,7 @@ def pool_texts(size: int, rng: random.Random) -> list[str]:
     return rng.sample(sorted(texts), min(size, len(texts)))
 
 
-def fill(path: Path, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
+def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
          per_tenant: int) -> float:
     """Store ``per_tenant`` notes for each tenant, BATCH per transaction; seconds taken.
 
@@ -104,7 +108,7 @@ def fill(path: Path, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
             for first in range(0, per_tenant, BATCH):
                 new = tuple(NewNote(_note(tenant, i, pool, vectors))
                             for i in range(first, min(per_tenant, first + BATCH)))
-                with store.snapshot(exclusive=True):
+                with store.snapshot(exclusive=True, users=[f"t{tenant}"]):
                     store.write(WriteBatch(new=new))
                 print(f"\r  filled {tenant * per_tenant + first + len(new):,} notes", end="",
                       file=sys.stderr, flush=True)
@@ -150,7 +154,7 @@ with Memory(sys.argv[1]) as memory:
 """
 
 
-def measure(path: Path, real: MiniLMEmbedder, user: str, queries: int, adds: int,
+def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, adds: int,
             rng: random.Random) -> dict[str, object]:
     started = time.perf_counter()
     memory = Memory(path, embedder=real)
@@ -175,12 +179,13 @@ def measure(path: Path, real: MiniLMEmbedder, user: str, queries: int, adds: int
                 "add_ms": summary(add), "search_after_add_ms": summary(after_add),
                 "search_after_update_ms": summary(after_update),
                 "search_after_other_process_ms": summary(after_other),
-                "index_loads": memory.store.index_loads, "peak_rss_mb": round(rss_mb)}
+                "index_loads": getattr(memory.store, "index_loads", None),
+                "peak_rss_mb": round(rss_mb)}
     finally:
         memory.close()
 
 
-def _after_other_process(path: Path, memory: Memory, user: str, rounds: int,
+def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: int,
                          rng: random.Random) -> list[float]:
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), user],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -199,6 +204,19 @@ def _after_other_process(path: Path, memory: Memory, user: str, rounds: int,
         child.wait(timeout=60)
 
 
+@contextmanager
+def _databases(store: str, tmp: Path) -> Iterator[Databases]:
+    """Fresh databases of the kind ``--store`` names, released at the end."""
+    if store == "sqlite":
+        yield SQLiteFiles(tmp)
+        return
+    with ExitStack() as stack:
+        url = stack.enter_context(local_postgres()) if store == "postgres" else store
+        databases = PostgresDatabases(url)
+        stack.callback(databases.close)
+        yield databases
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
@@ -209,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--adds", type=int, default=100)
     parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
+    parser.add_argument("--store", default="sqlite",
+                        help="sqlite (a file, the default), postgres (a local server started "
+                             "for the run) or a PostgreSQL URL (a database is made on it)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     rng = random.Random(7)
@@ -219,18 +240,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     layouts = ([(args.tenants, args.per_tenant)] if args.tenants > 1
                else [(1, size) for size in args.sizes])
     results = []
-    for tenants, per_tenant in layouts:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "scale.db"
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        databases = stack.enter_context(_databases(args.store, tmp))
+        for tenants, per_tenant in layouts:
+            target = databases.new(f"scale_{tenants}_{per_tenant}")
             print(f"{tenants} tenant(s) x {per_tenant:,} notes", file=sys.stderr)
-            fill_s = fill(path, pool, embedder, tenants, per_tenant)
-            figures = measure(path, real, "t0", args.queries, args.adds, rng)
+            fill_s = fill(target, pool, embedder, tenants, per_tenant)
+            figures = measure(target, real, "t0", args.queries, args.adds, rng)
             figures |= {"tenants": tenants, "notes_per_tenant": per_tenant,
-                        "fill_s": round(fill_s, 1),
-                        "file_mb": round(path.stat().st_size / 2**20)}
+                        "fill_s": round(fill_s, 1)}
+            if isinstance(target, Path):
+                figures["file_mb"] = round(target.stat().st_size / 2**20)
             results.append(figures)
             print(json.dumps(figures), file=sys.stderr)
-    report = {"store": "sqlite", "pool_embeddings": len(pool), "results": results}
+    report = {"store": args.store.split("://")[0], "pool_embeddings": len(pool), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))

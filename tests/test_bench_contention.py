@@ -21,6 +21,18 @@ def test_every_acknowledged_merge_is_in_a_live_note(tmp_path, setup, writers):
     assert report["lost"] == 0 and report["duplicates"] == 0
 
 
+def test_processes_on_one_postgresql_database_lose_no_merge(tmp_path, pg_server):
+    from asem.eval.databases import PostgresDatabases
+
+    databases = PostgresDatabases(pg_server)
+    try:
+        report = contention.measure("processes", 2, 10, 2, tmp_path, databases)
+    finally:
+        databases.close()
+    assert report["store"] == "postgres" and report["acknowledged"] == 20
+    assert report["lost"] == 0 and report["duplicates"] == 0 and report["gave_up"] == 0
+
+
 def test_a_lost_merge_is_counted(tmp_path):
     """The count the benchmark reports is the count of inputs no live note holds."""
     path = tmp_path / "m.db"

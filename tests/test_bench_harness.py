@@ -19,6 +19,7 @@ from asem.cli.bench import _system_names
 from asem.eval import bench_locomo, locomo, report
 from asem.eval.baselines import RECIPES, Builder, RawEnricher
 from asem.eval.cache import ResultCache, config_hash
+from asem.eval.databases import SQLiteFiles
 from asem.eval.metrics import session_recall_at_k
 from asem.providers import HashEmbedder
 from asem.types import Scope
@@ -86,7 +87,7 @@ def test_a_zero_lexical_weight_switches_the_bm25_channel_off(tmp_path):
 
 def test_read_only_ablations_share_one_ingestion(tmp_path):
     (conv,) = locomo.load(_data_file(tmp_path))
-    builder = Builder(HashEmbedder(), tmp_path)
+    builder = Builder(HashEmbedder(), SQLiteFiles(tmp_path))
     try:
         systems = {n: builder.make(n) for n in ("asem", "asem-no-utility", "asem-no-dates")}
         for system in systems.values():

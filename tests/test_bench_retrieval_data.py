@@ -10,6 +10,7 @@ import pytest
 
 from asem import MemoryConfig, ReadConfig
 from asem.eval import baselines, bench_longmemeval, bench_multihop, longmemeval
+from asem.eval.databases import SQLiteFiles
 from asem.providers.onnx_minilm import MiniLMEmbedder
 
 DATA = Path(__file__).parents[1] / "../shared/data"
@@ -65,7 +66,7 @@ def test_a_counting_question_of_s_finds_all_its_sessions_through_query_expansion
     # top 5; without expansion it ranks 7th.
     (case,) = longmemeval.load(S, stride=100, offset=87, limit=1).cases
     assert case.id == "d682f1a2"
-    builder = baselines.Builder(MiniLMEmbedder(), tmp_path)
+    builder = baselines.Builder(MiniLMEmbedder(), SQLiteFiles(tmp_path))
     try:
         asem = builder.make("asem")
         asem.index(case.id, case.turns)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
-import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +13,15 @@ import pytest
 
 from asem import FeedbackConfig, InvalidInputError, Memory, MemoryConfig, NotFoundError
 from asem.providers import HashEmbedder
+from tests.conftest import query
 
 NOTES = ["Alice likes green tea", "Alice likes green tea with honey", "Alice likes coffee"]
+
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
 
 
 @pytest.fixture
@@ -95,10 +102,10 @@ def test_usage_count_and_last_used_are_updated(memory, retrieval):
 def test_feedback_is_recorded(memory, retrieval, db_path):
     rid, ids = retrieval
     memory.feedback(rid, 0.5, [ids[0]], user_id="u")
-    conn = sqlite3.connect(db_path)
-    rows = conn.execute("SELECT retrieval_id, reward, note_ids FROM feedback").fetchall()
-    conn.close()
-    assert rows == [(rid, 0.5, f'["{ids[0]}"]')]
+    rows = query(db_path, "SELECT retrieval_id, reward, note_ids FROM feedback")
+    # SQLite keeps the ids as JSON text, PostgreSQL as an array
+    assert [(r, w, json.loads(n) if isinstance(n, str) else n) for r, w, n in rows] == [
+        (rid, 0.5, [ids[0]])]
 
 
 def test_a_note_not_in_the_retrieval_is_refused(memory, retrieval, snapshot):
@@ -112,6 +119,8 @@ def test_a_note_not_in_the_retrieval_is_refused(memory, retrieval, snapshot):
     assert snapshot() == before
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("reward", [1.01, -1.5, 2, math.nan, math.inf, -math.inf, True, False,
                                     "1", "0.5", None, [1.0], np.bool_(True)])
 def test_a_bad_reward_is_refused_and_changes_nothing(memory, retrieval, snapshot, reward):
@@ -122,6 +131,8 @@ def test_a_bad_reward_is_refused_and_changes_nothing(memory, retrieval, snapshot
     assert snapshot() == before
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("reward", [np.float32(0.5), np.float64(0.5), np.int64(1), -1, 1])
 def test_numeric_rewards_of_any_type_are_accepted(memory, retrieval, reward):
     rid, ids = retrieval

@@ -1,8 +1,9 @@
-"""The SQLite store: schema, durability, atomic writes, uniqueness, history, sharing a file."""
+"""The store contract, on every store (SQLite and PostgreSQL): atomic writes, uniqueness,
+history, links, durability, several stores on one database. SQLite's own file handling is
+in tests/test_store_sqlite.py, PostgreSQL's in tests/test_store_postgres.py."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 import numpy as np
@@ -10,20 +11,18 @@ import pytest
 
 from asem import InvalidInputError, Memory, Op, Scope, Tier
 from asem.providers import HashEmbedder
-from asem.stores import NewNote, SQLiteStore
+from asem.stores import NewNote
 from asem.stores.base import WriteBatch
-from asem.stores.sqlite import connection
 from asem.write.construct import new_note
 from asem.write.enrich import Enrichment
 from asem.write.inputs import WriteInput
+from tests.conftest import dump, query
 
 
-def raw(path, sql, *params):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
 
 
 def make_note(text: str, user: str = "u", turn_ids: tuple[str, ...] = ()):
@@ -32,57 +31,15 @@ def make_note(text: str, user: str = "u", turn_ids: tuple[str, ...] = ()):
     return new_note(item, Enrichment(), vector, vector, utility=0.5, tier=Tier.LONG_TERM)
 
 
-# -- schema --------------------------------------------------------------------------------
-def test_new_file_is_migrated_to_the_latest_version(memory, db_path):
-    latest = max(version for version, _ in connection._migrations())
-    assert latest >= 1
-    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
-    tables = {r[0] for r in raw(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"notes", "notes_fts", "links", "history", "retrievals", "feedback"} <= tables
-
-
-def test_file_is_in_wal_mode(memory, db_path):
-    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
-
-
-def test_reopening_runs_only_new_migrations_and_keeps_data(db_path, monkeypatch):
-    with Memory(db_path, embedder=HashEmbedder()) as m:
-        note_id = m.add("Alice plays the cello", user_id="u")[0].note_id
-    current = connection._migrations()
-    latest = max(v for v, _ in current)
-    monkeypatch.setattr(connection, "_migrations", lambda: [
-        *current, (latest + 1, "CREATE TABLE extra (x INTEGER);")])
-    with Memory(db_path, embedder=HashEmbedder()) as m:
-        assert m.get(note_id, user_id="u").content == "Alice plays the cello"
-    assert raw(db_path, "PRAGMA user_version") == [(latest + 1,)]
-    assert raw(db_path, "SELECT count(*) FROM extra") == [(0,)]
-
-
-def test_a_failed_migration_changes_nothing_and_releases_the_file(db_path, monkeypatch):
-    SQLiteStore(db_path, embedder_id="x").close()
-    current = connection._migrations()
-    latest = max(v for v, _ in current)
-    monkeypatch.setattr(connection, "_migrations", lambda: [
-        *current, (latest + 1, "CREATE TABLE extra (x); SELECT no_such_function();")])
-    with pytest.raises(Exception, match="no_such_function"):
-        SQLiteStore(db_path, embedder_id="x")
-    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
-    assert raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
-    other = sqlite3.connect(db_path, timeout=0.2)
-    other.execute("BEGIN IMMEDIATE")  # the write lock must not be left held
-    other.execute("ROLLBACK")
-    other.close()
-
-
 # -- atomic writes -------------------------------------------------------------------------
-def test_a_failure_mid_batch_leaves_nothing(memory, db_path, snapshot):
+def test_a_failure_mid_batch_leaves_nothing(memory, db_path):
     memory.add("an earlier note that must survive", user_id="u")
-    before = snapshot()
+    before = dump(db_path)
     good = make_note("the first note of the batch")
     bad = replace(make_note("the second note of the batch"), embedding=None)
     with pytest.raises(ValueError):
         memory.store.write(WriteBatch((NewNote(good), NewNote(bad))))
-    assert snapshot() == before
+    assert dump(db_path) == before
     assert memory.store.get_notes([good.id]) == {}
     assert good.id not in memory.store.vector_index("u").ids
 
@@ -109,18 +66,6 @@ def test_a_write_does_not_change_an_index_a_search_is_holding(memory):
     assert fresh.intents.shape == (2, 256) and len(fresh.agents) == len(fresh.sessions) == 2
 
 
-def test_chat_messages_are_written_in_one_transaction(memory):
-    statements: list[str] = []
-    memory.store._conn.set_trace_callback(statements.append)
-    memory.add([{"speaker": "A", "content": f"message number {i} about ducks"}
-                for i in range(5)], user_id="u")
-    memory.store._conn.set_trace_callback(None)
-    assert [s for s in statements if s in ("BEGIN IMMEDIATE", "COMMIT")] == [
-        "BEGIN IMMEDIATE", "COMMIT"]
-    assert memory.stats("u")["notes"] == 5
-
-
-# -- uniqueness ----------------------------------------------------------------------------
 def test_same_text_twice_is_one_note_with_merged_turn_ids(memory):
     (first,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t1")
     (second,) = memory.add("I adopted a dog named Buddy", user_id="u", turn_id="t2")
@@ -152,7 +97,7 @@ def test_the_store_skips_a_note_whose_content_is_already_live(memory, db_path):
     second = make_note("the same content", turn_ids=("t2",))
     assert memory.store.write(WriteBatch((NewNote(first),))) == {first.id}
     assert memory.store.write(WriteBatch((NewNote(second),))) == set()
-    assert raw(db_path, "SELECT id FROM notes") == [(first.id,)]
+    assert query(db_path, "SELECT id FROM notes") == [(first.id,)]
     assert memory.get(first.id, user_id="u").provenance.turn_ids == ("t1", "t2")
     assert [h.op for h in memory.history(first.id, user_id="u")] == ["ADD", "NOOP"]
 
@@ -161,7 +106,7 @@ def test_the_store_skips_a_note_whose_content_is_already_live(memory, db_path):
 def test_soft_delete_hides_the_note_and_undo_brings_it_back(memory, db_path):
     (r,) = memory.add("Buddy is a golden retriever", user_id="u")
     memory.delete(r.note_id, reason="user asked", user_id="u")
-    assert raw(db_path, "SELECT count(*) FROM notes") == [(1,)]  # soft: the row stays
+    assert query(db_path, "SELECT count(*) FROM notes") == [(1,)]  # soft: the row stays
     assert memory.search("golden retriever Buddy", user_id="u").empty
     deleted = memory.get(r.note_id, include_deleted=True, user_id="u")
     assert deleted.deleted_at is not None and deleted.delete_reason == "user asked"
@@ -209,7 +154,7 @@ def test_history_keeps_every_change_with_old_and_new(memory):
 def test_links_are_stored_in_both_directions_with_relation_text(memory, db_path):
     (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
     (b,) = memory.add("Alice went hiking in the Alps with her brother", user_id="u")
-    rows = set(raw(db_path, "SELECT src, dst, relation FROM links"))
+    rows = set(query(db_path, "SELECT src, dst, relation FROM links"))
     assert {(s, d) for s, d, _ in rows} == {(a.note_id, b.note_id), (b.note_id, a.note_id)}
     assert all(rel.startswith("similar (cosine ") for _, _, rel in rows)
     assert [lk.target_id for lk in memory.links(a.note_id, user_id="u")] == [b.note_id]
@@ -261,7 +206,7 @@ def test_a_second_store_on_the_file_sees_the_first_ones_writes(db_path):
 def test_embedder_id_is_recorded_with_every_note(memory, db_path):
     memory.add("Alice plays the cello", user_id="u")
     memory.add("Bob plays the drums", user_id="v")
-    assert raw(db_path, "SELECT DISTINCT embedder FROM notes") == [("hash-bow-256",)]
+    assert query(db_path, "SELECT DISTINCT embedder FROM notes") == [("hash-bow-256",)]
 
 
 def test_another_embedder_on_the_file_is_refused_with_a_clear_error(db_path):
@@ -277,13 +222,6 @@ def test_another_embedder_on_the_file_is_refused_with_a_clear_error(db_path):
         assert m.search("cello", user_id="someone else").empty
 
 
-def test_in_memory_database_works(tmp_path):
-    with Memory(":memory:", embedder=HashEmbedder()) as m:
-        (r,) = m.add("Alice plays the cello", user_id="u")
-        assert m.search("cello", user_id="u")[0].note.id == r.note_id
-        assert m.stats(all_users=True)["file_bytes"] == 0
-
-
 def test_stats_count_notes_links_and_retrievals(memory):
     (a,) = memory.add("Alice went hiking in the Alps with her sister", user_id="u")
     memory.add("Alice went hiking in the Alps with her brother", user_id="u")
@@ -297,30 +235,20 @@ def test_stats_count_notes_links_and_retrievals(memory):
     assert totals["notes"] == 2 and totals["users"] == 2
 
 
-def test_vector_index_extensions_never_change_an_older_index():
-    from datetime import datetime
 
-    from asem.stores import VectorIndex
-    from asem.types import Note, Scope
 
-    def note(i: int) -> Note:
-        vector = np.zeros(4, np.float32)
-        vector[i % 4] = 1.0
-        stamp = datetime(2024, 1, 1)
-        return Note(id=f"n{i}", content=str(i), scope=Scope("u"), created_at=stamp,
-                    observed_at=stamp, event_time=stamp, embedding=vector,
-                    intent_embedding=vector)
+def test_listing_newest_first_and_by_speaker_or_text(memory):
+    from asem import Filters
 
-    base = VectorIndex().extended([note(0)])
-    first = base.extended([note(1)])
-    second = base.extended([note(2)])  # a second child of the same parent: must not clobber
-    assert first.ids == ["n0", "n1"] and second.ids == ["n0", "n2"]
-    assert first.embeddings[1].tolist() == [0, 1, 0, 0]
-    assert second.embeddings[1].tolist() == [0, 0, 1, 0]
-    assert len(base) == 1 and base.embeddings.shape == (1, 4)
-    grown = first
-    for i in range(3, 200):  # many appends: buffers grow, rows stay put
-        grown = grown.extended([note(i)])
-    assert grown.row_of("n150") == 149
-    assert grown.embeddings[149].tolist() == note(150).embedding.tolist()
-    assert first.embeddings.shape == (2, 4)
+    said = [("Ana", "I adopted a dog named Buddy"), ("Coach", "Run five kilometres today"),
+            ("Ana", "Buddy chewed my KAYAK paddle")]
+    for when, (speaker, text) in enumerate(said):
+        memory.add([{"speaker": speaker, "content": text,
+                     "timestamp": f"2024-03-0{when + 1}T10:00:00"}], user_id="u")
+    oldest = [n.content for n in memory.list_notes("u")]
+    assert [n.content for n in memory.list_notes("u", newest_first=True)] == oldest[::-1]
+    by_ana = memory.list_notes("u", filters=Filters(speaker="ana"))
+    assert {n.content for n in by_ana} == {said[0][1], said[2][1]}
+    assert [n.content for n in memory.list_notes("u", filters=Filters(text="kayak"))] == [
+        said[2][1]]
+    assert memory.count_notes("u", filters=Filters(speaker="COACH")) == 1

@@ -15,8 +15,8 @@ from asem.types import Op
 SAID, CHANGED = datetime(2024, 1, 10, 9), datetime(2024, 6, 1, 18)
 BEFORE = datetime(2024, 3, 1)
 
-TRAINING = ("the shipped manager merges this change into one note; its training on changes "
-            "of a single-valued fact is being improved")
+TRAINING = ("the shipped manager merges this change into one note; the manager "
+            "'learned-attribute' supersedes it (below) but is not the default")
 CASES = [
     pytest.param("My favourite food is pizza.", "My favourite food is sushi now.",
                  "What is my favourite food?", id="favourite-food"),
@@ -44,12 +44,29 @@ def memory(db_path, embedder):
         yield m
 
 
+@pytest.fixture
+def attribute_memory(db_path, embedder):
+    with Memory(db_path, embedder=embedder, manager="learned-attribute") as m:
+        yield m
+
+
 def contents(result) -> list[str]:
     return [h.note.content for h in result]
 
 
 @pytest.mark.parametrize(("before", "after", "question"), CASES)
 def test_a_change_supersedes_the_old_value(memory, before, after, question):
+    supersedes(memory, before, after, question)
+
+
+@pytest.mark.parametrize(("before", "after", "question"), [
+    pytest.param(*case.values, id=case.id) for case in CASES])
+def test_the_same_attribute_checkpoint_supersedes_every_change(attribute_memory, before, after,
+                                                               question):
+    supersedes(attribute_memory, before, after, question)
+
+
+def supersedes(memory: Memory, before: str, after: str, question: str) -> None:
     (a,) = memory.add(before, user_id="u", timestamp=SAID)
     (b,) = memory.add(after, user_id="u", timestamp=CHANGED)
     assert (b.op, b.note_id) == (Op.SUPERSEDE, a.note_id), b.reason

@@ -31,6 +31,12 @@ TENANTLESS = {
 NOT_A_TENANT = [None, "", "   ", 5, ["alice"], b"alice"]
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def public_methods() -> dict[str, Any]:
     return {name: member for name, member in inspect.getmembers(Memory, inspect.isfunction)
             if not name.startswith("_")}
@@ -77,6 +83,8 @@ def test_every_public_method_takes_the_tenant_or_says_why_not():
     assert [name for name in SCOPED if not takes_user(name)] == []
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("name", SCOPED)
 @pytest.mark.parametrize("user", NOT_A_TENANT, ids=repr)
 def test_every_scoped_method_fails_closed_without_a_tenant(memory, alice, snapshot, name, user):
@@ -154,6 +162,8 @@ def test_stats_needs_a_tenant_or_asks_for_every_one(memory, alice):
         memory.stats("alice", all_users=True)
 
 
+# Input checks, made before any store is asked: on one store.
+@pytest.mark.parametrize("store_target", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("speaker", [["A"], 5, {"name": "A"}])
 def test_a_speaker_that_is_not_a_string_is_refused(memory, snapshot, speaker):
     before = snapshot()

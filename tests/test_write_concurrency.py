@@ -31,6 +31,12 @@ from asem.write.manager import AlwaysMerge, Proposal
 SEED = "Buddy is a golden retriever"
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def merging(path: Path) -> Memory:
     return Memory(path, embedder=HashEmbedder(), manager=AlwaysMerge(), background=False)
 
@@ -159,9 +165,9 @@ class Conflicting:
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
-    def snapshot(self, *, exclusive: bool = False):
+    def snapshot(self, *, exclusive: bool = False, users=()):
         self.locked += exclusive
-        return self._store.snapshot(exclusive=exclusive)
+        return self._store.snapshot(exclusive=exclusive, users=users)
 
     def write(self, batch: WriteBatch) -> set[str]:
         if self.left and batch.expected:

@@ -23,7 +23,7 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, mcp, notes, read, serve, stats, write
+from asem.cli import answer, feedback, mcp, migrate, notes, read, serve, stats, transfer, write
 from asem.cli.bench import bench_app
 from asem.cli.bench_correctness import bench_correctness
 from asem.cli.bench_manager import bench_manager
@@ -146,9 +146,10 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option(
-        "--db", envvar="ASEM_DB", metavar="PATH", dir_okay=False, show_default=False,
-        help=f"SQLite database file (default: {_DEFAULT_DB}).",
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="ASEM_DB", metavar="PATH|URL", show_default=False,
+        help=f"SQLite database file (default: {_DEFAULT_DB}), or a PostgreSQL URL "
+             "(postgresql://user:password@host/database; needs the postgres extra).",
     )] = None,
     user: Annotated[str, typer.Option(
         "--user", "-u", envvar="ASEM_USER", metavar="NAME", help="User scope that notes belong to.",
@@ -170,7 +171,8 @@ def _root(
     manager: Annotated[str | None, typer.Option(
         "--manager", envvar="ASEM_MANAGER", metavar="NAME|FILE",
         help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned' (default, the "
-             "shipped GRPO policy), 'rule', 'always-add', 'llm' (needs --llm) or a "
+             "shipped GRPO policy), 'learned-attribute' (retrained with a same-attribute "
+             "feature; see docs/manager.md), 'rule', 'always-add', 'llm' (needs --llm) or a "
              "checkpoint written by 'asem train manager'.",
     )] = None,
 ) -> None:
@@ -198,6 +200,9 @@ app.command("delete")(notes.delete)
 app.command("reopen")(notes.reopen)
 app.command("stats")(stats.stats)
 app.command("serve")(serve.serve)
+app.command("export")(transfer.export)
+app.command("import")(transfer.import_)
+app.command("migrate")(migrate.migrate)
 app.command("mcp")(mcp.mcp)
 
 # Benchmark commands are registered on bench_app in asem/cli/bench.py.

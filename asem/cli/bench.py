@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,8 @@ from asem.cli.output import (
     stdout,
 )
 from asem.errors import InvalidInputError
+from asem.eval.databases import DatabasesFor
+from asem.stores.open import redacted
 
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
@@ -79,6 +82,12 @@ def locomo(
              "whose evidence lies in them (a CPU-sized sample: the model enriches fewer "
              "turns).",
     )] = None,
+    store: Annotated[str, typer.Option(
+        "--store", metavar="sqlite|postgres|URL",
+        help="Where ASEM's memories are built: SQLite files (default), 'postgres' (a local "
+             "PostgreSQL started for the run; needs the postgres extra) or a "
+             "postgresql:// URL of a server where the run may create databases.",
+    )] = "sqlite",
 ) -> None:
     """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
     ASEM, its ablations and baselines; with --llm, question answering (categories 1–5).
@@ -112,10 +121,12 @@ def locomo(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
-                                  systems=names, progress=progress,
-                                  cache=ResultCache(cache_file, fresh=fresh))
-    report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh)
+        with _databases(store) as databases:
+            report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
+                                      systems=names, progress=progress,
+                                      cache=ResultCache(cache_file, fresh=fresh),
+                                      databases=databases)
+    report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh, store)
     save_report(report, out)
     if report_dir is not None:
         from asem.eval.report import write_report
@@ -127,14 +138,34 @@ def locomo(
         _print_report(report)
 
 
+@contextmanager
+def _databases(store: str) -> Iterator[DatabasesFor]:
+    """Where the run builds its memories, for ``--store``."""
+    from asem.eval.databases import PostgresDatabases, SQLiteFiles, local_postgres
+    from asem.stores.open import is_url
+
+    if store == "sqlite":
+        yield SQLiteFiles
+    elif store == "postgres":
+        with local_postgres() as url:
+            yield lambda _: PostgresDatabases(url)
+    elif is_url(store) and store.startswith(("postgresql://", "postgres://")):
+        yield lambda _: PostgresDatabases(store)
+    else:
+        raise InvalidInputError(f"--store {redacted(store)!r}: give sqlite, postgres or a "
+                                "postgresql:// URL")
+
+
 def _command_line(quiet: bool, data: Path, ids: list[str] | None, names: list[str],
-                  out: Path | None, report_dir: Path | None, fresh: bool) -> str:
+                  out: Path | None, report_dir: Path | None, fresh: bool,
+                  store: str = "sqlite") -> str:
     """The command that repeats this run, every setting spelt out (defaults included)."""
     words = ["asem", *(["--json"] if quiet else []), "bench", "locomo", "--data", str(data),
              *(["--conversations", ",".join(ids)] if ids else []), "--systems", ",".join(names),
              *(["--json", str(out)] if out else []),
              *(["--report", str(report_dir)] if report_dir else []),
-             *(["--fresh"] if fresh else [])]
+             *(["--fresh"] if fresh else []),
+             *(["--store", redacted(store)] if store != "sqlite" else [])]
     return shlex.join(words)
 
 

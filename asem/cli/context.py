@@ -30,8 +30,9 @@ Access = Literal["create", "change", "read"]
 an existing file, read-only when it cannot be written (search, show, history, stats)."""
 
 
-def open_memory(path: Path, *, read_only: bool = False) -> Memory:
-    """The default memory: SQLite at ``path`` with the local MiniLM embedder."""
+def open_memory(path: Path | str, *, read_only: bool = False) -> Memory:
+    """The default memory: the store at ``path`` (an SQLite file, or a database URL such as
+    ``postgresql://...``) with the local MiniLM embedder."""
     from asem.memory import Memory
 
     return Memory(path, read_only=read_only)
@@ -60,8 +61,8 @@ def default_db_path() -> Path:
 class Settings:
     """The global options, resolved once by the root callback."""
 
-    db: Path | None
-    """``--db``; None means the default path."""
+    db: str | None
+    """``--db``: a file path or a database URL; None means the default path."""
     user: str
     """``--user``: the user scope every command works in."""
     agent: str | None
@@ -74,8 +75,13 @@ class Settings:
     manager: str | None = None
     """``--manager``: a manager name or checkpoint path; None keeps the default (learned)."""
 
-    def db_path(self) -> Path:
-        return self.db.expanduser() if self.db is not None else default_db_path()
+    def db_path(self) -> Path | str:
+        """The SQLite file as a ``Path``, or a database URL as it was given."""
+        if self.db is None:
+            return default_db_path()
+        from asem.stores.open import is_url
+
+        return self.db if is_url(self.db) else Path(self.db).expanduser()
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -100,10 +106,10 @@ def opened(ctx: typer.Context, access: Access = "create") -> Iterator[Memory]:
     """
     options = settings(ctx)
     path = options.db_path()
-    if access != "create" and not path.is_file():
+    if isinstance(path, Path) and access != "create" and not path.is_file():
         raise StoreError(f"no database at {path}; add notes first (asem --db {path} add TEXT) "
                          "or pass the --db of an existing one")
-    if access == "read" and not writable(path):
+    if isinstance(path, Path) and access == "read" and not writable(path):
         memory = options.factory(path, read_only=True)
     else:
         memory = options.factory(path)

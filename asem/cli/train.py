@@ -120,3 +120,40 @@ def manager(
                        "validation): "
                        + ", ".join(f"{k} {v:.3f}" for k, v in meta["validation"].items()
                                    if v is not None))
+
+
+@train_app.command("attribute")
+def attribute(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(
+        "--out", metavar="FILE", dir_okay=False,
+        help="Where to write the projection (.npz). The learned manager reads the one in "
+             "asem/manager/assets/attribute.npz.",
+    )] = Path("attribute.npz"),
+) -> None:
+    """Fit the projection that tells one attribute of two values ("I moved to Denver." of
+    "I live in Boston.") from two attributes of one person, a feature of the write policy.
+
+    Linear discriminant analysis of the local embedder's sentence embeddings, one class per
+    attribute of the training templates (held-out slots, families and wordings left out);
+    seconds on a CPU. Retrain the manager after refitting it: its weights were learnt on
+    the projection they were trained with.
+    """
+    from asem.manager import attribute as attr
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    if out.suffix != ".npz":
+        raise InvalidInputError("--out must name a .npz file")
+    check_writable("--out", out)
+    embedder = MiniLMEmbedder()
+    groups = attr.training_sentences()
+    projection = attr.fit(lambda texts: embedder.embed(texts, kind="document"), groups)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    attr.save(projection, out)
+    summary = {"projection": str(out), "attributes": len(groups),
+               "sentences": sum(len(v) for v in groups.values()), "dim": projection.shape[1]}
+    if settings(ctx).json:
+        emit_json(summary)
+    else:
+        stdout().print(f"wrote {out}: {summary['dim']} directions from {summary['sentences']} "
+                       f"sentences of {summary['attributes']} attributes")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from asem.config import MemoryConfig, ReadConfig, WriteConfig
+from asem.eval.databases import Databases
 from asem.eval.systems import AsemSystem, BM25System, DenseSystem, RetrievalSystem
 from asem.manager.registry import MANAGERS
 from asem.providers.embedder import Embedder
@@ -128,9 +128,9 @@ class Builder:
     """Makes fresh systems for one conversation; recipes that share a write path share one
     ingested database under ``workdir``. ``close`` releases them."""
 
-    def __init__(self, embedder: Embedder, workdir: Path) -> None:
+    def __init__(self, embedder: Embedder, databases: Databases) -> None:
         self._embedder = embedder
-        self._workdir = workdir
+        self._databases = databases
         self._built: dict[tuple[Any, ...], AsemSystem] = {}
         self._footprints: dict[tuple[Any, ...], dict[str, int]] = {}
 
@@ -150,7 +150,7 @@ class Builder:
         key = (conversation_id, recipe.write_key)
         owner = self._built.get(key)
         if owner is None:
-            path = self._workdir / f"{conversation_id}-{len(self._built)}.db"
+            path = self._databases.new(f"{conversation_id}-{len(self._built)}")
             owner = AsemSystem(path, self._embedder, recipe.config,
                                enricher=ENRICHERS[recipe.enricher](),
                                manager=MANAGERS[recipe.manager](recipe.config),
@@ -164,6 +164,7 @@ class Builder:
     def close(self) -> None:
         for system in self._built.values():
             system.memory.close()
+        self._databases.close()
         self._built.clear()
         self._footprints.clear()
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from asem.eval import baselines, locomo, runner
 from asem.eval.cache import ResultCache
+from asem.eval.databases import DatabasesFor, SQLiteFiles
 from asem.eval.dataset import Case, Query
 from asem.eval.metrics import recall_at_k, session_recall_at_k
 from asem.providers.embedder import Embedder
@@ -34,17 +35,24 @@ Progress = runner.Progress
 
 def run(data: str | Path, *, embedder: Embedder, conversations: list[str] | None = None,
         systems: Sequence[str] = DEFAULT_SYSTEMS, categories: Sequence[int] = (1, 2, 3, 4),
-        progress: Progress | None = None, cache: ResultCache | None = None) -> dict[str, Any]:
-    """Evaluate ``systems`` on the conversations in ``data``; returns the report dict."""
+        progress: Progress | None = None, cache: ResultCache | None = None,
+        databases: DatabasesFor = SQLiteFiles) -> dict[str, Any]:
+    """Evaluate ``systems`` on the conversations in ``data``; returns the report dict.
+
+    ``databases``: where ASEM's memories are built (SQLite files by default)."""
     started = time.perf_counter()
     runner.check_systems(systems, SYSTEMS)
     convs = locomo.load(data, conversations)
     cases = [locomo.as_case(c, categories) for c in convs]
+    store = databases(Path(".")).kind
+    # Results of another store are kept apart (they should match; that is what a run checks).
+    key = (KS, sorted(categories)) if store == "sqlite" else (KS, sorted(categories), store)
     records, reused = runner.run_cases(cases, systems=systems, embedder=embedder, scorer=score,
-                                       depth=max(KS), key=(KS, sorted(categories)),
-                                       cache=cache, progress=progress)
+                                       depth=max(KS), key=key, cache=cache,
+                                       progress=progress, databases=databases)
     report = summarise(records, cases, categories)
     report["cached_results"] = reused
+    report["store"] = store
     report["run_seconds"] = round(time.perf_counter() - started, 1)
     return report
 

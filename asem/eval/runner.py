@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from asem.eval import baselines
 from asem.eval.cache import ResultCache, code_digest, config_hash
+from asem.eval.databases import DatabasesFor, SQLiteFiles
 from asem.eval.dataset import Case, Query
 from asem.eval.metrics import mean, percentile
 from asem.eval.systems import RetrievalSystem
@@ -43,11 +44,14 @@ def check_systems(systems: Sequence[str], known: Sequence[str] = baselines.ALL) 
 
 def run_cases(cases: Sequence[Case], *, systems: Sequence[str], embedder: Embedder,
               scorer: Scorer, depth: int, key: Any, cache: ResultCache | None = None,
-              progress: Progress | None = None) -> tuple[dict[str, list[dict[str, Any]]], int]:
+              progress: Progress | None = None,
+              databases: DatabasesFor = SQLiteFiles,
+              ) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """Per system, one record per case (see ``evaluate``), and how many came from ``cache``.
 
     ``depth``: how many turns each system ranks per query. ``key``: JSON-able settings of
     the scorer (its ks, ...), so cached results are reused only under the same metric.
+    ``databases``: where the memories are built (SQLite files in a temporary folder).
     """
     check_systems(systems)
     cache = cache or ResultCache(None)
@@ -63,7 +67,7 @@ def run_cases(cases: Sequence[Case], *, systems: Sequence[str], embedder: Embedd
         todo = [name for name, record in found.items() if record is None]
         if todo:
             with tempfile.TemporaryDirectory(prefix="asem-bench-") as tmp:
-                builder = baselines.Builder(embedder, Path(tmp))
+                builder = baselines.Builder(embedder, databases(Path(tmp)))
                 try:
                     for name in todo:
                         if progress:

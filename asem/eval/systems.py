@@ -178,6 +178,7 @@ class AsemSystem:
         if path.exists():
             with closing(sqlite3.connect(path)) as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal"))
-                   if p.exists())
+        size = (sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal"))
+                    if p.exists()) if path.exists()
+                else int(stats["file_bytes"]))  # a database server's own count
         return {"notes": int(stats["notes"]), "links": int(stats["links"]), "db_bytes": size}

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asem.manager import news, text
+from asem.manager import attribute, news, text
 from asem.write.dates import date_phrases
-from asem.write.manager import Proposal
+from asem.write.manager import Candidate, Proposal
 
 K = 5
 """Candidates the policy looks at (the write path's k_links default)."""
@@ -23,7 +23,7 @@ PAIR_FEATURES = ("cosine", "jaccard", "x_in_c", "c_in_x", "same_text", "shared_n
                  "new_name", "number_mismatch", "retraction_vs_c", "change", "addition", "rank",
                  "cosine_gap", "age", "short_term", "length_ratio", "c_long", "x_adds",
                  "c_only", "restates", "new_value", "lost_value", "substitution", "frame",
-                 "other_date")
+                 "other_date", "same_attribute")
 MAX_MERGE_CHARS = 1200
 """A candidate at least this long is not merged into (notes stay atomic)."""
 
@@ -112,6 +112,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
     best = max((c.intent_similarity for c in candidates), default=0.0)
     x_frame, x_dates = _frame(xw, xv, xnum), date_phrases(x)
+    x_attribute = None if proposal.intent is None else attribute.project(proposal.intent)
     rows = []
     for rank, c in enumerate(candidates):
         content = text.substance(c.content)
@@ -148,6 +149,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
             float(shared > 0 and 1 <= len(adds) <= 2 and bool(unsaid)),
             _jaccard(x_frame, _frame(cw, text.value_words(content), cnum)),
             float(bool(x_dates) and x_dates != date_phrases(content)),
+            _same_attribute(x_attribute, c),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
@@ -178,6 +180,15 @@ def _frame(words: frozenset[str], values: frozenset[str],
     """What a text says of its value, the value left out: its content words but names,
     values and numbers ("live" of "I live in Boston.")."""
     return words - values - numbers
+
+
+def _same_attribute(x: np.ndarray | None, c: Candidate) -> float:
+    """Cosine of x and the candidate in the attribute projection (``attribute``): high for
+    one attribute with two values ("I moved to Denver." of "I live in Boston."), low for two
+    attributes of one person. Without both embeddings (or with another embedder's), the
+    raw-content cosine."""
+    other = None if x is None or c.intent is None else attribute.project(c.intent)
+    return c.intent_similarity if other is None else float(x @ other)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

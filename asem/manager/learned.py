@@ -16,10 +16,19 @@ from asem.write.pipeline import retraction_reason
 
 DEFAULT_CHECKPOINT = "manager-grpo.npz"
 """The checkpoint inside the package (``asem/manager/assets``)."""
+ATTRIBUTE_CHECKPOINT = "manager-attribute.npz"
+"""A checkpoint retrained with the same-attribute feature (manager ``learned-attribute``):
+it supersedes changes and keeps facts apart where the default merges them, but is not the
+default (docs/manager.md, "The same-attribute feature")."""
+
+
+def asset(name: str) -> Path:
+    """A file of ``asem/manager/assets``."""
+    return Path(str(resources.files("asem.manager") / "assets" / name))
 
 
 def default_checkpoint_path() -> Path:
-    return Path(str(resources.files("asem.manager") / "assets" / DEFAULT_CHECKPOINT))
+    return asset(DEFAULT_CHECKPOINT)
 
 
 class LearnedManager:

@@ -1,8 +1,9 @@
 """Managers by name, so configs, the CLI and benchmarks can choose one with a string.
 
-Built in: ``learned`` (the shipped GRPO checkpoint), ``rule``, ``always-add`` and ``llm``
-(the LLM-prompted manager, which needs a language model). A path to a ``.npz`` checkpoint
-loads a retrained policy. Other policies join with ``register``.
+Built in: ``learned`` (the shipped GRPO checkpoint), ``learned-attribute`` (a checkpoint
+retrained with the same-attribute feature, not the default: docs/manager.md), ``rule``,
+``always-add`` and ``llm`` (the LLM-prompted manager, which needs a language model). A path
+to a ``.npz`` checkpoint loads a retrained policy. Other policies join with ``register``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,15 @@ def _learned(config: MemoryConfig) -> ManagerPolicy:
     return LearnedManager.load()
 
 
+def _learned_attribute(config: MemoryConfig) -> ManagerPolicy:
+    from asem.manager.learned import ATTRIBUTE_CHECKPOINT, LearnedManager, asset
+
+    return LearnedManager.load(asset(ATTRIBUTE_CHECKPOINT))
+
+
 MANAGERS: dict[str, Factory] = {
     "learned": _learned,
+    "learned-attribute": _learned_attribute,
     "rule": lambda config: RuleManager(config.write.duplicate_similarity),
     "always-add": lambda config: AlwaysAdd(),
 }

@@ -47,8 +47,9 @@ def key_store(store: object) -> KeyStore:
     """``store`` as a KeyStore; InvalidInputError for a store that keeps no keys."""
     needed = ("add_api_key", "api_key", "api_keys", "revoke_api_key")
     if not all(hasattr(store, name) for name in needed):
-        raise InvalidInputError(f"{type(store).__name__} keeps no API keys; serve an SQLite "
-                                "database, or start the server with --no-auth on loopback")
+        raise InvalidInputError(f"{type(store).__name__} keeps no API keys; serve an SQLite or "
+                                "PostgreSQL database, or start the server with --no-auth on "
+                                "loopback")
     return store  # type: ignore[return-value]
 
 

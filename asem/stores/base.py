@@ -8,17 +8,17 @@ change to it (feedback on its utility excepted). A write decided on what was rea
 versions it read (``WriteBatch.expected``); the store checks them inside its transaction and
 refuses the whole write with ``WriteConflictError`` when one has moved on. That is how
 writers that decide outside the transaction (other threads, processes, servers) never
-overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL would lock the rows
-(``SELECT ... FOR UPDATE``) and compare.
+overwrite each other: SQLite checks under BEGIN IMMEDIATE; PostgreSQL locks the rows
+(``SELECT ... FOR UPDATE``) and compares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the 
     turn,
     turn_of,
 )
-from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Note, Scope
+from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope
 
 
 @dataclass(frozen=True)
@@ -187,14 +187,16 @@ class Store(Protocol):
         naming the notes (``note_ids``)."""
         ...
 
-    def snapshot(self, *, exclusive: bool = False) -> AbstractContextManager[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> AbstractContextManager[None]:
         """Reads made inside (from this thread) all see one committed state: a search never
         finds half of a write (a note deleted but its replacement not yet added).
 
-        ``exclusive`` also holds the store's write lock: no other writer commits until it
-        ends, and ``write`` calls inside join its transaction (committed at the end, undone
-        with it on an error). Write only inside an exclusive snapshot; a snapshot inside
-        another is part of the outer one."""
+        ``exclusive`` also holds the write lock of ``users`` (every tenant when none is
+        named; SQLite's one lock is always the whole file's): no other writer of them
+        commits until it ends, and ``write`` calls inside join its transaction (committed at
+        the end, undone with it on an error). Write only inside an exclusive snapshot; a
+        snapshot inside another is part of the outer one."""
         ...
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
@@ -328,4 +330,70 @@ class KeyStore(Protocol):
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
         """Mark a key revoked (now, or keep the earlier time); NotFoundError for an unknown id."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArchivedNote:
+    """Everything a store holds of one note, to move it to another store unchanged: the
+    note as stored (id, vectors, utility and usage, version, validity, deleted or not), the
+    embedder of its vectors, its history rows in order and every link from it."""
+
+    note: Note
+    embedder: str
+    history: tuple[HistoryEntry, ...] = ()
+    links: tuple[Link, ...] = ()
+    """Every link from the note, to deleted notes too (``Note.links`` shows live ones)."""
+
+    def link_rows(self, at: object) -> list[tuple[str, str, str, float, object]]:
+        """(src, dst, relation, strength, created_at) of each link, made at ``at``."""
+        return [(self.note.id, lk.target_id, lk.relation, lk.strength, at) for lk in self.links]
+
+
+def grouped_links(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Link]]:
+    """Link rows (src, dst, relation, strength, in the order read) by source note."""
+    found: dict[str, list[Link]] = {}
+    for r in rows:
+        found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
+    return found
+
+
+@dataclass(frozen=True)
+class ArchivedRetrieval:
+    """A search as the store recorded it, with the feedback given on it: what
+    intent-conditioned utility replays (``ReadConfig.intent_utility``)."""
+
+    id: str
+    scope: Scope
+    query: str
+    note_ids: tuple[str, ...]
+    created_at: datetime
+    query_vector: np.ndarray | None = None
+    feedback: tuple[tuple[float, tuple[str, ...], datetime], ...] = ()
+    """(reward, note ids, at) of each feedback call on it."""
+    note_feedback: tuple[tuple[str, float, float, float, datetime], ...] = ()
+    """(note id, reward, learning rate, utility before, at) of each utility update."""
+
+
+class Archive(Protocol):
+    """Moving notes between stores without losing anything (``asem.transfer``: an export
+    that carries vectors, restored into a memory of the same embedder)."""
+
+    def links_from(self, note_ids: Sequence[str]) -> dict[str, list[Link]]:
+        """note id → every link from it (deleted targets too), strongest first."""
+        ...
+
+    def retrievals(self, user_id: str) -> list[ArchivedRetrieval]:
+        """The user's recorded searches, oldest first, with their feedback."""
+        ...
+
+    def restore(self, notes: Sequence[ArchivedNote], turns: Sequence[Turn],
+                retrievals: Sequence[ArchivedRetrieval] = ()) -> set[str]:
+        """Store ``notes`` exactly as given, in one transaction; returns the ids stored.
+
+        A note whose id is stored already, or whose content is live and current in its
+        scope under another id, is skipped with its history and links. ``turns`` (the
+        order of conversation) are appended for the notes stored only, and a retrieval
+        whose id is stored already is skipped with its feedback, so restoring the same
+        archive twice changes nothing."""
         ...

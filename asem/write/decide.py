@@ -68,7 +68,8 @@ def _decided(draft: Draft, replies_to: str | None, view: BatchView,
     """Ask the manager about one input and build the step its decision asks for."""
     item, config = draft.item, deps.config
     candidates = view.nearest(item.scope, draft.embedding, draft.intent, config.write.k_links)
-    proposal = Proposal(item.content, item.speaker, candidates, item.observed_at, replies_to)
+    proposal = Proposal(item.content, item.speaker, candidates, item.observed_at, replies_to,
+                        intent=draft.intent)
     decision = checked(deps.manager.decide(proposal), candidates)
     target = None if decision.op is Op.ADD else view.current(decision.target_id or "")
     if target is None and decision.op is not Op.ADD:  # gone since the candidates were found

@@ -67,7 +67,7 @@ class Neighbourhood:
         return [
             Candidate(note.id, note.content, float(sim[i]),
                       float(np.dot(note.intent_embedding, intent)),  # type: ignore[arg-type]
-                      note.observed_at, note.tier, note.speaker)
+                      note.observed_at, note.tier, note.speaker, note.intent_embedding)
             for i, note in zip(top, notes, strict=True) if note is not None
         ]
 

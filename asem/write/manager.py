@@ -7,9 +7,11 @@ returns a Decision. The learned (GRPO) and LLM-prompted policies implement the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
+
+import numpy as np
 
 from asem.types import Decision, Op, Tier
 
@@ -30,6 +32,8 @@ class Candidate:
     tier: Tier = Tier.LONG_TERM
     speaker: str | None = None
     """Who said the note's content, when known."""
+    intent: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """The note's raw-content embedding (z), when the caller has it."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Proposal:
     else said it: what this input answers. An answer is no restatement of the turn it
     answers ("Yeah, customizing … is what makes it unique" after "It's all about those small
     details that make it unique"), whatever words they share."""
+    intent: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """The raw-content embedding (z) of the new information, when the caller has it."""
 
 
 class ManagerPolicy(Protocol):

@@ -63,11 +63,13 @@ def write(items: Sequence[WriteInput], deps: WriteDeps, actor: str = "user") -> 
     built = _construct(items, hashes, said_before(items, hashes, deps.store),
                        BatchView.of(deps.store, items, hashes), {}, deps)
     retries = deps.config.write.conflict_retries
-    with deps.locks.holding({item.scope.user_id for item in items}):
+    users = sorted({item.scope.user_id for item in items})
+    with deps.locks.holding(set(users)):
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
-                with deps.store.snapshot(exclusive=True) if last else nullcontext():
+                with (deps.store.snapshot(exclusive=True, users=users) if last
+                      else nullcontext()):
                     return _decided_and_applied(items, hashes, built, deps, actor)
             except WriteConflictError as conflict:
                 if last:

@@ -70,14 +70,16 @@ class SimMemory:
     def proposal(self, content: str, embedding: np.ndarray, day: int, k: int) -> Proposal:
         """What the write path would show a manager: the k nearest notes, nearest first."""
         if not self.notes:
-            return Proposal(content, None, (), EPOCH + timedelta(days=day))
+            return Proposal(content, None, (), EPOCH + timedelta(days=day), intent=embedding)
         sims = np.stack([n.embedding for n in self.notes]) @ embedding
         order = np.argsort(-sims, kind="stable")[:k]
         candidates = tuple(
             Candidate(self.notes[i].id, self.notes[i].content, float(sims[i]), float(sims[i]),
-                      EPOCH + timedelta(days=self.notes[i].day), self.notes[i].tier)
+                      EPOCH + timedelta(days=self.notes[i].day), self.notes[i].tier,
+                      intent=self.notes[i].embedding)
             for i in order)
-        return Proposal(content, None, candidates, EPOCH + timedelta(days=day))
+        return Proposal(content, None, candidates, EPOCH + timedelta(days=day),
+                        intent=embedding)
 
     def apply(self, decision: Decision, content: str, slot: str | None, day: int,
               embed: EmbeddingCache) -> SimMemory:

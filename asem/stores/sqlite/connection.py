@@ -196,6 +196,21 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
+def migrate_file(path: str, busy_timeout_s: float = 5.0) -> list[str]:
+    """Create or upgrade the database at ``path``; returns the migrations applied (as
+    ``NNNN``, the file's user_version steps)."""
+    before = 0
+    if Path(path).is_file():
+        conn = _connect(path, path, busy_timeout_s, uri=False)
+        try:
+            with translated(path):
+                before = _version(conn)
+        finally:
+            conn.close()
+    open_database(path, busy_timeout_s).close()
+    return [f"{v:04d}" for v, _ in _migrations() if v > before]
+
+
 def _version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError
-from asem.stores.base import NoteSignals, TurnHolder, VectorIndex, WriteBatch, turn_of
+from asem.stores.base import (
+    NoteSignals,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    grouped_links,
+    turn_of,
+)
 from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -33,6 +40,7 @@ from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.index_cache import IndexCache, prune_changes
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
+from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
     FeedbackResult,
@@ -45,7 +53,7 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin, KeysMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
@@ -222,12 +230,14 @@ class SQLiteStore(JobsMixin, KeysMixin):
 
     # -- reads -------------------------------------------------------------------------------
     @contextmanager
-    def snapshot(self, *, exclusive: bool = False) -> Iterator[None]:
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> Iterator[None]:
         """Reads inside see one committed state of the file: this store's lock is held (no
         write of this store lands in between) and one transaction is open (none of another
         connection does; WAL keeps the snapshot while they commit). ``exclusive`` takes the
         file's write lock at once (BEGIN IMMEDIATE): writes inside join the transaction and
-        every other writer waits until it commits."""
+        every other writer waits until it commits (of every user: ``users`` changes nothing
+        here)."""
         with self._lock:
             if self._conn.in_transaction:  # inside a snapshot already: part of that one
                 yield
@@ -308,10 +318,7 @@ class SQLiteStore(JobsMixin, KeysMixin):
             f"ON n.id = l.dst AND n.deleted_at IS NULL WHERE l.src IN ({marks}) "
             "ORDER BY l.strength DESC", ids,
         ).fetchall()
-        found: dict[str, list[Link]] = {}
-        for r in rows:
-            found.setdefault(r["src"], []).append(Link(r["dst"], r["relation"], r["strength"]))
-        return found
+        return grouped_links(rows)
 
     def history(self, note_id: str) -> list[HistoryEntry]:
         with self._lock, translated(self.path):

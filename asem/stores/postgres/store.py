@@ -1,0 +1,314 @@
+"""PostgresStore: notes in PostgreSQL with pgvector, shared by many processes and servers.
+
+Every call takes a connection from a pool (or the one its thread's snapshot holds) and writes
+in one transaction. Writers of one tenant take that tenant's advisory lock in the
+transaction that writes, and ``snapshot(exclusive=True)`` holds those locks until it ends,
+so a write decided under it stays right across servers. Each write transaction also bumps
+the tenant's row of ``tenant_changes``: a process serving the tenant's vector index from its
+own cache compares that counter (one indexed read) and reloads when another process wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+from psycopg import IsolationLevel
+
+from asem.errors import InvalidInputError, NotFoundError, StoreError, StoreReadOnlyError
+from asem.stores.base import (
+    Turn,
+    TurnHolder,
+    VectorIndex,
+    WriteBatch,
+    turn_of,
+)
+from asem.stores.postgres import writes
+from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
+from asem.stores.postgres.connection import (
+    ensure_vector_index,
+    migrate,
+    open_pool,
+    redacted,
+    translated,
+)
+from asem.stores.postgres.feedback import FeedbackMixin
+from asem.stores.postgres.jobs import JobsMixin
+from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.reads import ReadsMixin
+from asem.stores.postgres.restore import ArchiveMixin
+from asem.stores.postgres.writes import Conn
+from asem.types import Note, Scope, now
+
+_ALL_TENANTS = "*"
+"""The advisory lock every writer takes shared, and an exclusive snapshot naming no tenant
+takes exclusive."""
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"asem tenant {name}".encode()).digest()[:8], "big",
+                          signed=True)
+
+
+class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin):
+    """Notes in a PostgreSQL database (with the pgvector extension). Thread-safe; any number
+    of processes and servers may share the database."""
+
+    def __init__(self, url: str, *, embedder_id: str, dimension: int | None = None,
+                 read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
+                 timeout_s: float = 10.0) -> None:
+        self.path = redacted(url)
+        self.read_only = read_only
+        self._embedder_id = embedder_id
+        if not read_only:
+            migrate(url, timeout_s)
+            if dimension is not None:
+                ensure_vector_index(url, dimension)
+        self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._indexes: dict[str, tuple[int, VectorIndex]] = {}
+
+    # -- connections and transactions ------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Conn]:
+        """The thread's snapshot connection, else one from the pool for this call."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            with translated(self.path):
+                yield held
+            return
+        with translated(self.path), self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, users: Iterable[str]) -> Iterator[Conn]:
+        """One transaction (a savepoint inside a snapshot) holding the tenants' write locks,
+        with their change counters bumped (their vector indexes are reloaded elsewhere)."""
+        if self.read_only:
+            raise StoreReadOnlyError(f"the database {self.path} was opened read-only; open it "
+                                     "without read_only to write")
+        users = sorted(set(users))
+        with self._read() as conn, conn.transaction():
+            _lock_tenants(conn, users, exclusive=False)
+            if users:
+                conn.cursor().executemany(
+                    "INSERT INTO tenant_changes (user_id, changes) VALUES (%s, 1) ON CONFLICT "
+                    "(user_id) DO UPDATE SET changes = tenant_changes.changes + 1",
+                    [(u,) for u in users])
+            yield conn
+
+    @contextmanager
+    def snapshot(self, *, exclusive: bool = False,
+                 users: Sequence[str] = ()) -> Iterator[None]:
+        """Reads inside (from this thread) see one committed state: a REPEATABLE READ
+        transaction. ``exclusive`` takes the write locks of ``users`` (of every tenant when
+        none is named) and reads the latest state under them; writes inside join the
+        transaction, committed at the end."""
+        if getattr(self._local, "conn", None) is not None:  # part of the outer snapshot
+            yield
+            return
+        with translated(self.path), self._pool.connection() as conn:
+            conn.isolation_level = (IsolationLevel.READ_COMMITTED if exclusive
+                                    else IsolationLevel.REPEATABLE_READ)
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    if exclusive:
+                        _lock_tenants(conn, sorted(set(users)), exclusive=True)
+                    yield
+            except BaseException:
+                with self._lock:
+                    self._indexes.clear()  # they may hold notes of the writes just undone
+                raise
+            finally:
+                self._local.conn = None
+                conn.isolation_level = None
+
+    # -- vectors -----------------------------------------------------------------------------
+    def vector_index(self, user_id: str) -> VectorIndex:
+        with self._read() as conn:
+            changes = _changes(conn, user_id)
+            with self._lock:
+                cached = self._indexes.get(user_id)
+            if cached is not None and cached[0] == changes:
+                return cached[1]
+            index = self._load_index(conn, user_id)
+        with self._lock:
+            self._indexes[user_id] = (changes, index)
+        return index
+
+    def _load_index(self, conn: Conn, user_id: str) -> VectorIndex:
+        rows = conn.execute(
+            "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
+            "valid_until FROM notes WHERE user_id = %s AND deleted_at IS NULL ORDER BY seq",
+            (user_id,)).fetchall()
+        others = {r["embedder"] for r in rows} - {self._embedder_id}
+        if others:  # vectors of another model are not comparable (nor, often, the same size)
+            raise StoreError(
+                f"the notes of user {user_id!r} in {self.path} were embedded with "
+                f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
+                "that embedder")
+        if not rows:
+            return VectorIndex()
+        turns = [Turn(user_id, r["agent_id"], r["thread"], r["speaker"], r["note_id"])
+                 for r in conn.execute("SELECT agent_id, thread, speaker, note_id FROM turns "
+                                       "WHERE user_id = %s ORDER BY seq", (user_id,))]
+        return VectorIndex(
+            ids=[r["id"] for r in rows],
+            embeddings=np.stack([array(r["embedding"]) for r in rows]),
+            intents=np.stack([array(r["intent_embedding"]) for r in rows]),
+            agents=[r["agent_id"] for r in rows],
+            sessions=[r["session_id"] for r in rows],
+            turns=turns,
+            validity=[(r["valid_from"], r["valid_until"]) for r in rows])
+
+    def _extend_index(self, user_id: str, changes: int, notes: Sequence[Note],
+                      turns: Sequence[Turn]) -> None:
+        """After this process's own insert-only write: grow the cached index instead of
+        reloading it, when the write was the only change since it was loaded."""
+        with self._lock:
+            cached = self._indexes.get(user_id)
+            if cached is not None and cached[0] == changes - 1:
+                self._indexes[user_id] = (changes, cached[1].extended(notes, turns))
+
+    # -- writes ------------------------------------------------------------------------------
+    def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
+        if not hashes:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT content_hash, id FROM notes WHERE user_id = %s AND agent_id = %s AND "
+                "session_id = %s AND deleted_at IS NULL AND valid_until IS NULL "
+                "AND content_hash = ANY(%s)",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", list(hashes)),
+            ).fetchall()
+        return {r["content_hash"]: r["id"] for r in rows}
+
+    def turn_holders(self, scope: Scope, turn_ids: Sequence[str]) -> dict[str, list[TurnHolder]]:
+        if not turn_ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT t.turn_id, n.id, n.content_hash, n.source_id, n.deleted_at, "
+                "n.delete_reason, n.valid_until, (SELECT h.reason FROM history h WHERE "
+                "h.note_id = n.id AND h.op = 'SUPERSEDE' ORDER BY h.id DESC LIMIT 1) AS closed "
+                "FROM note_turns t JOIN notes n ON n.id = t.note_id WHERE t.user_id = %s "
+                "AND n.agent_id = %s AND n.session_id = %s AND t.turn_id = ANY(%s) "
+                "ORDER BY n.deleted_at IS NOT NULL, n.seq",
+                (scope.user_id, scope.agent_id or "", scope.session_id or "", list(turn_ids)),
+            ).fetchall()
+        found: dict[str, list[TurnHolder]] = {}
+        for r in rows:
+            found.setdefault(r["turn_id"], []).append(TurnHolder(
+                r["id"], r["content_hash"], r["source_id"],
+                (r["delete_reason"] or "") if r["deleted_at"] is not None
+                else (r["closed"] or "") if r["valid_until"] is not None else None))
+        return found
+
+    def write(self, batch: WriteBatch) -> set[str]:
+        """Commit the batch in one transaction (the SQLite store's order: versions checked,
+        inserts, updates, deletes, supersessions, merges, turns); returns the ids inserted."""
+        at = ts(now())
+        inserted: list[Note] = []
+        turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
+        changed = ({c.note.scope.user_id for c in batch.updates}
+                   | {d.user_id for d in batch.deletes} | {s.user_id for s in batch.supersessions})
+        users = {n.note.scope.user_id for n in batch.new} | {t.user_id for t in turns} | changed
+        with self._write(users) as conn:
+            writes.check_versions(conn, batch.expected)
+            for new in batch.new:
+                if writes.insert(conn, new, self._embedder_id, at, batch.actor):
+                    inserted.append(new.note)
+            for note in inserted:  # a note stored superseded (an import's past fact)
+                if note.superseded_by is not None:
+                    writes.link_superseded(conn, note.id, note.superseded_by, at)
+            for change in batch.updates:
+                row = writes.live_row(conn, change.note.id)
+                if row is not None:
+                    writes.update(conn, change.note, self._embedder_id, at, change.reason,
+                                  batch.actor, row)
+            for gone in batch.deletes:
+                row = writes.live_row(conn, gone.note_id)
+                if row is not None:
+                    writes.soft_delete(conn, row, at, gone.reason, batch.actor)
+            for change in batch.supersessions:
+                writes.supersede(conn, change, at, batch.actor)
+            for merge in batch.merges:
+                writes.merge(conn, merge, at, batch.actor)
+            writes.log_turns(conn, turns)
+            counters = {u: _changes(conn, u) for u in users - changed}
+        for user_id, changes in counters.items():
+            self._extend_index(user_id, changes,
+                               [n for n in inserted if n.scope.user_id == user_id],
+                               [t for t in turns if t.user_id == user_id])
+        return {n.id for n in inserted}
+
+    def update_note(self, note: Note, reason: str, actor: str) -> None:
+        with self._write([note.scope.user_id]) as conn:
+            old = self._live_row(conn, note.id)
+            writes.check_versions(conn, [(note.id, note.version)])
+            writes.update(conn, note, self._embedder_id, ts(now()), reason, actor, old)
+
+    def delete_note(self, note_id: str, reason: str, actor: str) -> None:
+        with self._write([self._owner(note_id)]) as conn:
+            row = self._live_row(conn, note_id)
+            writes.soft_delete(conn, row, ts(now()), reason, actor)
+
+    def restore_note(self, note_id: str, actor: str) -> None:
+        with self._write([self._owner(note_id)]) as conn:
+            row = conn.execute(f"SELECT {COLUMNS} FROM notes WHERE id = %s FOR UPDATE",
+                               (note_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no note with id {note_id!r}; check the id with 'asem show'")
+            if row["deleted_at"] is None:
+                raise InvalidInputError(f"note {note_id} is not deleted; nothing to undo")
+            clash = writes.same_content_live(conn, row)
+            if clash is not None and row["valid_until"] is None:
+                raise InvalidInputError(f"note {note_id} cannot be restored: note {clash} "
+                                        "holds the same content now; delete that one first")
+            conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL, "
+                         "version = version + 1 WHERE id = %s", (note_id,))
+            writes.history(conn, note_id, "RESTORE", None,
+                           row_to_note(row).to_dict() | {"deleted_at": None}, ts(now()),
+                           "undo delete", actor)
+
+    def reopen_note(self, note_id: str, actor: str) -> None:
+        with self._write([self._owner(note_id)]) as conn:
+            writes.reopen(conn, self._live_row(conn, note_id), ts(now()), actor)
+
+    def _owner(self, note_id: str) -> str:
+        with self._read() as conn:
+            row = conn.execute("SELECT user_id FROM notes WHERE id = %s", (note_id,)).fetchone()
+        return row["user_id"] if row is not None else ""
+
+    def _live_row(self, conn: Conn, note_id: str) -> dict:
+        row = writes.live_row(conn, note_id)
+        if row is None:
+            raise NotFoundError(f"no live note with id {note_id!r}; list notes with 'asem search'"
+                                " or undo a delete with 'asem delete --undo'")
+        return row
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _changes(conn: Conn, user_id: str) -> int:
+    row = conn.execute("SELECT changes FROM tenant_changes WHERE user_id = %s",
+                       (user_id,)).fetchone()
+    return int(row["changes"]) if row is not None else 0
+
+
+def _lock_tenants(conn: Conn, users: Sequence[str], *, exclusive: bool) -> None:
+    """Advisory write locks until the transaction ends: every tenant shared and ``users``
+    exclusive (in order, so two writers never deadlock); with ``exclusive`` and no users,
+    every tenant exclusive."""
+    if exclusive and not users:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(_ALL_TENANTS),))
+        return
+    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (_lock_key(_ALL_TENANTS),))
+    for user in users:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(user),))

@@ -1,0 +1,109 @@
+"""The learned "same attribute" signal: a projection of content embeddings that keeps what
+tells attributes apart and drops what tells values and wordings of one attribute apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from asem.errors import InvalidInputError
+from asem.manager import attribute
+from asem.manager.features import PAIR_FEATURES, features
+from asem.write.manager import Candidate, Proposal
+
+SAME = PAIR_FEATURES.index("same_attribute")
+
+
+def synthetic(dim: int = 24, attributes: int = 4, seed: int = 0):
+    """Sentences whose embedding is a small attribute direction plus a large value and
+    wording direction shared by every attribute: raw cosines mostly say the value."""
+    rng = np.random.default_rng(seed)
+    attr = rng.normal(size=(attributes, dim)) * 0.3
+    values = rng.normal(size=(6, dim)) * 2.0
+    table = {f"a{a}-v{v}-w{w}": attr[a] + values[v] + rng.normal(size=dim) * 0.05
+             for a in range(attributes) for v in range(6) for w in range(3)}
+    groups = {f"a{a}": [k for k in table if k.startswith(f"a{a}-")] for a in range(attributes)}
+    return table, groups
+
+
+def test_the_projection_keeps_the_attribute_and_drops_the_value():
+    table, groups = synthetic()
+    p = attribute.fit(lambda texts: np.stack([table[t] for t in texts]), groups, dim=3)
+
+    def cos(a: str, b: str, proj: np.ndarray | None = None) -> float:
+        x, y = table[a], table[b]
+        if proj is not None:
+            x, y = x @ proj, y @ proj
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    one_attribute, two_attributes = ("a0-v1-w0", "a0-v4-w2"), ("a0-v1-w0", "a1-v1-w1")
+    assert cos(*one_attribute) < cos(*two_attributes)  # raw: the shared value wins
+    assert cos(*one_attribute, p) > 0.9 > 0.5 > cos(*two_attributes, p)
+
+
+def test_fitting_needs_two_attributes():
+    with pytest.raises(InvalidInputError, match="two attributes"):
+        attribute.fit(lambda texts: np.ones((len(texts), 4)), {"only": ["a", "b"]})
+
+
+def test_the_training_sentences_leave_the_held_out_slots_and_wordings_out():
+    groups = attribute.training_sentences()
+    said = [s for sentences in groups.values() for s in sentences]
+    assert "employer" not in groups and "instrument" not in groups
+    assert "correctness:employer" not in groups and "correctness:instrument" not in groups
+    assert not any(s.startswith("I started working at") for s in said)  # employer, held out
+    assert not any(s.startswith("These days I'm living in") for s in said)  # last wording
+    assert not any("commute" in s for s in said)  # a held-out family of the benchmark
+
+
+def test_the_feature_is_the_projected_cosine_or_else_the_raw_one():
+    rng = np.random.default_rng(1)
+    x, c = rng.normal(size=384).astype(np.float32), rng.normal(size=384).astype(np.float32)
+    px, pc = attribute.project(x), attribute.project(c)
+    assert px is not None and pc is not None
+    with_embeddings = Proposal("I moved to Denver.", None,
+                               [Candidate("n1", "I live in Boston.", 0.4, 0.4, intent=c)],
+                               intent=x)
+    assert features(with_embeddings).pairs[0, SAME] == pytest.approx(float(px @ pc), abs=1e-6)
+    bare = Proposal("I moved to Denver.", None, [Candidate("n1", "I live in Boston.", 0.4, 0.4)])
+    assert features(bare).pairs[0, SAME] == pytest.approx(0.4)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.mark.parametrize(("old", "new", "same"), [
+    ("I live in Boston.", "I moved to Denver.", True),
+    ("I get around in my Volkswagen Golf.", "My new car is a Subaru Outback.", True),
+    ("I work at Google.", "I now work at Meta.", True),
+    ("Bob's secret bank PIN is 4321.", "Bob is allergic to peanuts.", False),
+    ("I work as a nurse.", "I live in Boston.", False),
+])
+def test_the_shipped_projection_tells_one_attribute_from_two(embedder, old, new, same):
+    a, b = embedder.embed([old, new], kind="document")
+    projected = float(attribute.project(a) @ attribute.project(b))
+    raw = float(np.dot(a, b))
+    assert (projected > 0.6) if same else (projected < 0.4), (projected, raw)
+
+
+def test_another_embedders_vectors_read_the_raw_cosine():
+    x = np.ones(256, dtype=np.float32)
+    assert attribute.project(x) is None
+    proposal = Proposal("I moved to Denver.", None,
+                        [Candidate("n1", "I live in Boston.", 0.3, 0.3, intent=x)], intent=x)
+    assert features(proposal).pairs[0, SAME] == pytest.approx(0.3)
+
+
+def test_the_learned_attribute_manager_reads_the_feature_and_the_default_does_not():
+    from asem.config import MemoryConfig
+    from asem.manager.learned import LearnedManager
+    from asem.manager.registry import resolve
+
+    option, default = resolve("learned-attribute", MemoryConfig()), LearnedManager.load()
+    assert isinstance(option, LearnedManager)
+    assert "same_attribute" in option.meta["pair_features"]
+    assert "same_attribute" not in default.meta["pair_features"]

@@ -1,0 +1,118 @@
+"""The SQLite store's own file handling: migrations, WAL, one transaction per write, an
+in-memory database, and the vector index it keeps (the contract is in tests/test_store.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from asem import Memory
+from asem.providers import HashEmbedder
+from asem.stores import SQLiteStore
+from asem.stores.sqlite import connection
+
+
+def raw(path, sql, *params):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_new_file_is_migrated_to_the_latest_version(memory, db_path):
+    latest = max(version for version, _ in connection._migrations())
+    assert latest >= 1
+    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
+    tables = {r[0] for r in raw(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"notes", "notes_fts", "links", "history", "retrievals", "feedback"} <= tables
+
+
+
+def test_file_is_in_wal_mode(memory, db_path):
+    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+
+def test_reopening_runs_only_new_migrations_and_keeps_data(db_path, monkeypatch):
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        note_id = m.add("Alice plays the cello", user_id="u")[0].note_id
+    current = connection._migrations()
+    latest = max(v for v, _ in current)
+    monkeypatch.setattr(connection, "_migrations", lambda: [
+        *current, (latest + 1, "CREATE TABLE extra (x INTEGER);")])
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        assert m.get(note_id, user_id="u").content == "Alice plays the cello"
+    assert raw(db_path, "PRAGMA user_version") == [(latest + 1,)]
+    assert raw(db_path, "SELECT count(*) FROM extra") == [(0,)]
+
+
+
+def test_a_failed_migration_changes_nothing_and_releases_the_file(db_path, monkeypatch):
+    SQLiteStore(db_path, embedder_id="x").close()
+    current = connection._migrations()
+    latest = max(v for v, _ in current)
+    monkeypatch.setattr(connection, "_migrations", lambda: [
+        *current, (latest + 1, "CREATE TABLE extra (x); SELECT no_such_function();")])
+    with pytest.raises(Exception, match="no_such_function"):
+        SQLiteStore(db_path, embedder_id="x")
+    assert raw(db_path, "PRAGMA user_version") == [(latest,)]
+    assert raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
+    other = sqlite3.connect(db_path, timeout=0.2)
+    other.execute("BEGIN IMMEDIATE")  # the write lock must not be left held
+    other.execute("ROLLBACK")
+    other.close()
+
+
+# -- atomic writes -------------------------------------------------------------------------
+
+def test_chat_messages_are_written_in_one_transaction(memory):
+    statements: list[str] = []
+    memory.store._conn.set_trace_callback(statements.append)
+    memory.add([{"speaker": "A", "content": f"message number {i} about ducks"}
+                for i in range(5)], user_id="u")
+    memory.store._conn.set_trace_callback(None)
+    assert [s for s in statements if s in ("BEGIN IMMEDIATE", "COMMIT")] == [
+        "BEGIN IMMEDIATE", "COMMIT"]
+    assert memory.stats("u")["notes"] == 5
+
+
+# -- uniqueness ----------------------------------------------------------------------------
+
+def test_in_memory_database_works(tmp_path):
+    with Memory(":memory:", embedder=HashEmbedder()) as m:
+        (r,) = m.add("Alice plays the cello", user_id="u")
+        assert m.search("cello", user_id="u")[0].note.id == r.note_id
+        assert m.stats(all_users=True)["file_bytes"] == 0
+
+
+
+def test_vector_index_extensions_never_change_an_older_index():
+    from datetime import datetime
+
+    from asem.stores import VectorIndex
+    from asem.types import Note, Scope
+
+    def note(i: int) -> Note:
+        vector = np.zeros(4, np.float32)
+        vector[i % 4] = 1.0
+        stamp = datetime(2024, 1, 1)
+        return Note(id=f"n{i}", content=str(i), scope=Scope("u"), created_at=stamp,
+                    observed_at=stamp, event_time=stamp, embedding=vector,
+                    intent_embedding=vector)
+
+    base = VectorIndex().extended([note(0)])
+    first = base.extended([note(1)])
+    second = base.extended([note(2)])  # a second child of the same parent: must not clobber
+    assert first.ids == ["n0", "n1"] and second.ids == ["n0", "n2"]
+    assert first.embeddings[1].tolist() == [0, 1, 0, 0]
+    assert second.embeddings[1].tolist() == [0, 0, 1, 0]
+    assert len(base) == 1 and base.embeddings.shape == (1, 4)
+    grown = first
+    for i in range(3, 200):  # many appends: buffers grow, rows stay put
+        grown = grown.extended([note(i)])
+    assert grown.row_of("n150") == 149
+    assert grown.embeddings[149].tolist() == note(150).embedding.tolist()
+    assert first.embeddings.shape == (2, 4)
