@@ -103,7 +103,8 @@ def archived(record: dict[str, Any], user_id: str) -> ArchivedNote:
             content_hash=_text(record, "content_hash"), updated_at=_time(record, "updated_at"),
             deleted_at=_time(record, "deleted_at"), delete_reason=record.get("delete_reason"),
             valid_from=_time(record, "valid_from"), valid_until=_time(record, "valid_until"),
-            superseded_by=record.get("superseded_by"), version=int(record.get("version") or 1))
+            superseded_by=record.get("superseded_by"), version=int(record.get("version") or 1),
+            expires_at=_time(record, "expires_at"), archived_at=_time(record, "archived_at"))
         history = tuple(HistoryEntry(0, note.id, str(h["op"]), h.get("old"), h.get("new"),
                                      _time(h, "at", required=True), str(h.get("reason", "")),
                                      str(h.get("actor", "system")))

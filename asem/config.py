@@ -6,6 +6,7 @@ Defaults are SPEC section 1, stage 4: k1 = 20, k2 = 5, k = 5, δ = 0.30, λ = 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -132,12 +133,77 @@ class FeedbackConfig:
 
 
 @dataclass(frozen=True)
+class TenantSettings:
+    """One tenant's own lifecycle and ranking settings; None keeps the memory-wide value."""
+
+    max_notes: int | None = None
+    """Capacity: live notes this tenant keeps; maintenance archives the rest."""
+    max_tokens: int | None = None
+    """Token budget: words of content this tenant's live notes hold at most."""
+    short_term_days: float | None = None
+    """How long a short-term note of this tenant lives unless used, restated or confirmed."""
+    timeliness_weight: float | None = None
+    """How strongly recency counts in this tenant's ranking (``ReadConfig.timeliness_weight``)."""
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    """Memory over months (SPEC section 2, bounded memory; see ``asem.lifecycle``).
+
+    Expiry and budgets are applied by maintenance (``Memory.maintain``, ``asem maintain``,
+    the server's background loop), never on the ``add`` path; a search never returns an
+    expired note even before maintenance has archived it.
+    """
+
+    short_term_days: float = 7.0
+    """A short-term note expires this long after it was written, unless it is rewarded
+    (positive feedback), restated or confirmed first, which makes it long-term."""
+    max_notes: int | None = None
+    """Capacity of every tenant in live notes (None: unbounded)."""
+    max_tokens: int | None = None
+    """Token budget of every tenant: words of content of its live notes (None: unbounded)."""
+    information_weight: float = 1.0
+    """Keep score: weight of how specific a note is among the tenant's notes (a percentile
+    rank in [0, 1] of the rare words it holds; see ``asem.lifecycle.keep``)."""
+    utility_weight: float = 0.10
+    """Keep score: weight of learned utility above q0, tanh((q − q0) / α): about 0.46 of it
+    per rewarded use."""
+    penalty_weight: float = 0.05
+    """Keep score: weight of learned utility below q0. Small: a punished retrieval says its
+    notes did not help that query, not that they help none."""
+    usage_weight: float = 0.05
+    """Keep score: weight of log(1 + feedback uses), against the tenant's most used note."""
+    retrieval_weight: float = 0.05
+    """Keep score: weight of log(1 + times a search returned the note), against the most."""
+    recency_weight: float = 0.05
+    """Keep score: weight of recency of last use (or writing), halving every
+    ``recency_half_life_days``."""
+    recency_half_life_days: float = 30.0
+    background_interval_s: float | None = None
+    """Run maintenance for every tenant in a background thread this often (None: only when
+    asked: ``Memory.maintain``, ``asem maintain``, ``POST /v1/maintain``)."""
+    tenants: Mapping[str, TenantSettings] = field(default_factory=dict)
+    """Per-tenant settings, by user id."""
+
+    def for_tenant(self, user_id: str) -> TenantSettings:
+        """``user_id``'s settings with the memory-wide values filled in."""
+        own = self.tenants.get(user_id, TenantSettings())
+        return TenantSettings(
+            max_notes=own.max_notes if own.max_notes is not None else self.max_notes,
+            max_tokens=own.max_tokens if own.max_tokens is not None else self.max_tokens,
+            short_term_days=(own.short_term_days if own.short_term_days is not None
+                             else self.short_term_days),
+            timeliness_weight=own.timeliness_weight)
+
+
+@dataclass(frozen=True)
 class MemoryConfig:
     """All settings of a memory."""
 
     write: WriteConfig = field(default_factory=WriteConfig)
     read: ReadConfig = field(default_factory=ReadConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     busy_timeout_s: float = 5.0
     """How long a write waits for another process's lock before StoreLockedError."""
     index_cache_mb: float = 1024

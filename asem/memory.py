@@ -41,7 +41,8 @@ from asem.errors import (
     StoreReadOnlyError,
     WriteConflictError,
 )
-from asem.feedback.pipeline import give_feedback
+from asem.feedback.pipeline import check_reward, give_feedback
+from asem.lifecycle.api import LifecycleAPI
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
 from asem.llm.usage import UsageMeter
@@ -78,7 +79,7 @@ EDIT_ATTEMPTS = 5
 """Reads of a note an edit may take when other writers keep changing it meanwhile."""
 
 
-class Memory:
+class Memory(LifecycleAPI):
     """A long-term memory for agents, stored in one SQLite file by default.
 
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``, ``llm=``); a
@@ -151,6 +152,9 @@ class Memory:
         self._background = background
         if llm is not None:
             self.use_llm(llm)
+        from asem.lifecycle.background import MaintenanceLoop
+
+        self._maintenance = MaintenanceLoop.start_for(self)
 
     def use_llm(self, llm: LLM, *, background: bool | None = None) -> None:
         """Enrich, link and evolve new notes with ``llm`` from now on, and answer with it.
@@ -325,7 +329,7 @@ class Memory:
             filters = replace(filters, as_of=as_of or filters.as_of,
                               include_superseded=include_superseded or filters.include_superseded)
         expand = self.config.read.expand_links if expand_links is None else expand_links
-        deps = ReadDeps(self.store, self.embedder, self.config.read)
+        deps = ReadDeps(self.store, self.embedder, self._read_config(scope.user_id))
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
         query_vector = self.embedder.embed([query], kind="query")[0]
         hits = read_search(query, scope, filters, k, expand, deps, query_vector)
@@ -362,17 +366,22 @@ class Memory:
 
     # -- feedback path -----------------------------------------------------------------------
     def feedback(self, retrieval_id: str, reward: float, note_ids: Sequence[str] | None = None,
-                 *, user_id: str | None = None) -> FeedbackResult:
+                 *, user_id: str | None = None,
+                 episode: bool | str | None = None) -> FeedbackResult:
         """Report how useful ``user_id``'s retrieval was: reward in [-1, 1] (SPEC stage 5).
 
+        A positive reward makes the short-term notes rewarded long-term (``promoted``).
+        ``episode`` (True, or the answer given) also keeps the interaction as an experience
+        note linked to the notes used (``experience_id``; ``asem.lifecycle.experience``).
         A retrieval of another user is not found.
         """
         user = require_user(user_id)
         if self.store.read_only:
             raise StoreReadOnlyError(f"{self.store.path} is open read-only: feedback is a "
                                      "write; open the memory writable to give it")
-        return give_feedback(retrieval_id, reward, note_ids, self.store,
-                             self.config.feedback.learning_rate, user)
+        result = give_feedback(retrieval_id, reward, note_ids, self.store,
+                               self.config.feedback.learning_rate, user)
+        return self._after_feedback(result, user, check_reward(reward), episode)
 
     def feedback_note(self, note_id: str, reward: float, *,
                       user_id: str | None = None) -> FeedbackResult:
@@ -508,18 +517,24 @@ class Memory:
 
     def stats(self, user_id: str | None = None, *, all_users: bool = False) -> dict[str, Any]:
         """Counts for ``user_id``: notes, deleted notes, links, retrievals, feedback uses,
-        mean utility (plus the database path and size). ``all_users=True``, without a
-        user, counts every tenant (an operator's view)."""
+        mean utility (plus the database path and size), and under ``lifecycle`` the
+        short-term, expired, archived and forgotten notes, the latest maintenance run and
+        the notes' age and utility distributions. ``all_users=True``, without a user, counts
+        every tenant (an operator's view)."""
         if all_users:
             if user_id is not None:
                 raise InvalidInputError("give user_id or all_users=True, not both")
-            return self.store.stats(None)
-        return self.store.stats(require_user(user_id))
+            return self.store.stats(None) | self._lifecycle_stats(None)
+        user = require_user(user_id)
+        return self.store.stats(user) | self._lifecycle_stats(user)
 
     def close(self) -> None:
-        """Stop the LLM worker (its unfinished jobs stay queued) and close the store."""
+        """Stop the LLM worker (its unfinished jobs stay queued) and the maintenance loop,
+        and close the store."""
         if self.worker is not None:
             self.worker.stop()
+        if self._maintenance is not None:
+            self._maintenance.stop()
         self.store.close()
 
     def __enter__(self) -> Memory:

@@ -213,6 +213,16 @@ class Note:
     """The stored row's version when this note was read (0: not stored yet). Every change
     to the note in the store makes it one higher; a write decided on this note is refused if
     it is no longer at this version (``asem.stores.base.WriteBatch.expected``)."""
+    expires_at: datetime | None = None
+    """When a short-term note expires (None: it does not; every long-term note). A search
+    never returns a note past this time; maintenance archives it (``asem.lifecycle``)."""
+    archived_at: datetime | None = None
+    """When maintenance archived the note (expired, or over its tenant's budget); an
+    archived note is also marked deleted (out of search and listings) until restored."""
+
+    def expired_by(self, at: datetime) -> bool:
+        """True when the note is short-term and its expiry time is at or before ``at``."""
+        return self.expires_at is not None and self.expires_at <= at
 
     @property
     def speaker(self) -> str | None:
@@ -256,6 +266,8 @@ class Note:
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "superseded_by": self.superseded_by,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "archived_at": self.archived_at.isoformat() if self.archived_at else None,
         }
 
 
@@ -434,7 +446,10 @@ class HistoryEntry:
     """One change to a note: what it was, what it became, when and why.
 
     ``op`` is an ``Op`` value (ADD, UPDATE, DELETE, NOOP, SUPERSEDE) or one of RESTORE (a
-    delete undone), REOPEN (a supersession undone), FEEDBACK (a utility update) and LINK.
+    delete undone), REOPEN (a supersession undone), FEEDBACK (a utility update), LINK,
+    PROMOTE (a short-term note made long-term), ARCHIVE (maintenance took the note out of
+    the memory) and UNARCHIVE (an archived note restored). A note removed by ``forget``
+    has no history left: its audit row (no content) is in the store's ``forgotten`` table.
     """
 
     id: int
@@ -467,3 +482,7 @@ class FeedbackResult:
     reward: float
     utilities: dict[str, tuple[float, float]]
     """note id → (old utility, new utility)."""
+    experience_id: str | None = None
+    """The experience note the episode became (``feedback(..., episode=...)``), if any."""
+    promoted: tuple[str, ...] = ()
+    """Short-term notes the (positive) reward made long-term."""

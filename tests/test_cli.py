@@ -22,6 +22,7 @@ from asem.cli.app import app
 from asem.providers import HashEmbedder
 
 COMMANDS = ["add", "ingest", "search", "feedback", "show", "history", "delete", "reopen",
+            "maintain", "confirm", "restore", "forget",
             "stats", "mcp"]
 ASEM_SCRIPT = Path(sys.executable).with_name("asem")
 # No ASEM_* variables from the developer's shell; wide output so ids are never folded.

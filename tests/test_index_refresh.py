@@ -35,7 +35,7 @@ def canonical(index: VectorIndex) -> dict:
     return {
         index.ids[r]: (index.embeddings[r].tobytes(), index.intents[r].tobytes(),
                        bool(index.closed()[r]), bool(index.ended_by(now)[r]),
-                       bool(index.valid_at(STAMP)[r]),
+                       bool(index.valid_at(STAMP)[r]), bool(index.expired_by(now)[r]),
                        sorted(index.ids[n] for n in index.turn_neighbours(r)))
         for r in rows
     } | {"turns": list(index.turns),
@@ -194,3 +194,19 @@ def test_term_stats_tell_which_candidates_hold_a_term_and_never_another_users(tm
         plain = memory.add("Tea at noon", user_id="u")[0].note_id
         stats = memory.store.term_stats("u", ["kayak", "tea"], [mine, other, plain])
         assert stats == {"kayak": (1, {mine}), "tea": (1, {plain})}
+
+
+def test_a_promotion_or_archive_by_another_process_reaches_a_cached_index(tmp_path):
+    from tests.test_lifecycle import short_memory
+
+    path = tmp_path / "m.db"
+    with short_memory(path, days=0) as reader, short_memory(path, days=0) as writer:
+        (note,) = reader.add("I am at the airport waiting for my flight", user_id="u")
+        assert reader.search("airport", user_id="u").empty  # expired at once
+        writer.confirm(note.note_id, user_id="u")  # promoted: long-term, never expires
+        assert [h.note.id for h in reader.search("airport", user_id="u")] == [note.note_id]
+        assert canonical(reader.store.vector_index("u")) == fresh(path)
+        writer.maintain("u", max_notes=0)  # archived to keep the budget
+        assert reader.search("airport", user_id="u").empty
+        assert canonical(reader.store.vector_index("u")) == fresh(path)
+        assert reader.store.index_loads == 1

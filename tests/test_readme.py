@@ -20,10 +20,12 @@ def _blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
-def test_python_example_runs(tmp_path, monkeypatch):
+def test_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (example,) = _blocks("python")
-    exec(compile(example, str(README), "exec"), {"__name__": "readme"})
+    examples = _blocks("python")
+    assert len(examples) >= 2
+    for example in examples:  # in order, on one memory.db
+        exec(compile(example, str(README), "exec"), {"__name__": "readme"})
     assert (tmp_path / "memory.db").exists()
 
 

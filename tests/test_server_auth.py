@@ -21,7 +21,8 @@ from asem.server.keys import StoreKeyRing, secret_hash, split_key
 from tests.server_fixtures import serve
 
 PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-PREPARE = {("POST", "/v1/notes/{note_id}/undo"): "delete"}
+PREPARE = {("POST", "/v1/notes/{note_id}/undo"): "delete",
+           ("POST", "/v1/notes/{note_id}/restore"): "archive"}
 """A route whose success needs the note in another state first."""
 QUERY_FILL = {"confirm": "alice"}
 """Query parameters a successful call needs, by name."""
@@ -140,6 +141,8 @@ def test_route_by_key(world, method, path, case):
     query, body, note = _tenant_params(op)
     if PREPARE.get((method, path)) == "delete":
         served.memory.delete(note_id, user_id="alice")
+    if PREPARE.get((method, path)) == "archive":
+        served.memory.store.archive([(note_id, "over budget")], "maintenance")
     role, user_id = {
         "other tenant naming alice": ("bob", "alice"),
         "other tenant on alice's note": ("bob", None),

@@ -23,7 +23,19 @@ import platformdirs
 import typer
 from typer.core import TyperGroup
 
-from asem.cli import answer, feedback, mcp, migrate, notes, read, serve, stats, transfer, write
+from asem.cli import (
+    answer,
+    feedback,
+    lifecycle,
+    mcp,
+    migrate,
+    notes,
+    read,
+    serve,
+    stats,
+    transfer,
+    write,
+)
 from asem.cli.bench import bench_app
 from asem.cli.bench_correctness import bench_correctness
 from asem.cli.bench_manager import bench_manager
@@ -199,6 +211,10 @@ app.command("history")(notes.history)
 app.command("delete")(notes.delete)
 app.command("reopen")(notes.reopen)
 app.command("stats")(stats.stats)
+app.command("maintain")(lifecycle.maintain)
+app.command("confirm")(lifecycle.confirm)
+app.command("restore")(lifecycle.restore)
+app.command("forget")(lifecycle.forget)
 app.command("serve")(serve.serve)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)

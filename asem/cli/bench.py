@@ -29,8 +29,8 @@ from asem.stores.open import redacted
 
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
-    help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-rule, "
-         "asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
+    help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-expiry, "
+         "asem-rule, asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
          "asem-no-context, asem-no-dates.",
 )]
 
@@ -286,4 +286,4 @@ def learn(
 
 
 # The retrieval benchmarks register their commands on bench_app when imported.
-from asem.cli import bench_retrieval  # noqa: E402,F401
+from asem.cli import bench_lifecycle, bench_retrieval  # noqa: E402,F401

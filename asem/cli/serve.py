@@ -42,6 +42,11 @@ def serve(
     log_level: Annotated[str, typer.Option(
         "--log-level", metavar="LEVEL", help="uvicorn's log level: debug, info, warning, error.",
     )] = "info",
+    maintain_every: Annotated[float | None, typer.Option(
+        "--maintain-every", min=1.0, metavar="SECONDS", show_default=False,
+        help="Run maintenance (expiry, budgets; see 'asem maintain') for every user this "
+             "often in the background.",
+    )] = None,
 ) -> None:
     """Serve the memory over HTTP: the web console at / (open http://HOST:PORT/ in a browser
     and enter an API key), REST under /v1, OpenAPI at /openapi.json, /healthz and /readyz.
@@ -77,7 +82,14 @@ def serve(
         # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
         # handler it found: a stop asked for is a clean exit (status 0), not a kill.
         previous = signal.signal(signal.SIGTERM, lambda *_: None)
+        loop = None
+        if maintain_every is not None:
+            from asem.lifecycle.background import MaintenanceLoop
+
+            loop = MaintenanceLoop(memory, maintain_every).start()
         try:
             uvicorn.Server(config).run()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if loop is not None:
+                loop.stop()

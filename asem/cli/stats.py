@@ -18,7 +18,9 @@ def stats(
         "--all-users", help="Count the notes of every user, not only --user's.",
     )] = False,
 ) -> None:
-    """Count notes, deletions, links, retrievals and feedback, and the mean utility."""
+    """Count notes, deletions, links, retrievals and feedback, and the mean utility; the
+    lifecycle: short-term, expired, archived and forgotten notes, the latest maintenance,
+    and how old and how useful the notes are."""
     options = settings(ctx)
     user = None if all_users else options.user
     with opened(ctx, "read") as memory:
@@ -28,5 +30,13 @@ def stats(
         return
     table = Table("", "", show_header=False, title=f"user {user}" if user else "all users")
     for key, value in numbers.items():
+        if key != "lifecycle":
+            table.add_row(key, escape(fmt(value)))
+    for key, value in numbers.get("lifecycle", {}).items():
+        if key == "last_maintenance" and value:
+            value = {"at": value["at"], "expired": len(value["expired"]),
+                     "over budget": len(value["evicted"]), "notes after": value["notes_after"]}
+        if isinstance(value, dict) and "histogram" in value:
+            value = {"p50": value["p50"], "p90": value["p90"], **value["histogram"]}
         table.add_row(key, escape(fmt(value)))
     stdout().print(table)

@@ -95,7 +95,7 @@ def ingest(
                 "the rest")
 
     with on_ctrl_c(what_was_kept), opened(ctx) as memory, \
-            _progress(enabled=not options.json) as bar:
+            progress_bar(enabled=not options.json) as bar:
         results = memory.ingest(turns, user_id=options.user, agent_id=options.agent,
                                 progress=_both(count, bar))
     seconds = time.perf_counter() - started
@@ -141,13 +141,14 @@ def _both(count: Callable[[int, int], None], bar: Callable[[int, int], None] | N
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(enabled: bool, label: str = "ingesting"
+                 ) -> Iterator[Callable[[int, int], None] | None]:
     """A progress callback drawing a rich bar on stderr (None when disabled or not a tty)."""
     console = stderr()
     if not (enabled and console.is_terminal):
         yield None
         return
-    columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingest", total=None)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from asem.config import MemoryConfig, ReadConfig, WriteConfig
 from asem.eval.databases import Databases
+from asem.eval.expiry import simulate_expiry
 from asem.eval.systems import AsemSystem, BM25System, DenseSystem, RetrievalSystem
 from asem.manager.registry import MANAGERS
 from asem.providers.embedder import Embedder
@@ -50,17 +51,22 @@ class Recipe:
     manager: str = "learned"
     raw_content: bool = False
     """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
+    expire_short_term_days: float | None = None
+    """After ingesting, archive the short-term notes said this many days or more before the
+    last turn (``asem.eval.expiry``: expiry by the dataset's times)."""
 
     @property
     def write_key(self) -> tuple[Any, ...]:
         """Recipes with equal keys store identical notes."""
         return (self.enricher, self.manager, self.raw_content, self.config.write,
-                self.config.feedback)
+                self.config.feedback, self.expire_short_term_days)
 
     def settings(self) -> dict[str, Any]:
         """Everything that determines this system's results, as JSON-able data."""
         return {"enricher": self.enricher, "manager": self.manager,
-                "raw_content": self.raw_content, "config": asdict(self.config)}
+                "raw_content": self.raw_content, "config": asdict(self.config),
+                **({"expire_short_term_days": self.expire_short_term_days}
+                   if self.expire_short_term_days is not None else {})}
 
 
 def _read(**changes: Any) -> MemoryConfig:
@@ -72,6 +78,10 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
                    "+ BM25 recall, BM25 weighted by the share of the question its best match "
                    "holds, conversational context (β = 0.5), query expansion for questions "
                    "that count, value-aware ranking (λ = 0.4), no link expansion"),
+    Recipe("asem-expiry", "ASEM defaults with short-term expiry simulated by the dataset's "
+                          "times: short-term notes (the learned manager's tier) said 7 days "
+                          "or more before the question are archived",
+           expire_short_term_days=7.0),
     Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
                         "instead of the learned one", manager="rule"),
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
@@ -111,8 +121,8 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-rule", "asem-expand", "asem-bridge",
-       "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-expand",
+       "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
        "asem-no-dates")
 DEFAULT = ("asem", "bm25", "dense")
 
@@ -157,6 +167,9 @@ class Builder:
                                raw_content=recipe.raw_content)
             owner.name = recipe.name
             owner.index(conversation_id, turns)
+            if recipe.expire_short_term_days is not None:
+                simulate_expiry(owner.memory, conversation_id, turns,
+                                recipe.expire_short_term_days)
             self._built[key] = owner
             self._footprints[key] = owner.footprint()
         return owner.reading_as(recipe.name, recipe.config), self._footprints[key]

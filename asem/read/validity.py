@@ -5,6 +5,9 @@
 - with ``Filters.as_of``, the notes that held then: valid_from <= as_of < valid_until;
 - with ``Filters.include_superseded``, every note, past facts too.
 
+Whatever the filters, a short-term note past its expiry time is never returned, even before
+maintenance archives it (``asem.lifecycle``).
+
 A note without validity (open at both ends, every note never superseded) passes all three,
 so searches over such notes are exactly what they were before supersession existed.
 """
@@ -21,15 +24,18 @@ from asem.types import Filters, Note
 
 def visible_rows(index: VectorIndex, filters: Filters, at: datetime) -> np.ndarray:
     """The rows of ``index`` a search at time ``at`` with ``filters`` may return."""
+    live = ~index.expired_by(at)
     if filters.include_superseded:
-        return np.ones(len(index), dtype=bool)
+        return live
     if filters.as_of is not None:
-        return index.valid_at(filters.as_of)
-    return ~index.ended_by(at)
+        return live & index.valid_at(filters.as_of)
+    return live & ~index.ended_by(at)
 
 
 def visible(note: Note, filters: Filters, at: datetime) -> bool:
     """``visible_rows`` for one note (a link expansion, found outside the index)."""
+    if note.expired_by(at):
+        return False
     if filters.include_superseded:
         return True
     if filters.as_of is not None:

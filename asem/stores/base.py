@@ -334,6 +334,97 @@ class KeyStore(Protocol):
 
 
 @dataclass(frozen=True)
+class NoteLife:
+    """What maintenance weighs of one live note (``LifecycleStore.life_signals``)."""
+
+    note_id: str
+    user_id: str
+    tier: str
+    created_at: datetime
+    expires_at: datetime | None
+    superseded_at: datetime | None
+    """When its validity ended (None: current); a superseded note is archived first."""
+    utility: float
+    usage_count: int
+    """Feedback uses."""
+    last_used: datetime | None
+    retrievals: int
+    """How many recorded searches returned it."""
+    content: str
+    """What it says: a token budget counts its words, the keep score how specific it is."""
+
+    @property
+    def words(self) -> int:
+        return len(self.content.split())
+
+
+class LifecycleStore(Protocol):
+    """Memory over months: promotion, archiving and what maintenance needs to decide it
+    (``asem.lifecycle``). An archived note is out of search, listings and the lexical index
+    like a soft-deleted one, kept with its history and restorable."""
+
+    def promote(self, note_ids: Sequence[str], reason: str, actor: str) -> list[str]:
+        """Make the live short-term notes among ``note_ids`` long-term (their expiry
+        cleared), each with a PROMOTE history row; returns the ids promoted."""
+        ...
+
+    def archive(self, notes: Sequence[tuple[str, str]], actor: str) -> list[str]:
+        """Archive the live notes among ``notes`` (note id, reason) in one transaction, each
+        with an ARCHIVE history row giving its reason; returns the ids archived."""
+        ...
+
+    def unarchive(self, note_id: str, actor: str) -> None:
+        """Bring an archived note back (UNARCHIVE history row); an expired short-term note
+        comes back long-term. NotFoundError when it is not archived; InvalidInputError when a
+        live note holds its content now."""
+        ...
+
+    def life_signals(self, user_id: str | None) -> list[NoteLife]:
+        """The live notes of ``user_id`` (of every tenant for None), oldest first."""
+        ...
+
+    def tenants(self) -> list[str]:
+        """Every user id with live notes, sorted."""
+        ...
+
+
+class MaintenanceLog(Protocol):
+    """What maintenance did, and the counts ``stats`` shows of the lifecycle."""
+
+    def record_maintenance(self, user_id: str, report: dict[str, Any], dry_run: bool) -> None:
+        """Keep what one maintenance run of ``user_id`` did (``report``: JSON-ready)."""
+        ...
+
+    def lifecycle_counts(self, user_id: str | None) -> dict[str, Any]:
+        """Counts for ``stats``: short-term, expired (not archived yet), archived and
+        forgotten notes, and the latest maintenance report (None before the first)."""
+        ...
+
+
+class Eraser(Protocol):
+    """Forgetting for real (SPEC section 2): unlike a soft delete, nothing is left to undo."""
+
+    def forget(self, user_id: str, note_ids: Sequence[str] | None, actor: str) -> list[str]:
+        """Remove ``user_id``'s notes ``note_ids`` (every note of the tenant for None) for
+        good: content, vectors, lexical rows, links, history text, conversation turns, LLM
+        jobs, the experience notes that quote them, and the retrievals and feedback that
+        returned them; one audit row per note (id, tenant, when, who, why; no content)
+        remains. Afterwards no byte of the forgotten text is left in the database files
+        (secure delete, lexical index merge, checkpoint, VACUUM).
+        Returns the ids forgotten (NotFoundError for an id that is not the tenant's)."""
+        ...
+
+
+class RetrievalLog(Protocol):
+    """What a recorded search was, for experience notes (``asem.lifecycle.experience``)."""
+
+    def retrieval(self, retrieval_id: str, user_id: str) -> tuple[str, list[str]] | None:
+        """(query, note ids returned) of ``user_id``'s retrieval; None for an unknown one or
+        another tenant's."""
+        ...
+
+
+@dataclass(frozen=True)
 class ArchivedNote:
     """Everything a store holds of one note, to move it to another store unchanged: the
     note as stored (id, vectors, utility and usage, version, validity, deleted or not), the

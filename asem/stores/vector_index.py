@@ -52,13 +52,17 @@ class VectorIndex:
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
                  sessions: Sequence[str] = (), turns: Sequence[Turn] = (),
-                 validity: Sequence[Validity] = ()) -> None:
+                 validity: Sequence[Validity] = (),
+                 expiry: Sequence[datetime | None] = ()) -> None:
         self.ids = list(ids)
         self.agents = list(agents)
         self.sessions = list(sessions)
         # valid_from and valid_until as seconds since the epoch (-inf, +inf: open).
         self._start, self._end = _bounds(validity) if validity else (
             np.full(len(self.ids), -np.inf), np.full(len(self.ids), np.inf))
+        # expires_at of each row (+inf: never, every long-term note).
+        self._expiry = (_instants(expiry, np.inf) if expiry
+                        else np.full(len(self.ids), np.inf))
         self.turns = list(turns)
         """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
@@ -147,6 +151,11 @@ class VectorIndex:
         """Rows whose validity ended at or before ``at`` (``Note.ended_by``)."""
         return self._end <= _seconds(at)
 
+    def expired_by(self, at: datetime) -> np.ndarray:
+        """Rows of short-term notes whose expiry time is at or before ``at``
+        (``Note.expired_by``): a search leaves them out before maintenance archives them."""
+        return self._expiry <= _seconds(at)
+
     def closed(self) -> np.ndarray:
         """Rows with a valid_until at all: superseded or retracted, now or later."""
         return np.isfinite(self._end)
@@ -168,13 +177,13 @@ class VectorIndex:
         is appended, and the row it had is masked out (the matrices are shared, never
         copied). Row lookups and conversational neighbours are carried over and updated,
         not rebuilt: a write to a large index costs what it changes."""
-        kept: dict[int, Validity] = {}
+        kept: dict[int, IndexRow] = {}
         dead: list[int] = []
         added: list[IndexRow] = []
         for row in rows:
             at = self.row_of(row.id)
             if at is not None and self._holds(at, row):
-                kept[at] = row.validity
+                kept[at] = row
                 continue
             if at is not None:
                 dead.append(at)
@@ -184,8 +193,9 @@ class VectorIndex:
             return self
         grown = self._appended(added, turns)
         if kept:
-            start, end = _bounds(list(kept.values()))
+            start, end = _bounds([row.validity for row in kept.values()])
             grown._start[list(kept)], grown._end[list(kept)] = start, end
+            grown._expiry[list(kept)] = _instants([r.expires for r in kept.values()], np.inf)
         if dead or self._alive is not None:
             alive = np.ones(len(grown.ids), dtype=bool)
             if self._alive is not None:
@@ -205,6 +215,7 @@ class VectorIndex:
                             self.intents[live].copy(), [self.agents[r] for r in live],
                             [self.sessions[r] for r in live], self.turns)
         index._start, index._end = self._start[live].copy(), self._end[live].copy()
+        index._expiry = self._expiry[live].copy()
         return index
 
     def _holds(self, row: int, data: IndexRow) -> bool:
@@ -239,6 +250,8 @@ class VectorIndex:
         start, end = _bounds([r.validity for r in rows])
         grown._start = np.concatenate([self._start, start])
         grown._end = np.concatenate([self._end, end])
+        grown._expiry = np.concatenate([self._expiry,
+                                        _instants([r.expires for r in rows], np.inf)])
         grown._alive = grown._row_of = grown._turn_neighbours = grown._last_turns = None
         grown._filled = self._filled if buf_e is self._e else [n]
         grown._filled[0] = need
@@ -260,6 +273,11 @@ def _bounds(validity: Sequence[Validity]) -> tuple[np.ndarray, np.ndarray]:
     open)."""
     return (np.array([-np.inf if a is None else _seconds(a) for a, _ in validity]),
             np.array([np.inf if b is None else _seconds(b) for _, b in validity]))
+
+
+def _instants(times: Sequence[datetime | None], missing: float) -> np.ndarray:
+    """Each time as seconds since the epoch, ``missing`` for None."""
+    return np.array([missing if t is None else _seconds(t) for t in times], dtype=np.float64)
 
 
 _blas: Any = None
@@ -310,12 +328,15 @@ class IndexRow:
     agent: str
     session: str
     validity: Validity
+    expires: datetime | None = None
+    """When a short-term note expires (None: never)."""
 
     @classmethod
     def of(cls, note: Note) -> IndexRow:
         assert note.embedding is not None and note.intent_embedding is not None
         return cls(note.id, note.embedding, note.intent_embedding, note.scope.agent_id or "",
-                   note.scope.session_id or "", (note.valid_from, note.valid_until))
+                   note.scope.session_id or "", (note.valid_from, note.valid_until),
+                   note.expires_at)
 
 
 def _carry_lookups(old: VectorIndex, new: VectorIndex, dead: Sequence[int],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -84,12 +84,14 @@ def event_time(item: WriteInput, enrichment: Enrichment) -> datetime:
 
 def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
              intent: np.ndarray, *, utility: float, tier: Tier,
-             valid_from: datetime | None = None) -> Note:
+             valid_from: datetime | None = None, short_term_days: float = 7.0) -> Note:
+    """A new note; a short-term one expires ``short_term_days`` after it was written."""
+    created = now()
     return Note(
         id=uuid.uuid4().hex,
         content=item.content,
         scope=item.scope,
-        created_at=now(),
+        created_at=created,
         observed_at=item.observed_at,
         event_time=event_time(item, enrichment),
         keywords=enrichment.keywords,
@@ -104,4 +106,6 @@ def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
         provenance=Provenance(item.source_id, item.turn_ids, item.writer, item.channel),
         content_hash=content_hash(item.content),
         valid_from=valid_from,
+        expires_at=(created + timedelta(days=short_term_days) if tier is Tier.SHORT_TERM
+                    else None),
     )

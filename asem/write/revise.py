@@ -44,13 +44,14 @@ def revised(old: Note, content: str, *, enricher: Enricher, embedder: Embedder,
                                             if t not in old.provenance.turn_ids)
     provenance = Provenance(old.provenance.source_id, turns, old.provenance.writer,
                             old.provenance.channel)
+    kept = old.tier if tier in (None, Tier.DISCARD) else tier
     return replace(old, content=content, keywords=enrichment.keywords, tags=enrichment.tags,
                    context=enrichment.context, entities=enrichment.entities,
                    dates=enrichment.dates, observed_at=when,
                    event_time=event_time(item, enrichment), embedding=e[0],
                    intent_embedding=z[0], content_hash=content_hash(content),
                    updated_at=now(), provenance=provenance,
-                   tier=old.tier if tier in (None, Tier.DISCARD) else tier)
+                   tier=kept, expires_at=old.expires_at if kept is Tier.SHORT_TERM else None)
 
 
 def _added_later(old: Note, content: str, when: datetime) -> str | None:

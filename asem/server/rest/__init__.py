@@ -6,12 +6,13 @@ Every route takes a key (``state.principal``) and decides its tenant with
 
 from fastapi import APIRouter
 
-from asem.server.rest import notes, overview, read, tenants
+from asem.server.rest import lifecycle, notes, overview, read, tenants
 
 router = APIRouter(prefix="/v1")
 router.include_router(notes.router)
 router.include_router(read.router)
 router.include_router(overview.router)
 router.include_router(tenants.router)
+router.include_router(lifecycle.router)
 
 __all__ = ["router"]

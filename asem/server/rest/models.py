@@ -78,6 +78,10 @@ class NoteOut(BaseModel):
     """When it stopped holding (None: it still holds): set when it was superseded."""
     superseded_by: str | None = None
     """The note that holds the fact since (None for a retraction, or a current note)."""
+    expires_at: str | None = None
+    """When a short-term note expires unless used, said again or confirmed."""
+    archived_at: str | None = None
+    """When maintenance archived the note (``POST .../restore`` brings it back)."""
 
     @classmethod
     def of(cls, note: Note) -> NoteOut:
@@ -284,6 +288,9 @@ class FeedbackRequest(Request):
     note_ids: list[str] | None = Field(default=None, description="Reward only these notes "
                                        "of the retrieval (default: every note it returned).")
     user_id: str | None = UserId
+    episode: bool | str | None = Field(
+        default=None, description="Keep the interaction as an experience note linked to the "
+        "notes used: true, or the answer that was given.")
 
 
 class UtilityOut(BaseModel):
@@ -295,6 +302,53 @@ class FeedbackResponse(BaseModel):
     retrieval_id: str
     reward: float
     utilities: dict[str, UtilityOut]
+    experience_id: str | None = None
+    """The experience note the episode became (with ``episode``)."""
+    promoted: list[str] = []
+    """Short-term notes the positive reward made long-term."""
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+class MaintainRequest(Request):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"dry_run": True}, {"user_id": "alice", "max_notes": 5000}]})
+    user_id: str | None = UserId
+    all_users: bool = Field(default=False, description="Every tenant (admin keys only).")
+    dry_run: bool = Field(default=False, description="Say what would be archived; change "
+                          "nothing.")
+    max_notes: int | None = Field(default=None, ge=0, description="Capacity for this run "
+                                  "(admin keys only; default: the configured one).")
+    max_tokens: int | None = Field(default=None, ge=0, description="Token budget (words) for "
+                                   "this run (admin keys only).")
+
+
+class EvictionOut(BaseModel):
+    note_id: str
+    reason: str
+
+
+class MaintenanceOut(BaseModel):
+    user_id: str
+    dry_run: bool
+    notes_before: int
+    notes_after: int
+    words_before: int
+    max_notes: int | None
+    max_tokens: int | None
+    expired: list[str]
+    evicted: list[EvictionOut]
+
+
+class MaintainResponse(BaseModel):
+    dry_run: bool
+    users: list[MaintenanceOut]
+
+
+class ForgetOut(BaseModel):
+    user_id: str
+    forgotten: int
+    """How many notes were removed for good (an audit row without content stays of each)."""
+    note_id: str | None = None
 
 
 # -- overview ------------------------------------------------------------------------------

@@ -59,17 +59,20 @@ def feedback(body: FeedbackRequest, memory: Mem, caller: Caller) -> FeedbackResp
     """Report how useful a retrieval was (reward in [-1, 1]): its notes' utilities move
     towards the reward."""
     result = memory.feedback(body.retrieval_id, body.reward, body.note_ids,
-                             user_id=caller.tenant(body.user_id))
+                             user_id=caller.tenant(body.user_id), episode=body.episode)
     return FeedbackResponse(retrieval_id=result.retrieval_id, reward=result.reward,
                             utilities={i: UtilityOut(old=old, new=new)
-                                       for i, (old, new) in result.utilities.items()})
+                                       for i, (old, new) in result.utilities.items()},
+                            experience_id=result.experience_id, promoted=list(result.promoted))
 
 
 @router.get("/stats")
 def stats(memory: Mem, caller: Caller,
           user_id: Annotated[str | None, Query(description="The tenant (the key's own when "
                                                "omitted).")] = None) -> dict[str, Any]:
-    """Counts of the tenant's notes, links, retrievals and feedback."""
+    """Counts of the tenant's notes, links, retrievals and feedback; under ``lifecycle``
+    its short-term, expired, archived and forgotten notes, the latest maintenance, and the
+    notes' age and utility distributions."""
     found = memory.stats(caller.tenant(user_id))
     found.pop("path", None)  # where the server keeps its file is none of a tenant's business
     return found

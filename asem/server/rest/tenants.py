@@ -64,11 +64,17 @@ def delete_user(user_id: str, memory: Mem, caller: Caller,
                 ) -> DeleteUserOut:
     """Soft-delete every note of a tenant (admin keys only). Each note stays in its history
     and can be restored with ``POST /v1/notes/{id}/undo``."""
-    if not caller.admin:
-        raise ForbiddenError("only an admin key may delete a whole user; create one with "
-                             "`asem keys create --admin`")
-    if confirm != user_id:
-        raise InvalidInputError(f"deleting every note of {user_id!r} needs confirm={user_id} "
-                                "(the same user id again)")
+    confirmed_admin(caller, user_id, confirm, "delete")
     deleted = memory.delete_user(user_id, actor=f"key:{caller.key_id}")
     return DeleteUserOut(user_id=user_id, deleted=deleted)
+
+
+def confirmed_admin(caller: Principal, user_id: str, confirm: str | None, verb: str) -> None:
+    """ForbiddenError unless an admin key calls; InvalidInputError unless ``confirm`` names
+    ``user_id`` again (a whole tenant is never changed by a slip of the path)."""
+    if not caller.admin:
+        raise ForbiddenError(f"only an admin key may {verb} a whole user; create one with "
+                             "`asem keys create --admin`")
+    if confirm != user_id:
+        raise InvalidInputError(f"to {verb} every note of {user_id!r}, add "
+                                f"confirm={user_id} (the same user id again)")

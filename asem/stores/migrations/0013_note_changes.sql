@@ -2,7 +2,7 @@
 -- memory brings them up to date by reading only what changed since it last looked (a
 -- write from another process used to drop every cached index: a 2 s reload at 100,000
 -- notes). Triggers keep it on every path that touches what the vector index holds:
--- inserts, vectors, deletes and restores, validity, hard deletes. Old entries are pruned;
+-- inserts, vectors, deletes, archiving and restores, validity, expiry, hard deletes. Old entries are pruned;
 -- a reader that finds its last position pruned reloads.
 CREATE TABLE IF NOT EXISTS note_changes (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -14,8 +14,8 @@ CREATE TRIGGER IF NOT EXISTS note_changes_on_insert AFTER INSERT ON notes BEGIN
     INSERT INTO note_changes (user_id, note_id) VALUES (NEW.user_id, NEW.id);
 END;
 CREATE TRIGGER IF NOT EXISTS note_changes_on_update
-AFTER UPDATE OF embedding, intent_embedding, deleted_at, valid_from, valid_until, agent_id,
-    session_id, user_id, embedder ON notes BEGIN
+AFTER UPDATE OF embedding, intent_embedding, deleted_at, valid_from, valid_until, expires_at,
+    agent_id, session_id, user_id, embedder ON notes BEGIN
     INSERT INTO note_changes (user_id, note_id) VALUES (NEW.user_id, NEW.id);
 END;
 CREATE TRIGGER IF NOT EXISTS note_changes_on_delete AFTER DELETE ON notes BEGIN

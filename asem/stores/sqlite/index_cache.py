@@ -26,7 +26,7 @@ KEEP_CHANGES = 100_000
 """Change-log entries kept; a process that has not looked for longer reloads."""
 
 _ROW_COLUMNS = ("id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
-                "valid_until")
+                "valid_until, expires_at")
 
 
 @dataclass
@@ -136,6 +136,7 @@ class IndexCache:
             sessions=[r["session_id"] or "" for r in rows],
             turns=turns,
             validity=[(parse_ts(r["valid_from"]), parse_ts(r["valid_until"])) for r in rows],
+            expiry=[parse_ts(r["expires_at"]) for r in rows],
         )
         return _Entry(index, turn_seq)
 
@@ -187,7 +188,8 @@ def prune_changes(conn: sqlite3.Connection) -> None:
 def _row(r: sqlite3.Row) -> IndexRow:
     return IndexRow(r["id"], np.frombuffer(r["embedding"], dtype=np.float32),
                     np.frombuffer(r["intent_embedding"], dtype=np.float32), r["agent_id"] or "",
-                    r["session_id"] or "", (parse_ts(r["valid_from"]), parse_ts(r["valid_until"])))
+                    r["session_id"] or "", (parse_ts(r["valid_from"]), parse_ts(r["valid_until"])),
+                    parse_ts(r["expires_at"]))
 
 
 def _matrix(rows: Sequence[sqlite3.Row], column: str) -> np.ndarray:

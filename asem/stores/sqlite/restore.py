@@ -18,7 +18,7 @@ from asem.types import Link, Scope
 if TYPE_CHECKING:
     import threading
 
-_COLUMNS = (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version")
+_COLUMNS = (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version", "archived_at")
 _INSERT = (f"INSERT INTO notes ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join(':' + c for c in _COLUMNS)})")
 
@@ -42,7 +42,7 @@ def _insert(conn: sqlite3.Connection, archived: ArchivedNote) -> None:
     note = archived.note
     cursor = conn.execute(_INSERT, note_params(note, archived.embedder) | {
         "deleted_at": ts(note.deleted_at), "delete_reason": note.delete_reason,
-        "version": note.version or 1})
+        "version": note.version or 1, "archived_at": ts(note.archived_at)})
     if note.deleted_at is None:  # the lexical index holds live notes only
         conn.execute(writes.INDEX_TEXT, (cursor.lastrowid, *fts_values(note)))
     conn.executemany(

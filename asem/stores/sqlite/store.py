@@ -37,9 +37,11 @@ from asem.stores.sqlite.connection import (
     translated,
 )
 from asem.stores.sqlite.feedback import read_feedback_events
+from asem.stores.sqlite.forget import ForgetMixin
 from asem.stores.sqlite.index_cache import IndexCache, prune_changes
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
+from asem.stores.sqlite.lifecycle import LifecycleMixin
 from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
@@ -53,11 +55,13 @@ from asem.types import (
 )
 
 
-class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
-    keys (``KeyStore``) in ``asem.stores.sqlite.keys``.
+    keys (``KeyStore``) in ``asem.stores.sqlite.keys``, promotion and archiving
+    (``LifecycleStore``) in ``asem.stores.sqlite.lifecycle``, forgetting (``Eraser``) in
+    ``asem.stores.sqlite.forget``.
     """
 
     def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
@@ -92,6 +96,10 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
         """Bring the cached indexes up to date with this store's own writes (and any other)."""
         with self._lock, translated(self.path):
             self._indexes.catch_up()
+
+    def _forget_index(self, user_ids: Sequence[str]) -> None:
+        """After a write of the mixins: the change log says what changed, for every user."""
+        self._catch_up()
 
     # -- writes ------------------------------------------------------------------------------
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
@@ -164,7 +172,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
                         writes.soft_delete(conn, row, at, gone.reason, batch.actor)
                 for change in batch.supersessions:
                     validity.supersede(conn, change, at, batch.actor)
-                for merge in batch.merges:
+                for merge in batch.merges:  # a short-term note said again is promoted
                     writes.merge(conn, merge, at, batch.actor)
                 writes.log_turns(conn, turns)
                 prune_changes(conn)
@@ -196,18 +204,9 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin):
                 raise NotFoundError(f"no note with id {note_id!r}; check the id with 'asem show'")
             if row["deleted_at"] is None:
                 raise InvalidInputError(f"note {note_id} is not deleted; nothing to undo")
-            clash = conn.execute(
-                "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
-                "AND content_hash = ? AND deleted_at IS NULL AND valid_until IS NULL",
-                (row["user_id"], row["agent_id"], row["session_id"], row["content_hash"]),
-            ).fetchone()
-            if clash is not None and row["valid_until"] is None:
-                raise InvalidInputError(
-                    f"note {note_id} cannot be restored: note {clash['id']} holds the same "
-                    "content now; delete that one first"
-                )
+            writes.check_restorable(conn, row)
             conn.execute("UPDATE notes SET deleted_at = NULL, delete_reason = NULL, "
-                         "version = version + 1 WHERE id = ?", (note_id,))
+                         "archived_at = NULL, version = version + 1 WHERE id = ?", (note_id,))
             note = row_to_note(row)
             conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
             writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
@@ -444,7 +443,9 @@ def _listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str,
         at = ts(filters.as_of)
         return (f"{where} AND (valid_from IS NULL OR valid_from <= ?) AND "
                 "(valid_until IS NULL OR valid_until > ?)", [*params, at, at])
-    return f"{where} AND (valid_until IS NULL OR valid_until > ?)", [*params, ts(now())]
+    at = ts(now())  # current, and not an expired short-term note (asem.lifecycle)
+    return (f"{where} AND (valid_until IS NULL OR valid_until > ?) AND "
+            "(expires_at IS NULL OR expires_at > ?)", [*params, at, at])
 
 
 def _filter_clauses(scope: Scope, filters: Filters, *,

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from asem.errors import WriteConflictError
+from asem.errors import InvalidInputError, WriteConflictError
 from asem.stores.base import Merge, NewNote, Turn
 from asem.stores.sqlite.codec import NOTE_COLUMNS, fts_values, note_params, row_to_note
 from asem.types import Note
@@ -92,11 +92,13 @@ def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None
     return True
 
 
-def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -> None:
-    """Add provenance to a note (a NOOP that keeps where the input came from)."""
-    row = conn.execute("SELECT turn_ids FROM notes WHERE id = ?", (change.note_id,)).fetchone()
+def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -> str | None:
+    """Add provenance to a note (a NOOP that keeps where the input came from). A short-term
+    note said again is promoted to long-term (``asem.lifecycle``): returns its user then."""
+    row = conn.execute("SELECT turn_ids, tier, user_id FROM notes WHERE id = ?",
+                       (change.note_id,)).fetchone()
     if row is None:
-        return
+        return None
     old = json.loads(row["turn_ids"])
     new = old + [t for t in change.turn_ids if t not in old]
     if new != old:
@@ -104,6 +106,12 @@ def merge(conn: sqlite3.Connection, change: Merge, at: str | None, actor: str) -
                      (json.dumps(new), change.note_id))
     history(conn, change.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
             change.reason, actor)
+    if row["tier"] != "short_term":
+        return None
+    from asem.stores.sqlite.lifecycle import promote_rows  # it builds on this module
+
+    promote_rows(conn, [change.note_id], at, "said again", actor)
+    return str(row["user_id"])
 
 
 def update(conn: sqlite3.Connection, note: Note, embedder: str, at: str | None, reason: str,
@@ -123,6 +131,20 @@ def soft_delete(conn: sqlite3.Connection, row: sqlite3.Row, at: str | None, reas
                  "WHERE id = ?", (at, reason, row["id"]))
     conn.execute("DELETE FROM notes_fts WHERE rowid = ?", (row["rowid"],))
     history(conn, row["id"], "DELETE", row_to_note(row).to_dict(), None, at, reason, actor)
+
+
+def check_restorable(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
+    """InvalidInputError when the deleted or archived note ``row`` cannot come back because a
+    live current note of its scope holds the same content now."""
+    clash = conn.execute(
+        "SELECT id FROM notes WHERE user_id = ? AND agent_id = ? AND session_id = ? "
+        "AND content_hash = ? AND deleted_at IS NULL AND valid_until IS NULL",
+        (row["user_id"], row["agent_id"], row["session_id"], row["content_hash"]),
+    ).fetchone()
+    if clash is not None and row["valid_until"] is None:
+        raise InvalidInputError(
+            f"note {row['id']} cannot be restored: note {clash['id']} holds the same "
+            "content now; delete that one first")
 
 
 def log_turns(conn: sqlite3.Connection, turns: Sequence[Turn]) -> None:
