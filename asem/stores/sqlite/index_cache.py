@@ -1,7 +1,7 @@
 """The vector indexes an SQLite store keeps in memory, kept current from the change log.
 
 Each user's live notes are loaded once (``load``) and then patched with what changed: the
-``note_changes`` table (migration 0013, kept by triggers) lists every note whose vectors,
+``note_changes`` table (migration 0012, kept by triggers) lists every note whose vectors,
 liveness or validity changed and every turn stored, in commit order, by any process. A
 search after another process's write, or after an update, reads those few rows instead of
 reloading the whole index. Indexes are evicted least recently used beyond a byte budget.
