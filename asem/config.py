@@ -219,6 +219,9 @@ class MemoryConfig:
     lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     busy_timeout_s: float = 5.0
     """How long a write waits for another process's lock before StoreLockedError."""
+    index_cache_mb: float = 1024
+    """Memory for users' vector indexes kept between searches (SQLite store); beyond it the
+    least recently searched user's index is dropped (loaded again on its next search)."""
 
 
 @dataclass(frozen=True)

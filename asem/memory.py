@@ -138,7 +138,7 @@ class Memory(LifecycleAPI):
 
             store = open_store(path, StoreOptions(
                 embedder.model_id, getattr(embedder, "dimension", None),
-                self.config.busy_timeout_s, read_only))
+                self.config.busy_timeout_s, read_only, self.config.index_cache_mb))
         elif read_only and not store.read_only:
             raise InvalidInputError("read_only=True applies to a path; open the store given "
                                     "with store= read-only itself")

@@ -1,149 +1,266 @@
-"""PostgreSQL at scale: many tenants in one database, each searched on its own.
+"""Search and write latency as one tenant's memory grows, through the default read path.
 
-Fills one database with ``--tenants`` tenants of ``--notes`` notes each (random unit vectors
-of ``--dim`` dimensions, texts of words drawn from a Zipf-like vocabulary), then, for a sample
-of tenants, times what a search asks of the store and checks what it gets:
+    python benchmarks/scale.py [--sizes 10000 100000] [--queries 200] [--adds 100]
+                               [--tenants 1 --per-tenant N] [--store sqlite|postgres|URL]
+                               [--json bench-out/scale.json]
 
-- load: the tenant's vector index read into a fresh process's cache (the first search);
-- dense: a cached index's brute-force cosine top 10 (every later search);
-- nearest: the HNSW index's top 10 within the tenant (``PostgresStore.nearest``), and its
-  recall@10 against the exact top 10;
-- lexical: BM25 over full-text search with the tenant's own statistics.
+For each size, a fresh database (an SQLite file, or a new database on PostgreSQL: a local
+server started for the run with ``--store postgres``) is filled with that many notes of one
+tenant (or ``--tenants`` tenants of ``--per-tenant`` notes, measured in one of them), then:
 
-Reports p50 and p95 in milliseconds, and the database size. Figures mean something only on an
-otherwise idle machine.
+- cold start: a new ``Memory`` on the file (the embedder already loaded) to its first
+  search result: the tenant's vector index is loaded here;
+- search p50/p95 (k = 10, default read path, real MiniLM query embedding);
+- add p50 (``Memory.add`` with the default learned manager and embedder);
+- a search just after an add (the add's commit must not make it reload);
+- a search just after another process's commit: a child process on the same file adds a
+  note, then this one searches (the change log patches the index; no reload);
+- a search just after an update of a random note;
+- RSS of this process after the searches.
 
-    .venv/bin/python benchmarks/scale.py --tenants 100 --notes 1000 --dim 384 \
-        --json bench-out/scale.json
+Embedding a million texts takes hours on two cores, so the fill reuses a pool of real
+MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every stored note is
+one of them with a running number of its own (its vector is its pool text's; its intent
+vector the same). The lexical index holds every note's own text. Queries and adds are
+embedded for real.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
 
-from asem.eval.databases import PostgresDatabases, local_postgres
+from asem import Memory
+from asem.eval.databases import Databases, PostgresDatabases, SQLiteFiles, local_postgres
 from asem.eval.metrics import percentile
+from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores.base import NewNote, WriteBatch
-from asem.stores.postgres import PostgresStore
-from asem.types import Filters, Note, Scope
+from asem.types import Note, Provenance, Scope
+from asem.write.inputs import content_hash
 
-EMBEDDER = "random-unit"
-BATCH = 500
+STAMP = datetime(2024, 1, 1)
 
-
-def words(rng: np.random.Generator, vocabulary: int, count: int) -> str:
-    ranks = np.minimum(rng.zipf(1.3, size=count), vocabulary)
-    return " ".join(f"w{r}" for r in ranks)
-
-
-def fill(store: PostgresStore, tenants: int, notes: int, dim: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    stamp = datetime(2024, 1, 1)
-    for t in range(tenants):
-        made = []
-        for i in range(notes):
-            vector = rng.normal(size=dim).astype(np.float32)
-            vector /= np.linalg.norm(vector)
-            made.append(NewNote(Note(
-                id=f"t{t}n{i}", content=words(rng, 5000, 12), scope=Scope(f"tenant{t}"),
-                created_at=stamp, observed_at=stamp, event_time=stamp, embedding=vector,
-                intent_embedding=vector, content_hash=f"t{t}n{i}")))
-        for start in range(0, len(made), BATCH):
-            store.write(WriteBatch(tuple(made[start:start + BATCH])))
+TEMPLATES = ["{name} bought a {thing} in {city}.", "{name} lent the {thing} to a friend in {city}.",
+             "{name} is learning to repair a {thing} in {city}.",
+             "The {thing} {name} ordered from {city} arrived late.",
+             "{name} sold an old {thing} at the {city} market."]
+QUERIES = ["What did {name} buy in {city}?", "Who has a {thing}?",
+           "Where did {name} get the {thing}?", "What happened in {city}?",
+           "What is {name} learning to repair?"]
+BATCH = 2000
 
 
-def timed(call: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    found = call()
-    return found, (time.perf_counter() - start) * 1000
+class PoolEmbedder:
+    """Real MiniLM vectors of a pool of texts, served for those texts with any number added.
+
+    Only for filling a benchmark store fast: it answers for the pool's texts alone."""
+
+    def __init__(self, real: MiniLMEmbedder, pool: Sequence[str]) -> None:
+        self.model_id, self.dimension = real.model_id, real.dimension
+        vectors = real.embed(list(pool))
+        self._of = {text: vectors[i] for i, text in enumerate(pool)}
+
+    def embed(self, texts: Sequence[str], *, kind: str = "document") -> np.ndarray:
+        return np.stack([self._of[_base(t)] for t in texts])
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self.embed(texts)
+        return vectors, vectors
 
 
-def measure(url: str, tenants: int, notes: int, dim: int, queries: int,
-            seed: int = 0) -> dict[str, Any]:
-    store = PostgresStore(url, embedder_id=EMBEDDER, dimension=dim)
+def _base(text: str) -> str:
+    return text.rsplit(" #", 1)[0]
+
+
+def pool_texts(size: int, rng: random.Random) -> list[str]:
+    texts = {t.format(name=n, thing=x, city=c) for t in TEMPLATES for n in NAMES
+             for x in THINGS for c in CITIES}
+    return rng.sample(sorted(texts), min(size, len(texts)))
+
+
+def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
+         per_tenant: int) -> float:
+    """Store ``per_tenant`` notes for each tenant, BATCH per transaction; seconds taken.
+
+    Notes are written to the store directly (as an import would: no manager decision, no
+    keyword extraction), each a turn of one of a few sessions."""
+    vectors = embedder.embed(list(pool))
+    started = time.perf_counter()
+    with Memory(path, embedder=embedder) as memory:
+        store = memory.store
+        for tenant in range(tenants):
+            for first in range(0, per_tenant, BATCH):
+                new = tuple(NewNote(_note(tenant, i, pool, vectors))
+                            for i in range(first, min(per_tenant, first + BATCH)))
+                with store.snapshot(exclusive=True, users=[f"t{tenant}"]):
+                    store.write(WriteBatch(new=new))
+                print(f"\r  filled {tenant * per_tenant + first + len(new):,} notes", end="",
+                      file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def _note(tenant: int, i: int, pool: Sequence[str], vectors: np.ndarray) -> Note:
+    text = f"{pool[i % len(pool)]} #{tenant}-{i}"
+    at = STAMP + timedelta(minutes=i)
+    speaker = NAMES[i % len(NAMES)]
+    return Note(id=uuid.uuid4().hex, content=text,
+                scope=Scope(f"t{tenant}", None, f"s{i // 500}"), created_at=at,
+                observed_at=at, event_time=at, keywords=tuple(text.lower().split()[:4]),
+                context=f"{speaker}, on {at:%d %B %Y}", embedding=vectors[i % len(pool)],
+                intent_embedding=vectors[i % len(pool)], content_hash=content_hash(text),
+                provenance=Provenance(turn_ids=(f"{tenant}-{i}",), source_id=f"s{i // 500}"))
+
+
+def query(rng: random.Random) -> str:
+    return rng.choice(QUERIES).format(name=rng.choice(NAMES), thing=rng.choice(THINGS),
+                                      city=rng.choice(CITIES))
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2),
+            "max": round(max(values), 2), "n": len(values)}
+
+
+CHILD = """
+import sys
+from asem import Memory
+with Memory(sys.argv[1]) as memory:
+    for line in sys.stdin:
+        memory.add(line.strip(), user_id=sys.argv[2])
+        print("ok", flush=True)
+"""
+
+
+def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, adds: int,
+            rng: random.Random) -> dict[str, object]:
+    started = time.perf_counter()
+    memory = Memory(path, embedder=real)
+    memory.search(query(rng), user_id=user, k=10)
+    cold = time.perf_counter() - started
     try:
-        started = time.perf_counter()
-        fill(store, tenants, notes, dim, seed)
-        fill_s = time.perf_counter() - started
-        with store._read() as conn:  # fresh planner statistics after the bulk load
-            conn.execute("ANALYZE notes")
-        size = int(store.stats(None)["file_bytes"])
+        search = [timed(lambda: memory.search(query(rng), user_id=user, k=10))
+                  for _ in range(queries)]
+        add, after_add = [], []
+        for i in range(adds):
+            add.append(timed(lambda i=i: memory.add(f"{query(rng)} Noted as item {i}.",
+                                                    user_id=user)))
+            after_add.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        after_update = []
+        ids = [n.id for n in memory.list_notes(user, limit=500)]
+        for i in range(min(adds, 50)):
+            memory.update(rng.choice(ids), f"{query(rng)} Changed {i}.", user_id=user)
+            after_update.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        after_other = _after_other_process(path, memory, user, min(adds, 50), rng)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {"cold_start_s": round(cold, 3), "search_ms": summary(search),
+                "add_ms": summary(add), "search_after_add_ms": summary(after_add),
+                "search_after_update_ms": summary(after_update),
+                "search_after_other_process_ms": summary(after_other),
+                "index_loads": getattr(memory.store, "index_loads", None),
+                "peak_rss_mb": round(rss_mb)}
     finally:
-        store.close()
-    rng = np.random.default_rng(seed + 1)
-    times: dict[str, list[float]] = {"load": [], "dense": [], "nearest": [], "lexical": []}
-    recalls: list[float] = []
-    for _ in range(queries):
-        user = f"tenant{int(rng.integers(tenants))}"
-        vector = rng.normal(size=dim).astype(np.float32)
-        vector /= np.linalg.norm(vector)
-        fresh = PostgresStore(url, embedder_id=EMBEDDER, dimension=dim)
-        try:
-            index, ms = timed(lambda u=user, s=fresh: s.vector_index(u))
-            times["load"].append(ms)
-            exact, ms = timed(lambda i=index, v=vector: [
-                i.ids[r] for r in np.argsort(-i.similarities(v))[:10]])
-            times["dense"].append(ms)
-            near, ms = timed(lambda u=user, v=vector, s=fresh: s.nearest(
-                Scope(u), Filters(include_superseded=True), v, 10))
-            times["nearest"].append(ms)
-            recalls.append(len({i for i, _ in near} & set(exact)) / 10)
-            terms = words(rng, 5000, 4).split()
-            _, ms = timed(lambda u=user, t=terms, s=fresh: s.lexical(u, t, 40))
-            times["lexical"].append(ms)
-        finally:
-            fresh.close()
-    return {
-        "tenants": tenants, "notes_per_tenant": notes, "dim": dim, "queries": queries,
-        "fill_seconds": round(fill_s, 1), "notes_per_s": round(tenants * notes / fill_s, 1),
-        "db_bytes": size,
-        "ms": {k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
-               for k, v in times.items()},
-        "nearest_recall_at_10": round(float(np.mean(recalls)), 3),
-    }
+        memory.close()
+
+
+def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: int,
+                         rng: random.Random) -> list[float]:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), user],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        times = []
+        for i in range(rounds):
+            child.stdin.write(f"{query(rng)} Said elsewhere {i}.\n")
+            child.stdin.flush()
+            if child.stdout.readline().strip() != "ok":
+                raise RuntimeError("the writing process failed")
+            times.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+        return times
+    finally:
+        child.stdin.close()
+        child.wait(timeout=60)
 
 
 @contextmanager
-def server(postgres: str) -> Iterator[str]:
-    if postgres == "local":
-        with local_postgres() as url:
-            yield url
-    else:
-        yield postgres
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", default="local", metavar="URL|local",
-                        help="a server where the run may create a database, or 'local' to "
-                             "start one (the postgres extra)")
-    parser.add_argument("--tenants", type=int, default=100)
-    parser.add_argument("--notes", type=int, default=1000, help="notes per tenant")
-    parser.add_argument("--dim", type=int, default=384, help="vector dimensions")
-    parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--json", type=Path, help="also write the report here")
-    args = parser.parse_args()
-    with server(args.postgres) as url:
+def _databases(store: str, tmp: Path) -> Iterator[Databases]:
+    """Fresh databases of the kind ``--store`` names, released at the end."""
+    if store == "sqlite":
+        yield SQLiteFiles(tmp)
+        return
+    with ExitStack() as stack:
+        url = stack.enter_context(local_postgres()) if store == "postgres" else store
         databases = PostgresDatabases(url)
-        try:
-            report = measure(databases.new("scale"), args.tenants, args.notes, args.dim,
-                             args.queries)
-        finally:
-            databases.close()
-    print(json.dumps(report))
+        stack.callback(databases.close)
+        yield databases
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="notes of the one tenant measured (default: 10000 100000)")
+    parser.add_argument("--tenants", type=int, default=1,
+                        help="tenants per store, each of --per-tenant notes (overrides --sizes)")
+    parser.add_argument("--per-tenant", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--adds", type=int, default=100)
+    parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
+    parser.add_argument("--store", default="sqlite",
+                        help="sqlite (a file, the default), postgres (a local server started "
+                             "for the run) or a PostgreSQL URL (a database is made on it)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    rng = random.Random(7)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    real = MiniLMEmbedder()
+    pool = pool_texts(args.pool, rng)
+    embedder = PoolEmbedder(real, pool)
+    layouts = ([(args.tenants, args.per_tenant)] if args.tenants > 1
+               else [(1, size) for size in args.sizes])
+    results = []
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        databases = stack.enter_context(_databases(args.store, tmp))
+        for tenants, per_tenant in layouts:
+            target = databases.new(f"scale_{tenants}_{per_tenant}")
+            print(f"{tenants} tenant(s) x {per_tenant:,} notes", file=sys.stderr)
+            fill_s = fill(target, pool, embedder, tenants, per_tenant)
+            figures = measure(target, real, "t0", args.queries, args.adds, rng)
+            figures |= {"tenants": tenants, "notes_per_tenant": per_tenant,
+                        "fill_s": round(fill_s, 1)}
+            if isinstance(target, Path):
+                figures["file_mb"] = round(target.stat().st_size / 2**20)
+            results.append(figures)
+            print(json.dumps(figures), file=sys.stderr)
+    report = {"store": args.store.split("://")[0], "pool_embeddings": len(pool), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+        args.json.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""benchmarks/scale.py runs end to end on a small database and reports sane numbers."""
+"""benchmarks/scale_postgres.py runs end to end on a small database and reports sane numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-scale = importlib.import_module("scale")
+scale = importlib.import_module("scale_postgres")
 
 
 def test_a_small_run_reports_every_figure(pg_url):

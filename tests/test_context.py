@@ -115,8 +115,9 @@ def test_neighbours_are_the_same_after_reopening_the_store(tmp_path):
 def rows_of(memory: Memory, turn: str) -> int:
     index = memory.store.vector_index("u")
     notes = memory.store.get_notes(index.ids)
+    live = index.scope_mask(Scope("u"))  # rows of notes since deleted or changed: masked
     found = [row for row, note_id in enumerate(index.ids)
-             if turn in notes[note_id].provenance.turn_ids]
+             if live[row] and turn in notes[note_id].provenance.turn_ids]
     assert len(found) == 1
     return found[0]
 

@@ -73,6 +73,28 @@ def test_probes_follow_the_current_truth():
                 assert isinstance(probe.gold, frozenset) and len(probe.gold) >= 2
 
 
+def test_training_says_some_changes_with_no_change_word():
+    """A correction ("Actually, I work as a paramedic." of "I work as a nurse.") is said in a
+    wording of the fact itself, the new value the probe's gold; test streams keep their
+    held-out change wordings, with no corrective."""
+    slots = {s.name: s for s in templates.SLOTS}
+    plain = corrected = 0
+    for seed in range(300):
+        stream = generate(seed)
+        for t, event in enumerate(stream.events):
+            if event.kind != "changed":
+                continue
+            slot = slots[event.slot]
+            gold = next(p.gold for p in stream.probes_after[t] if p.slot == event.slot)
+            wordings = slot.novel + slot.para
+            if any(event.text.lower().endswith(w.format(v=gold).lower()) for w in wordings):
+                plain += 1
+                corrected += event.text.startswith(templates.CORRECTIVES)
+    assert plain > 20 and 0 < corrected < plain
+    test = [e.text for seed in range(100) for e in generate(seed, "test").events]
+    assert not any(text.startswith(templates.CORRECTIVES) for text in test)
+
+
 def _probe(kind: str, gold) -> Probe:
     return Probe("q", "city", kind, gold, ("Boston", "Denver", "book club"))
 

@@ -49,7 +49,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     allowed: set[str] | None = None
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)
-        mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
+        mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=index.live_count)
     sims = np.where(mask, index.similarities(query_vector), -np.inf)
     if config.query_expansion > 0 and (config.expand_all_queries or asks_for_total(query)):
         sims = np.where(mask, index.similarities(_expanded(query_vector, sims, index, config)),
@@ -70,7 +70,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
                 break
     scale = 1.0
     if config.lexical_confidence > 0 and lexical:
-        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), len(index))
+        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), index.live_count)
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
     rows = list(dict.fromkeys([*dense_rows, *lexical_rows]))
     around: list[tuple[int, ...]] = []

@@ -31,6 +31,8 @@ class StoreOptions:
     """The embedder's vector size (a PostgreSQL store indexes that dimension)."""
     busy_timeout_s: float = 5.0
     read_only: bool = False
+    index_cache_mb: float = 1024
+    """Memory for tenants' vector indexes held between searches (``MemoryConfig``)."""
 
 
 Opener = Callable[[str, StoreOptions], "Store"]
@@ -45,7 +47,8 @@ def _sqlite(target: str, options: StoreOptions) -> Store:
     from asem.stores.sqlite import SQLiteStore
 
     return SQLiteStore(_sqlite_path(target), embedder_id=options.embedder_id,
-                       busy_timeout_s=options.busy_timeout_s, read_only=options.read_only)
+                       busy_timeout_s=options.busy_timeout_s, read_only=options.read_only,
+                       index_cache_mb=options.index_cache_mb)
 
 
 POOL_OPTIONS = ("pool_min", "pool_max")

@@ -3,6 +3,7 @@ the turns of conversations that give each note its conversational neighbours."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,10 @@ class VectorIndex:
     so adding one note does not copy the whole matrix.
     """
 
+    compact_after = 1024
+    """Dead rows (of notes deleted or re-embedded) an index keeps before it is compacted
+    (and at least a quarter of its rows)."""
+
     def __init__(self, ids: Sequence[str] = (), embeddings: np.ndarray | None = None,
                  intents: np.ndarray | None = None, agents: Sequence[str] = (),
                  sessions: Sequence[str] = (), turns: Sequence[Turn] = (),
@@ -63,15 +68,24 @@ class VectorIndex:
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
         self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
         self._z = intents if intents is not None else np.zeros((0, dim), np.float32)
+        self._alive: np.ndarray | None = None
+        """Rows still live (None: all): a row whose note was deleted or re-embedded since the
+        index was loaded stays in the matrices, masked out (``patched``)."""
         self._row_of: dict[str, int] | None = None
-        self._turn_neighbours: dict[int, tuple[int, ...]] | None = None
+        self._turn_neighbours: dict[int, list[int]] | None = None
         self._last_turns: dict[tuple[str, str], Turn] | None = None
         # Rows of the shared buffers in use, shared by every index on those buffers: only the
         # index that ends at that mark may append in place.
         self._filled = [len(self.ids)]
 
     def __len__(self) -> int:
+        """Rows, dead ones included: the length of every mask over the index."""
         return len(self.ids)
+
+    @property
+    def live_count(self) -> int:
+        """The live notes the index holds."""
+        return len(self.ids) if self._alive is None else int(self._alive.sum())
 
     @property
     def embeddings(self) -> np.ndarray:
@@ -86,9 +100,15 @@ class VectorIndex:
         return single_threaded_matvec(self.embeddings, vector)
 
     def row_of(self, note_id: str) -> int | None:
+        """The live row holding ``note_id`` (None when the index holds no live one)."""
+        return self._rows().get(note_id)
+
+    def _rows(self) -> dict[str, int]:
         if self._row_of is None:
-            self._row_of = {note_id: row for row, note_id in enumerate(self.ids)}
-        return self._row_of.get(note_id)
+            alive = self._alive
+            self._row_of = {note_id: row for row, note_id in enumerate(self.ids)
+                            if alive is None or alive[row]}
+        return self._row_of
 
     def turn_neighbours(self, row: int) -> tuple[int, ...]:
         """The rows holding the turns just before and after those ``row`` holds, in the same
@@ -101,8 +121,11 @@ class VectorIndex:
         was never recorded. Notes from no known conversation have none.
         """
         if self._turn_neighbours is None:
-            self._turn_neighbours = _thread_neighbours(self.turns, self.row_of)
-        return self._turn_neighbours.get(row, ())
+            around: dict[int, list[int]] = {}
+            last: dict[tuple[str, str], Turn] = {}
+            _pair_turns(around, last, self.turns, self.row_of)
+            self._turn_neighbours, self._last_turns = around, last
+        return tuple(self._turn_neighbours.get(row, ()))
 
     def last_turn(self, agent_id: str, thread: str) -> Turn | None:
         """The latest stored input of conversation ``thread`` (None for none)."""
@@ -111,8 +134,8 @@ class VectorIndex:
         return self._last_turns.get((agent_id, thread))
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
-        """Rows visible to ``scope`` (agent and session narrow when given)."""
-        mask = np.ones(len(self.ids), dtype=bool)
+        """Live rows visible to ``scope`` (agent and session narrow when given)."""
+        mask = np.ones(len(self.ids), dtype=bool) if self._alive is None else self._alive.copy()
         if scope.agent_id is not None:
             mask &= np.array([a == scope.agent_id for a in self.agents], dtype=bool)
         if scope.session_id is not None:
@@ -143,39 +166,94 @@ class VectorIndex:
         turns (by default one per note: each note a turn of its own)."""
         if turns is None:
             turns = [turn_of(note) for note in notes]
-        if not notes:
-            if not turns:
-                return self
-            grown = VectorIndex(self.ids, self._e, self._z, self.agents, self.sessions,
-                                self.turns + list(turns))
-            grown._start, grown._end = self._start, self._end
-            grown._expiry = self._expiry
-            grown._filled = self._filled
-            return grown
-        e = np.stack([n.embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
-        z = np.stack([n.intent_embedding for n in notes]).astype(np.float32)  # type: ignore[misc]
-        n, need = len(self.ids), len(self.ids) + len(notes)
+        return self.patched([IndexRow.of(note) for note in notes], (), turns)
+
+    def patched(self, rows: Sequence[IndexRow], gone: Sequence[str] = (),
+                turns: Sequence[Turn] = ()) -> VectorIndex:
+        """A new index in which each of ``rows`` is the live state of its note, the notes
+        ``gone`` are no longer live, and ``turns`` follow these turns; this one is unchanged.
+
+        A note whose vectors are as held keeps its row (its validity is updated); any other
+        is appended, and the row it had is masked out (the matrices are shared, never
+        copied). Row lookups and conversational neighbours are carried over and updated,
+        not rebuilt: a write to a large index costs what it changes."""
+        kept: dict[int, IndexRow] = {}
+        dead: list[int] = []
+        added: list[IndexRow] = []
+        for row in rows:
+            at = self.row_of(row.id)
+            if at is not None and self._holds(at, row):
+                kept[at] = row
+                continue
+            if at is not None:
+                dead.append(at)
+            added.append(row)
+        dead += [at for at in map(self.row_of, dict.fromkeys(gone)) if at is not None]
+        if not (added or dead or kept or turns):
+            return self
+        grown = self._appended(added, turns)
+        if kept:
+            start, end = _bounds([row.validity for row in kept.values()])
+            grown._start[list(kept)], grown._end[list(kept)] = start, end
+            grown._expiry[list(kept)] = _instants([r.expires for r in kept.values()], np.inf)
+        if dead or self._alive is not None:
+            alive = np.ones(len(grown.ids), dtype=bool)
+            if self._alive is not None:
+                alive[: len(self.ids)] = self._alive
+            alive[dead] = False
+            grown._alive = alive
+        _carry_lookups(self, grown, dead, added, turns)
+        if dead and len(grown.ids) - grown.live_count > max(self.compact_after,
+                                                            len(grown.ids) // 4):
+            return grown.compacted()
+        return grown
+
+    def compacted(self) -> VectorIndex:
+        """The same live notes in fresh matrices without the dead rows."""
+        live = np.flatnonzero(self._alive) if self._alive is not None else np.arange(len(self))
+        index = VectorIndex([self.ids[r] for r in live], self.embeddings[live].copy(),
+                            self.intents[live].copy(), [self.agents[r] for r in live],
+                            [self.sessions[r] for r in live], self.turns)
+        index._start, index._end = self._start[live].copy(), self._end[live].copy()
+        index._expiry = self._expiry[live].copy()
+        return index
+
+    def _holds(self, row: int, data: IndexRow) -> bool:
+        """The row holds these vectors and scope (only its validity may differ)."""
+        return (self.agents[row] == data.agent and self.sessions[row] == data.session
+                and np.array_equal(self._e[row], data.embedding)
+                and np.array_equal(self._z[row], data.intent))
+
+    def _appended(self, rows: Sequence[IndexRow], turns: Sequence[Turn]) -> VectorIndex:
+        """A new index with ``rows`` after these rows (fresh validity arrays, shared
+        matrices); lookups and liveness are the caller's to carry over."""
+        n, need = len(self.ids), len(self.ids) + len(rows)
         buf_e, buf_z = self._e, self._z
-        if (buf_e.shape[0] < need or buf_e.shape[1] != e.shape[1]
-                or self._filled[0] != n):
-            capacity = max(need, 2 * n, 64)
-            buf_e = np.zeros((capacity, e.shape[1]), np.float32)
-            buf_z = np.zeros((capacity, z.shape[1]), np.float32)
-            if n:
-                buf_e[:n], buf_z[:n] = self.embeddings, self.intents
-        # Rows past n are invisible to this index and to any older one: writing them is safe.
-        buf_e[n:need], buf_z[n:need] = e, z
-        grown = VectorIndex(self.ids + [x.id for x in notes], buf_e, buf_z,
-                            self.agents + [x.scope.agent_id or "" for x in notes],
-                            self.sessions + [x.scope.session_id or "" for x in notes],
-                            self.turns + list(turns))
-        start, end = _bounds([(x.valid_from, x.valid_until) for x in notes])
+        if rows:
+            e = np.stack([r.embedding for r in rows]).astype(np.float32)
+            z = np.stack([r.intent for r in rows]).astype(np.float32)
+            if (buf_e.shape[0] < need or buf_e.shape[1] != e.shape[1]
+                    or self._filled[0] != n):
+                capacity = max(need + need // 4, 64)
+                buf_e = np.zeros((capacity, e.shape[1]), np.float32)
+                buf_z = np.zeros((capacity, z.shape[1]), np.float32)
+                if n:
+                    buf_e[:n], buf_z[:n] = self.embeddings, self.intents
+            # Rows past n are invisible to this index and to any older one: writing is safe.
+            buf_e[n:need], buf_z[n:need] = e, z
+        grown = copy.copy(self)  # then each list copied once, not twice as by the constructor
+        grown.ids = self.ids + [r.id for r in rows]
+        grown.agents = self.agents + [r.agent for r in rows]
+        grown.sessions = self.sessions + [r.session for r in rows]
+        grown.turns = self.turns + list(turns)
+        grown._e, grown._z = buf_e, buf_z
+        start, end = _bounds([r.validity for r in rows])
         grown._start = np.concatenate([self._start, start])
         grown._end = np.concatenate([self._end, end])
         grown._expiry = np.concatenate([self._expiry,
-                                        _instants([x.expires_at for x in notes], np.inf)])
-        if buf_e is self._e:
-            grown._filled = self._filled
+                                        _instants([r.expires for r in rows], np.inf)])
+        grown._alive = grown._row_of = grown._turn_neighbours = grown._last_turns = None
+        grown._filled = self._filled if buf_e is self._e else [n]
         grown._filled[0] = need
         return grown
 
@@ -239,11 +317,82 @@ def replies(before: Turn, turn: Turn) -> bool:
     return bool(turn.speaker) and before.speaker not in ("", turn.speaker)
 
 
-def _thread_neighbours(turns: Sequence[Turn],
-                       row_of: Callable[[str], int | None]) -> dict[int, tuple[int, ...]]:
-    """Rows holding consecutive turns of one thread said by two different known speakers."""
-    last: dict[tuple[str, str], Turn] = {}
-    around: dict[int, list[int]] = {}
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What a vector index holds of one live note."""
+
+    id: str
+    embedding: np.ndarray
+    intent: np.ndarray
+    agent: str
+    session: str
+    validity: Validity
+    expires: datetime | None = None
+    """When a short-term note expires (None: never)."""
+
+    @classmethod
+    def of(cls, note: Note) -> IndexRow:
+        assert note.embedding is not None and note.intent_embedding is not None
+        return cls(note.id, note.embedding, note.intent_embedding, note.scope.agent_id or "",
+                   note.scope.session_id or "", (note.valid_from, note.valid_until),
+                   note.expires_at)
+
+
+def _carry_lookups(old: VectorIndex, new: VectorIndex, dead: Sequence[int],
+                   added: Sequence[IndexRow], turns: Sequence[Turn]) -> None:
+    """Give ``new`` (``old`` with ``dead`` rows masked, ``added`` rows and ``turns``
+    appended) the lookups ``old`` has built, updated by the change instead of rebuilt."""
+    if old._row_of is None:
+        return
+    first = len(old.ids)
+    rows = old._row_of.copy()
+    moved: dict[int, int] = {}
+    for at in dead:
+        rows.pop(old.ids[at], None)
+    for offset, row in enumerate(added):
+        if row.id in old._row_of:
+            moved[old._row_of[row.id]] = first + offset
+        rows[row.id] = first + offset
+    new._row_of = rows
+    if old._last_turns is None:
+        return
+    last = dict(old._last_turns)
+    new._last_turns = last
+    turned = {t.note_id for t in turns}
+    back = any(row.id not in turned and first + i not in moved.values()
+               for i, row in enumerate(added))  # a restored note: its old turns pair again
+    if old._turn_neighbours is None or back:
+        last.update(((t.agent_id, t.thread), t) for t in turns if t.thread)
+        return  # neighbours are rebuilt when next asked for
+    around = _remapped(old._turn_neighbours, moved, set(dead) - set(moved))
+    _pair_turns(around, last, turns, rows.get)
+    new._turn_neighbours = around
+
+
+def _remapped(around: dict[int, list[int]], moved: dict[int, int],
+              dropped: set[int]) -> dict[int, list[int]]:
+    """Neighbour lists with moved rows renamed and dropped rows left out. Pairs are kept
+    both ways, so only the lists of those rows and of their neighbours change."""
+    out = dict(around)
+    touched = set(moved) | dropped
+    for row in list(touched):
+        touched.update(around.get(row, ()))
+    lists = {row: around[row] for row in touched if row in around}
+    for row in lists:
+        del out[row]
+    for row, rows in lists.items():
+        if row not in dropped:
+            out[moved.get(row, row)] = [moved.get(r, r) for r in rows if r not in dropped]
+    return out
+
+
+def _pair_turns(around: dict[int, list[int]], last: dict[tuple[str, str], Turn],
+                turns: Sequence[Turn], row_of: Callable[[str], int | None]) -> None:
+    """Extend ``around`` (rows holding consecutive turns of one thread said by two
+    different known speakers) and ``last`` (each thread's latest turn) by ``turns``, said
+    after those they were built from. A neighbour list is replaced, never changed in
+    place: another index may share it."""
     for turn in turns:
         if not turn.thread:
             continue
@@ -255,7 +404,5 @@ def _thread_neighbours(turns: Sequence[Turn],
         if a is None or b is None or a == b:
             continue
         for row, other in ((a, b), (b, a)):
-            rows = around.setdefault(row, [])
-            if other not in rows:
-                rows.append(other)
-    return {row: tuple(rows) for row, rows in around.items()}
+            if other not in around.get(row, ()):
+                around[row] = [*around.get(row, ()), other]

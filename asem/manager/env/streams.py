@@ -33,6 +33,7 @@ from asem.manager.env.templates import (
     CHATTY_HELD_OUT,
     CHITCHAT,
     CHITCHAT_HELD_OUT,
+    CORRECTIVES,
     DATED_EVENTS,
     DATES,
     EPISODES,
@@ -53,6 +54,16 @@ AFFIRMED_SHARE = 0.4
 """Share of training restatements that open with an affirmation ("Right, …")."""
 DATED_SHARE = 0.12
 """Share of training steps that say a dated event ("I read Dune last month.")."""
+CORRECTION_SHARE = 0.35
+"""Share of training changes said as a plain statement of the new value, with no change
+word ("I work as a paramedic." of "I work as a nurse."), half of them opened with a
+corrective ("Actually, …")."""
+CORRECTIVE_SHARE = 0.15
+"""Share of training restatements opened with a corrective ("Actually, I live in Boston."
+of "I live in Boston."): nothing new, NOOP."""
+TRAIN_PARAPHRASE_WEIGHT = 3
+"""How many times a live slot's restatement is among a training follow-up's options (test
+streams: once)."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +220,7 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
     live = [s for s in chosen if truth.get(s.name)]
     options: list[tuple[str, Slot | None]] = [("chit-chat", None)] * 2
     for s in live:
-        options.append(("paraphrase", s))
+        options += [("paraphrase", s)] * (TRAIN_PARAPHRASE_WEIGHT if split == "train" else 1)
         if episodes_left and s.about:
             options += [("episode", s)] * 2
         if s.kind == "list" and len(truth[s.name]) < 3:
@@ -247,7 +258,27 @@ def _follow_up(rng: random.Random, chosen: list[Slot], truth: dict[str, list[str
         truth[slot.name] = values + [new]
         return Event(pick(slot.more).format(v=new), kind, slot.name)
     truth[slot.name] = [new]
+    if split == "train" and rng.random() < CORRECTION_SHARE:
+        return Event(_correction(rng, slot, split).format(v=new), kind, slot.name)
     return Event(pick(slot.change).format(v=new, old=values[0]), kind, slot.name)
+
+
+def _correction(rng: random.Random, slot: Slot, split: str) -> str:
+    """A change said with no change word: a plain statement of the new value (a training
+    wording of the slot's fact), half of them opened with a corrective."""
+    said = rng.choice(_phrasings(slot.novel, split) + _phrasings(slot.para, split))
+    if rng.random() < 0.5:
+        said = _opened(rng.choice(CORRECTIVES), said)
+    return said
+
+
+def _opened(opener: str, said: str) -> str:
+    """``said`` after ``opener``, its first letter lower-cased unless a value or "I"
+    begins it."""
+    first = said.split(" ", 1)[0]
+    if first != "I" and not first.startswith("{"):
+        said = said[0].lower() + said[1:]
+    return opener + said
 
 
 def _restatement(rng: random.Random, slot: Slot, split: str, pick) -> str:
@@ -257,8 +288,11 @@ def _restatement(rng: random.Random, slot: Slot, split: str, pick) -> str:
     if split == "test":
         return pick(slot.para)
     said = rng.choice(_phrasings(slot.para, split) + _phrasings(slot.novel, split))
-    if rng.random() < AFFIRMED_SHARE:
+    draw = rng.random()
+    if draw < AFFIRMED_SHARE:
         said = rng.choice(AFFIRMATIONS) + said[0].lower() + said[1:]
+    elif draw < AFFIRMED_SHARE + CORRECTIVE_SHARE:
+        said = _opened(rng.choice(CORRECTIVES), said)
     return said
 
 

@@ -218,6 +218,11 @@ AFFIRMATIONS = ("Right, ", "True, ", "Indeed, ", "Exactly, ", "Sure, ", "Yep, ",
 """Openers of a restatement in training streams ("Right, I live in Boston."); the held-out
 paraphrases open with "Yes, ", which training never uses."""
 
+CORRECTIVES = ("Actually, ", "Oh wait, ", "Sorry, ", "No, ", "To be precise, ", "Correction: ")
+"""Openers of a training correction said with no change word ("Actually, I work as a
+paramedic." of "I work as a nurse."), and of some training restatements too ("Actually, I
+live in Boston." of "I live in Boston."): the opener alone says nothing, the value does."""
+
 CHITCHAT = (
     "Haha, that's so funny!", "Thanks for asking!", "Good morning!", "That sounds lovely.",
     "Oh wow, really?", "Talk to you later!", "Cool, thanks.", "Yeah, I guess so.",

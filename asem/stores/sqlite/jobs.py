@@ -31,7 +31,7 @@ class JobsMixin:
     path: str
     _embedder_id: str
 
-    def _forget_index(self, user_ids: Sequence[str]) -> None:
+    def _catch_up(self) -> None:
         raise NotImplementedError
 
     def enqueue_jobs(self, notes: Sequence[tuple[str, str]]) -> None:
@@ -81,7 +81,6 @@ class JobsMixin:
     def apply_evolution(self, evolution: Evolution) -> None:
         """Note updates and links, with history rows, and the jobs marked done: one commit."""
         at = ts(now())
-        users: set[str] = set()
         with self._lock, transaction(self._conn, self.path) as conn:
             for note, reason in evolution.updates:
                 old = conn.execute("SELECT rowid, * FROM notes WHERE id = ? AND "
@@ -89,7 +88,6 @@ class JobsMixin:
                 if old is None or old["version"] != note.version:
                     continue  # deleted or changed since the job read it: leave it alone
                 writes.update(conn, note, self._embedder_id, at, reason, evolution.actor, old)
-                users.add(note.scope.user_id)
             for src, dst, relation, strength in evolution.links:
                 for a, b in ((src, dst), (dst, src)):
                     conn.execute("INSERT OR REPLACE INTO links (src, dst, relation, strength, "
@@ -101,7 +99,7 @@ class JobsMixin:
             conn.executemany("UPDATE llm_jobs SET status = 'done', finished_at = ?, "
                              "last_error = NULL WHERE id = ?",
                              [(at, i) for i in evolution.job_ids])
-        self._forget_index(sorted(users))
+        self._catch_up()
 
     def job_status(self, note_ids: Sequence[str]) -> dict[str, str]:
         """note id → status of its latest job (notes without a job are absent)."""

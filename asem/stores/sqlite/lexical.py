@@ -7,7 +7,7 @@ codec.owner_token), so ranking and cutting happen inside FTS5.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 from asem.stores.sqlite.codec import owner_token
 
@@ -17,8 +17,12 @@ _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
 
 def _match(user_id: str, terms: Sequence[str]) -> str:
     """The FTS5 expression for the user's notes matching any of ``terms``."""
-    quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    return f'owner : "{owner_token(user_id)}" AND ({quoted})'
+    return f'owner : "{owner_token(user_id)}" AND ({_quoted(terms)})'
+
+
+def _quoted(terms: Sequence[str]) -> str:
+    """Any of ``terms``, each a phrase of its own."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
@@ -36,17 +40,28 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
 
 
 def term_stats(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
-               note_ids: Sequence[str]) -> dict[str, tuple[int, set[str]]]:
-    """Per term: how many of the user's notes match it, and which of ``note_ids`` do."""
+               note_ids: Sequence[str], counted: MutableMapping[str, int] | None = None,
+               ) -> dict[str, tuple[int, set[str]]]:
+    """Per term: how many of the user's notes match it, and which of ``note_ids`` do.
+
+    ``counted`` holds counts made before (term → count) and gets the new ones."""
+    counted = {} if counted is None else counted
     marks = ",".join("?" * len(note_ids))
+    # The candidates' rows in the lexical index: asking FTS5 about those rows alone is a
+    # lookup per row, where joining every match to the notes walked the term's postings.
+    # (Found by id, then checked for the user: an index on the user would walk every note.)
+    rowid_of = {r[0]: r[1] for r in conn.execute(
+        f"SELECT rowid, id FROM notes WHERE id IN ({marks}) AND +user_id = ?",
+        (*note_ids, user_id))} if note_ids else {}
+    rowids = ",".join("?" * len(rowid_of))
     stats = {}
     for term in dict.fromkeys(terms):
-        match = _match(user_id, [term])
-        count = conn.execute("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
-                             (match,)).fetchone()[0]
-        holders = {r[0] for r in conn.execute(
-            "SELECT n.id FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
-            f"WHERE notes_fts MATCH ? AND n.id IN ({marks})", (match, *note_ids))
-        } if note_ids else set()
-        stats[term] = (int(count), holders)
+        if term not in counted:
+            counted[term] = int(conn.execute(
+                "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
+                (_match(user_id, [term]),)).fetchone()[0])
+        holders = {rowid_of[r[0]] for r in conn.execute(
+            f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({rowids})",
+            (_quoted([term]), *rowid_of))} if rowid_of else set()
+        stats[term] = (counted[term], holders)
     return stats

@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from asem.errors import InvalidInputError, NotFoundError, StoreError
+from asem.errors import InvalidInputError, NotFoundError
 from asem.stores.base import (
     NoteSignals,
-    Turn,
     TurnHolder,
     VectorIndex,
     WriteBatch,
@@ -39,6 +38,7 @@ from asem.stores.sqlite.connection import (
 )
 from asem.stores.sqlite.feedback import read_feedback_events
 from asem.stores.sqlite.forget import ForgetMixin
+from asem.stores.sqlite.index_cache import IndexCache, prune_changes
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
 from asem.stores.sqlite.lifecycle import LifecycleMixin
@@ -65,7 +65,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
     """
 
     def __init__(self, path: str | Path, *, embedder_id: str, busy_timeout_s: float = 5.0,
-                 read_only: bool = False):
+                 read_only: bool = False, index_cache_mb: float = 1024):
         self.path = str(path)
         self.read_only = read_only
         """Opened with ``read_only``: an existing file, never written (writes raise
@@ -74,61 +74,32 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
         self._conn = (open_read_only(self.path, busy_timeout_s) if read_only
                       else open_database(self.path, busy_timeout_s))
         self._lock = threading.RLock()
-        self._indexes: dict[str, VectorIndex] = {}
-        self._data_version = self._read_data_version()
+        self._indexes = IndexCache(self._conn, self.path, embedder_id,
+                                   int(index_cache_mb * 2**20))
 
     # -- vectors -----------------------------------------------------------------------------
-    def _read_data_version(self) -> int:
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
     def vector_index(self, user_id: str) -> VectorIndex:
         with self._lock, translated(self.path):
-            version = self._read_data_version()
-            if version != self._data_version:  # another connection committed: reload
-                self._indexes.clear()
-                self._data_version = version
-            index = self._indexes.get(user_id)
-            if index is None:
-                index = self._load_index(user_id)
-                self._indexes[user_id] = index
-            return index
+            return self._indexes.get(user_id)
 
-    def _load_index(self, user_id: str) -> VectorIndex:
-        rows = self._conn.execute(
-            "SELECT id, agent_id, session_id, source_id, context, embedding, intent_embedding, "
-            "embedder, valid_from, valid_until, expires_at FROM notes WHERE user_id = ? "
-            "AND deleted_at IS NULL ORDER BY rowid",
-            (user_id,),
-        ).fetchall()
-        others = {r["embedder"] for r in rows} - {self._embedder_id}
-        if others:  # vectors of another model are not comparable (nor, often, the same size)
-            raise StoreError(
-                f"the notes of user {user_id!r} in {self.path} were embedded with "
-                f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
-                "that embedder"
-            )
-        if not rows:
-            return VectorIndex()
-        turns = [Turn(user_id, r["agent_id"], r["thread"], r["speaker"], r["note_id"])
-                 for r in self._conn.execute(
-                     "SELECT agent_id, thread, speaker, note_id FROM turns WHERE user_id = ? "
-                     "ORDER BY seq", (user_id,))]
-        return VectorIndex(
-            ids=[r["id"] for r in rows],
-            embeddings=np.frombuffer(b"".join(r["embedding"] for r in rows),
-                                     dtype=np.float32).reshape(len(rows), -1).copy(),
-            intents=np.frombuffer(b"".join(r["intent_embedding"] for r in rows),
-                                  dtype=np.float32).reshape(len(rows), -1).copy(),
-            agents=[r["agent_id"] or "" for r in rows],
-            sessions=[r["session_id"] or "" for r in rows],
-            turns=turns,
-            validity=[(parse_ts(r["valid_from"]), parse_ts(r["valid_until"])) for r in rows],
-            expiry=[parse_ts(r["expires_at"]) for r in rows],
-        )
+    @property
+    def index_loads(self) -> int:
+        """Vector indexes loaded whole from the file so far (not patched)."""
+        return self._indexes.loads
+
+    def cached_users(self) -> list[str]:
+        """The users whose vector index is held in memory, least recently used first."""
+        with self._lock:
+            return self._indexes.users()
+
+    def _catch_up(self) -> None:
+        """Bring the cached indexes up to date with this store's own writes (and any other)."""
+        with self._lock, translated(self.path):
+            self._indexes.catch_up()
 
     def _forget_index(self, user_ids: Sequence[str]) -> None:
-        for user_id in user_ids:
-            self._indexes.pop(user_id, None)
+        """After a write of the mixins: the change log says what changed, for every user."""
+        self._catch_up()
 
     # -- writes ------------------------------------------------------------------------------
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
@@ -201,23 +172,13 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
                         writes.soft_delete(conn, row, at, gone.reason, batch.actor)
                 for change in batch.supersessions:
                     validity.supersede(conn, change, at, batch.actor)
-                # A short-term note said again is promoted: reload its user's index.
-                promoted = {user for merge in batch.merges
-                            if (user := writes.merge(conn, merge, at, batch.actor))}
+                for merge in batch.merges:  # a short-term note said again is promoted
+                    writes.merge(conn, merge, at, batch.actor)
                 writes.log_turns(conn, turns)
-            # Still under the lock, so a thread that reloads the index from the file cannot
-            # interleave; the old index object stays valid for searches holding it.
-            # Updated and deleted rows change the matrices in place: reload them on next use.
-            self._forget_index(sorted({c.note.scope.user_id for c in batch.updates}
-                                      | {d.user_id for d in batch.deletes}
-                                      | {s.user_id for s in batch.supersessions}
-                                      | promoted))
-            for user_id in {n.scope.user_id for n in inserted} | {t.user_id for t in turns}:
-                index = self._indexes.get(user_id)
-                if index is not None:
-                    self._indexes[user_id] = index.extended(
-                        [n for n in inserted if n.scope.user_id == user_id],
-                        [t for t in turns if t.user_id == user_id])
+                prune_changes(conn)
+            # Still under the lock, so no other thread of this store reads the indexes
+            # between the commit and their update; older index objects stay as they were.
+            self._catch_up()
         return {n.id for n in inserted}
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:
@@ -226,14 +187,14 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
             old = self._live_row(conn, note.id)
             writes.check_versions(conn, [(note.id, note.version)])
             writes.update(conn, note, self._embedder_id, at, reason, actor, old)
-        self._forget_index([note.scope.user_id])
+        self._catch_up()
 
     def delete_note(self, note_id: str, reason: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             row = self._live_row(conn, note_id)
             writes.soft_delete(conn, row, at, reason, actor)
-        self._forget_index([row["user_id"]])
+        self._catch_up()
 
     def restore_note(self, note_id: str, actor: str) -> None:
         at = ts(now())
@@ -250,14 +211,14 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
             conn.execute(writes.INDEX_TEXT, (row["rowid"], *fts_values(note)))
             writes.history(conn, note_id, "RESTORE", None, note.to_dict() | {"deleted_at": None},
                           at, "undo delete", actor)
-        self._forget_index([row["user_id"]])
+        self._catch_up()
 
     def reopen_note(self, note_id: str, actor: str) -> None:
         at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
             row = self._live_row(conn, note_id)
             validity.reopen(conn, row, at, actor)
-        self._forget_index([row["user_id"]])
+        self._catch_up()
 
     def _live_row(self, conn: sqlite3.Connection, note_id: str) -> sqlite3.Row:
         row = writes.live_row(conn, note_id)
@@ -287,7 +248,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
             except BaseException:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                self._indexes.clear()  # they may hold notes of the writes just undone
+                self._indexes.reset()  # they may hold notes of the writes just undone
                 raise
             with translated(self.path):
                 if self._conn.in_transaction:
@@ -300,7 +261,8 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
         with self._lock, translated(self.path):
-            return lexical.term_stats(self._conn, user_id, terms, note_ids)
+            return lexical.term_stats(self._conn, user_id, terms, note_ids,
+                                      self._indexes.term_counts(user_id))
 
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         where, params = _filter_clauses(scope, filters)

@@ -1,0 +1,212 @@
+"""A cached vector index is patched, not reloaded, and ends exactly as a fresh load would.
+
+Two ``Memory`` objects on one file stand for two processes (each its own connection):
+whatever one writes, the other's index must match an index loaded from the file afresh —
+the same live notes, vectors, validity, conversational neighbours and last turns.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from asem import Memory, MemoryConfig
+from asem.chat import ChatTurn
+from asem.errors import ASEMError
+from asem.providers import HashEmbedder
+from asem.stores.sqlite import SQLiteStore
+from asem.stores.sqlite.index_cache import KEEP_CHANGES, index_bytes, prune_changes
+from asem.stores.vector_index import VectorIndex
+from asem.types import Message, Scope
+
+STAMP = datetime(2024, 5, 8, 13, 0)
+SPEAKERS = ("Ann", "Bob", "Cy")
+WORDS = ("pottery", "lake", "studio", "dog", "Denver", "Boston", "piano", "soup", "trip", "bike")
+
+
+def canonical(index: VectorIndex) -> dict:
+    """What a search can see of an index, independent of row order."""
+    live = index.scope_mask(Scope("u"))
+    rows = [r for r in range(len(index)) if live[r]]
+    now = datetime(2030, 1, 1)
+    return {
+        index.ids[r]: (index.embeddings[r].tobytes(), index.intents[r].tobytes(),
+                       bool(index.closed()[r]), bool(index.ended_by(now)[r]),
+                       bool(index.valid_at(STAMP)[r]), bool(index.expired_by(now)[r]),
+                       sorted(index.ids[n] for n in index.turn_neighbours(r)))
+        for r in rows
+    } | {"turns": list(index.turns),
+         "last": {(t.agent_id, t.thread): index.last_turn(t.agent_id, t.thread)
+                  for t in index.turns}}
+
+
+def fresh(path) -> dict:
+    store = SQLiteStore(path, embedder_id=HashEmbedder().model_id)
+    try:
+        return canonical(store.vector_index("u"))
+    finally:
+        store.close()
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.sample(WORDS, 3)) + f" {rng.randrange(10**6)}."
+
+
+def operate(memory: Memory, rng: random.Random, clock: list[datetime]) -> None:
+    """One random operation of the public API on user u."""
+    clock[0] += timedelta(minutes=1)
+    notes = memory.list_notes("u", limit=1000)
+    kind = rng.choice(["chat", "chat", "add", "update", "delete", "undo", "feedback"])
+    try:
+        if kind == "chat" or not notes:
+            session = f"s{rng.randrange(3)}"
+            turns = [ChatTurn(Message(sentence(rng), rng.choice(SPEAKERS), clock[0],
+                                      f"{session}:{rng.randrange(10**9)}"), session)
+                     for _ in range(rng.randrange(1, 4))]
+            memory.ingest(turns, user_id="u")
+        elif kind == "add":
+            memory.add(sentence(rng), user_id="u", timestamp=clock[0])
+        elif kind == "update":
+            memory.update(rng.choice(notes).id, sentence(rng), user_id="u")
+        elif kind == "delete":
+            memory.delete(rng.choice(notes).id, user_id="u")
+        elif kind == "undo":
+            gone = [n for n in memory.list_notes("u", limit=1000, include_deleted=True)
+                    if n.deleted_at is not None]
+            if gone:
+                memory.undo_delete(rng.choice(gone).id, user_id="u")
+        else:
+            hits = memory.search(sentence(rng), user_id="u", k=3)
+            if hits:
+                memory.feedback(hits.retrieval_id, 1.0, user_id="u")
+    except ASEMError:
+        pass  # e.g. an undo refused because the same content is live again
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_index_kept_current_by_the_change_log_matches_a_fresh_load(tmp_path, seed):
+    rng = random.Random(seed)
+    path = tmp_path / "shared.db"
+    clock = [STAMP]
+    with Memory(path, embedder=HashEmbedder()) as one, \
+            Memory(path, embedder=HashEmbedder()) as two:
+        for _ in range(5):
+            operate(one, rng, clock)
+        for memory in (one, two):  # both hold an index with every lookup built
+            canonical(memory.store.vector_index("u"))
+        loads = (one.store.index_loads, two.store.index_loads)
+        for step in range(40):
+            operate(rng.choice((one, two)), rng, clock)
+            expected = fresh(path)
+            for memory in (one, two):
+                assert canonical(memory.store.vector_index("u")) == expected, step
+        assert (one.store.index_loads, two.store.index_loads) == loads  # patched, never reloaded
+
+
+def test_a_search_sees_another_processs_write_at_once(tmp_path):
+    path = tmp_path / "m.db"
+    with Memory(path, embedder=HashEmbedder()) as reader, \
+            Memory(path, embedder=HashEmbedder()) as writer:
+        reader.add("I keep bees on the roof", user_id="u")
+        assert [h.note.content for h in reader.search("bees", user_id="u")]
+        note = writer.add("My sister plays the cello", user_id="u")[0]
+        assert note.note_id in {h.note.id for h in reader.search("cello sister", user_id="u")}
+        writer.delete(note.note_id, user_id="u")
+        assert note.note_id not in {h.note.id for h in reader.search("cello", user_id="u")}
+        assert reader.store.index_loads == 1
+
+
+def test_a_reader_behind_a_pruned_change_log_reloads(tmp_path):
+    path = tmp_path / "m.db"
+    with Memory(path, embedder=HashEmbedder()) as reader, \
+            Memory(path, embedder=HashEmbedder()) as writer:
+        reader.add("I keep bees on the roof", user_id="u")
+        reader.search("bees", user_id="u")
+        added = writer.add("My sister plays the cello", user_id="u")[0]
+        conn = writer.store._conn
+        conn.execute("INSERT INTO note_changes (seq, user_id, note_id) VALUES (?, 'x', 'x')",
+                     (KEEP_CHANGES + 5000,))
+        prune_changes(conn)  # the reader's next entry is gone
+        assert added.note_id in {h.note.id for h in reader.search("cello", user_id="u")}
+        assert reader.store.index_loads == 2
+
+
+def test_indexes_beyond_the_cache_budget_are_evicted_least_recently_used_first(tmp_path):
+    path = tmp_path / "m.db"
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        for user in ("a", "b", "c"):
+            for i in range(3):
+                memory.add(f"note {i} of {user} {sentence(random.Random(i))}", user_id=user,
+                           manager="always-add")
+        largest = max(index_bytes(memory.store.vector_index(u)) for u in ("a", "b", "c"))
+    config = MemoryConfig(index_cache_mb=2.5 * largest / 2**20)  # room for two users
+    with Memory(path, embedder=HashEmbedder(), config=config) as memory:
+        for user in ("a", "b", "c"):
+            memory.search("note", user_id=user)
+        assert memory.store.cached_users() == ["b", "c"]
+        memory.search("note", user_id="a")
+        assert memory.store.cached_users() == ["c", "a"]
+        assert memory.store.index_loads == 4
+
+
+def test_compaction_drops_dead_rows_and_keeps_what_a_search_sees(tmp_path, monkeypatch):
+    monkeypatch.setattr(VectorIndex, "compact_after", 50)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "m.db"
+    with Memory(path, embedder=HashEmbedder()) as memory:
+        ids = sorted({r.note_id for r in memory.add(
+            [Message(f"item {i} {WORDS[i % 10]}", SPEAKERS[i % 3], STAMP, f"t{i}")
+             for i in range(300)], user_id="u", session_id="s", manager="always-add")})
+        assert len(ids) == 300
+        memory.search("item", user_id="u")
+        for note_id in rng.choice(ids, size=150, replace=False):
+            memory.delete(str(note_id), user_id="u")
+        index = memory.store.vector_index("u")
+        assert len(index) < 300  # compacted on the way
+        assert canonical(index) == fresh(path)
+
+
+def test_term_counts_are_exact_in_a_small_memory_and_recounted_after_one_percent(tmp_path):
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        memory.add("The kayak is red", user_id="u")
+        memory.search("kayak", user_id="u")
+        assert memory.store.term_stats("u", ["kayak"], [])["kayak"][0] == 1
+        memory.add("Another kayak trip", user_id="u", manager="always-add")
+        assert memory.store.term_stats("u", ["kayak"], [])["kayak"][0] == 2  # < 100 notes
+        memory.add([Message(f"note {i} about {WORDS[i % 10]}", "Ann", STAMP)
+                    for i in range(300)], user_id="u", manager="always-add")
+        memory.search("kayak", user_id="u")
+        assert memory.store.term_stats("u", ["kayak"], [])["kayak"][0] == 2
+        for i in range(3):  # 3 of 302 notes changed: within 1 %, the count stands
+            memory.add(f"kayak number {i}", user_id="u", manager="always-add")
+        assert memory.store.term_stats("u", ["kayak"], [])["kayak"][0] == 2
+        memory.add("kayak number 4", user_id="u", manager="always-add")
+        assert memory.store.term_stats("u", ["kayak"], [])["kayak"][0] == 6
+
+
+def test_term_stats_tell_which_candidates_hold_a_term_and_never_another_users(tmp_path):
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        mine = memory.add("The kayak is red", user_id="u")[0].note_id
+        other = memory.add("My kayak is blue", user_id="v")[0].note_id
+        plain = memory.add("Tea at noon", user_id="u")[0].note_id
+        stats = memory.store.term_stats("u", ["kayak", "tea"], [mine, other, plain])
+        assert stats == {"kayak": (1, {mine}), "tea": (1, {plain})}
+
+
+def test_a_promotion_or_archive_by_another_process_reaches_a_cached_index(tmp_path):
+    from tests.test_lifecycle import short_memory
+
+    path = tmp_path / "m.db"
+    with short_memory(path, days=0) as reader, short_memory(path, days=0) as writer:
+        (note,) = reader.add("I am at the airport waiting for my flight", user_id="u")
+        assert reader.search("airport", user_id="u").empty  # expired at once
+        writer.confirm(note.note_id, user_id="u")  # promoted: long-term, never expires
+        assert [h.note.id for h in reader.search("airport", user_id="u")] == [note.note_id]
+        assert canonical(reader.store.vector_index("u")) == fresh(path)
+        writer.maintain("u", max_notes=0)  # archived to keep the budget
+        assert reader.search("airport", user_id="u").empty
+        assert canonical(reader.store.vector_index("u")) == fresh(path)
+        assert reader.store.index_loads == 1
