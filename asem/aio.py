@@ -65,7 +65,8 @@ def _awaitable(name: str) -> Callable[..., Any]:
 METHODS = ("add", "ingest", "search", "feedback", "get", "update", "delete", "undo_delete",
            "reopen", "history", "links", "stats", "answer", "llm_status", "process_llm_jobs",
            "list_notes", "count_notes", "feedback_note", "delete_user", "import_notes",
-           "export", "confirm", "restore", "maintain", "forget", "forget_user")
+           "export", "confirm", "restore", "maintain", "forget", "forget_user", "release",
+           "quarantine")
 # ``await memory.export(user)`` gives the same iterator as Memory's: each page is read as it is
 # used, in the thread that iterates it.
 for _name in METHODS:

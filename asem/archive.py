@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError
+from asem.guard.trust import parse_trust, trust_of
 from asem.stores.base import ArchivedNote, ArchivedRetrieval, Turn
 from asem.types import HistoryEntry, Link, Note, Provenance, ResolvedDate, Scope, Tier, utc_naive
 
@@ -104,6 +105,13 @@ def archived(record: dict[str, Any], user_id: str) -> ArchivedNote:
             deleted_at=_time(record, "deleted_at"), delete_reason=record.get("delete_reason"),
             valid_from=_time(record, "valid_from"), valid_until=_time(record, "valid_until"),
             superseded_by=record.get("superseded_by"), version=int(record.get("version") or 1),
+            # An export made before notes recorded trust: what its writer and channel say.
+            trust=parse_trust(record.get("trust") or trust_of(record.get("writer") or "user",
+                                                              record.get("channel") or "api")
+                              ).value,
+            quarantined=bool(record.get("quarantined", False)),
+            quarantine_score=(None if record.get("quarantine_score") is None
+                              else float(record["quarantine_score"])),
             expires_at=_time(record, "expires_at"), archived_at=_time(record, "archived_at"))
         history = tuple(HistoryEntry(0, note.id, str(h["op"]), h.get("old"), h.get("new"),
                                      _time(h, "at", required=True), str(h.get("reason", "")),

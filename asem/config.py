@@ -133,6 +133,18 @@ class FeedbackConfig:
 
 
 @dataclass(frozen=True)
+class GuardConfig:
+    """Poisoning defence (``asem.guard``)."""
+
+    quarantine: bool = True
+    """Judge every new note with the injection detector and quarantine those it flags."""
+    threshold: float | None = None
+    """Score at or above which a note is quarantined (None: the shipped head's own)."""
+    weights: str | None = None
+    """A retrained detector's ``.npz`` (None: the one shipped with the package)."""
+
+
+@dataclass(frozen=True)
 class TenantSettings:
     """One tenant's own lifecycle and ranking settings; None keeps the memory-wide value."""
 
@@ -203,6 +215,7 @@ class MemoryConfig:
     write: WriteConfig = field(default_factory=WriteConfig)
     read: ReadConfig = field(default_factory=ReadConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
     lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     busy_timeout_s: float = 5.0
     """How long a write waits for another process's lock before StoreLockedError."""

@@ -42,6 +42,7 @@ from asem.errors import (
     WriteConflictError,
 )
 from asem.feedback.pipeline import check_reward, give_feedback
+from asem.guard.detector import Detector, load_detector
 from asem.lifecycle.api import LifecycleAPI
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
@@ -75,6 +76,9 @@ from asem.write.worker import EnrichmentWorker
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items total) during bulk ingestion."""
+_MAX_INT = 2**63 - 1
+"""The largest integer SQLite stores: a larger limit or offset is refused, not a crash."""
+
 EDIT_ATTEMPTS = 5
 """Reads of a note an edit may take when other writers keep changing it meanwhile."""
 
@@ -141,6 +145,10 @@ class Memory(LifecycleAPI):
         self.store = store
         self._write_locks = UserLocks()
         self.enricher = enricher or ExtractiveEnricher()
+        guard = self.config.guard
+        self.detector: Detector | None = (
+            load_detector(guard.weights, guard.threshold) if guard.quarantine else None)
+        """Judges every new note (``asem.guard``); None when ``GuardConfig.quarantine`` is off."""
         from asem.manager.registry import resolve
 
         self.manager = resolve(manager or self.config.write.manager, self.config, llm)
@@ -186,7 +194,7 @@ class Memory(LifecycleAPI):
 
         policy = self.manager if manager is None else resolve(manager, self.config, self.llm)
         return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config,
-                         self._write_locks)
+                         self._write_locks, self.detector)
 
     def add(
         self,
@@ -266,8 +274,10 @@ class Memory(LifecycleAPI):
                 r.added_id for r in results if r.op is Op.SUPERSEDE and r.added_id]
             if added:
                 notes = self.store.get_notes(added)
+                # A quarantined note's text is shown to no model (nor its neighbours'
+                # revisions made in its light).
                 self.store.enqueue_jobs([(i, notes[i].scope.user_id) for i in added
-                                         if i in notes])
+                                         if i in notes and not notes[i].quarantined])
                 if self._background:
                     self.worker.start()
                     self.worker.notify()
@@ -309,6 +319,9 @@ class Memory(LifecycleAPI):
         expand_links: bool | None = None,
         as_of: datetime | None = None,
         include_superseded: bool = False,
+        min_trust: str | None = None,
+        trust: Sequence[str] | str | None = None,
+        include_quarantined: bool = False,
     ) -> SearchResult:
         """The notes most useful for ``query`` in the caller's scope, with a retrieval id
         (recorded for ``feedback``, except in a memory opened read-only).
@@ -316,6 +329,10 @@ class Memory(LifecycleAPI):
         A superseded fact (a note whose validity ended) is never returned as current:
         ``as_of`` returns what held at that time instead, ``include_superseded`` past facts
         too (``Hit.superseded`` marks them). Both may also be given in ``filters``.
+
+        Notes the injection detector quarantined are never returned unless
+        ``include_quarantined``; ``min_trust`` ("user_said", ... "tool_output") or ``trust``
+        (a list of levels) keep to notes from trusted sources (``asem.guard.Trust``).
         """
         scope = Scope(require_user(user_id), agent_id, session_id)
         query = clean_text(query, self.config.write.max_content_chars, "query")
@@ -328,6 +345,11 @@ class Memory(LifecycleAPI):
         if as_of is not None or include_superseded:
             filters = replace(filters, as_of=as_of or filters.as_of,
                               include_superseded=include_superseded or filters.include_superseded)
+        if min_trust is not None or trust or include_quarantined:
+            filters = replace(filters, min_trust=min_trust or filters.min_trust,
+                              trust=trust or filters.trust,
+                              include_quarantined=include_quarantined
+                              or filters.include_quarantined)
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self._read_config(scope.user_id))
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
@@ -407,10 +429,12 @@ class Memory(LifecycleAPI):
         session and ``filters`` narrow it; ``include_deleted`` adds the soft-deleted ones,
         ``include_superseded`` past facts: notes superseded or retracted, as a search has
         them)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidInputError(f"limit must be a positive integer, not {limit!r}")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InvalidInputError(f"offset must be an integer of at least 0, not {offset!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_INT:
+            raise InvalidInputError(f"limit must be a positive integer up to {_MAX_INT}, "
+                                    f"not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_INT:
+            raise InvalidInputError(f"offset must be an integer from 0 to {_MAX_INT}, "
+                                    f"not {offset!r}")
         scope = Scope(require_user(user_id), agent_id, session_id)
         filters = _validity(filters, include_superseded)
         with self.store.snapshot():  # the notes and their links of one state
@@ -481,6 +505,25 @@ class Memory(LifecycleAPI):
         is current."""
         self.get(note_id, user_id=user_id)
         self.store.reopen_note(note_id, actor)
+        return self.get(note_id, user_id=user_id)
+
+    def release(self, note_id: str, *, user_id: str | None = None,
+                reason: str = "released from quarantine", actor: str = "user") -> Note:
+        """Let a quarantined note of ``user_id`` out: searches return it again and feedback
+        counts for it (a RELEASE history row says who and why)."""
+        return self._quarantine(note_id, False, user_id, reason, actor)
+
+    def quarantine(self, note_id: str, *, user_id: str | None = None,
+                   reason: str = "quarantined by hand", actor: str = "user") -> Note:
+        """Hold back a note of ``user_id`` the detector let through, as it would have: kept
+        and listed, never returned by a default search nor promoted by feedback."""
+        return self._quarantine(note_id, True, user_id, reason, actor)
+
+    def _quarantine(self, note_id: str, quarantined: bool, user_id: str | None, reason: str,
+                    actor: str) -> Note:
+        note = self.get(note_id, user_id=user_id)
+        self.store.set_quarantined(note.id, quarantined, clean_text(reason, 1000, "reason"),
+                                   clean_text(actor, 200, "actor"))
         return self.get(note_id, user_id=user_id)
 
     def history(self, note_id: str, *, user_id: str | None = None) -> list[HistoryEntry]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, ScopeError
+from asem.guard.trust import parse_trust
 
 
 def utc_naive(value: datetime) -> datetime:
@@ -199,6 +200,13 @@ class Note:
     """When the fact stopped being true (None: still true). Set when it is superseded."""
     superseded_by: str | None = None
     """The note that holds the fact now (None for a retraction with no successor)."""
+    trust: str = "user_said"
+    """How far its source is trusted (an ``asem.guard.Trust`` value), set when written."""
+    quarantined: bool = False
+    """The injection detector found instructions aimed at the agent: kept and listed, never
+    returned by a default search nor promoted by feedback (``Memory.release`` lifts it)."""
+    quarantine_score: float | None = None
+    """The detector's score in [0, 1] when the note was written (None: not judged)."""
 
     def valid_at(self, at: datetime) -> bool:
         """True when the note held at ``at``: valid_from <= at < valid_until (None: open)."""
@@ -266,6 +274,9 @@ class Note:
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "superseded_by": self.superseded_by,
+            "trust": self.trust,
+            "quarantined": self.quarantined,
+            "quarantine_score": self.quarantine_score,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "archived_at": self.archived_at.isoformat() if self.archived_at else None,
         }
@@ -336,11 +347,18 @@ class Filters:
     Without it a search returns every note whose validity has not ended by now."""
     include_superseded: bool = False
     """Also notes whose validity has ended (superseded or retracted facts)."""
+    trust: tuple[str, ...] = ()
+    """Only notes from these sources (``asem.guard.Trust`` values, e.g. "user_said")."""
+    min_trust: str | None = None
+    """Only notes from this source or a more trusted one (``Trust`` order: user_said,
+    assistant_said, imported, document, tool_output)."""
+    include_quarantined: bool = False
+    """Also notes the injection detector quarantined (never returned otherwise)."""
 
     def __post_init__(self) -> None:
         # One tag given as a string is that tag, not its letters; times compare as naive UTC,
         # the way they are stored.
-        for name in ("tags", "keywords"):
+        for name in ("tags", "keywords", "trust"):
             value = getattr(self, name)
             value = () if value is None else (value,) if isinstance(value, str) else value
             object.__setattr__(self, name, tuple(value))
@@ -352,6 +370,7 @@ class Filters:
                 object.__setattr__(self, name, utc_naive(value))
         if self.since and self.until and self.since > self.until:
             raise InvalidInputError("filter 'since' is after 'until': swap them")
+        _check_trust(self)
         if self.as_of is not None and self.include_superseded:
             raise InvalidInputError("give as_of (what held then) or include_superseded (every "
                                     "note, past facts too), not both")
@@ -361,7 +380,26 @@ class Filters:
         """True when no metadata filter is set (validity, ``as_of`` and
         ``include_superseded``, is applied by the vector index, not by this)."""
         return not (self.tags or self.keywords or self.since or self.until or self.session_id
-                    or self.tier or self.speaker or self.text)
+                    or self.tier or self.speaker or self.text or self.trust or self.min_trust)
+
+    @property
+    def trusted(self) -> tuple[str, ...]:
+        """The trust levels a note may have to pass (empty: any)."""
+        allowed = [parse_trust(t).value for t in self.trust] if self.trust else []
+        if self.min_trust is not None:
+            floor = [t.value for t in parse_trust(self.min_trust, "min_trust").at_least()]
+            allowed = [t for t in allowed if t in floor] if allowed else floor
+            if not allowed:
+                allowed = ["none"]  # trust and min_trust leave no level: nothing passes
+        return tuple(allowed)
+
+
+def _check_trust(filters: Filters) -> None:
+    """InvalidInputError for a trust level that does not exist."""
+    for value in filters.trust:
+        parse_trust(value)
+    if filters.min_trust is not None:
+        parse_trust(filters.min_trust, "min_trust")
 
 
 @dataclass(frozen=True)
@@ -448,8 +486,10 @@ class HistoryEntry:
     ``op`` is an ``Op`` value (ADD, UPDATE, DELETE, NOOP, SUPERSEDE) or one of RESTORE (a
     delete undone), REOPEN (a supersession undone), FEEDBACK (a utility update), LINK,
     PROMOTE (a short-term note made long-term), ARCHIVE (maintenance took the note out of
-    the memory) and UNARCHIVE (an archived note restored). A note removed by ``forget``
-    has no history left: its audit row (no content) is in the store's ``forgotten`` table.
+    the memory), UNARCHIVE (an archived note restored), QUARANTINE (the injection detector,
+    or a person, held the note back) and RELEASE (it was let out). A note removed by
+    ``forget`` has no history left: its audit row (no content) is in the store's
+    ``forgotten`` table.
     """
 
     id: int

@@ -22,6 +22,7 @@ from tests.server_fixtures import serve
 
 PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PREPARE = {("POST", "/v1/notes/{note_id}/undo"): "delete",
+           ("POST", "/v1/notes/{note_id}/release"): "quarantine",
            ("POST", "/v1/notes/{note_id}/restore"): "archive"}
 """A route whose success needs the note in another state first."""
 QUERY_FILL = {"confirm": "alice"}
@@ -141,6 +142,8 @@ def test_route_by_key(world, method, path, case):
     query, body, note = _tenant_params(op)
     if PREPARE.get((method, path)) == "delete":
         served.memory.delete(note_id, user_id="alice")
+    if PREPARE.get((method, path)) == "quarantine":
+        served.memory.quarantine(note_id, user_id="alice")
     if PREPARE.get((method, path)) == "archive":
         served.memory.store.archive([(note_id, "over budget")], "maintenance")
     role, user_id = {

@@ -109,7 +109,7 @@ ID_METHODS = [(name, id_name) for name in SCOPED for id_name in by_id(name)]
 def test_the_id_methods_are_the_note_and_feedback_calls():
     assert {name for name, _ in ID_METHODS} == {
         "get", "update", "delete", "undo_delete", "reopen", "history", "links", "llm_status",
-        "feedback", "feedback_note", "confirm", "restore", "forget"}
+        "feedback", "feedback_note", "release", "quarantine", "confirm", "restore", "forget"}
 
 
 @pytest.mark.parametrize(("name", "id_name"), ID_METHODS)
@@ -125,6 +125,8 @@ def test_another_tenants_id_is_not_found_like_an_unknown_one(memory, alice, snap
     if name == "reopen":  # a note to reopen: one a retraction closed
         memory.store.write(WriteBatch(supersessions=(
             Supersession(note_id, "alice", datetime(2024, 1, 1), None, "retracted"),)))
+    if name == "release":  # a note to release: one held back
+        memory.quarantine(note_id, user_id="alice")
     before = snapshot()
     args = arguments(name, note_id, retrieval_id)
     theirs = args[id_name]

@@ -105,6 +105,41 @@ def reopen(ctx: typer.Context, note_id: NoteId) -> None:
         stdout().print(f"[green]reopened[/] {note_id}: {escape(short(note.content, 100))}")
 
 
+def release(
+    ctx: typer.Context,
+    note_id: NoteId,
+    reason: Annotated[str, typer.Option(
+        help="Why the note is let out (kept in its history).", metavar="TEXT",
+    )] = "released from quarantine",
+) -> None:
+    """Let a quarantined note out: searches return it again (a RELEASE history row)."""
+    _set_quarantine(ctx, note_id, False, reason)
+
+
+def quarantine(
+    ctx: typer.Context,
+    note_id: NoteId,
+    reason: Annotated[str, typer.Option(
+        help="Why the note is held back (kept in its history).", metavar="TEXT",
+    )] = "quarantined by hand",
+) -> None:
+    """Hold back a note the detector let through: kept and listed, never returned by a
+    default search nor promoted by feedback (a QUARANTINE history row)."""
+    _set_quarantine(ctx, note_id, True, reason)
+
+
+def _set_quarantine(ctx: typer.Context, note_id: str, held: bool, reason: str) -> None:
+    options = settings(ctx)
+    with opened(ctx, "change") as memory:
+        change = memory.quarantine if held else memory.release
+        note = change(note_id, user_id=options.user, reason=reason, actor="cli")
+    op, style = ("QUARANTINE", "red") if held else ("RELEASE", "green")
+    if options.json:
+        emit_json({"op": op, "note_id": note_id, "note": note.to_dict()})
+    else:
+        stdout().print(f"[{style}]{op.lower()}[/] {note_id}: {escape(short(note.content, 100))}")
+
+
 def _link_targets(memory: Memory, note: Note, user: str) -> dict[str, Note]:
     found = {}
     for link in note.links:

@@ -12,6 +12,7 @@ from rich.table import Table
 from asem.chat import parse_timestamp
 from asem.cli.context import opened, settings
 from asem.cli.output import emit_json, id_column, short, stdout
+from asem.guard.trust import Trust
 from asem.types import Filters, Hit, SearchResult, utc_naive
 
 
@@ -53,11 +54,22 @@ def search(
         "--include-superseded", help="Also return past facts: notes superseded by a change "
         "or retracted (marked 'past').",
     )] = False,
+    min_trust: Annotated[Trust | None, typer.Option(
+        "--min-trust", help="Only notes from this source or a more trusted one (user_said is "
+        "the most trusted, tool_output the least).", show_default=False,
+    )] = None,
+    trust: Annotated[list[Trust] | None, typer.Option(
+        "--trust", help="Only notes from this source (repeat for several).",
+        show_default=False,
+    )] = None,
+    include_quarantined: Annotated[bool, typer.Option(
+        "--include-quarantined", help="Also return notes the injection detector quarantined.",
+    )] = False,
 ) -> None:
     """Find the notes most useful for QUERY; prints them and the retrieval id for feedback.
 
     Facts that changed are returned as they are now; --as-of and --include-superseded
-    reach the past ones."""
+    reach the past ones. Quarantined notes come only with --include-quarantined."""
     options = settings(ctx)
     if as_of is not None and include_superseded:
         raise typer.BadParameter("give --as-of or --include-superseded, not both",
@@ -66,7 +78,10 @@ def search(
                       since=_bound(since, "--since", end_of_day=False),
                       until=_bound(until, "--until", end_of_day=True), session_id=session,
                       as_of=_bound(as_of, "--as-of", end_of_day=True),
-                      include_superseded=include_superseded)
+                      include_superseded=include_superseded,
+                      trust=tuple(t.value for t in trust or ()),
+                      min_trust=min_trust.value if min_trust else None,
+                      include_quarantined=include_quarantined)
     with opened(ctx, "read") as memory:
         result = memory.search(query, user_id=options.user, agent_id=options.agent, k=k,
                                filters=filters, expand_links=expand)
@@ -108,6 +123,8 @@ def _print_hits(result: SearchResult) -> None:
             content = escape(short(hit.note.content, 200))
             if hit.superseded and hit.note.valid_until is not None:
                 content = f"[dim]past, until {hit.note.valid_until.date()}:[/] {content}"
+            if hit.note.quarantined:
+                content = f"[red]quarantined:[/] {content}"
             table.add_row(marker, f"{hit.score:.3f}", f"{hit.note.utility:.3f}",
                           hit.note.id, content,
                           escape(short(hit.note.context, 80)))

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,15 @@ from asem.types import Op, WriteResult
 
 _OP_STYLE = {Op.ADD: "green", Op.NOOP: "yellow", Op.UPDATE: "cyan", Op.DELETE: "red",
              Op.SUPERSEDE: "magenta"}
+
+
+class Writer(StrEnum):
+    """Who may hand a text in from the command line (``asem.guard.trust_of``)."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+    DOCUMENT = "document"
 
 
 def add(
@@ -42,6 +52,10 @@ def add(
     turn_id: Annotated[str | None, typer.Option(
         help="Id of the chat turn the text came from (kept as provenance).", metavar="ID",
     )] = None,
+    writer: Annotated[Writer, typer.Option(
+        help="Who hands the text in: the note's trust follows (tool and document content "
+        "is trusted least).",
+    )] = Writer.USER,
 ) -> None:
     """Remember one piece of text; prints what the memory manager did with it.
 
@@ -56,7 +70,7 @@ def add(
         content = _stdin(limit) if text == "-" else text
         (result,) = memory.add(content, user_id=options.user, agent_id=options.agent,
                                session_id=session, speaker=speaker, timestamp=when,
-                               turn_id=turn_id, channel="cli")
+                               turn_id=turn_id, writer=writer.value, channel="cli")
     if options.json:
         emit_json(_result_dict(result))
     else:

@@ -60,7 +60,8 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
         hits += [Hit(note, r.score, r.similarity, r.lexical, via="link",
                      superseded=note.ended_by(at))
                  for r in extra if (note := linked.get(r.note_id)) is not None
-                 and scope.contains(note.scope) and visible(note, filters, at)]
+                 and scope.contains(note.scope) and visible(note, filters, at)
+                 and (filters.include_quarantined or not note.quarantined)]
     return hits
 
 

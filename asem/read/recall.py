@@ -1,5 +1,6 @@
 """Phase A (recall): dense cosine ≥ δ and BM25, within the caller's scope and filters,
-among the notes valid for the search (``asem.read.validity``)."""
+among the notes valid for the search (``asem.read.validity``) and, unless
+``Filters.include_quarantined``, not quarantined (``asem.guard``)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     if not len(index):
         return Candidates([], np.zeros(0), np.zeros(0))
     mask = index.scope_mask(scope) & visible_rows(index, filters, now())
+    if not filters.include_quarantined:  # a handful of ids, from a partial index
+        for note_id in store.quarantined_ids(scope.user_id):
+            if (row := index.row_of(note_id)) is not None:
+                mask[row] = False
     allowed: set[str] | None = None
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)

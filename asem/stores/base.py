@@ -214,6 +214,16 @@ class Store(Protocol):
         ``as_of`` and ``include_superseded``, is the vector index's to apply)."""
         ...
 
+    def quarantined_ids(self, user_id: str) -> set[str]:
+        """Ids of the user's live notes the injection detector quarantined (few: a search
+        asks on every call, so a backend should index them)."""
+        ...
+
+    def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
+        """Quarantine a live note or lift its quarantine, with a QUARANTINE or RELEASE
+        history row; InvalidInputError when it is in that state already."""
+        ...
+
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
         """The notes in ``scope`` passing ``filters``, oldest first (notes of one second in

@@ -61,7 +61,8 @@ def add(draft: Draft, tier: Tier, reason: str, candidates: Sequence[Candidate],
                     utility=config.feedback.initial_utility, tier=tier,
                     valid_from=draft.item.valid_from if valid_from is None else valid_from,
                     short_term_days=config.lifecycle.for_tenant(
-                        draft.item.scope.user_id).short_term_days or 0.0)
+                        draft.item.scope.user_id).short_term_days or 0.0,
+                    verdict=draft.verdict)
     links = similarity_links([c for c in candidates if c.note_id not in gone],
                              config.write.min_link_similarity)
     return Step(WriteResult(Op.ADD, note.id, reason, tier=note.tier),

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from asem.guard.detector import Detector, Verdict
+from asem.guard.trust import trust_of
 from asem.providers.embedder import Embedder, embed_notes
 from asem.types import Enrichment, Note, Provenance, Tier, now
 from asem.write.enrich import Enricher
@@ -29,11 +31,14 @@ class Draft:
     """e: the document text (content and context) embedded."""
     intent: np.ndarray
     """z: the content alone, pooled from the same pass."""
+    verdict: Verdict | None = None
+    """The injection detector's verdict (None: not judged)."""
 
 
 def drafts(items: Sequence[WriteInput], enricher: Enricher, embedder: Embedder, *,
-           with_terms: bool) -> list[Draft]:
-    """Enrich and embed ``items`` (one enricher call, one embedder call for all)."""
+           with_terms: bool, detector: Detector | None = None) -> list[Draft]:
+    """Enrich and embed ``items`` (one enricher call, one embedder call for all), and judge
+    each with ``detector`` (on its content and z embedding) when one is given."""
     if not items:
         return []
     enrichments = enricher.enrich(list(items))
@@ -41,7 +46,9 @@ def drafts(items: Sequence[WriteInput], enricher: Enricher, embedder: Embedder, 
                  for item, e in zip(items, enrichments, strict=True)]
     embeddings, intents = embed_notes(embedder, [d.text for d in documents],
                                       [d.content_span for d in documents])
-    return [Draft(item, enrichment, embeddings[row], intents[row])
+    return [Draft(item, enrichment, embeddings[row], intents[row],
+                  None if detector is None else
+                  detector.judge(item.content, intents[row], embedder.model_id))
             for row, (item, enrichment) in enumerate(zip(items, enrichments, strict=True))]
 
 
@@ -84,7 +91,8 @@ def event_time(item: WriteInput, enrichment: Enrichment) -> datetime:
 
 def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
              intent: np.ndarray, *, utility: float, tier: Tier,
-             valid_from: datetime | None = None, short_term_days: float = 7.0) -> Note:
+             valid_from: datetime | None = None, short_term_days: float = 7.0,
+             verdict: Verdict | None = None) -> Note:
     """A new note; a short-term one expires ``short_term_days`` after it was written."""
     created = now()
     return Note(
@@ -106,6 +114,9 @@ def new_note(item: WriteInput, enrichment: Enrichment, embedding: np.ndarray,
         provenance=Provenance(item.source_id, item.turn_ids, item.writer, item.channel),
         content_hash=content_hash(item.content),
         valid_from=valid_from,
+        trust=trust_of(item.writer, item.channel).value,
+        quarantined=verdict is not None and verdict.quarantined,
+        quarantine_score=None if verdict is None else round(verdict.score, 4),
         expires_at=(created + timedelta(days=short_term_days) if tier is Tier.SHORT_TERM
                     else None),
     )

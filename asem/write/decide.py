@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from asem.config import MemoryConfig
+from asem.guard.detector import Detector
 from asem.providers.embedder import Embedder
 from asem.stores.base import Store, Turn, replies, turn
-from asem.types import Decision, Op, Scope, WriteResult
+from asem.types import Decision, Op, Scope, Tier, WriteResult
 from asem.write import apply
 from asem.write.construct import Draft
 from asem.write.enrich import Enricher
@@ -25,6 +26,8 @@ from asem.write.manager import ManagerPolicy, Proposal, checked
 from asem.write.plan import Plan, Step
 from asem.write.supersede import supersede
 from asem.write.view import BatchView
+
+QUARANTINED = "quarantined: instructions aimed at the agent; kept apart, not searched"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class WriteDeps:
     config: MemoryConfig
     locks: UserLocks = field(default_factory=UserLocks)
     """Shared by every write through one memory (``asem.write.locks``)."""
+    detector: Detector | None = None
+    """Judges each new input (``asem.guard``); None: nothing is quarantined."""
 
 
 def decide(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping[int, str],
@@ -67,6 +72,9 @@ def _decided(draft: Draft, replies_to: str | None, view: BatchView,
              deps: WriteDeps) -> Step:
     """Ask the manager about one input and build the step its decision asks for."""
     item, config = draft.item, deps.config
+    if draft.verdict is not None and draft.verdict.quarantined:
+        # Held apart: it may neither change a note nor be linked to one.
+        return apply.add(draft, Tier.LONG_TERM, QUARANTINED, (), view.gone(), config)
     candidates = view.nearest(item.scope, draft.embedding, draft.intent, config.write.k_links)
     proposal = Proposal(item.content, item.speaker, candidates, item.observed_at, replies_to,
                         intent=draft.intent)

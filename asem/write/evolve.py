@@ -59,7 +59,9 @@ def gather(jobs: Sequence[Job], store: Store, k: int, max_neighbours: int) -> Ba
     notes = tuple(found[j.note_id] for j in jobs if j.note_id in found)
     if not notes:
         return Batch(tuple(jobs), (), ())
-    index = Neighbourhood(store.vector_index(notes[0].scope.user_id), store.get_notes)
+    user_id = notes[0].scope.user_id
+    index = Neighbourhood(store.vector_index(user_id), store.get_notes,
+                          store.quarantined_ids(user_id))
     in_batch = {n.id for n in notes}
     best: dict[str, float] = {}
     for note in notes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -19,20 +19,26 @@ class Neighbourhood:
 
     Notes added earlier in the batch are searchable; a note the batch updated is found by
     its new vectors, one it deleted or superseded is not found at all, nor is one superseded
-    before (a past fact is not what new information is decided against).
+    before (a past fact is not what new information is decided against). Quarantined notes
+    (``quarantined``: their ids) are never found either: new information is neither merged
+    into them nor linked to them, and their text reaches no model.
     """
 
-    def __init__(self, index: VectorIndex, lookup: NoteLookup) -> None:
+    def __init__(self, index: VectorIndex, lookup: NoteLookup,
+                 quarantined: Iterable[str] = ()) -> None:
         self._index = index
         self._lookup = lookup
         self._pending: dict[str, Note] = {}
         self._hidden: set[int] = set()
-        """Rows of the stored index that the batch replaced or deleted."""
+        """Rows of the stored index that the batch replaced or deleted (or quarantined)."""
+        for note_id in quarantined:
+            self._hide(note_id)
 
     def add(self, note: Note) -> None:
         """A new or updated note (an updated one shadows its stored row)."""
         self._hide(note.id)
-        self._pending[note.id] = note
+        if not note.quarantined:
+            self._pending[note.id] = note
 
     def remove(self, note_id: str) -> None:
         self._hide(note_id)

@@ -104,7 +104,7 @@ def _construct(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping
     todo = [i for i, (item, digest) in enumerate(zip(items, hashes, strict=True))
             if i not in built and i not in said and view.repeated(item.scope, digest) is None]
     made = drafts([items[i] for i in todo], deps.enricher, deps.embedder,
-                  with_terms=deps.config.write.embed_terms)
+                  with_terms=deps.config.write.embed_terms, detector=deps.detector)
     return dict(zip(todo, made, strict=True))
 
 

@@ -115,7 +115,8 @@ class BatchView:
     def _neighbourhood(self, user_id: str) -> Neighbourhood:
         if user_id not in self._places:
             self._places[user_id] = Neighbourhood(self._store.vector_index(user_id),
-                                                  self._lookup)
+                                                  self._lookup,
+                                                  self._store.quarantined_ids(user_id))
         return self._places[user_id]
 
     def _lookup(self, ids: Sequence[str]) -> dict[str, Note]:

@@ -31,6 +31,24 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+TrustLevel = Literal["user_said", "assistant_said", "imported", "document", "tool_output"]
+TrustSource = Literal["user", "assistant", "tool", "document", "import"]
+
+
+class ReleaseRequest(Request):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "reviewed: a quoted instruction, not one to the agent"}]})
+    user_id: str | None = UserId
+    reason: str = Field(default="released from quarantine", max_length=1000)
+
+
+class QuarantineRequest(Request):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "tells the assistant to recommend one bank"}]})
+    user_id: str | None = UserId
+    reason: str = Field(default="quarantined by hand", max_length=1000)
+
+
 # -- notes ---------------------------------------------------------------------------------
 class DateOut(BaseModel):
     phrase: str
@@ -78,6 +96,11 @@ class NoteOut(BaseModel):
     """When it stopped holding (None: it still holds): set when it was superseded."""
     superseded_by: str | None = None
     """The note that holds the fact since (None for a retraction, or a current note)."""
+    trust: TrustLevel = "user_said"
+    """How far the note's source is trusted."""
+    quarantined: bool = False
+    """Held back by the injection detector: never returned by a default search."""
+    quarantine_score: float | None = None
     expires_at: str | None = None
     """When a short-term note expires unless used, said again or confirmed."""
     archived_at: str | None = None
@@ -161,6 +184,9 @@ class AddRequest(Request):
     timestamp: datetime | None = None
     turn_id: str | None = None
     source_id: str | None = None
+    writer: TrustSource = "user"
+    """Who hands the input in: its note's trust follows (``tool`` and ``document`` content
+    is trusted least; see docs/reliability.md)."""
 
     @model_validator(mode="after")
     def _one_input(self) -> AddRequest:
@@ -227,6 +253,12 @@ class SearchRequest(ScopedQuery):
     ones that superseded them."""
     include_superseded: bool = False
     """Also past facts: notes superseded by a change or retracted."""
+    min_trust: TrustLevel | None = None
+    """Only notes from this source or a more trusted one (user_said is the most trusted)."""
+    trust: list[TrustLevel] = []
+    """Only notes from these sources."""
+    include_quarantined: bool = False
+    """Also notes the injection detector quarantined."""
 
 
 class HitOut(BaseModel):

@@ -24,6 +24,8 @@ from asem.server.rest.models import (
     NoteOut,
     NotesPage,
     OpOut,
+    QuarantineRequest,
+    ReleaseRequest,
     UpdateRequest,
 )
 from asem.server.state import memory_of, principal
@@ -46,7 +48,7 @@ def add(body: AddRequest, memory: Mem, caller: Caller) -> AddResponse:
     results = memory.add(content, user_id=tenant, agent_id=body.agent_id,  # type: ignore[arg-type]
                          session_id=body.session_id, speaker=body.speaker,
                          timestamp=body.timestamp, turn_id=body.turn_id,
-                         source_id=body.source_id, channel="rest")
+                         source_id=body.source_id, writer=body.writer, channel="rest")
     return AddResponse(results=[OpOut.of(r) for r in results])
 
 
@@ -121,6 +123,24 @@ def delete(note_id: str, memory: Mem, caller: Caller, user_id: UserQuery = None,
 def undo(note_id: str, memory: Mem, caller: Caller, user_id: UserQuery = None) -> NoteOut:
     """Restore a soft-deleted note."""
     note = memory.undo_delete(note_id, user_id=caller.tenant(user_id), actor=_actor(caller))
+    return NoteOut.of(note)
+
+
+@router.post("/{note_id}/release", response_model=NoteOut)
+def release(note_id: str, body: ReleaseRequest, memory: Mem, caller: Caller) -> NoteOut:
+    """Let a quarantined note out: searches return it again (a RELEASE history row names
+    the key that did it)."""
+    note = memory.release(note_id, user_id=caller.tenant(body.user_id), reason=body.reason,
+                          actor=_actor(caller))
+    return NoteOut.of(note)
+
+
+@router.post("/{note_id}/quarantine", response_model=NoteOut)
+def quarantine(note_id: str, body: QuarantineRequest, memory: Mem, caller: Caller) -> NoteOut:
+    """Hold back a note the detector let through: kept and listed, never returned by a
+    default search nor promoted by feedback (a QUARANTINE history row)."""
+    note = memory.quarantine(note_id, user_id=caller.tenant(body.user_id), reason=body.reason,
+                             actor=_actor(caller))
     return NoteOut.of(note)
 
 

@@ -31,12 +31,16 @@ Caller = Annotated[Principal, Depends(principal)]
 def search(body: SearchRequest, memory: Mem, caller: Caller) -> SearchResponse:
     """The notes most useful for a query in the tenant's scope, with a retrieval id to give
     feedback on. Facts that changed come as they are now; ``as_of`` gives what held at a
-    time, ``include_superseded`` past facts too (``superseded`` marks them)."""
+    time, ``include_superseded`` past facts too (``superseded`` marks them). Quarantined
+    notes come only with ``include_quarantined``; ``min_trust`` / ``trust`` keep to trusted
+    sources."""
     result = memory.search(body.query, user_id=caller.tenant(body.user_id),
                            agent_id=body.agent_id, session_id=body.session_id, k=body.k,
                            filters=body.filters.to_filters() if body.filters else None,
                            expand_links=body.expand_links, as_of=body.as_of,
-                           include_superseded=body.include_superseded)
+                           include_superseded=body.include_superseded,
+                           min_trust=body.min_trust, trust=body.trust,
+                           include_quarantined=body.include_quarantined)
     return SearchResponse.of(result)
 
 

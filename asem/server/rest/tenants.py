@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import StreamingResponse
@@ -34,8 +35,16 @@ def export(memory: Mem, caller: Caller, user_id: UserQuery = None) -> StreamingR
     line, streamed."""
     tenant = caller.tenant(user_id)
     lines = (to_json_line(record) for record in memory.export(tenant))
-    return StreamingResponse(lines, media_type=NDJSON, headers={
-        "Content-Disposition": f'attachment; filename="asem-{tenant}.jsonl"'})
+    return StreamingResponse(lines, media_type=NDJSON,
+                             headers={"Content-Disposition": attachment(f"asem-{tenant}.jsonl")})
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header for ``filename`` whatever its characters: headers are
+    Latin-1, so a tenant named in any other script (or with a quote) is given percent-encoded
+    (RFC 6266 ``filename*``) next to an ASCII fallback."""
+    fallback = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.post("/import", response_model=ImportOut,

@@ -15,7 +15,7 @@ NOTE_COLUMNS = (
     "observed_at", "event_time", "updated_at", "keywords", "tags", "context", "entities",
     "dates", "embedding", "intent_embedding", "embedder", "utility", "usage_count",
     "last_used", "tier", "source_id", "turn_ids", "writer", "channel", "valid_from",
-    "valid_until", "superseded_by",
+    "valid_until", "superseded_by", "trust", "quarantined", "quarantine_score",
 )
 """The columns a write sets (the rest: seq, deleted_at, delete_reason, version, lexical)."""
 
@@ -72,6 +72,9 @@ def note_params(note: Note, embedder: str) -> dict[str, Any]:
         "valid_from": ts(note.valid_from),
         "valid_until": ts(note.valid_until),
         "superseded_by": note.superseded_by,
+        "trust": note.trust,
+        "quarantined": note.quarantined,
+        "quarantine_score": note.quarantine_score,
     }
 
 
@@ -105,5 +108,8 @@ def row_to_note(row: dict[str, Any], links: tuple[Link, ...] = ()) -> Note:
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],
         superseded_by=row["superseded_by"],
+        trust=row["trust"],
+        quarantined=bool(row["quarantined"]),
+        quarantine_score=row["quarantine_score"],
         version=row["version"],
     )

@@ -21,7 +21,7 @@ _UPDATE_UTILITY = """
 UPDATE notes n SET utility = n.utility + %(rate)s * (%(reward)s - n.utility),
                    usage_count = n.usage_count + 1, last_used = %(at)s
 FROM (SELECT id, utility FROM notes WHERE id = %(id)s AND deleted_at IS NULL FOR UPDATE) old
-WHERE n.id = old.id
+WHERE n.id = old.id AND NOT (n.quarantined AND %(reward)s > old.utility)
 RETURNING old.utility AS before, n.utility AS after
 """
 
@@ -73,7 +73,9 @@ class FeedbackMixin:
                 done = conn.execute(_UPDATE_UTILITY, {"rate": learning_rate, "reward": reward,
                                                       "at": at, "id": note_id}).fetchone()
                 if done is None:
-                    continue  # deleted since the search: nothing to update
+                    # Deleted since the search, or quarantined and the reward would promote
+                    # it (feedback never does, SPEC §2): nothing to update.
+                    continue
                 old, new = float(done["before"]), float(done["after"])
                 writes.history(conn, note_id, "FEEDBACK", {"utility": old}, {"utility": new},
                                at, f"reward {reward:+.3f} for retrieval {retrieval_id}",

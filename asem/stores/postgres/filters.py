@@ -42,6 +42,9 @@ def filter_clauses(scope: Scope, filters: Filters, *,
     if filters.text:
         clauses.append("strpos(lower(content), %s) > 0")
         params.append(filters.text.lower())
+    if trusted := filters.trusted:
+        clauses.append("trust = ANY(%s)")
+        params.append(list(trusted))
     return " AND ".join(clauses), params
 
 

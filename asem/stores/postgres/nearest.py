@@ -19,10 +19,13 @@ from asem.types import Filters, Scope
 def nearest(conn: Conn, scope: Scope, filters: Filters, vector: np.ndarray, k: int,
             *, ef_search: int = 100, oversample: int = 4) -> list[tuple[str, float]]:
     """(note id, cosine similarity), most similar first: the ``k`` nearest notes that
-    ``list_notes(scope, filters)`` would list (validity included)."""
+    ``list_notes(scope, filters)`` would list (validity included), quarantined ones only
+    with ``filters.include_quarantined``."""
     vector = np.asarray(vector, dtype=np.float32)
     dim = int(vector.shape[0])
     where, params = listed(scope, filters, False)
+    if not filters.include_quarantined:  # as a search has it (asem.read.recall)
+        where += " AND NOT quarantined"
     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
     conn.execute(f"SET LOCAL hnsw.ef_search = {max(int(ef_search), k)}")
     distance = f"embedding::vector({dim}) <=> %s::vector({dim})"

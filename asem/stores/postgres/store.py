@@ -276,6 +276,24 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                            row_to_note(row).to_dict() | {"deleted_at": None}, ts(now()),
                            "undo delete", actor)
 
+    def quarantined_ids(self, user_id: str) -> set[str]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT id FROM notes WHERE user_id = %s AND quarantined "
+                                "AND deleted_at IS NULL", (user_id,)).fetchall()
+        return {r["id"] for r in rows}
+
+    def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
+        with self._write([self._owner(note_id)]) as conn:
+            row = self._live_row(conn, note_id)
+            if bool(row["quarantined"]) == quarantined:
+                state = "quarantined already" if quarantined else "not quarantined"
+                raise InvalidInputError(f"note {note_id} is {state}; nothing to change")
+            conn.execute("UPDATE notes SET quarantined = %s, version = version + 1 "
+                         "WHERE id = %s", (quarantined, note_id))
+            writes.history(conn, note_id, "QUARANTINE" if quarantined else "RELEASE",
+                           {"quarantined": not quarantined}, {"quarantined": quarantined},
+                           ts(now()), reason, actor)
+
     def reopen_note(self, note_id: str, actor: str) -> None:
         with self._write([self._owner(note_id)]) as conn:
             writes.reopen(conn, self._live_row(conn, note_id), ts(now()), actor)

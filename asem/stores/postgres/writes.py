@@ -98,6 +98,9 @@ def insert(conn: Conn, new: NewNote, embedder: str, at: datetime | None, actor: 
     link_both_ways(conn, ((note.id, target, relation, strength)
                           for target, relation, strength in new.links), at)
     history(conn, note.id, "ADD", None, note.to_dict(), at, new.reason, actor)
+    if note.quarantined:
+        history(conn, note.id, "QUARANTINE", None, {"score": note.quarantine_score}, at,
+                "the injection detector found instructions aimed at the agent", "detector")
     return True
 
 

@@ -64,6 +64,9 @@ def note_params(note: Note, embedder: str) -> dict[str, Any]:
         "valid_from": ts(note.valid_from),
         "valid_until": ts(note.valid_until),
         "superseded_by": note.superseded_by,
+        "trust": note.trust,
+        "quarantined": int(note.quarantined),
+        "quarantine_score": note.quarantine_score,
         "expires_at": ts(note.expires_at),
     }
 
@@ -73,7 +76,7 @@ NOTE_COLUMNS = (
     "observed_at", "event_time", "updated_at", "keywords", "tags", "context", "entities",
     "dates", "embedding", "intent_embedding", "embedder", "utility", "usage_count",
     "last_used", "tier", "source_id", "turn_ids", "writer", "channel", "valid_from",
-    "valid_until", "superseded_by", "expires_at",
+    "valid_until", "superseded_by", "expires_at", "trust", "quarantined", "quarantine_score",
 )
 
 
@@ -117,6 +120,9 @@ def row_to_note(row: sqlite3.Row, links: tuple[Link, ...] = ()) -> Note:
         valid_from=parse_ts(row["valid_from"]),
         valid_until=parse_ts(row["valid_until"]),
         superseded_by=row["superseded_by"],
+        trust=row["trust"],
+        quarantined=bool(row["quarantined"]),
+        quarantine_score=row["quarantine_score"],
         version=row["version"],
         expires_at=parse_ts(row["expires_at"]),
         archived_at=parse_ts(row["archived_at"]),

@@ -270,6 +270,26 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
             rows = self._conn.execute(f"SELECT id FROM notes WHERE {where}", params).fetchall()
         return {r["id"] for r in rows}
 
+    def quarantined_ids(self, user_id: str) -> set[str]:
+        with self._lock, translated(self.path):
+            rows = self._conn.execute(
+                "SELECT id FROM notes WHERE user_id = ? AND quarantined = 1 "
+                "AND deleted_at IS NULL", (user_id,)).fetchall()
+        return {r["id"] for r in rows}
+
+    def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
+        at = ts(now())
+        with self._lock, transaction(self._conn, self.path) as conn:
+            row = self._live_row(conn, note_id)
+            if bool(row["quarantined"]) == quarantined:
+                state = "quarantined already" if quarantined else "not quarantined"
+                raise InvalidInputError(f"note {note_id} is {state}; nothing to change")
+            conn.execute("UPDATE notes SET quarantined = ?, version = version + 1 WHERE id = ?",
+                         (int(quarantined), note_id))
+            writes.history(conn, note_id, "QUARANTINE" if quarantined else "RELEASE",
+                           {"quarantined": not quarantined}, {"quarantined": quarantined},
+                           at, reason, actor)
+
     def list_notes(self, scope: Scope, filters: Filters, *, limit: int, offset: int = 0,
                    include_deleted: bool = False, newest_first: bool = False) -> list[Note]:
         where, params = _listed(scope, filters, include_deleted)
@@ -375,10 +395,13 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
                 )
             for note_id in targets:
                 current = conn.execute(
-                    "SELECT utility FROM notes WHERE id = ? AND deleted_at IS NULL", (note_id,)
+                    "SELECT utility, quarantined FROM notes WHERE id = ? "
+                    "AND deleted_at IS NULL", (note_id,)
                 ).fetchone()
                 if current is None:
                     continue  # deleted since the search: nothing to update
+                if current["quarantined"] and reward > float(current["utility"]):
+                    continue  # feedback never promotes a quarantined note (SPEC §2)
                 old = float(current["utility"])
                 new = old + learning_rate * (reward - old)  # EMA, SPEC stage 5
                 conn.execute(
@@ -477,6 +500,9 @@ def _filter_clauses(scope: Scope, filters: Filters, *,
     if filters.tier is not None:
         clauses.append("tier = ?")
         params.append(filters.tier.value)
+    if trusted := filters.trusted:
+        clauses.append(f"trust IN ({','.join('?' * len(trusted))})")
+        params.extend(trusted)
     if filters.speaker:  # the head of the context line "<speaker>, on <date>; ..."
         head = f"{filters.speaker.strip().lower()}, on "
         clauses.append("lower(substr(context, 1, ?)) = ?")

@@ -89,6 +89,9 @@ def insert(conn: sqlite3.Connection, new: NewNote, embedder: str, at: str | None
                 "VALUES (?, ?, ?, ?, ?)", (src, dst, relation, strength, at),
             )
     history(conn, note.id, "ADD", None, note.to_dict(), at, new.reason, actor)
+    if note.quarantined:
+        history(conn, note.id, "QUARANTINE", None, {"score": note.quarantine_score}, at,
+                "the injection detector found instructions aimed at the agent", "detector")
     return True
 
 

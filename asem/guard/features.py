@@ -1,0 +1,87 @@
+"""What the injection detector reads of a text: its content embedding (z, computed by the
+write path anyway) and features of the text's shape that hold in any language.
+
+The embedding carries meaning but the default MiniLM embedder knows English best, so the
+shape features carry the rest:
+
+- hashed character n-grams (3 and 4), a bag the classifier learns weights for (names,
+  verbs and markers in any script, without a list of words);
+- who the text speaks to and of: the share of second- and first-person pronouns and whether
+  it names an AI addressee (closed classes, in English, German, Spanish and French);
+- the marks of a tool or chat protocol: a role label opening a line ("SYSTEM:",
+  "[tool]"), special tokens (``<|...|>``, ``[INST]``), braces, arrows, links;
+- quotation (a person quoting what they were told), shouting (capitals, "!"), length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+
+import numpy as np
+
+NGRAM_BUCKETS = 1024
+SHAPE_NAMES = (
+    "second_person", "first_person", "addressee", "role_label", "special_token", "braces",
+    "arrow", "link", "quoted", "capitals", "exclaim", "colon", "lines", "length",
+)
+SHAPE_DIM = len(SHAPE_NAMES)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SECOND = frozenset(
+    "you your yours yourself du dich dir dein deine deinen deiner ihr euch euer sie ihnen "
+    "tú tu te ti tus usted ustedes vosotros os vuestro vous toi ton ta tes votre vos".split())
+"""Second-person pronouns and possessives (a closed class). "Sie"/"sie" and "tu" are
+ambiguous; the classifier weighs the share, not any one word."""
+_FIRST = frozenset(
+    "i me my mine myself we us our ich mich mir mein meine meinen wir uns unser yo mí mi mis "
+    "me nosotros nos nuestro je j moi mon ma mes nous notre nos".split())
+_ADDRESSEE = frozenset(
+    "assistant assistants ai bot chatbot model llm agent system gpt ki assistent modell "
+    "asistente ia modelo agente sistema modèle agent système".split())
+"""Names for the AI a text may address (a closed class of addressees, not instructions)."""
+_ROLE_LABEL = re.compile(r"(?m)^\s*[\[<(#*]*\s*[A-Za-z_]{2,16}\s*[\]>)]*\s*:")
+_SPECIAL = re.compile(r"<\|[^|>]{1,20}\|>|\[/?INST\]|<</?SYS>>|</?(system|tool|assistant)>",
+                      re.IGNORECASE)
+_QUOTE = re.compile("[\"“”„«»‘’‚]")
+
+
+def ngram_vector(text: str) -> np.ndarray:
+    """Hashed character 3- and 4-grams of the text folded to lower case, L2-normalised."""
+    folded = " " + " ".join(text.lower().split()) + " "
+    vector = np.zeros(NGRAM_BUCKETS, dtype=np.float32)
+    for n in (3, 4):
+        for i in range(len(folded) - n + 1):
+            vector[zlib.crc32(folded[i:i + n].encode("utf-8")) % NGRAM_BUCKETS] += 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def shape_vector(text: str) -> np.ndarray:
+    """The shape features in ``SHAPE_NAMES`` order (each roughly in [0, 1])."""
+    words = _WORD.findall(text.lower())
+    n = max(len(words), 1)
+    letters = [c for c in text if c.isalpha()]
+    return np.array([
+        sum(w in _SECOND for w in words) / n * 5,
+        sum(w in _FIRST for w in words) / n * 5,
+        float(any(w in _ADDRESSEE for w in words)),
+        float(bool(_ROLE_LABEL.search(text))),
+        float(bool(_SPECIAL.search(text))),
+        min(text.count("{") + text.count("}"), 4) / 4,
+        float("->" in text or "→" in text or "=>" in text),
+        float("http://" in text or "https://" in text or "www." in text),
+        min(len(_QUOTE.findall(text)), 2) / 2,
+        sum(c.isupper() for c in letters) / max(len(letters), 1),
+        min(text.count("!"), 3) / 3,
+        min(text.count(":"), 4) / 4,
+        min(text.count("\n"), 4) / 4,
+        math.log1p(len(text)) / 8,
+    ], dtype=np.float32)
+
+
+def features(text: str, intent: np.ndarray) -> np.ndarray:
+    """The detector's input: [z embedding, n-gram bag, shape features]."""
+    return np.concatenate([np.asarray(intent, dtype=np.float32), ngram_vector(text),
+                           shape_vector(text)])
