@@ -1,4 +1,4 @@
--- Poisoning defence (SPEC §2), as the SQLite store's migration 0014 has it: every note
+-- Poisoning defence (SPEC §2), as the SQLite store's migration 0013 has it: every note
 -- records the trust of its source, whether the injection detector quarantined it, and the
 -- detector's score. Notes stored before keep what their writer says.
 ALTER TABLE notes ADD COLUMN IF NOT EXISTS trust text NOT NULL DEFAULT 'user_said';
