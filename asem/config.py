@@ -140,6 +140,14 @@ class GuardConfig:
     """Judge every new note with the injection detector and quarantine those it flags."""
     threshold: float | None = None
     """Score at or above which a note is quarantined (None: the shipped head's own)."""
+    quarantine_sources: tuple[str, ...] | None = (
+        "assistant_said", "imported", "document", "tool_output")
+    """The sources (``asem.guard.trust.Trust`` values) whose flagged notes are quarantined;
+    None: every source. By default what the user said is judged (its score is kept) but not
+    held back: a tenant's memory holds one user's words, so a planted instruction reaches it
+    through what the agent reads (tool output, documents, web pages, imports) or repeats,
+    while the user's own imperatives ("always answer in French") are preferences. On real
+    conversations, quarantining the user's words too held back 2 % of LoCoMo's turns."""
     weights: str | None = None
     """A retrained detector's ``.npz`` (None: the one shipped with the package)."""
 

@@ -147,7 +147,8 @@ class Memory(LifecycleAPI):
         self.enricher = enricher or ExtractiveEnricher()
         guard = self.config.guard
         self.detector: Detector | None = (
-            load_detector(guard.weights, guard.threshold) if guard.quarantine else None)
+            load_detector(guard.weights, guard.threshold, guard.quarantine_sources)
+            if guard.quarantine else None)
         """Judges every new note (``asem.guard``); None when ``GuardConfig.quarantine`` is off."""
         from asem.manager.registry import resolve
 

@@ -147,6 +147,20 @@ def test_defence_can_be_switched_off():
         assert not memory.get(result.note_id, user_id="a").quarantined
 
 
+def test_what_the_user_said_is_scored_but_held_back_only_when_configured():
+    """By default the sources the agent reads are quarantined, the user's own words are not."""
+    with Memory(":memory:", embedder=HashEmbedder()) as memory:
+        [tool] = memory.add(ATTACK, user_id="a", writer="tool")
+        [said] = memory.add(ATTACK + " Really.", user_id="a")
+        assert memory.get(tool.note_id, user_id="a").quarantined
+        note = memory.get(said.note_id, user_id="a", include_deleted=True)
+        assert not note.quarantined and note.quarantine_score is not None
+    everyone = MemoryConfig(guard=GuardConfig(quarantine_sources=None))
+    with Memory(":memory:", embedder=HashEmbedder(), config=everyone) as memory:
+        [said] = memory.add(ATTACK, user_id="a")
+        assert memory.get(said.note_id, user_id="a").quarantined
+
+
 class MergeIntoNearest:
     """A manager that merges every input into its nearest candidate, when there is one."""
 

@@ -210,3 +210,15 @@ def test_a_promotion_or_archive_by_another_process_reaches_a_cached_index(tmp_pa
         assert reader.search("airport", user_id="u").empty
         assert canonical(reader.store.vector_index("u")) == fresh(path)
         assert reader.store.index_loads == 1
+
+
+def test_a_filtered_search_after_a_delete_masks_every_row(tmp_path):
+    """Filters are matched against every row of the index, dead ones (masked) included."""
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        kept = memory.add("The kayak is red", user_id="u", session_id="s1")[0].note_id
+        gone = memory.add("A kayak trip in May", user_id="u", session_id="s1",
+                          manager="always-add")[0].note_id
+        memory.search("kayak", user_id="u")
+        memory.delete(gone, user_id="u")
+        hits = memory.search("kayak", user_id="u", session_id="s1")
+        assert [h.note.id for h in hits] == [kept]

@@ -12,6 +12,7 @@ computes anyway.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -53,17 +54,22 @@ class Detector:
     """Scores texts; ``embedder_id`` names the embedder the embedding head was trained on."""
 
     def __init__(self, text_head: Head, embedding_head: Head | None = None,
-                 embedder_id: str = "", threshold: float | None = None) -> None:
+                 embedder_id: str = "", threshold: float | None = None,
+                 sources: Collection[str] | None = None) -> None:
         self.text_head = text_head
         self.embedding_head = embedding_head
         self.embedder_id = embedder_id
         self.threshold = threshold
         """Overrides both heads' thresholds when set (``GuardConfig.threshold``)."""
+        self.sources = None if sources is None else frozenset(sources)
+        """The trust levels whose flagged texts are quarantined (None: every level;
+        ``GuardConfig.quarantine_sources``)."""
 
     def judge(self, text: str, intent: np.ndarray | None = None,
-              embedder_id: str = "") -> Verdict:
+              embedder_id: str = "", trust: str | None = None) -> Verdict:
         """The verdict on ``text``; ``intent`` (its z embedding) is read when it comes from
-        the embedder the embedding head was trained with."""
+        the embedder the embedding head was trained with. A text from a source of ``trust``
+        outside ``sources`` gets its score but is not quarantined."""
         shape = shape_vector(text)
         head = self.embedding_head
         if (head is not None and intent is not None and embedder_id == self.embedder_id
@@ -73,7 +79,8 @@ class Detector:
             head, x = self.text_head, np.concatenate([ngram_vector(text), shape])
         score = head.score(x)
         threshold = head.threshold if self.threshold is None else self.threshold
-        return Verdict(score, score >= threshold)
+        held = self.sources is None or trust is None or trust in self.sources
+        return Verdict(score, held and score >= threshold)
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, np.ndarray] = {"embedder_id": np.array(self.embedder_id)}
@@ -86,7 +93,8 @@ class Detector:
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
-def load_detector(path: str | Path | None = None, threshold: float | None = None) -> Detector:
+def load_detector(path: str | Path | None = None, threshold: float | None = None,
+                  sources: Collection[str] | None = None) -> Detector:
     """The detector in ``path``, or the one shipped with the package."""
     try:
         if path is None:
@@ -109,4 +117,5 @@ def load_detector(path: str | Path | None = None, threshold: float | None = None
     text_head = head("text")
     if text_head is None:
         raise InvalidInputError(f"detector weights {path} hold no text head; retrain them")
-    return Detector(text_head, head("embedding"), str(data.get("embedder_id", "")), threshold)
+    return Detector(text_head, head("embedding"), str(data.get("embedder_id", "")), threshold,
+                    sources)

@@ -49,7 +49,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     allowed: set[str] | None = None
     if not filters.empty:
         allowed = store.filtered_ids(scope, filters)
-        mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=index.live_count)
+        mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
     sims = np.where(mask, index.similarities(query_vector), -np.inf)
     if config.query_expansion > 0 and (config.expand_all_queries or asks_for_total(query)):
         sims = np.where(mask, index.similarities(_expanded(query_vector, sims, index, config)),

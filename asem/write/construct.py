@@ -48,7 +48,8 @@ def drafts(items: Sequence[WriteInput], enricher: Enricher, embedder: Embedder, 
                                       [d.content_span for d in documents])
     return [Draft(item, enrichment, embeddings[row], intents[row],
                   None if detector is None else
-                  detector.judge(item.content, intents[row], embedder.model_id))
+                  detector.judge(item.content, intents[row], embedder.model_id,
+                                 trust_of(item.writer, item.channel).value))
             for row, (item, enrichment) in enumerate(zip(items, enrichments, strict=True))]
 
 

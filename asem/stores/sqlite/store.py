@@ -273,8 +273,10 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
     def quarantined_ids(self, user_id: str) -> set[str]:
         with self._lock, translated(self.path):
             rows = self._conn.execute(
-                "SELECT id FROM notes WHERE user_id = ? AND quarantined = 1 "
-                "AND deleted_at IS NULL", (user_id,)).fetchall()
+                # The partial index by name: the planner took the index of every note of the
+                # user (a scan of all of them, 15 ms at 10,000 notes) over this one.
+                "SELECT id FROM notes INDEXED BY notes_quarantined WHERE user_id = ? AND "
+                "quarantined = 1 AND deleted_at IS NULL", (user_id,)).fetchall()
         return {r["id"] for r in rows}
 
     def set_quarantined(self, note_id: str, quarantined: bool, reason: str, actor: str) -> None:
