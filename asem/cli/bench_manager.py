@@ -66,11 +66,11 @@ def bench_manager(
     if "llm" in names and not spec:
         raise InvalidInputError("policy 'llm' needs a model: pass --llm local or "
                                 "--llm openai:MODEL@URL")
+    check_writable("--json", out)  # before the data: the cheapest mistake is said first
     real = None if data is None or str(data) == "none" else data
     if real is not None and not real.is_file():
         raise InvalidInputError(f"no LongMemEval file at {real}; pass --data FILE or "
                                 "--data none")
-    check_writable("--json", out)
     own = load_user_streams(user_streams) if user_streams is not None else []
     quiet = settings(ctx).json
     with on_ctrl_c(NOTHING_WRITTEN), stream_progress(quiet) as progress:
