@@ -26,6 +26,7 @@ from asem.stores.base import (
     WriteBatch,
     turn_of,
 )
+from asem.stores.batch import Statements, apply_batch
 from asem.stores.postgres import writes
 from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
 from asem.stores.postgres.connection import (
@@ -51,6 +52,14 @@ takes exclusive."""
 def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"asem tenant {name}".encode()).digest()[:8], "big",
                           signed=True)
+
+
+_STATEMENTS = Statements(
+    check_versions=writes.check_versions, insert=writes.insert,
+    link_superseded=writes.link_superseded, live_row=writes.live_row, update=writes.update,
+    soft_delete=writes.soft_delete, supersede=writes.supersede, merge=writes.merge,
+    log_turns=writes.log_turns)
+"""PostgreSQL's statements for the steps of a write batch."""
 
 
 class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin):
@@ -210,36 +219,15 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         return found
 
     def write(self, batch: WriteBatch) -> set[str]:
-        """Commit the batch in one transaction (the SQLite store's order: versions checked,
-        inserts, updates, deletes, supersessions, merges, turns); returns the ids inserted."""
-        at = ts(now())
-        inserted: list[Note] = []
+        """Commit the batch in one transaction, in the order ``asem.stores.batch`` gives;
+        returns the ids inserted."""
         turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
         changed = ({c.note.scope.user_id for c in batch.updates}
                    | {d.user_id for d in batch.deletes} | {s.user_id for s in batch.supersessions})
         users = {n.note.scope.user_id for n in batch.new} | {t.user_id for t in turns} | changed
         with self._write(users) as conn:
-            writes.check_versions(conn, batch.expected)
-            for new in batch.new:
-                if writes.insert(conn, new, self._embedder_id, at, batch.actor):
-                    inserted.append(new.note)
-            for note in inserted:  # a note stored superseded (an import's past fact)
-                if note.superseded_by is not None:
-                    writes.link_superseded(conn, note.id, note.superseded_by, at)
-            for change in batch.updates:
-                row = writes.live_row(conn, change.note.id)
-                if row is not None:
-                    writes.update(conn, change.note, self._embedder_id, at, change.reason,
-                                  batch.actor, row)
-            for gone in batch.deletes:
-                row = writes.live_row(conn, gone.note_id)
-                if row is not None:
-                    writes.soft_delete(conn, row, at, gone.reason, batch.actor)
-            for change in batch.supersessions:
-                writes.supersede(conn, change, at, batch.actor)
-            for merge in batch.merges:
-                writes.merge(conn, merge, at, batch.actor)
-            writes.log_turns(conn, turns)
+            inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
+                                   ts(now()))
             counters = {u: _changes(conn, u) for u in users - changed}
         for user_id, changes in counters.items():
             self._extend_index(user_id, changes,

@@ -22,6 +22,7 @@ from asem.stores.base import (
     grouped_links,
     turn_of,
 )
+from asem.stores.batch import Statements, apply_batch
 from asem.stores.sqlite import lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -53,6 +54,12 @@ from asem.types import (
     Scope,
     now,
 )
+
+_STATEMENTS = Statements(
+    check_versions=writes.check_versions, insert=writes.insert, link_superseded=validity.link,
+    live_row=writes.live_row, update=writes.update, soft_delete=writes.soft_delete,
+    supersede=validity.supersede, merge=writes.merge, log_turns=writes.log_turns)
+"""SQLite's statements for the steps of a write batch."""
 
 
 class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin):
@@ -138,43 +145,15 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
         return found
 
     def write(self, batch: WriteBatch) -> set[str]:
-        """Commit the batch; returns the ids of the notes actually inserted.
-
-        Order inside the one transaction: the versions the batch expects, then inserts (a
-        note inserted with ``superseded_by`` set is linked to that successor once all are
-        in), updates, deletes, supersessions and provenance merges, so a batch may add a note
-        and update, delete or supersede it later on. A note whose content hash is already live in
-        its scope (another writer got there first) is skipped, not an error; so are updates
-        and deletes of notes no longer live. A note not at its expected version rolls
-        everything back with WriteConflictError.
-        """
-        at = ts(now())
-        inserted: list[Note] = []
+        """Commit the batch in one transaction, in the order ``asem.stores.batch`` gives;
+        returns the ids of the notes actually inserted. A note not at its expected version
+        rolls everything back with WriteConflictError."""
         # A batch that does not give the order of conversation: each new note a turn.
         turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
         with self._lock:
             with transaction(self._conn, self.path) as conn:
-                writes.check_versions(conn, batch.expected)
-                for new in batch.new:
-                    if writes.insert(conn, new, self._embedder_id, at, batch.actor):
-                        inserted.append(new.note)
-                for note in inserted:  # a note stored superseded (an import's past fact)
-                    if note.superseded_by is not None:
-                        validity.link(conn, note.id, note.superseded_by, at)
-                for change in batch.updates:
-                    row = writes.live_row(conn, change.note.id)
-                    if row is not None:
-                        writes.update(conn, change.note, self._embedder_id, at, change.reason,
-                                      batch.actor, row)
-                for gone in batch.deletes:
-                    row = writes.live_row(conn, gone.note_id)
-                    if row is not None:
-                        writes.soft_delete(conn, row, at, gone.reason, batch.actor)
-                for change in batch.supersessions:
-                    validity.supersede(conn, change, at, batch.actor)
-                for merge in batch.merges:  # a short-term note said again is promoted
-                    writes.merge(conn, merge, at, batch.actor)
-                writes.log_turns(conn, turns)
+                inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
+                                       ts(now()))
                 prune_changes(conn)
             # Still under the lock, so no other thread of this store reads the indexes
             # between the commit and their update; older index objects stay as they were.
