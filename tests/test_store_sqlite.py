@@ -116,3 +116,34 @@ def test_vector_index_extensions_never_change_an_older_index():
     assert grown.row_of("n150") == 149
     assert grown.embeddings[149].tolist() == note(150).embedding.tolist()
     assert first.embeddings.shape == (2, 4)
+
+
+# -- lexical statistics --------------------------------------------------------------------------
+def fts5_bm25(path, user_id: str, terms: list[str]) -> list[tuple[str, float]]:
+    """FTS5's own bm25() for the user's matches: statistics of the whole table."""
+    from asem.stores.sqlite.lexical import _match
+
+    rows = raw(path, "SELECT n.id, -bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0) AS s "
+                     "FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
+                     "WHERE notes_fts MATCH ? ORDER BY s DESC", _match(user_id, terms))
+    return [(i, s) for i, s in rows]
+
+
+def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
+    with Memory(db_path, embedder=HashEmbedder(), manager="always-add") as m:
+        for text in ("Alice plays the cello", "Alice walks her dog by the cello shop",
+                     "Bob fixes bikes", "Alice: cello, cello and more cello"):
+            m.add(text, user_id="a")
+        terms = ["alice", "cello", "shop"]
+        scores = m.store.lexical("a", terms, 10)
+        # With one tenant in the file, the scores are FTS5's own.
+        assert [i for i, _ in scores] == [i for i, _ in fts5_bm25(db_path, "a", terms)]
+        assert [s for _, s in scores] == pytest.approx(
+            [s for _, s in fts5_bm25(db_path, "a", terms)], rel=1e-9)
+        for i in range(30):  # another tenant full of the same words, longer notes
+            m.add(f"cello player number {i} named alice, who plays in a band", user_id="b")
+        assert m.store.lexical("a", terms, 10) == scores
+        assert m.store.lexical("a", terms, 2) == scores[:2]
+        # FTS5's bm25() would have moved: the statistics it mixes in are b's.
+        assert [s for _, s in fts5_bm25(db_path, "a", terms)] != pytest.approx(
+            [s for _, s in scores], rel=1e-6)
