@@ -129,17 +129,24 @@ def fts5_bm25(path, user_id: str, terms: list[str]) -> list[tuple[str, float]]:
     return [(i, s) for i, s in rows]
 
 
+def assert_fts5_scores(m, db_path, terms):
+    scores = m.store.lexical("a", terms, 10)
+    assert [i for i, _ in scores] == [i for i, _ in fts5_bm25(db_path, "a", terms)]
+    assert [s for _, s in scores] == pytest.approx(
+        [s for _, s in fts5_bm25(db_path, "a", terms)], rel=1e-9)
+
+
 def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
     with Memory(db_path, embedder=HashEmbedder(), manager="always-add") as m:
         for text in ("Alice plays the cello", "Alice walks her dog by the cello shop",
                      "Bob fixes bikes", "Alice: cello, cello and more cello"):
             m.add(text, user_id="a")
         terms = ["alice", "cello", "shop"]
+        m.search("cello", user_id="a")  # the tenant's index held, with its lexical size
+        assert_fts5_scores(m, db_path, terms)  # with one tenant in the file
+        m.add("Alice tunes the cello before the concert tonight", user_id="a")
+        assert_fts5_scores(m, db_path, terms)  # its size counted again after its write
         scores = m.store.lexical("a", terms, 10)
-        # With one tenant in the file, the scores are FTS5's own.
-        assert [i for i, _ in scores] == [i for i, _ in fts5_bm25(db_path, "a", terms)]
-        assert [s for _, s in scores] == pytest.approx(
-            [s for _, s in fts5_bm25(db_path, "a", terms)], rel=1e-9)
         for i in range(30):  # another tenant full of the same words, longer notes
             m.add(f"cello player number {i} named alice, who plays in a band", user_id="b")
         assert m.store.lexical("a", terms, 10) == scores

@@ -30,11 +30,13 @@ import functools
 import json
 import random
 import re
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from checks import Row, Size
@@ -99,7 +101,9 @@ class Surface(AbstractContextManager["Surface"]):
     """How far one search's scores may move between two calls: they hold timeliness
     (recency) too, which moves by ~10⁻⁸ a second; a surface that rounds needs more."""
     memory: Any
-    """A Memory over the same store: the truth the walk checks against."""
+    """A Memory over the same store."""
+    store: StoreRows
+    """The store's rows, read on a connection of the walk's own: the truth it checks."""
 
     def call(self, op: str, user: str, claim: str | None, **args: Any) -> Out:
         raise NotImplementedError
@@ -110,6 +114,28 @@ class Surface(AbstractContextManager["Surface"]):
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+class StoreRows:
+    """Rows of an SQLite file or a PostgreSQL database, read on a connection of its own
+    (``?`` placeholders on both)."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.postgres = isinstance(target, str) and "://" in target
+        if self.postgres:
+            import psycopg
+
+            self.conn: Any = psycopg.connect(str(target), autocommit=True)
+        else:
+            self.conn = sqlite3.connect(target, isolation_level=None)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        if self.postgres:
+            sql = sql.replace("?", "%s")
+        return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 @dataclass
@@ -135,6 +161,8 @@ class Walk:
     first: dict[str, str] = field(default_factory=dict)
     """The first example of each leak kind and unexpected error, to say what went wrong."""
     said: int = 0
+    crossed: set[tuple[str, str]] = field(default_factory=set)
+    """Links between tenants found so far."""
     done: Counter[str] = field(default_factory=Counter)
     """Calls of each operation that went through for the tenant's own notes."""
 
@@ -143,7 +171,7 @@ class Walk:
         ops = self.surface.ops
         op = self.rng.choices(list(ops), weights=list(ops.values()))[0]
         untried = [o for o in ops if not self.done[o]]
-        if untried and self.rng.random() < 0.2:  # every operation early, even a rare one
+        if untried and self.rng.random() < 0.5:  # every operation early, even a rare one
             op = self.rng.choice(untried)
         enabling = ENABLING.get(op)
         if enabling in ops and not self.held[user][op]:  # first a note to undo or release
@@ -182,7 +210,7 @@ class Walk:
                        f"{op} as {user} ({args}) changed another tenant's notes")
         if probe is not None:
             self._compare(probe, query, seen, self._probe(probe, query), f"{op} as {user}")
-        self._check_links(user)
+        self._check_links()
         if self.rng.random() < 0.1:
             self._without_tenant()
 
@@ -305,18 +333,27 @@ class Walk:
                 self._leak(kind, f"{op} as {user} showed {owner}'s id {found}")
 
     def _state(self, tenants: list[str]) -> list[tuple[Any, ...]]:
-        """Every note of ``tenants`` as the store holds it (deleted and past ones too)."""
-        memory = self.surface.memory
-        return [(t, n.id, n.content, round(n.utility, 12), n.usage_count, n.deleted_at,
-                 n.quarantined, tuple(sorted((lk.target_id, lk.relation) for lk in n.links)))
-                for t in tenants for n in memory.list_notes(
-                    t, limit=10_000, include_deleted=True, include_superseded=True)]
+        """Every note of ``tenants`` as the store holds it (deleted, archived and past ones
+        too), with how many changes its history holds, and their links."""
+        marks = ",".join("?" * len(tenants))
+        notes = self.surface.store.rows(
+            "SELECT n.user_id, n.id, n.content, n.utility, n.usage_count, n.deleted_at, "
+            "n.quarantined, (SELECT count(*) FROM history h WHERE h.note_id = n.id) "
+            f"FROM notes n WHERE n.user_id IN ({marks}) ORDER BY n.id", *tenants)
+        links = self.surface.store.rows(
+            "SELECT n.user_id, l.src, l.dst, l.relation FROM links l JOIN notes n "
+            f"ON n.id = l.src WHERE n.user_id IN ({marks}) ORDER BY 2, 3", *tenants)
+        return notes + links
 
-    def _check_links(self, user: str) -> None:
-        for row in self._state([user]):
-            for target, _ in row[-1]:
-                if self.owner.get(target, user) != user:
-                    self._leak("linked", f"{user}'s note {row[1]} links to {target}")
+    def _check_links(self) -> None:
+        """Links between notes of two tenants, each counted once."""
+        for src, dst, a, b in self.surface.store.rows(
+                "SELECT l.src, l.dst, a.user_id, b.user_id FROM links l "
+                "JOIN notes a ON a.id = l.src JOIN notes b ON b.id = l.dst "
+                "WHERE a.user_id <> b.user_id"):
+            if (src, dst) not in self.crossed:
+                self.crossed.add((src, dst))
+                self._leak("linked", f"{a}'s note {src} links to {b}'s note {dst}")
 
     def _without_tenant(self) -> None:
         ops = [op for op in self.surface.ops if op != "delete_all"]
@@ -337,7 +374,7 @@ class Walk:
 
 STEPS = {Size.FAST: 120, Size.FULL: 10_000}
 """Steps per surface; surfaces slow per step (the CLI) walk ``SLOW_FAST`` at the fast size."""
-SLOW_FAST = 30
+SLOW_FAST = 40
 
 
 def walk(surface: Surface, steps: int, seed: int) -> Walk:
@@ -345,9 +382,9 @@ def walk(surface: Surface, steps: int, seed: int) -> Walk:
     state = Walk(surface, random.Random(seed))
     for _ in range(steps):
         state.step()
-    notes = state._state(list(TENANTS))
-    state.tally["notes at the end"] = len(notes)
-    state.tally["links at the end"] = sum(len(n[-1]) for n in notes)
+    rows = state._state(list(TENANTS))
+    state.tally["notes at the end"] = sum(len(r) == 8 for r in rows)
+    state.tally["links at the end"] = sum(len(r) == 4 for r in rows)
     return state
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from asem import Memory
-from checks.isolation import TENANTS, Missing, Out, Refused, Surface
+from checks.isolation import TENANTS, Missing, Out, Refused, StoreRows, Surface
 from checks.isolation_surfaces import open_memory
 
 
@@ -42,6 +42,10 @@ class HttpSurface(Surface):
 
     def __init__(self, name: str, memory: Memory, client: Any, keys: dict[str, str]) -> None:
         self.name, self.memory, self.client, self.keys = name, memory, client, keys
+        self.store = StoreRows(memory.store.path)
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
 
     def request(self, method: str, path: str, key: str | None, *, params: dict | None = None,
                 body: Any = None) -> Any:
@@ -240,8 +244,9 @@ def _app_surface(kind: type[HttpSurface], name: str) -> Iterator[Surface]:
     try:
         ring, keys = _keys(memory)
         app = create_app(ServerState(memory, ring, close_memory=False))
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield kind(name, memory, client, keys)
+        with TestClient(app, raise_server_exceptions=False) as client, \
+                kind(name, memory, client, keys) as surface:
+            yield surface
     finally:
         memory.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -380,7 +385,8 @@ def mcp_surface() -> Iterator[Surface]:
                 opened.append(client)
                 clients[tenant] = client.__enter__()
             try:
-                yield McpSurface("MCP over HTTP", memory, url, keys, portal, clients)
+                with McpSurface("MCP over HTTP", memory, url, keys, portal, clients) as surface:
+                    yield surface
             finally:
                 for cm in reversed(opened):
                     cm.__exit__(None, None, None)

@@ -21,7 +21,7 @@ from typing import Any
 from asem import Memory
 from asem.errors import ASEMError, NotFoundError, ScopeError
 from asem.providers import HashEmbedder
-from checks.isolation import Missing, Out, Refused, Surface
+from checks.isolation import Missing, Out, Refused, StoreRows, Surface
 
 NOT_A_TENANT = (None, "", "   ")
 PYTHON_OPS = {"add": 6, "search": 6, "get": 3, "list": 2, "update": 2, "delete": 2, "undo": 2,
@@ -39,8 +39,8 @@ class PythonSurface(Surface):
 
     claims = False
 
-    def __init__(self, name: str, memory: Memory, api: Any = None) -> None:
-        self.name, self.memory = name, memory
+    def __init__(self, name: str, memory: Memory, target: str | Path, api: Any = None) -> None:
+        self.name, self.memory, self.store = name, memory, StoreRows(target)
         # A store that cannot forget for good (PostgreSQL, for now) says so: not walked.
         self.ops = {op: w for op, w in PYTHON_OPS.items()
                     if op != "forget" or hasattr(memory.store, "forget")}
@@ -127,6 +127,7 @@ class PythonSurface(Surface):
         return Out(self.api.release(note_id, user_id=user).to_dict(), ids=[note_id])
 
     def __exit__(self, *exc: object) -> None:
+        self.store.close()
         self.memory.close()
 
 
@@ -144,7 +145,7 @@ class _Awaited:
 @contextmanager
 def python_surface(target: str | Path | None = None) -> Iterator[Surface]:
     with _target(target) as where:
-        with PythonSurface("python", open_memory(where)) as surface:
+        with PythonSurface("python", open_memory(where), where) as surface:
             yield surface
 
 
@@ -157,7 +158,7 @@ def async_surface() -> Iterator[Surface]:
     with _target(None) as where, start_blocking_portal() as portal:
         memory = AsyncMemory(where, embedder=HashEmbedder(), manager="rule")
         try:
-            yield PythonSurface("python async", memory.sync, _Awaited(memory, portal))
+            yield PythonSurface("python async", memory.sync, where, _Awaited(memory, portal))
         finally:
             portal.call(memory.close)
 
@@ -167,7 +168,7 @@ def postgres_surface(url: str | None = None) -> Iterator[Surface]:
     """The Python API over the empty PostgreSQL database at ``url``, or over a server
     started for the walk."""
     if url is not None:
-        with PythonSurface("python, postgresql", open_memory(url)) as surface:
+        with PythonSurface("python, postgresql", open_memory(url), url) as surface:
             yield surface
         return
     from asem.eval.databases import local_postgres
@@ -209,6 +210,7 @@ class CliSurface(Surface):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.memory = open_memory(path)
+        self.store = StoreRows(path)
 
     def _run(self, user: str | None, op: str, **a: Any) -> Any:
         from typer.testing import CliRunner
@@ -258,6 +260,7 @@ class CliSurface(Surface):
         return False
 
     def __exit__(self, *exc: object) -> None:
+        self.store.close()
         self.memory.close()
 
 

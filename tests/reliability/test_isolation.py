@@ -53,9 +53,9 @@ def test_a_read_that_ignores_the_tenant_is_counted(monkeypatch):
 def test_lexical_scores_that_count_every_tenants_notes_are_counted(monkeypatch):
     ranked = asem.stores.sqlite.lexical.ranked
 
-    def mixed(conn, user_id, terms, limit):
+    def mixed(conn, user_id, terms, *args):
         everyone = conn.execute("SELECT count(*) FROM notes").fetchone()[0]
-        return [(i, s * (1 + everyone / 100)) for i, s in ranked(conn, user_id, terms, limit)]
+        return [(i, s * (1 + everyone / 100)) for i, s in ranked(conn, user_id, terms, *args)]
 
     monkeypatch.setattr(asem.stores.sqlite.lexical, "ranked", mixed)
     assert planted()["score changed"] > 0

@@ -38,6 +38,9 @@ class _Entry:
     """Lexical document frequencies counted in the user's notes (term → notes matching)."""
     changed: int = 0
     """Notes changed since ``term_counts`` were counted."""
+    lexical_size: tuple[int, int] | None = None
+    """The user's notes in the lexical index and their length in tokens, while none of the
+    user's notes has changed since they were counted (BM25's N and mean length)."""
 
 
 class IndexCache:
@@ -61,6 +64,17 @@ class IndexCache:
         notes have changed since: BM25's weights move by far less than that between."""
         entry = self._entries.get(user_id)
         return None if entry is None else entry.term_counts
+
+    def lexical_size(self, user_id: str) -> tuple[int, int] | None:
+        """The user's counted lexical size (``_Entry.lexical_size``), if still current."""
+        self.catch_up()
+        entry = self._entries.get(user_id)
+        return None if entry is None else entry.lexical_size
+
+    def keep_lexical_size(self, user_id: str, size: tuple[int, int]) -> None:
+        """Keep the user's lexical size, counted now, while the user's index is held."""
+        if (entry := self._entries.get(user_id)) is not None:
+            entry.lexical_size = size
 
     def users(self) -> list[str]:
         """The users whose index is held, least recently used first."""
@@ -118,6 +132,7 @@ class IndexCache:
         entry.index = entry.index.patched([_row(live[i]) for i in note_ids if i in live],
                                           [i for i in note_ids if i not in live], turns)
         entry.turn_seq = turn_seq
+        entry.lexical_size = None
         entry.changed += len(note_ids)
         if entry.changed > entry.index.live_count // 100:
             entry.term_counts, entry.changed = {}, 0

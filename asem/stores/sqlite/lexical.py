@@ -2,12 +2,13 @@
 
 Every query is restricted to one user by the owner column (one token per user, see
 codec.owner_token). FTS5's own ``bm25()`` takes its statistics (how many notes there are,
-how long they are on average, how many hold a term) from the whole table, every tenant's
-notes together: one tenant's writes would move another's scores and let it infer what the
-other wrote. So BM25 is computed here with FTS5's formula and every statistic taken within
-the tenant: FTS5 finds the tenant's matches of each term and counts the term's hits in each
-column (``highlight``), and its per-note token counts (the ``notes_fts_docsize`` table) give
-the note lengths. On a file with one tenant the scores are FTS5's own.
+their mean length, how many hold a term) from the whole table, every tenant's notes
+together: one tenant's writes would move another's scores. So each note's score is taken
+apart and put together again with the tenant's own statistics: FTS5 scores the tenant's
+matches of one term at a time, which with the table's statistics (its averages record and a
+count of the term's notes) and the note's length (``notes_fts_docsize``) gives the note's
+column-weighted hit count f back; BM25 is then FTS5's formula over f with N, n and the mean
+length counted in the tenant's notes alone. On a file with one tenant the scores are FTS5's.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ from asem.stores.sqlite.codec import owner_token
 K1 = 1.2
 B = 0.75
 """BM25's term-frequency saturation and length normalisation (FTS5's values)."""
-WEIGHTS = (1.0, 0.6, 0.3, 0.4, 0.6)
-"""BM25 column weights: content, keywords, tags, context, entities (owner is never scored)."""
-_MARK = "\x02asem\x03"
-"""What ``highlight`` puts before each hit: no note holds it."""
-_HITS = ", ".join(f"highlight(notes_fts, {c}, '{_MARK}', '')" for c in range(len(WEIGHTS)))
+_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
+"""Column weights: content, keywords, tags, context, entities, owner (never scored)."""
 
 
 def _match(user_id: str, terms: Sequence[str]) -> str:
@@ -38,40 +36,51 @@ def _quoted(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
-           limit: int) -> list[tuple[str, float]]:
+def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: int,
+           size: tuple[int, int] | None = None) -> list[tuple[str, float]]:
     """(note id, BM25 score ≥ 0), best first, for the user's notes matching any term.
 
-    BM25 as FTS5 scores it (``bm25()``: IDF ln((N − n + ½)/(n + ½)), at least 10⁻⁶; column-
-    weighted hit counts; the note's length in tokens against the mean), with N, n and the
-    mean length counted in the user's notes alone."""
+    BM25 as FTS5's ``bm25()`` (IDF ln((N − n + ½)/(n + ½)), at least 10⁻⁶; column-weighted
+    hit counts; the note's length in tokens against the mean), with N, n and the mean length
+    the user's own. ``size`` is the user's ``tenant_size`` when already counted."""
     terms = list(dict.fromkeys(terms))
-    if not terms:
-        return []
-    documents, tokens = tenant_size(conn, user_id)
+    documents, tokens = size or tenant_size(conn, user_id) if terms else (0, 0)
     if documents == 0:
         return []
-    mean_length = tokens / documents
+    table_rows, table_tokens = _table_size(conn)
+    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's and the
+    # tenant's mean length.
+    base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
+    slope = K1 * B * documents / tokens
     scores: dict[int, float] = {}
     for term in terms:
         rows = conn.execute(
-            f"SELECT notes_fts.rowid, d.sz, {_HITS} FROM notes_fts "
-            "JOIN notes_fts_docsize d ON d.id = notes_fts.rowid WHERE notes_fts MATCH ?",
+            f"SELECT notes_fts.rowid, -{_BM25}, d.sz FROM notes_fts JOIN notes_fts_docsize d "
+            "ON d.id = notes_fts.rowid WHERE notes_fts MATCH ?",
             (_match(user_id, [term]),)).fetchall()
         if not rows:
             continue
-        holders = len(rows)
-        idf = max(math.log((documents - holders + 0.5) / (holders + 0.5)), 1e-6)
-        for row in rows:
-            texts = tuple(row)[2:]
-            hits = sum(w * text.count(_MARK) for w, text in zip(WEIGHTS, texts, strict=True))
-            norm = K1 * (1 - B + B * _tokens(row[1]) / mean_length)
-            scores[row[0]] = scores.get(row[0], 0.0) + idf * hits * (K1 + 1) / (hits + norm)
+        held = conn.execute("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
+                            (_quoted([term]),)).fetchone()[0]
+        table_idf = _idf(table_rows, held) * (K1 + 1)
+        idf = _idf(documents, len(rows))
+        for rowid, score, sz in rows:
+            length = _tokens(sz)
+            share = min(score / table_idf, 1 - 1e-12)  # f / (f + K), K the table's
+            # f is a sum of column weights (tenths): rounded, it is the same whatever the
+            # table's statistics it was recovered through.
+            hits = round(share * (base + table_slope * length) / (1 - share), 6)
+            norm = base + slope * length
+            scores[rowid] = scores.get(rowid, 0.0) + idf * hits * (K1 + 1) / (hits + norm)
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
     marks = ",".join("?" * len(best))
     ids = dict(conn.execute(f"SELECT rowid, id FROM notes WHERE rowid IN ({marks})",
                             [rowid for rowid, _ in best]).fetchall()) if best else {}
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
+
+
+def _idf(documents: int, holders: int) -> float:
+    return max(math.log((documents - holders + 0.5) / (holders + 0.5)), 1e-6)
 
 
 def tenant_size(conn: sqlite3.Connection, user_id: str) -> tuple[int, int]:
@@ -82,15 +91,29 @@ def tenant_size(conn: sqlite3.Connection, user_id: str) -> tuple[int, int]:
     return len(rows), sum(_tokens(r[0]) for r in rows)
 
 
-def _tokens(size: bytes) -> int:
-    """A note's length in tokens: the sum of the SQLite varints (one per column) of its
-    ``notes_fts_docsize`` row."""
-    total = value = 0
-    for byte in size:
+def _table_size(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The rows of the whole lexical index and their tokens, from FTS5's averages record
+    (written at each commit; a search never runs inside a write's open transaction)."""
+    row = conn.execute("SELECT block FROM notes_fts_data WHERE id = 1").fetchone()
+    values = _varints(row[0]) if row else []
+    return (values[0], sum(values[1:])) if values and values[0] else (1, 1)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints of an FTS5 record, in order."""
+    values, value = [], 0
+    for byte in blob:
         value = (value << 7) | (byte & 0x7F)
         if byte < 0x80:
-            total, value = total + value, 0
-    return total
+            values.append(value)
+            value = 0
+    return values
+
+
+def _tokens(size: bytes) -> int:
+    """A note's length in tokens: its ``notes_fts_docsize`` row, one varint per column (one
+    byte each while a column holds under 128 tokens)."""
+    return sum(size) if size.isascii() else sum(_varints(size))
 
 
 def term_stats(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
