@@ -192,6 +192,9 @@ class Walk:
         except (Missing, Refused) as e:
             out = None
             self.tally["refused" if isinstance(e, Refused) else "not found"] += 1
+            if isinstance(e, Refused) and foreign and not claim:  # it told the id exists
+                self._leak("returned", f"{op} as {user} on another tenant's id was not "
+                           f"\"not found\": {e}")
         except Exception as e:  # noqa: BLE001 - a surface that fails untyped is a finding
             out = None
             self.tally["unexpected errors"] += 1
@@ -231,10 +234,12 @@ class Walk:
             retrieval = self._pick(self.retrievals[pool])
             if retrieval is None:
                 return None, foreign
+            # Sometimes the tenant's own retrieval with another tenant's note: whatever it
+            # answers, that note must not move (the state check) nor be shown.
             aimed = self.rng.random() < 0.2 and not foreign
             notes = [self._pick(self.notes[self.rng.choice(others)])] if aimed else None
             return {"retrieval_id": retrieval, "reward": self.rng.choice((1.0, -1.0, 0.5)),
-                    "note_ids": notes if notes and notes[0] else None}, foreign or aimed
+                    "note_ids": notes if notes and notes[0] else None}, foreign
         if op == "search":
             return {"query": self._query(user)}, False
         return {}, False

@@ -10,6 +10,7 @@ from checks.isolation_surfaces import SURFACES
 import asem.memory
 import asem.stores.sqlite.lexical
 import asem.types
+from asem.server.auth import Principal
 
 FAST_STEPS = {name: isolation.SLOW_FAST if slow else isolation.STEPS[Size.FAST]
               for name, (_, slow) in SURFACES.items()}
@@ -80,6 +81,15 @@ def test_a_count_of_every_tenants_notes_is_counted(monkeypatch):
 
     monkeypatch.setattr(asem.memory.Memory, "count_notes", everyone)
     assert planted()["counted"] > 0
+
+
+def test_a_key_that_may_act_for_another_tenant_is_counted(monkeypatch):
+    def tenant(self, requested):
+        return requested or self.user_id
+
+    monkeypatch.setattr(Principal, "tenant", tenant)
+    (row,) = isolation.run(Size.FAST, only=["REST, sqlite"])
+    assert row.zero["returned"] + row.zero["changed"] > 0
 
 
 @pytest.mark.slow
