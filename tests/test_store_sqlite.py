@@ -144,8 +144,12 @@ def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
         terms = ["alice", "cello", "shop"]
         m.search("cello", user_id="a")  # the tenant's index held, with its lexical size
         assert_fts5_scores(m, db_path, terms)  # with one tenant in the file
-        m.add("Alice tunes the cello before the concert tonight", user_id="a")
-        assert_fts5_scores(m, db_path, terms)  # its size counted again after its write
+        (added,) = m.add("Alice tunes the cello before the concert tonight", user_id="a")
+        assert_fts5_scores(m, db_path, terms)  # its size kept current through its writes
+        m.update(added.note_id, "Alice tunes her old cello", user_id="a")
+        assert_fts5_scores(m, db_path, terms)
+        m.delete(added.note_id, user_id="a")
+        assert_fts5_scores(m, db_path, terms)
         scores = m.store.lexical("a", terms, 10)
         for i in range(30):  # another tenant full of the same words, longer notes
             m.add(f"cello player number {i} named alice, who plays in a band", user_id="b")

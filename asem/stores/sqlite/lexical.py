@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 
 from asem.stores.sqlite.codec import owner_token
 
@@ -37,35 +37,40 @@ def _quoted(terms: Sequence[str]) -> str:
 
 
 def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: int,
-           size: tuple[int, int] | None = None) -> list[tuple[str, float]]:
+           size: tuple[Mapping[int, int], int] | None = None) -> list[tuple[str, float]]:
     """(note id, BM25 score ≥ 0), best first, for the user's notes matching any term.
 
     BM25 as FTS5's ``bm25()`` (IDF ln((N − n + ½)/(n + ½)), at least 10⁻⁶; column-weighted
     hit counts; the note's length in tokens against the mean), with N, n and the mean length
-    the user's own. ``size`` is the user's ``tenant_size`` when already counted."""
+    the user's own. ``size`` is the length of each of the user's notes (by rowid) and their
+    sum, when already counted."""
     terms = list(dict.fromkeys(terms))
-    documents, tokens = size or tenant_size(conn, user_id) if terms else (0, 0)
+    if not terms:
+        return []
+    if size is None:
+        found = lengths(conn, user_id)
+        size = found, sum(found.values())
+    note_length, tokens = size
+    documents = len(note_length)
     if documents == 0:
         return []
     table_rows, table_tokens = _table_size(conn)
-    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's and the
-    # tenant's mean length.
+    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's mean length
+    # (to take FTS5's score apart) and the tenant's (to put it together again).
     base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
     slope = K1 * B * documents / tokens
     scores: dict[int, float] = {}
     for term in terms:
-        rows = conn.execute(
-            f"SELECT notes_fts.rowid, -{_BM25}, d.sz FROM notes_fts JOIN notes_fts_docsize d "
-            "ON d.id = notes_fts.rowid WHERE notes_fts MATCH ?",
-            (_match(user_id, [term]),)).fetchall()
+        rows = conn.execute(f"SELECT rowid, -{_BM25} FROM notes_fts WHERE notes_fts MATCH ?",
+                            (_match(user_id, [term]),)).fetchall()
         if not rows:
             continue
         held = conn.execute("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
                             (_quoted([term]),)).fetchone()[0]
         table_idf = _idf(table_rows, held) * (K1 + 1)
         idf = _idf(documents, len(rows))
-        for rowid, score, sz in rows:
-            length = _tokens(sz)
+        for rowid, score in rows:
+            length = note_length.get(rowid) or lengths_of(conn, [rowid])[rowid]
             share = min(score / table_idf, 1 - 1e-12)  # f / (f + K), K the table's
             # f is a sum of column weights (tenths): rounded, it is the same whatever the
             # table's statistics it was recovered through.
@@ -83,12 +88,19 @@ def _idf(documents: int, holders: int) -> float:
     return max(math.log((documents - holders + 0.5) / (holders + 0.5)), 1e-6)
 
 
-def tenant_size(conn: sqlite3.Connection, user_id: str) -> tuple[int, int]:
-    """How many notes the user has in the lexical index, and their tokens in all."""
-    rows = conn.execute(
-        "SELECT d.sz FROM notes_fts JOIN notes_fts_docsize d ON d.id = notes_fts.rowid "
-        "WHERE notes_fts MATCH ?", (f'owner : "{owner_token(user_id)}"',)).fetchall()
-    return len(rows), sum(_tokens(r[0]) for r in rows)
+def lengths(conn: sqlite3.Connection, user_id: str) -> dict[int, int]:
+    """The length in tokens of each of the user's notes in the lexical index, by rowid."""
+    return {r[0]: _tokens(r[1]) for r in conn.execute(
+        "SELECT d.id, d.sz FROM notes_fts JOIN notes_fts_docsize d ON d.id = notes_fts.rowid "
+        "WHERE notes_fts MATCH ?", (f'owner : "{owner_token(user_id)}"',))}
+
+
+def lengths_of(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, int]:
+    """The length in tokens of the notes at ``rowids`` that are in the lexical index."""
+    marks = ",".join("?" * len(rowids))
+    return {r[0]: _tokens(r[1]) for r in conn.execute(
+        f"SELECT id, sz FROM notes_fts_docsize WHERE id IN ({marks})", tuple(rowids))
+        } if rowids else {}
 
 
 def _table_size(conn: sqlite3.Connection) -> tuple[int, int]:

@@ -235,10 +235,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._lock, translated(self.path):
-            size = self._indexes.lexical_size(user_id)
-            if size is None and terms:
-                size = lexical.tenant_size(self._conn, user_id)
-                self._indexes.keep_lexical_size(user_id, size)
+            size = self._indexes.lexical_size(user_id) if terms else None
             return lexical.ranked(self._conn, user_id, terms, limit, size)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
