@@ -55,6 +55,8 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     if documents == 0:
         return []
     table_rows, table_tokens = _table_size(conn)
+    if (documents, tokens) == (table_rows, table_tokens):  # the user is the whole table
+        return _fts5_ranked(conn, user_id, terms, limit)
     # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's mean length
     # (to take FTS5's score apart) and the tenant's (to put it together again).
     base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
@@ -82,6 +84,18 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     ids = dict(conn.execute(f"SELECT rowid, id FROM notes WHERE rowid IN ({marks})",
                             [rowid for rowid, _ in best]).fetchall()) if best else {}
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
+
+
+def _fts5_ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
+                 limit: int) -> list[tuple[str, float]]:
+    """FTS5's own ranking and cut, right when the table's statistics are the user's."""
+    rows = conn.execute(
+        f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
+        f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
+        "JOIN notes n ON n.rowid = hits.rowid ORDER BY hits.score DESC",
+        (_match(user_id, terms), limit),
+    ).fetchall()
+    return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
 
 
 def _idf(documents: int, holders: int) -> float:
