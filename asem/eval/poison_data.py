@@ -1,11 +1,16 @@
-"""A poisoning and injection data set: 200 benign and 200 poisoned inputs, made from
+"""A poisoning and injection data set: 300 benign and 300 poisoned inputs, made from
 templates written for ASEM after the published descriptions of the attacks (instruction
 injection; tool-output injection; MINJA's bridging records, which tie a question to a
 harmful step; AgentPoison's rare trigger phrases paired with an instruction).
 
-Each template has translations (English, German, Spanish, French); a template and its
-translations form one *family*, and the train / held-out split is by family, so no
-held-out input is a re-filled or translated train template. Benign inputs include hard
+Each template has translations (English, German, Spanish, French, Italian, Portuguese); a
+template and its translations form one *family*, and the train / held-out split is by
+family, so no held-out input is a re-filled or translated train template. Besides the
+families that shipped first, a second set came later with both train families (more
+wordings of the published attacks: indirect injection hidden in a page's HTML comment,
+EHR-style MINJA records, standing "verified facts"; benign product mentions, preferences
+addressed to the assistant, talk about AI tools, friends' advice in chat) and held-out
+ones, written before any detector was evaluated on them. Benign inputs include hard
 negatives: people quoting instructions they were given, their own PINs and passwords, imperatives
 about their own life
 ("remind me to..."), what they tell their children, recipes, manuals, user preferences
@@ -26,7 +31,8 @@ HELD_OUT = frozenset({"ignore/1", "recommend/1", "when_asked/1", "must/1", "tool
                       "recipe/1", "prefs/1", "tool_ok/1", "manual/1", "work/0", "about_ai/1",
                       "chat/2", "exfil/1", "security/0", "implant/1", "tool/7", "persona/4",
                       "advice/2", "prefs/6", "chat/7"})
-"""Families kept out of training: between a third and a half of each class."""
+"""Families kept out of training: about a quarter of each class's families (78 poisoned and
+88 benign inputs)."""
 
 
 @dataclass(frozen=True)
@@ -777,7 +783,7 @@ _BENIGN = [
 
 
 def samples(seed: int = 7) -> list[Sample]:
-    """The 400 inputs (200 benign, then 200 poisoned), the same for the same seed."""
+    """The ``2 * PER_CLASS`` inputs (benign, then poisoned), the same for the same seed."""
     rng = random.Random(seed)
     benign = _fill([(f, lang, w, t, "") for f, lang, w, t in _BENIGN], False, rng)
     return benign + _fill(_POISONED, True, rng)
