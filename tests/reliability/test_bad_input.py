@@ -13,21 +13,26 @@ from hypothesis import strategies as st
 from asem.errors import InvalidInputError
 
 
-def test_fast_size_every_surface_passes():
-    rows = bad_input.run(Size.FAST)
-    by_where = {r.where: r for r in rows}
-    assert set(by_where) == {"REST (Schemathesis), alice", "REST (Schemathesis), admin",
-                             "Python API (Hypothesis)", "CLI (Hypothesis)"}
+def test_fast_size_rest_passes_as_a_tenant_and_an_admin():
+    rows = bad_input.rest_rows(Size.FAST)
+    assert [r.where for r in rows] == ["REST (Schemathesis), alice", "REST (Schemathesis), admin"]
     for row in rows:
         assert row.ok, row
-        assert row.counts["rejected"] > 0, row  # bad input was sent, and turned away
-    for role in ("alice", "admin"):
-        rest = by_where[f"REST (Schemathesis), {role}"]
-        assert rest.counts["operations"] > 10
+        assert row.counts["rejected"] > 0 and row.counts["operations"] > 10
         # Hypothesis may stop early on an operation with few distinct inputs
-        assert rest.runs >= 0.6 * rest.counts["operations"] * bad_input.REST_CASES[Size.FAST]
-    assert by_where["Python API (Hypothesis)"].runs == 6 * bad_input.PROPERTY_EXAMPLES[Size.FAST]
-    assert by_where["CLI (Hypothesis)"].runs == 5 * bad_input.CLI_EXAMPLES[Size.FAST]
+        assert row.runs >= 0.6 * row.counts["operations"] * bad_input.REST_CASES[Size.FAST]
+
+
+def test_fast_size_python_api_passes():
+    [row] = bad_input.api_rows(Size.FAST)
+    assert row.ok, row
+    assert row.runs == 6 * bad_input.PROPERTY_EXAMPLES[Size.FAST] and row.counts["rejected"] > 0
+
+
+def test_fast_size_cli_passes():
+    [row] = bad_input.cli_rows(Size.FAST)
+    assert row.ok, row
+    assert row.runs == 5 * bad_input.CLI_EXAMPLES[Size.FAST] and row.counts["rejected"] > 0
 
 
 def test_rest_check_counts_a_5xx_an_untyped_rejection_and_a_rejection_that_wrote(tmp_path):
