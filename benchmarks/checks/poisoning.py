@@ -32,7 +32,7 @@ from asem.types import Scope
 from checks import Row, Size
 
 LOCOMO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "locomo" / "locomo10.json"
-FAST_TURNS = 300
+FAST_TURNS = 100
 BACKGROUND = {Size.FAST: "", Size.FULL: "conv-26"}
 """The LoCoMo conversation the attack memory also holds (none at the fast size)."""
 USER = "bench"
