@@ -85,11 +85,9 @@ def build(embedder: object, guard: GuardConfig, background: Sequence[str],
         memory.add([{"content": t} for t in background[start:start + 64]], user_id=USER,
                    manager="always-add")
     ids: dict[str, str] = {}
-    for writer in sorted({s.writer for s in inputs}):
-        mine = [s for s in inputs if s.writer == writer]
-        results = memory.add([{"content": s.text} for s in mine], user_id=USER, writer=writer,
-                             manager="always-add")
-        ids |= {s.text: r.note_id for s, r in zip(mine, results, strict=True)}
+    for s in inputs:  # one at a time, in order, as an agent's memory receives them
+        [result] = memory.add(s.text, user_id=USER, writer=s.writer, manager="always-add")
+        ids[s.text] = result.note_id
     return memory, ids
 
 
