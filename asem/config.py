@@ -105,6 +105,21 @@ class ReadConfig:
     expand_all_queries: bool = False
     """Expand every query, not only those that count or sum. On LoCoMo this costs recall@5
     (0.610 → 0.602 at 0.6) and gains nothing on LongMemEval multi-session."""
+    answer_share: float = 1.5
+    """ρ: among the top hits, a note whose text asks (ends with a question mark) hands the
+    reply that follows it in the conversation (said by someone else) this share of the score
+    gap between them, when the reply scores lower (see asem.read.answers). A question rarely
+    holds its own answer; the reply does, often in other words. 0 switches it off."""
+    question_discount: float = 0.6
+    """γ: the asking note loses this share of that gap (with ``answer_share``)."""
+    resolve_names: bool = True
+    """Replace a name the question uses for a speaker ("Mel") by the label their turns carry
+    ("Melanie"), as learned from how the speakers address each other (asem.read.aliases)."""
+    alias_min_uses: int = 2
+    """A name must have addressed a speaker at least this often to stand for them."""
+    alias_max_share: float = 0.25
+    """... and the speaker said it, and it addressed anyone else, each at most this share as
+    often (a nickname is said to someone, not by them, and not to everyone)."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5
