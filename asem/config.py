@@ -105,6 +105,28 @@ class ReadConfig:
     expand_all_queries: bool = False
     """Expand every query, not only those that count or sum. On LoCoMo this costs recall@5
     (0.610 → 0.602 at 0.6) and gains nothing on LongMemEval multi-session."""
+    answer_share: float = 1.5
+    """ρ: among the top 2k hits, a note whose text ends by asking (its last sentence ends
+    with a question mark) hands the reply that follows it in the conversation (said by
+    someone else) ρ·a of the score gap between them, a being the share of its words that
+    ask, when the reply scores lower (see asem.read.answers). A question rarely holds its
+    own answer; the reply does, often in other words. Chosen on LoCoMo conv-26/30/41 (with
+    ``question_discount``); on all 10 conversations it raises turn recall@5 from 0.611 to
+    0.643 and halves how often an asking turn ranks above the evidence that replies to it
+    (0.48 → 0.25); LongMemEval (user turns only) and the multi-hop sets have no replies
+    and are unchanged (docs/results.md). 0 switches it off."""
+    question_discount: float = 0.6
+    """γ: the asking note loses γ·a of that gap (with ``answer_share``)."""
+    resolve_names: bool = True
+    """Replace a name the question uses for a speaker ("Mel") by the label their turns carry
+    ("Melanie"), as learned from how the speakers address each other (asem.read.aliases).
+    On LoCoMo it learns Mel, Caro, Jo, Deb, Ev and Cal and no other name; 11 questions use
+    one (docs/results.md)."""
+    alias_min_uses: int = 2
+    """A name must have addressed a speaker at least this often to stand for them."""
+    alias_max_share: float = 0.25
+    """... and the speaker said it, and it addressed anyone else, each at most this share as
+    often (a nickname is said to someone, not by them, and not to everyone)."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5

@@ -31,7 +31,7 @@ SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
     help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-expiry, "
          "asem-rule, asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
-         "asem-no-context, asem-no-dates.",
+         "asem-no-context, asem-no-dates, asem-no-answers, asem-no-names.",
 )]
 
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)

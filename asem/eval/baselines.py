@@ -94,13 +94,15 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            _read(bridge_hops=True)),
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
-           _read(expand_links=True, utility_weight=0.0, context_weight=0.0),
+           _read(expand_links=True, utility_weight=0.0, context_weight=0.0, answer_share=0.0,
+                 resolve_names=False),
            manager="always-add"),
     Recipe("memrl", "MemRL style: flat raw turns ('Speaker: text', no enrichment, every "
                     "turn ADDed), dense recall only (cosine > δ = 0.3), utility re-ranking "
                     "(λ = 0.4), no links, no conversational context",
            MemoryConfig(write=WriteConfig(k_links=0),
-                        read=replace(ReadConfig(), lexical_weight=0.0, context_weight=0.0)),
+                        read=replace(ReadConfig(), lexical_weight=0.0, context_weight=0.0,
+                                     answer_share=0.0, resolve_names=False)),
            enricher="raw", manager="always-add", raw_content=True),
     # min_link_similarity = ∞: no neighbour is similar enough to link, while the manager
     # still sees its k nearest candidates (k_links = 0 would also blind the manager).
@@ -115,6 +117,12 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            _read(context_weight=0.0)),
     Recipe("asem-no-dates", "ASEM without date resolution in note construction",
            enricher="extractive-no-dates"),
+    Recipe("asem-no-answers", "ASEM without answers over questions: a turn that asks keeps "
+                              "its score over the reply after it (ρ = γ = 0)",
+           _read(answer_share=0.0)),
+    Recipe("asem-no-names", "ASEM without name resolution: a question's nickname for a "
+                            "speaker is searched as written",
+           _read(resolve_names=False)),
 )}
 RAW_BASELINES = {
     "bm25": "BM25 over raw turns ('Speaker: text'), English stopwords (bm25s)",
@@ -123,7 +131,7 @@ RAW_BASELINES = {
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-expand",
        "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
-       "asem-no-dates")
+       "asem-no-dates", "asem-no-answers", "asem-no-names")
 DEFAULT = ("asem", "bm25", "dense")
 
 

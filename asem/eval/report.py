@@ -24,7 +24,8 @@ COLOURS = {
     "asem": "#1f77b4", "bm25": "#7f7f7f", "dense": "#bcbd22", "amem": "#ff7f0e",
     "memrl": "#2ca02c", "asem-no-links": "#17becf", "asem-no-utility": "#9467bd",
     "asem-no-lexical": "#d62728", "asem-no-context": "#e377c2", "asem-no-dates": "#8c564b",
-    "asem-expand": "#aec7e8", "asem-rule": "#98df8a",
+    "asem-expand": "#aec7e8", "asem-rule": "#98df8a", "asem-no-answers": "#c5b0d5",
+    "asem-no-names": "#c49c94",
 }
 MARKERS = "os^Dv<>ph*"
 

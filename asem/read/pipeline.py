@@ -10,6 +10,8 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.providers.embedder import Embedder
+from asem.read.aliases import resolve_names
+from asem.read.answers import answers_over_questions
 from asem.read.bridge import bridge_query, chain_merge
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
@@ -33,6 +35,9 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
     read from one snapshot of the store (``Store.snapshot``).
 
     ``query_vector``: the query's embedding, when the caller has it already."""
+    if deps.config.resolve_names and (named := resolve_names(query, scope, deps.store,
+                                                             deps.config)) != query:
+        query, query_vector = named, None
     if query_vector is None:
         query_vector = deps.embedder.embed([query], kind="query")[0]
     with deps.store.snapshot():
@@ -42,6 +47,8 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
             expand_links: bool, deps: ReadDeps) -> list[Hit]:
     ranked = ranked_pool(query, query_vector, scope, filters, deps)
+    if deps.config.answer_share > 0 and ranked:
+        ranked = answers_over_questions(ranked, k, scope.user_id, deps.store, deps.config)
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:
         first = {r.note_id for r in ranked}

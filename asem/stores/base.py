@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -93,6 +93,20 @@ class Supersession:
 
 
 @dataclass(frozen=True)
+class NameUse:
+    """How often a name was used for one speaker of a scope (``asem.write.addressed``)."""
+
+    user_id: str
+    agent_id: str
+    speaker: str
+    name: str
+    addressed: int = 0
+    """Turns said to ``speaker`` (by someone else, after them) that called them this."""
+    said: int = 0
+    """Times ``speaker`` said this word themselves."""
+
+
+@dataclass(frozen=True)
 class WriteBatch:
     """Everything one write commits atomically: inserts, updates, deletes, then merges."""
 
@@ -108,6 +122,8 @@ class WriteBatch:
     one is no longer live at that version, nothing is written (``WriteConflictError``)."""
     supersessions: tuple[Supersession, ...] = ()
     """Applied after the inserts (a successor is inserted in the same batch)."""
+    names: tuple[NameUse, ...] = ()
+    """Added to the name counts of the batch's scopes (``NameStore``)."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +336,17 @@ class JobQueue(Protocol):
         ...
 
     def job_counts(self, user_id: str | None = None) -> dict[str, int]:
+        ...
+
+
+@runtime_checkable
+class NameStore(Protocol):
+    """The names the speakers of each scope are addressed by: the ``NameUse`` counts that
+    ``WriteBatch.names`` added up, in the transaction of their batch."""
+
+    def names(self, user_id: str, agent_id: str | None, names: Sequence[str]) -> list[NameUse]:
+        """The counts of ``names`` in ``user_id``'s scopes (of one agent, when given; else
+        every agent's, each row by itself)."""
         ...
 
 

@@ -40,10 +40,12 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import replace
 
 from asem.errors import WriteConflictError
 from asem.stores.base import Store, Turn
 from asem.types import Op, WriteResult
+from asem.write.addressed import uses_in_batch
 from asem.write.apply import ALREADY_STORED, retraction_reason
 from asem.write.construct import Draft, drafts
 from asem.write.decide import WriteDeps, decide, said, said_before
@@ -91,7 +93,10 @@ def _decided_and_applied(items: Sequence[WriteInput], hashes: Sequence[str],
     view = BatchView.of(deps.store, items, hashes)
     built |= _construct(items, hashes, said, view, built, deps)
     plan = decide(items, hashes, said, built, view, deps)
-    inserted = deps.store.write(plan.batch(actor, _turns(items, plan)))
+    turns = _turns(items, plan)
+    batch = plan.batch(actor, tuple(t for t in turns if t is not None))
+    names = tuple(uses_in_batch(items, turns, deps.store))  # read before the write
+    inserted = deps.store.write(replace(batch, names=names))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(plan.results, items, hashes, strict=True)
             if r is not None]
@@ -108,10 +113,10 @@ def _construct(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping
     return dict(zip(todo, made, strict=True))
 
 
-def _turns(items: Sequence[WriteInput], plan: Plan) -> tuple[Turn, ...]:
-    """The inputs as turns of their conversations, in the order said."""
-    return tuple(t for item, result in zip(items, plan.results, strict=True)
-                 if (t := said(item, result)) is not None)
+def _turns(items: Sequence[WriteInput], plan: Plan) -> list[Turn | None]:
+    """Each input as a turn of its conversation, in the order said (None: not stored as
+    one)."""
+    return [said(item, result) for item, result in zip(items, plan.results, strict=True)]
 
 
 def _settle(result: WriteResult, item: WriteInput, digest: str, inserted: set[str],

@@ -39,6 +39,7 @@ from asem.stores.postgres.connection import (
 from asem.stores.postgres.feedback import FeedbackMixin
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.names import NamesMixin, count_names
 from asem.stores.postgres.reads import ReadsMixin
 from asem.stores.postgres.restore import ArchiveMixin
 from asem.stores.postgres.writes import Conn
@@ -62,7 +63,8 @@ _STATEMENTS = Statements(
 """PostgreSQL's statements for the steps of a write batch."""
 
 
-class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin):
+class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin,
+                    NamesMixin):
     """Notes in a PostgreSQL database (with the pgvector extension). Thread-safe; any number
     of processes and servers may share the database."""
 
@@ -228,6 +230,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         with self._write(users) as conn:
             inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                    ts(now()))
+            count_names(conn, batch.names)
             counters = {u: _changes(conn, u) for u in users - changed}
         for user_id, changes in counters.items():
             self._extend_index(user_id, changes,

@@ -98,6 +98,7 @@ def _erase(conn: sqlite3.Connection, user_id: str, rows: Sequence[sqlite3.Row], 
                          "(SELECT id FROM retrievals WHERE user_id = ?)", (user_id,))
         conn.execute("DELETE FROM retrievals WHERE user_id = ?", (user_id,))
         conn.execute("DELETE FROM maintenance_runs WHERE user_id = ?", (user_id,))
+        conn.execute("DELETE FROM name_uses WHERE user_id = ?", (user_id,))  # read from text
     else:
         _scrub_mentions(conn, user_id, set(ids), [r["content"] for r in rows])
     conn.executemany("INSERT INTO forgotten (note_id, user_id, at, actor, reason) "

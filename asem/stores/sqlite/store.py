@@ -44,6 +44,7 @@ from asem.stores.sqlite.index_cache import IndexCache, prune_changes
 from asem.stores.sqlite.jobs import JobsMixin
 from asem.stores.sqlite.keys import KeysMixin
 from asem.stores.sqlite.lifecycle import LifecycleMixin
+from asem.stores.sqlite.names import NamesMixin, count_names
 from asem.stores.sqlite.restore import ArchiveMixin
 from asem.types import (
     FeedbackEvent,
@@ -63,7 +64,8 @@ _STATEMENTS = Statements(
 """SQLite's statements for the steps of a write batch."""
 
 
-class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin):
+class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixin,
+                  NamesMixin):
     """Notes in one SQLite file. Thread-safe; several processes may share the file.
 
     The LLM job queue (``JobQueue``) lives in ``asem.stores.sqlite.jobs``, the server's API
@@ -155,6 +157,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
             with transaction(self._conn, self.path) as conn:
                 inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                        ts(now()))
+                count_names(conn, batch.names)
                 prune_changes(conn)
             # Still under the lock, so no other thread of this store reads the indexes
             # between the commit and their update; older index objects stay as they were.
