@@ -108,6 +108,10 @@ class WriteBatch:
     one is no longer live at that version, nothing is written (``WriteConflictError``)."""
     supersessions: tuple[Supersession, ...] = ()
     """Applied after the inserts (a successor is inserted in the same batch)."""
+    jobs: bool = False
+    """Queue an LLM job (``asem.write.worker``) for every note inserted that is not
+    quarantined, in the same transaction: a crash after the commit cannot leave a new
+    note without its job."""
 
 
 @dataclass(frozen=True)

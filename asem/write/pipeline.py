@@ -7,7 +7,8 @@
 2. construct: the other inputs enriched and embedded (``construct.drafts``);
 3. decide: each input, in order, becomes a ``Step`` on the view (``decide.decide``; what
    each operation writes is in ``asem.write.apply``), an ADD with its similarity links;
-4. apply: the steps commit as one ``WriteBatch`` in one transaction.
+4. apply: the steps commit as one ``WriteBatch`` in one transaction, with the LLM job of
+   every new note when the memory has a language model.
 
 LLM enrichment, linking and evolution run after the commit, from the job queue
 (``asem.write.worker``).
@@ -40,6 +41,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import replace
 
 from asem.errors import WriteConflictError
 from asem.stores.base import Store, Turn
@@ -91,7 +93,8 @@ def _decided_and_applied(items: Sequence[WriteInput], hashes: Sequence[str],
     view = BatchView.of(deps.store, items, hashes)
     built |= _construct(items, hashes, said, view, built, deps)
     plan = decide(items, hashes, said, built, view, deps)
-    inserted = deps.store.write(plan.batch(actor, _turns(items, plan)))
+    inserted = deps.store.write(replace(plan.batch(actor, _turns(items, plan)),
+                                        jobs=deps.jobs))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(plan.results, items, hashes, strict=True)
             if r is not None]

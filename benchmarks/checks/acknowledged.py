@@ -93,7 +93,9 @@ class Input:
     user_id: str
     text: str
     turn: str
-    op: str
+    op: str | None
+    """The operation answered; None when the answer named no note per input (a chat file
+    ingested whole): the turn must then be held by a note, whichever."""
     note_id: str
     added_id: str | None = None
 
@@ -108,13 +110,14 @@ def presence(stored: Stored, inputs: Iterable[Input]) -> tuple[dict[str, int], d
     zero = Counter(lost=0, duplicated=0)
     other = Counter(present=0, discarded=0, ended=0)
     for item in inputs:
-        if not item.holder:
+        if item.op is not None and not item.holder:
             other["discarded"] += 1
             continue
         held = holders.get((item.user_id, item.turn), [])
         current = [n for n in held if n.current]
-        named = stored.notes.get(item.holder)
-        if named is None or item.turn not in named.turn_ids:
+        named = stored.notes.get(item.holder) if item.op is not None else None
+        if (not held if item.op is None
+                else named is None or item.turn not in named.turn_ids):
             zero["lost"] += 1
         elif len(current) > 1:
             zero["duplicated"] += 1

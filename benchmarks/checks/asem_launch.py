@@ -29,6 +29,7 @@ import httpx
 
 from asem.eval.databases import PostgresDatabases, local_postgres
 
+
 def enriching_reply(messages: Sequence[Any]) -> str:
     """A well-formed enrichment reply for the turns the prompt shows (no links, no
     revisions of neighbours)."""
