@@ -22,6 +22,8 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
+    "writers": "concurrent writers: processes doing mixed operations on one store, then an audit",
+    "crash": "crash loop: kill -9 while ingesting (CLI, library, server), reopen, audit",
 }
 
 

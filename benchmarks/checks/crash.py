@@ -4,9 +4,10 @@ Three surfaces, each on one SQLite file and on one PostgreSQL database, with the
 (learned) manager, the HashEmbedder and a scripted model (``asem_launch.enriching_llm``), so
 that every new note queues an LLM job:
 
-- CLI: ``asem add`` and ``asem ingest FILE`` (60 turns) processes one after another, the
-  one running at a random moment killed; an input is acknowledged when its command exited
-  0 (the JSON result of ``add``; every turn of the file for ``ingest``);
+- CLI: ``asem add`` and ``asem ingest FILE`` (60 turns) processes one after another, up
+  to two run to the end, the next one killed at a random moment of its run; an input is
+  acknowledged when its command exited 0 (the JSON result of ``add``; every turn of the
+  file for ``ingest``);
 - library: a process adding through ``Memory`` with the LLM worker in the background
   (``crash_writer.py``), killed at a random moment (mostly once it has opened the store,
   sometimes while it opens it); acknowledged: the inputs it logged after ``add`` returned;
@@ -19,7 +20,7 @@ half-written and the engine's integrity check passes (``store_audit``), every li
 its LLM job, and the jobs left queued are processed (``process_llm_jobs``; a job left
 ``running`` by the killed worker is claimed again once its lease ran out: the check opens
 with a lease of 0 s and, at the end, after a second, every job must be done). A zero-count
-is the worst seen after any kill. Sizes: FAST 5 kills per surface on SQLite and 3 on
+is the worst seen after any kill. Sizes: FAST 4 kills per surface on SQLite and 2 on
 PostgreSQL; FULL 500 per surface and store.
 """
 
@@ -41,9 +42,11 @@ import httpx
 from checks import Row, Size
 from checks.acknowledged import Input, presence, read
 from checks.asem_launch import command, enriching_llm, postgres, start_server
+from checks.crash_writer import text
 from checks.store_audit import Target, audit, half_written
 
-SIZES = {Size.FAST: {"sqlite": 5, "postgresql": 3}, Size.FULL: {"sqlite": 500, "postgresql": 500}}
+SIZES = {Size.FAST: {"sqlite": 4, "postgresql": 2},
+         Size.FULL: {"sqlite": 500, "postgresql": 500}}
 """Kills per surface, by store."""
 TENANT = "crash"
 DIMENSION = 256  # HashEmbedder's
@@ -152,15 +155,19 @@ def library_life(target: Target, folder: Path, life: str, rng: random.Random,
     return [Input(TENANT, **json.loads(line)) for line in lines], code != KILLED
 
 
+_CLI_SECONDS = [3.0]
+"""How long the CLI commands that ran to the end took (the kill moment is drawn in that)."""
+
+
 def cli_life(target: Target, folder: Path, life: str, rng: random.Random,
              key: str) -> tuple[list[Input], int]:
-    """``asem add`` and ``asem ingest`` in turn until the moment drawn for the kill."""
-    deadline = time.monotonic() + rng.uniform(0.3, 5.0)
+    """``asem add`` and ``asem ingest`` in turn: up to two run to the end, the next one is
+    killed at a moment drawn within how long a command takes."""
+    finish = rng.randint(0, 2)
     acked: list[Input] = []
-    for step in range(1000):
+    for step in range(finish + 1):
         turn = f"{life}-{step}"
         if step % 2:
-            said = f"{life} step {step}: the list of things packed for the trip."
             file = folder / f"{turn}.jsonl"
             file.write_text("".join(json.dumps({"speaker": "Ana", "turn_id": f"{turn}-{j}",
                                                 "content": _said(life, step, j)}) + "\n"
@@ -169,15 +176,19 @@ def cli_life(target: Target, folder: Path, life: str, rng: random.Random,
         else:
             said = _said(life, step, -1)
             args = ["add", said, "--turn-id", turn]
+        began = time.monotonic()
         process = subprocess.Popen(command(["--db", str(target), "--user", TENANT, "--json",
                                             *args], fake_llm=True),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        typical = sorted(_CLI_SECONDS)[len(_CLI_SECONDS) // 2]
         try:
-            out, err = process.communicate(timeout=max(deadline - time.monotonic(), 0.001))
+            out, err = process.communicate(
+                timeout=rng.uniform(0.1, 1.2 * typical) if step == finish else 600)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
             return acked, 0
+        _CLI_SECONDS.append(time.monotonic() - began)
         if process.returncode != 0:
             (folder / f"{turn}.err").write_bytes(err)
             return acked, 1
@@ -192,8 +203,7 @@ def cli_life(target: Target, folder: Path, life: str, rng: random.Random,
 
 
 def _said(life: str, step: int, j: int) -> str:
-    things = ["bicycle", "camera", "guitar", "kayak", "violin", "tent", "piano", "lamp"]
-    return f"Ana packed the {things[(step + j) % 8]} for trip {life}.{step}.{j}."
+    return text(f"{life}.{step}", j + 1)
 
 
 def server_life(target: Target, folder: Path, life: str, rng: random.Random,

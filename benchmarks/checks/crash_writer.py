@@ -19,10 +19,17 @@ from pathlib import Path
 MAX_INPUTS = 100_000
 
 
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo"]
+DEEDS = ["packed the {} for the trip", "repaired the {} at home", "lent the {} to a friend",
+         "painted the {} blue", "sold the old {} online", "found the {} in the attic"]
+THINGS = ["bicycle", "camera", "guitar", "kayak", "violin", "tent", "piano", "lamp", "drone",
+          "sofa", "clock"]
+
+
 def text(life: str, i: int) -> str:
-    names = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima"]
-    things = ["bicycle", "camera", "guitar", "kayak", "violin", "tent", "piano", "lamp"]
-    return f"{names[i % 6]} packed the {things[(i // 6) % 8]} for trip {life}.{i}."
+    """A distinct input: who did what with which thing, when."""
+    deed = DEEDS[i % len(DEEDS)].format(THINGS[(i * 7) % len(THINGS)])
+    return f"{NAMES[(i // len(DEEDS)) % len(NAMES)]} {deed} on day {life}.{i}."
 
 
 def main(target: str, tenant: str, life: str, acks: str, ready: str) -> None:

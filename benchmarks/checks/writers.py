@@ -70,9 +70,7 @@ def measure(target: Target, where: str, server: bool, processes: int, ops: int,
     keys = prepared(target, server, processes)
     with serving(target, folder, server) as (url, exits):
         codes = writers(target if url is None else url, keys, ops, folder)
-    logs = [(w, json.loads(line)) for w in range(processes)
-            for line in (folder / f"writer-{w}.log").read_text().splitlines()]
-    zero, counts = judge(read(target), logs, [actor for _, actor in keys])
+    zero, counts = judge(read(target), logs(folder, processes), [actor for _, actor in keys])
     zero |= audit(target, DIMENSION)
     zero["unexpected errors"] += sum(c != 0 for c in codes) + sum(c != 0 for c in exits)
     return Row("concurrent writers", where, processes * ops, zero, counts,
@@ -139,6 +137,12 @@ def writers(target: Target, keys: list[tuple[str | None, str]], ops: int, folder
             p.kill()
             codes.append(p.wait())
     return codes
+
+
+def logs(folder: Path, processes: int) -> list[tuple[int, dict[str, Any]]]:
+    """(writer, entry) of every logged call."""
+    return [(w, json.loads(line)) for w in range(processes)
+            for line in (folder / f"writer-{w}.log").read_text().splitlines()]
 
 
 def judge(stored: Stored, logs: list[tuple[int, dict[str, Any]]], actors: list[str]
