@@ -25,13 +25,9 @@ def assert_every_row_ok(rows, size: Size) -> None:
     assert sum(r.counts["jobs resumed"] for r in rows) > 0
 
 
-def test_fast(pg_server):
-    assert_every_row_ok(crash.run(Size.FAST, postgres_url=pg_server), Size.FAST)
-
-
-@pytest.mark.slow
-def test_full(pg_server):
-    assert_every_row_ok(crash.run(Size.FULL, postgres_url=pg_server), Size.FULL)
+@pytest.mark.parametrize("size", [Size.FAST, pytest.param(Size.FULL, marks=pytest.mark.slow)])
+def test_every_row_passes(size, pg_server):
+    assert_every_row_ok(crash.run(size, postgres_url=pg_server), size)
 
 
 @pytest.fixture(scope="module")
