@@ -43,7 +43,7 @@ from checks import Row, Size
 from checks.acknowledged import Input, presence, read
 from checks.asem_launch import command, enriching_llm, postgres, start_server
 from checks.crash_writer import text
-from checks.store_audit import Target, audit, half_written
+from checks.store_audit import Target, audit
 
 SIZES = {Size.FAST: {"sqlite": 4, "postgresql": 2},
          Size.FULL: {"sqlite": 500, "postgresql": 500}}
@@ -129,12 +129,6 @@ def reopened(target: Target, acked: list[Input], counts: Counter[str], *,
     counts["inputs ended by a later decision"] = other["ended"]
     left = jobs["pending"] + jobs["failed"] + (jobs["running"] if final else 0)
     return zero | {"jobs not resumed": left}
-
-
-def explain(target: Target) -> str:
-    """What is half-written, for a failing test's message."""
-    return ", ".join(f"{k} {v}" for k, v in half_written(target, DIMENSION, jobs=True).items()
-                     if v) or "nothing half-written"
 
 
 # -- the surfaces ------------------------------------------------------------------------------

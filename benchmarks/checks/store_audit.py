@@ -17,7 +17,6 @@ A note is *half-written* when one of the rows a write commits with it is missing
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +122,3 @@ def audit(target: Target, dimension: int, *, jobs: bool = False) -> dict[str, in
     missing = half_written(target, dimension, jobs=jobs)
     return {"half-written": sum(missing.values()), "integrity errors": integrity(target)}
 
-
-def explain(target: Target, dimension: int, *, jobs: bool = False) -> str:
-    """Which rows are missing, for a failure message."""
-    found: Callable[[], dict[str, int]] = lambda: half_written(target, dimension, jobs=jobs)  # noqa: E731
-    return ", ".join(f"{k} {v}" for k, v in found().items() if v) or "none missing"

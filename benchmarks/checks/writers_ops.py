@@ -203,7 +203,7 @@ class Writer:
             self.deleted.remove(args["note"])
             self.live.append(args["note"])
 
-    def forget(self, kind: str, note: str) -> None:
+    def forget(self, note: str) -> None:
         """A note the manager deleted: this writer no longer edits it."""
         for pool in (self.live, self.deleted):
             if note in pool:
@@ -232,10 +232,10 @@ def run(spec: dict[str, Any]) -> None:
             except Gone as e:
                 entry |= {"outcome": "gone", "error": str(e)}
                 if "note" in args:
-                    writer.forget(kind, args["note"])
+                    writer.forget(args["note"])
             except Refused as e:
                 entry |= {"outcome": "refused", "error": str(e)}
-                writer.forget(kind, args["note"])
+                writer.forget(args["note"])
             except Exception as e:  # every other failure is what the check counts
                 entry |= {"outcome": "unexpected", "error": f"{type(e).__name__}: {e}"}
             log.write(json.dumps(entry) + "\n")
