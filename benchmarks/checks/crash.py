@@ -9,10 +9,11 @@ that every new note queues an LLM job:
   acknowledged when its command exited 0 (the JSON result of ``add``; every turn of the
   file for ``ingest``);
 - library: a process adding through ``Memory`` with the LLM worker in the background
-  (``crash_writer.py``), killed at a random moment (mostly once it has opened the store,
-  sometimes while it opens it); acknowledged: the inputs it logged after ``add`` returned;
-- server: ``asem serve`` with a client adding over REST, the server killed at a random
-  moment; acknowledged: every add answered 201.
+  (``crash_writer.py``), killed at a random moment: four times in five after 0 to 6 of
+  its adds returned, within the next 0.5 s; else while it starts and opens the store;
+  acknowledged: the inputs it logged after ``add`` returned;
+- server: ``asem serve`` with a client adding over REST, the server killed after 0 to 6
+  adds were answered, within the next 0.5 s; acknowledged: every add answered 201.
 
 After each kill the store is opened again as it is (no repair step) and checked:
 every acknowledged input so far is present exactly once (``acknowledged``), no note is
@@ -53,6 +54,10 @@ DIMENSION = 256  # HashEmbedder's
 WRITER = Path(__file__).with_name("crash_writer.py")
 KILLED = -9
 FILE_TURNS = 60
+MOST_ACKS = 6
+"""A library or server life is killed after 0 to this many acknowledged adds..."""
+KILL_WITHIN_S = 0.5
+"""...and then within this many seconds: mostly in the middle of the next add."""
 
 Life = Callable[[Target, Path, str, random.Random, str], tuple[list[Input], int]]
 """One run of a surface until its kill: (the inputs acknowledged, unexpected exits)."""
@@ -138,11 +143,13 @@ def library_life(target: Target, folder: Path, life: str, rng: random.Random,
     with open(folder / f"{life}.err", "wb") as err:
         process = subprocess.Popen([sys.executable, str(WRITER), str(target), TENANT, life,
                                     str(acks), str(ready)], stderr=err)
-    if rng.random() < 0.8:  # mostly once the store is open; else while it opens
-        deadline = time.monotonic() + 120
-        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    time.sleep(rng.uniform(0, 1.0))
+    if rng.random() < 0.8:  # mostly once the store is open and some adds returned
+        need = rng.randint(0, MOST_ACKS)
+        _wait(lambda: process.poll() is not None or acks.exists() and (
+            need == 0 and ready.exists() or len(acks.read_bytes().splitlines()) >= need))
+        time.sleep(rng.uniform(0, KILL_WITHIN_S))
+    else:  # while it starts and opens the store
+        time.sleep(rng.uniform(0, 1.0))
     process.kill()
     code = process.wait()
     lines = acks.read_text().splitlines() if acks.exists() else []
@@ -225,13 +232,21 @@ def server_life(target: Target, folder: Path, life: str, rng: random.Random,
     failures: list[str] = []
     thread = threading.Thread(target=client)
     thread.start()
-    time.sleep(rng.uniform(0, 1.5))
+    need = rng.randint(0, MOST_ACKS)
+    _wait(lambda: len(acked) >= need or not thread.is_alive())
+    time.sleep(rng.uniform(0, KILL_WITHIN_S))
     server.process.kill()
     code = server.process.wait()
     thread.join(120)
     if failures:
         (folder / f"{life}.err").write_text("\n".join(failures))
     return acked, (code != KILLED) + len(failures)
+
+
+def _wait(done: Callable[[], bool], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 LIVES: dict[str, Life] = {"CLI": cli_life, "library": library_life, "server": server_life}
