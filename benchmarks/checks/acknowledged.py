@@ -149,17 +149,17 @@ def feedback_replay(stored: Stored, applied: Counter[str]) -> dict[str, int]:
     lost = sum(abs(applied[n] - len(stored.feedback.get(n, ()))) for n in
                set(applied) | set(stored.feedback))
     wrong = 0
-    for note_id, events in stored.feedback.items():
-        added = next((new for op, _, new in stored.history.get(note_id, []) if op == "ADD"),
+    for note in stored.notes.values():
+        added = next((new for op, _, new in stored.history.get(note.id, []) if op == "ADD"),
                      None)
-        q = float(added["utility"]) if added else None
-        for reward, rate, before in events:
-            q = before if q is None else q
+        if added is None:
+            continue  # no ADD row: a half-written note, counted by the store audit
+        q = float(added["utility"])
+        for reward, rate, before in stored.feedback.get(note.id, []):
             if abs(before - q) > 1e-9:
                 wrong += 1
                 break
             q = q + rate * (reward - q)
         else:
-            note = stored.notes.get(note_id)
-            wrong += note is None or q is None or abs(note.utility - q) > 1e-9
+            wrong += abs(note.utility - q) > 1e-9
     return {"feedback increments lost": lost, "utility not the replay": wrong}
