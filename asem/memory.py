@@ -195,7 +195,7 @@ class Memory(LifecycleAPI):
 
         policy = self.manager if manager is None else resolve(manager, self.config, self.llm)
         return WriteDeps(self.store, self.embedder, self.enricher, policy, self.config,
-                         self._write_locks, self.detector)
+                         self._write_locks, self.detector, jobs=self.worker is not None)
 
     def add(
         self,
@@ -268,20 +268,13 @@ class Memory(LifecycleAPI):
         return results
 
     def _queued(self, results: list[WriteResult]) -> list[WriteResult]:
-        """Queue the LLM job of every new note (the notes are stored and searchable)."""
-        if self.worker is not None:
-            # A successor (SUPERSEDE) is a new note too.
-            added = [r.note_id for r in results if r.op is Op.ADD] + [
-                r.added_id for r in results if r.op is Op.SUPERSEDE and r.added_id]
-            if added:
-                notes = self.store.get_notes(added)
-                # A quarantined note's text is shown to no model (nor its neighbours'
-                # revisions made in its light).
-                self.store.enqueue_jobs([(i, notes[i].scope.user_id) for i in added
-                                         if i in notes and not notes[i].quarantined])
-                if self._background:
-                    self.worker.start()
-                    self.worker.notify()
+        """Wake the LLM worker for the new notes' jobs, queued in the commit that stored
+        them (``WriteDeps.jobs``; a quarantined note gets none: its text is shown to no
+        model, nor are its neighbours' revisions made in its light)."""
+        added = any(r.op is Op.ADD or r.added_id for r in results)
+        if self.worker is not None and self._background and added:
+            self.worker.start()
+            self.worker.notify()
         return results
 
     def llm_status(self, note_id: str, *, user_id: str | None = None) -> str:

@@ -184,7 +184,8 @@ def _import_current(memory: Memory, current: Sequence[tuple[str | None, WriteInp
     """Write the notes that hold (with the always-add manager); ``new_ids`` learns the note
     each exported id is stored as. Returns how many were added."""
     deps = WriteDeps(memory.store, memory.embedder, memory.enricher, AlwaysAdd(),
-                     memory.config, detector=memory.detector)  # imports are judged too
+                     memory.config, detector=memory.detector,  # imports are judged too
+                     jobs=memory.worker is not None)
     added = 0
     size = memory.config.write.batch_size
     for start in range(0, len(current), size):

@@ -22,12 +22,11 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
-<<<<<<< HEAD
     "isolation": "tenant isolation: a stateful walk of every operation at every surface",
-=======
     "bad_input": "generated bad requests, calls and command lines at REST, Python and CLI",
     "poisoning": "injection detector rates and attack success at 5 against their targets",
->>>>>>> guard
+    "writers": "concurrent writers: processes doing mixed operations on one store, then an audit",
+    "crash": "crash loop: kill -9 while ingesting (CLI, library, server), reopen, audit",
 }
 
 

@@ -124,6 +124,10 @@ class WriteBatch:
     """Applied after the inserts (a successor is inserted in the same batch)."""
     names: tuple[NameUse, ...] = ()
     """Added to the name counts of the batch's scopes (``NameStore``)."""
+    jobs: bool = False
+    """Queue an LLM job (``asem.write.worker``) for every note inserted that is not
+    quarantined, in the same transaction: a crash after the commit cannot leave a new
+    note without its job."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,10 @@
 
 The statements differ by engine; the order does not: the versions the batch expects, then
 inserts (a note inserted with ``superseded_by`` set is linked to that successor once all are
-in), updates, deletes, supersessions, provenance merges and the order of conversation. So a
-batch may add a note and update, delete or supersede it later on. A note whose content is
-already live in its scope is skipped (another writer got there first); so are updates and
-deletes of notes no longer live.
+in), updates, deletes, supersessions, provenance merges, the order of conversation, and the
+new notes' LLM jobs. So a batch may add a note and update, delete or supersede it later on.
+A note whose content is already live in its scope is skipped (another writer got there
+first); so are updates and deletes of notes no longer live.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Statements:
     supersede: Callable[..., None]
     merge: Callable[..., Any]
     log_turns: Callable[..., None]
+    enqueue_jobs: Callable[..., None]
+    """Pending LLM jobs for (note id, user id) pairs, created at ``at``."""
 
 
 def apply_batch(sql: Statements, conn: Any, batch: WriteBatch, turns: Sequence[Turn],
@@ -57,4 +59,7 @@ def apply_batch(sql: Statements, conn: Any, batch: WriteBatch, turns: Sequence[T
     for merge in batch.merges:  # a short-term note said again is promoted
         sql.merge(conn, merge, at, batch.actor)
     sql.log_turns(conn, turns)
+    if batch.jobs:
+        sql.enqueue_jobs(conn, [(n.id, n.scope.user_id) for n in inserted
+                                if not n.quarantined], at)
     return inserted

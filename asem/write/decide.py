@@ -43,6 +43,9 @@ class WriteDeps:
     """Shared by every write through one memory (``asem.write.locks``)."""
     detector: Detector | None = None
     """Judges each new input (``asem.guard``); None: nothing is quarantined."""
+    jobs: bool = False
+    """Queue an LLM job for every new note in the commit that stores it (a memory with a
+    language model: ``WriteBatch.jobs``)."""
 
 
 def decide(items: Sequence[WriteInput], hashes: Sequence[str], said: Mapping[int, str],

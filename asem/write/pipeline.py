@@ -7,7 +7,8 @@
 2. construct: the other inputs enriched and embedded (``construct.drafts``);
 3. decide: each input, in order, becomes a ``Step`` on the view (``decide.decide``; what
    each operation writes is in ``asem.write.apply``), an ADD with its similarity links;
-4. apply: the steps commit as one ``WriteBatch`` in one transaction.
+4. apply: the steps commit as one ``WriteBatch`` in one transaction, with the LLM job of
+   every new note when the memory has a language model.
 
 LLM enrichment, linking and evolution run after the commit, from the job queue
 (``asem.write.worker``).
@@ -96,7 +97,7 @@ def _decided_and_applied(items: Sequence[WriteInput], hashes: Sequence[str],
     turns = _turns(items, plan)
     batch = plan.batch(actor, tuple(t for t in turns if t is not None))
     names = tuple(uses_in_batch(items, turns, deps.store))  # read before the write
-    inserted = deps.store.write(replace(batch, names=names))
+    inserted = deps.store.write(replace(batch, names=names, jobs=deps.jobs))
     return [_settle(r, item, digest, inserted, deps.store)
             for r, item, digest in zip(plan.results, items, hashes, strict=True)
             if r is not None]

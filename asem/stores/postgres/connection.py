@@ -43,14 +43,15 @@ def translate(error: Exception, url: str) -> StoreError:
         return StoreLockedError(f"every connection to {where} stayed busy ({error}); give the "
                                 "pool more (?pool_max=N in the URL) or send fewer requests "
                                 "at once")
-    if isinstance(error, psycopg.OperationalError | PoolTimeout):
-        return StoreUnreachableError(
-            f"cannot reach the PostgreSQL database {where} ({str(error).strip()}); check that "
-            "the server runs and that the URL, user and password are right")
+    # Before OperationalError: PostgreSQL's lock errors are operational errors too.
     if isinstance(error, pg_errors.LockNotAvailable | pg_errors.QueryCanceled
                   | pg_errors.DeadlockDetected):
         return StoreLockedError(f"the database {where} stayed locked by another writer; "
                                 "retry later")
+    if isinstance(error, psycopg.OperationalError | PoolTimeout):
+        return StoreUnreachableError(
+            f"cannot reach the PostgreSQL database {where} ({str(error).strip()}); check that "
+            "the server runs and that the URL, user and password are right")
     return StoreError(f"database error in {where}: {str(error).strip()}")
 
 

@@ -1,7 +1,8 @@
 """Retrievals and feedback in the PostgreSQL store.
 
 Each utility update is one UPDATE that reads the row it changes (q ← q + α(r − q) on the
-stored q), so feedback given at once from several servers is never lost.
+stored q), so feedback given at once from several servers is never lost; a call locks its
+notes in id order first, as write batches do, so concurrent calls never deadlock.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class FeedbackMixin:
                 raise InvalidInputError(
                     f"notes {unknown} were not returned by retrieval {retrieval_id}; give "
                     "feedback only on notes that retrieval returned")
+            # The rows in id order first, as every writer locks notes: two feedback calls on
+            # notes returned in other orders would otherwise deadlock.
+            conn.execute("SELECT id FROM notes WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                         (sorted(targets),))
             for note_id in targets:
                 done = conn.execute(_UPDATE_UTILITY, {"rate": learning_rate, "reward": reward,
                                                       "at": at, "id": note_id}).fetchone()

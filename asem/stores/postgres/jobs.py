@@ -31,6 +31,13 @@ RETURNING j.id, j.note_id, j.user_id, j.attempts
 """
 
 
+def enqueue(conn: Conn, notes: Sequence[tuple[str, str]], at: object) -> None:
+    """One pending job per (note id, user id), inside the caller's transaction."""
+    conn.cursor().executemany(
+        "INSERT INTO llm_jobs (note_id, user_id, created_at) VALUES (%s, %s, %s)",
+        [(n, u, at) for n, u in notes])
+
+
 class JobsMixin:
     """Queue methods of PostgresStore (see ``asem.stores.base.JobQueue`` for the contract)."""
 
@@ -45,11 +52,8 @@ class JobsMixin:
     def enqueue_jobs(self, notes: Sequence[tuple[str, str]]) -> None:
         if not notes:
             return
-        at = ts(now())
         with self._write(()) as conn:
-            conn.cursor().executemany(
-                "INSERT INTO llm_jobs (note_id, user_id, created_at) VALUES (%s, %s, %s)",
-                [(n, u, at) for n, u in notes])
+            enqueue(conn, notes, ts(now()))
 
     def claim_jobs(self, limit: int, lease_s: float) -> list[Job]:
         """Up to ``limit`` claimable jobs of the user whose oldest unlocked job is first."""

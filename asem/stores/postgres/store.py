@@ -27,7 +27,7 @@ from asem.stores.base import (
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
-from asem.stores.postgres import writes
+from asem.stores.postgres import jobs, writes
 from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
 from asem.stores.postgres.connection import (
     ensure_vector_index,
@@ -59,7 +59,7 @@ _STATEMENTS = Statements(
     check_versions=writes.check_versions, insert=writes.insert,
     link_superseded=writes.link_superseded, live_row=writes.live_row, update=writes.update,
     soft_delete=writes.soft_delete, supersede=writes.supersede, merge=writes.merge,
-    log_turns=writes.log_turns)
+    log_turns=writes.log_turns, enqueue_jobs=jobs.enqueue)
 """PostgreSQL's statements for the steps of a write batch."""
 
 

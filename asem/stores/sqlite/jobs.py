@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 
 
+def enqueue(conn: sqlite3.Connection, notes: Sequence[tuple[str, str]], at: str) -> None:
+    """One pending job per (note id, user id), inside the caller's transaction."""
+    conn.executemany("INSERT INTO llm_jobs (note_id, user_id, created_at) VALUES (?, ?, ?)",
+                     [(n, u, at) for n, u in notes])
+
+
 class JobsMixin:
     """Queue methods of SQLiteStore (see ``asem.stores.base.JobQueue`` for the contract)."""
 
@@ -38,10 +44,8 @@ class JobsMixin:
         """One pending job per (note id, user id)."""
         if not notes:
             return
-        at = ts(now())
         with self._lock, transaction(self._conn, self.path) as conn:
-            conn.executemany("INSERT INTO llm_jobs (note_id, user_id, created_at) "
-                             "VALUES (?, ?, ?)", [(n, u, at) for n, u in notes])
+            enqueue(conn, notes, ts(now()))
 
     def claim_jobs(self, limit: int, lease_s: float) -> list[Job]:
         """Up to ``limit`` claimable jobs of the user whose oldest job is first in line."""

@@ -24,7 +24,7 @@ from asem.stores.base import (
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
-from asem.stores.sqlite import lexical, validity, writes
+from asem.stores.sqlite import jobs, lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
     fts_values,
@@ -60,7 +60,8 @@ from asem.types import (
 _STATEMENTS = Statements(
     check_versions=writes.check_versions, insert=writes.insert, link_superseded=validity.link,
     live_row=writes.live_row, update=writes.update, soft_delete=writes.soft_delete,
-    supersede=validity.supersede, merge=writes.merge, log_turns=writes.log_turns)
+    supersede=validity.supersede, merge=writes.merge, log_turns=writes.log_turns,
+    enqueue_jobs=jobs.enqueue)
 """SQLite's statements for the steps of a write batch."""
 
 
