@@ -105,6 +105,11 @@ class ReadConfig:
     expand_all_queries: bool = False
     """Expand every query, not only those that count or sum. On LoCoMo this costs recall@5
     (0.610 → 0.602 at 0.6) and gains nothing on LongMemEval multi-session."""
+    date_weight: float = 1.0
+    """How much a note rises in Phase B when its event time falls in a date or period the
+    query names ("on 14.02.2024", "in March", "last winter"; see asem.read.when); the
+    notes of that period also join the candidate pool (the ``k_candidates`` most similar).
+    0 switches it off."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5
