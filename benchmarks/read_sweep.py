@@ -114,7 +114,8 @@ def main() -> None:
     parser.add_argument("--conversations", help="LoCoMo: comma-separated sample ids")
     parser.add_argument("--grid", default="{}",
                         help='JSON: ReadConfig field → values, e.g. {"k_candidates": [20, 50]}')
-    parser.add_argument("--category", help="also print the figures of this category alone")
+    parser.add_argument("--category", help="also print the figures of this category alone "
+                        "('each': of every category)")
     parser.add_argument("--kinds", help="also print the figures of these question kinds "
                         "(asem.eval.kinds, comma-separated: date,broad,name)")
     parser.add_argument("--only", help="LongMemEval: keep only questions of this type")
@@ -136,7 +137,9 @@ def main() -> None:
         setting = dict(zip(grid, values, strict=True))
         found = rows(cases, work, embedder, replace(ReadConfig(), **setting), scorer, depth)
         parts = []
-        groups = [("all", found), (args.category, [r for r in found if r[0] == args.category])]
+        named = (list(dict.fromkeys(r[0] for r in found)) if args.category == "each"
+                 else [args.category])
+        groups = [("all", found), *((c, [r for r in found if r[0] == c]) for c in named)]
         groups += [(f"kind {kind}", [r for r in found if kind in r[1].get("kinds", ())])
                    for kind in (args.kinds.split(",") if args.kinds else [])]
         for label, chosen in groups:
@@ -144,6 +147,9 @@ def main() -> None:
                 figures = ", ".join(f"{metric}@{k} {mean([r[metric][i] for _, r in chosen]):.3f}"
                                     for metric, k, i in shown)
                 parts.append(f"{label} (n={len(chosen)}): {figures}")
+        above = [r["question_above_answer"] for _, r in found if "question_above_answer" in r]
+        if above:
+            parts.append(f"question above answer {sum(above) / len(above):.3f}")
         print(f"{json.dumps(setting)}  " + "; ".join(parts), flush=True)
     embedder.close()
 
