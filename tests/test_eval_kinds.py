@@ -88,3 +88,12 @@ def test_counts_over_cases():
              query("What are Marta's hobbies?", ("D1:1", "D1:5")))
     case = Case("c", TURNS, asked)
     assert kinds.counts(list(asked), [case]) == {"date": 1, "broad": 1, "name": 0}
+
+
+def test_markdown_lines_name_the_rules_and_one_row_per_system_and_kind():
+    tables = {"asem": {"date": {"recall@5": 0.5}, "question_above_answer": {"share": 0.25}}}
+    lines = kinds.markdown_lines(tables, {"date": 2}, ["recall@5"])
+    assert lines[0] == "## Recall per question kind"
+    assert all(f"**{name}**" in lines[2] for name in kinds.RULES)
+    assert "| asem | kind: date (2) | 0.500 |" in lines
+    assert "| asem | question above answer (share) | 0.250 |" in lines

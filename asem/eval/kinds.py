@@ -142,3 +142,17 @@ def table_rows(tables: Mapping[str, Mapping[str, float]], questions: Mapping[str
         rows.append(("question above answer (share)",
                      [f"{share:.3f}", *([""] * (len(columns) - 1))]))
     return rows
+
+
+def markdown_lines(per_system: Mapping[str, Mapping[str, Mapping[str, float]]],
+                   questions: Mapping[str, int], columns: Sequence[str]) -> list[str]:
+    """A report's section: recall per question kind and how often a question outranked its
+    answer, one row per system and kind."""
+    lines = ["## Recall per question kind", "",
+             "; ".join(f"**{name}**: {rule}" for name, rule in RULES.items()) + ".", "",
+             "| system | kind (questions) | " + " | ".join(columns) + " |",
+             "|---|---|" + "---:|" * len(columns)]
+    for system, tables in per_system.items():
+        lines += [f"| {system} | {label} | " + " | ".join(cells) + " |"
+                  for label, cells in table_rows(tables, questions, columns)]
+    return [*lines, ""]
