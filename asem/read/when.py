@@ -78,9 +78,6 @@ class Period:
     phrase: str
     """The words of the query that name it."""
 
-    def holds(self, at: datetime) -> bool:
-        return self.start <= at < self.end
-
 
 def dated_ids(query: str, asked_at: datetime, scope: Scope, store: Store) -> frozenset[str]:
     """The notes in ``scope`` whose event time falls in a period ``query`` names (one
