@@ -127,6 +127,11 @@ class ReadConfig:
     alias_max_share: float = 0.25
     """... and the speaker said it, and it addressed anyone else, each at most this share as
     often (a nickname is said to someone, not by them, and not to everyone)."""
+    date_weight: float = 1.0
+    """How much a note rises in Phase B when its event time falls in a date or period the
+    query names ("on 14.02.2024", "in March", "last winter"; see asem.read.when); the
+    notes of that period also join the candidate pool (the ``k_candidates`` most similar).
+    0 switches it off."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5

@@ -65,6 +65,7 @@ from asem.types import (
     SearchResult,
     WriteResult,
     require_user,
+    utc_naive,
 )
 from asem.write.enrich import Enricher, ExtractiveEnricher
 from asem.write.inputs import WriteInput, clean_text, make_input
@@ -316,9 +317,14 @@ class Memory(LifecycleAPI):
         min_trust: str | None = None,
         trust: Sequence[str] | str | None = None,
         include_quarantined: bool = False,
+        asked_at: datetime | None = None,
     ) -> SearchResult:
         """The notes most useful for ``query`` in the caller's scope, with a retrieval id
         (recorded for ``feedback``, except in a memory opened read-only).
+
+        A date or period the query names ("on 3 Jan 2024", "in March", "last week") lifts
+        the notes whose event time falls in it; relative ones are read against
+        ``asked_at`` (default now), as is a date without a year (its latest occurrence).
 
         A superseded fact (a note whose validity ended) is never returned as current:
         ``as_of`` returns what held at that time instead, ``include_superseded`` past facts
@@ -349,7 +355,10 @@ class Memory(LifecycleAPI):
         deps = ReadDeps(self.store, self.embedder, self._read_config(scope.user_id))
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
         query_vector = self.embedder.embed([query], kind="query")[0]
-        hits = read_search(query, scope, filters, k, expand, deps, query_vector)
+        if asked_at is not None and not isinstance(asked_at, datetime):
+            raise InvalidInputError("asked_at must be a datetime (when the query is asked)")
+        hits = read_search(query, scope, filters, k, expand, deps, query_vector,
+                           utc_naive(asked_at) if asked_at is not None else None)
         retrieval_id = uuid.uuid4().hex
         if not self.store.read_only:
             self.store.record_retrieval(retrieval_id, scope, query,

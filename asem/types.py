@@ -411,7 +411,7 @@ def _check_trust(filters: Filters) -> None:
 class ScoreParts:
     """The terms a Phase B score is the sum of (``asem.read.rank``), so a reader sees why a
     note ranked where it did: ``score = dense + lexical + context + utility + timeliness +
-    usage``.
+    usage + date``.
 
     With relevance r = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25) + w_c·boost and ẑ(r) =
     (r − mean r) / std r, the relevance term (1 − λ)·ẑ(r) splits exactly into the share of
@@ -427,12 +427,15 @@ class ScoreParts:
     utility: float
     timeliness: float
     usage: float
+    date: float = 0.0
+    """The rise of a note whose event time falls in a period the query names
+    (``ReadConfig.date_weight``, see ``asem.read.when``)."""
 
     @property
     def total(self) -> float:
         """The score these parts make up."""
         return (self.dense + self.lexical + self.context + self.utility + self.timeliness
-                + self.usage)
+                + self.usage + self.date)
 
 
 @dataclass(frozen=True)

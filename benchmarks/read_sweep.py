@@ -99,7 +99,7 @@ def rows(cases: Sequence[Case], work: Path, embedder: CachedEmbedder, read: Read
                         config=MemoryConfig(read=read))
         system = AsemSystem(None, embedder, memory=memory)
         system._user = case.id
-        found += [(q.category, scorer(system.rank(q.question, depth), q, case))
+        found += [(q.category, scorer(system.rank(q.question, depth, q.asked_at), q, case))
                   for q in case.queries]
         memory.close()
     return found
@@ -114,7 +114,10 @@ def main() -> None:
     parser.add_argument("--conversations", help="LoCoMo: comma-separated sample ids")
     parser.add_argument("--grid", default="{}",
                         help='JSON: ReadConfig field → values, e.g. {"k_candidates": [20, 50]}')
-    parser.add_argument("--category", help="also print the figures of this category alone")
+    parser.add_argument("--category", help="also print the figures of this category alone "
+                        "('each': of every category)")
+    parser.add_argument("--kinds", help="also print the figures of these question kinds "
+                        "(asem.eval.kinds, comma-separated: date,broad,name)")
     parser.add_argument("--only", help="LongMemEval: keep only questions of this type")
     parser.add_argument("--work", type=Path, default=Path("bench-out/sweep"),
                         help="where the ingested scopes are kept")
@@ -134,12 +137,19 @@ def main() -> None:
         setting = dict(zip(grid, values, strict=True))
         found = rows(cases, work, embedder, replace(ReadConfig(), **setting), scorer, depth)
         parts = []
-        for label, chosen in (("all", found), (args.category, [r for r in found
-                                                              if r[0] == args.category])):
+        named = (list(dict.fromkeys(r[0] for r in found)) if args.category == "each"
+                 else [args.category])
+        groups = [("all", found), *((c, [r for r in found if r[0] == c]) for c in named)]
+        groups += [(f"kind {kind}", [r for r in found if kind in r[1].get("kinds", ())])
+                   for kind in (args.kinds.split(",") if args.kinds else [])]
+        for label, chosen in groups:
             if label and chosen:
                 figures = ", ".join(f"{metric}@{k} {mean([r[metric][i] for _, r in chosen]):.3f}"
                                     for metric, k, i in shown)
                 parts.append(f"{label} (n={len(chosen)}): {figures}")
+        above = [r["question_above_answer"] for _, r in found if "question_above_answer" in r]
+        if above:
+            parts.append(f"question above answer {sum(above) / len(above):.3f}")
         print(f"{json.dumps(setting)}  " + "; ".join(parts), flush=True)
     embedder.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +267,20 @@ def test_the_new_commands_have_help_on_every_option(command):
     result = CliRunner().invoke(app, ["bench", command, "--help"])
     assert result.exit_code == 0 and target.help.split("\n")[0][:30] in result.stdout
     assert all(getattr(p, "help", None) for p in target.params), command
+
+
+def test_longmemeval_report_has_recall_per_question_kind(tmp_path):
+    question = _lme_question("q1", "temporal-reasoning")
+    question["question"] = "Where did I move to in May 2023, as I told Ana last week?"
+    path = tmp_path / "longmemeval_s_dated.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        json.dump([question], file)
+    loaded = longmemeval.load(path)
+    assert loaded.cases[0].queries[0].asked_at == datetime(2023, 5, 30, 10, 0)
+    report = bench_longmemeval.run(path, embedder=HashEmbedder(), systems=["bm25", "asem"])
+    assert report["kinds"]["questions"] == {"date": 1, "broad": 0, "name": 1}  # Ana, not May
+    turn = report["levels"]["turn"]["per_kind"]
+    assert set(turn["asem"]) == {"date", "name", "question_above_answer"}
+    assert turn["asem"]["date"]["recall_all@5"] == \
+        report["levels"]["turn"]["systems"]["asem"]["recall_all@5"]  # its only question
+    assert 0 <= turn["bm25"]["question_above_answer"]["share"] <= 1

@@ -176,7 +176,8 @@ def test_search_shows_the_parts_of_each_score_and_feedback_moves_utility(site):
         parts = {row.get_attribute("data-part"): float(row.find_element("css selector",
                                                                           ".num").text)
                  for row in hit.find_elements("css selector", "tr[data-part]")}
-        assert set(parts) == {"dense", "lexical", "context", "utility", "timeliness", "usage"}
+        assert set(parts) == {"dense", "lexical", "context", "utility", "timeliness", "usage",
+                              "date"}
         assert sum(parts.values()) == pytest.approx(score, abs=0.004)  # 3 decimals each
     top = hits[0]
     note_id = top.get_attribute("data-id")

@@ -182,6 +182,8 @@ def _system_names(systems: str, known: Sequence[str]) -> list[str]:
 
 
 def _print_report(report: dict[str, Any]) -> None:
+    from asem.eval.kinds import table_rows
+
     console = stdout()
     mapping = ", ".join(f"{k} = {v}" for k, v in report["category_mapping"].items())
     counts = ", ".join(f"{k} {v}" for k, v in report["questions"].items())
@@ -199,6 +201,10 @@ def _print_report(report: dict[str, Any]) -> None:
             table.add_row(system, "all", *(f"{overall[k]:.3f}" for k in ks))
             for category, row in report["per_category" + suffix][system].items():
                 table.add_row("", category, *(f"{row[k]:.3f}" for k in ks))
+            if not suffix and system in report.get("per_kind", {}):
+                for label, cells in table_rows(report["per_kind"][system],
+                                               report["kinds"]["questions"], ks):
+                    table.add_row("", label, *cells)
         console.print(table)
     for system, cost in report.get("cost", {}).items():
         console.print(f"{system} cost: " + ", ".join(f"{k} {v}" for k, v in cost.items()))

@@ -163,6 +163,8 @@ def _finish(ctx: typer.Context, report: dict[str, Any], name: str, words: list[s
     if quiet:
         emit_json(report)
         return
+    from asem.eval.kinds import table_rows
+
     console = stdout()
     console.print(report["title"])
     for line in report["data"]:
@@ -179,6 +181,11 @@ def _finish(ctx: typer.Context, report: dict[str, Any], name: str, words: list[s
             for category, cat_row in tables["per_category"][system].items():
                 table.add_row("", category,
                               *(f"{cat_row[f'{head}@{k}']:.3f}" for k in report["ks"]))
+            if system in tables.get("per_kind", {}):
+                for label, cells in table_rows(tables["per_kind"][system],
+                                               report["kinds"]["questions"],
+                                               [f"{head}@{k}" for k in report["ks"]]):
+                    table.add_row("", label, *cells)
         console.print(table)
     for system, cost in report["cost"].items():
         console.print(f"{system} cost: " + ", ".join(f"{k} {v}" for k, v in cost.items()))

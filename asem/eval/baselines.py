@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from asem.config import MemoryConfig, ReadConfig, WriteConfig
@@ -206,9 +207,9 @@ class _SharedIndex:
                                                             turns)
         self.ingest_seconds = self._system.ingest_seconds
 
-    def rank(self, question: str, k: int) -> list[str]:
+    def rank(self, question: str, k: int, asked_at: datetime | None = None) -> list[str]:
         assert self._system is not None, "index a conversation first"
-        return self._system.rank(question, k)
+        return self._system.rank(question, k, asked_at)
 
     def footprint(self) -> dict[str, int]:
         """Notes, links and bytes on disk of the index just after ingestion."""

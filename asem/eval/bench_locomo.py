@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asem.eval import baselines, locomo, runner
+from asem.eval import baselines, kinds, locomo, runner
 from asem.eval.cache import ResultCache
 from asem.eval.databases import DatabasesFor, SQLiteFiles
 from asem.eval.dataset import Case, Query
@@ -58,10 +58,12 @@ def run(data: str | Path, *, embedder: Embedder, conversations: list[str] | None
 
 
 def score(ranked: Sequence[str], query: Query, case: Case) -> dict[str, Any]:
-    """Turn- and session-level recall at ``KS``."""
-    return {"turn": [recall_at_k(ranked, query.evidence, k) for k in KS],
-            "session": [session_recall_at_k(ranked, query.evidence, case.session_of, k)
-                        for k in KS]}
+    """Turn- and session-level recall at ``KS``, and the question's kinds
+    (``asem.eval.kinds``)."""
+    return kinds.annotate(
+        {"turn": [recall_at_k(ranked, query.evidence, k) for k in KS],
+         "session": [session_recall_at_k(ranked, query.evidence, case.session_of, k)
+                     for k in KS]}, ranked, query, case)
 
 
 def summarise(records: dict[str, list[dict[str, Any]]], cases: Sequence[Case],
@@ -85,6 +87,9 @@ def summarise(records: dict[str, list[dict[str, Any]]], cases: Sequence[Case],
             s: {n: _recall(rows, granularity) for n in names
                 if (rows := runner.rows_of(rs, n))}
             for s, rs in records.items()}
+    report["kinds"] = {"rules": kinds.RULES,
+                       "questions": kinds.counts([q for c in cases for q in c.queries], cases)}
+    report["per_kind"] = kinds.per_kind(records, lambda rows: _recall(rows, "turn"))
     report["cost"] = {s: runner.cost(rs) for s, rs in records.items()}
     report["machine"] = {"python": platform.python_version(), "processor": platform.machine()}
     report["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")

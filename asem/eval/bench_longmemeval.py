@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asem.eval import baselines, longmemeval, runner
+from asem.eval import baselines, kinds, longmemeval, runner
 from asem.eval.cache import ResultCache
 from asem.eval.dataset import Case, Query
 from asem.eval.metrics import (
@@ -66,7 +66,7 @@ def score(ranked: Sequence[str], query: Query, case: Case) -> dict[str, list[flo
         row[f"{level}:recall_all"] = [recall_all_at_k(items, gold, k) for k in KS]
         row[f"{level}:recall_any"] = [recall_any_at_k(items, gold, k) for k in KS]
         row[f"{level}:ndcg"] = [round(ndcg_at_k(items, gold, k), 5) for k in KS]
-    return row
+    return kinds.annotate(row, ranked, query, case)
 
 
 def summarise(records: dict[str, list[dict[str, Any]]], loaded: longmemeval.Loaded,
@@ -81,7 +81,7 @@ def summarise(records: dict[str, list[dict[str, Any]]], loaded: longmemeval.Load
         f"every {stride}th answerable question"
         + (f" from the {offset + 1}th" if offset else "")
         + (f", at most {limit}" if limit else ""))
-    return {
+    report = {
         "benchmark": f"longmemeval-{variant}",
         "title": f"{title} retrieval",
         "data": [f"{len(cases)} questions ({sample}) of {loaded.questions_in_file} in the "
@@ -95,4 +95,10 @@ def summarise(records: dict[str, list[dict[str, Any]]], loaded: longmemeval.Load
         "category_label": "question type",
         "headline": {"metric": "recall_all", "k": 5},
         **runner.report_fields(records, queries, LEVELS, METRICS, KS),
+        "kinds": {"rules": kinds.RULES, "questions": kinds.counts(queries, cases)},
     }
+    for level, tables in report["levels"].items():
+        tables["per_kind"] = kinds.per_kind(records, lambda rows, level=level: {
+            key.split(":", 1)[1]: value for metric in METRICS
+            for key, value in runner.averages(rows, f"{level}:{metric}", KS).items()})
+    return report

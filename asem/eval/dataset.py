@@ -39,6 +39,9 @@ class Query:
     evidence: tuple[str, ...]
     """Ids of the turns that hold the answer (at least one)."""
     category: str
+    asked_at: datetime | None = None
+    """When the question is asked, where the data says (relative dates in it are read
+    against it; None: now)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,19 @@ class Case:
     def session_of(self) -> dict[str, str]:
         """Turn id → session id."""
         return {t.dia_id: t.session_id for t in self.turns}
+
+    @cached_property
+    def text_of(self) -> dict[str, str]:
+        """Turn id → its text (the chunks of a long turn joined again)."""
+        texts: dict[str, list[str]] = {}
+        for turn in self.turns:
+            texts.setdefault(turn.dia_id, []).append(turn.text)
+        return {turn_id: " ".join(parts) for turn_id, parts in texts.items()}
+
+    @cached_property
+    def speaker_words(self) -> frozenset[str]:
+        """The words of every speaker label, lower-cased."""
+        return frozenset(word.lower() for t in self.turns for word in t.speaker.split())
 
 
 def raw_document(turn: Turn) -> str:

@@ -83,8 +83,11 @@ def _conversation(sample: dict) -> Conversation:
 
 def as_case(conv: Conversation, categories: Sequence[int]) -> Case:
     """``conv`` as a benchmark case: the questions of ``categories`` that have evidence
-    (a turn's text carries its image caption)."""
-    queries = tuple(Query(f"{conv.sample_id}/{i}", q.question, q.evidence, CATEGORIES[q.category])
+    (a turn's text carries its image caption). The questions were written about the whole
+    conversation, so they are asked at its last session's time."""
+    asked_at = max((t.timestamp for t in conv.turns if t.timestamp), default=None)
+    queries = tuple(Query(f"{conv.sample_id}/{i}", q.question, q.evidence, CATEGORIES[q.category],
+                          asked_at)
                     for i, q in enumerate(conv.questions)
                     if q.category in categories and q.evidence)
     return Case(conv.sample_id, conv.turns, queries)

@@ -98,6 +98,7 @@ def _case(entry: Mapping[str, Any]) -> Case:
             turns.append(Turn(turn_id, "", turn["content"], str(session_id), when))
             if turn.get("has_answer"):
                 evidence.append(turn_id)
+    asked = entry.get("question_date")
     query = Query(str(entry["question_id"]), entry["question"], tuple(evidence),
-                  entry["question_type"])
+                  entry["question_type"], datetime.strptime(asked, _DATE) if asked else None)
     return Case(query.id, chunked(turns), (query,))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from asem.errors import ASEMError
+from asem.eval import kinds
 
 CURVES = "recall_at_k.png"
 BARS = "recall5_per_category.png"
@@ -69,6 +70,9 @@ def markdown(report: dict[str, Any]) -> str:
             lines += recall_table(report["systems" + suffix], report["per_category" + suffix],
                                    counts)
             lines.append("")
+    if report.get("per_kind"):
+        columns = list(next(iter(report["systems"].values())))
+        lines += kinds.markdown_lines(report["per_kind"], report["kinds"]["questions"], columns)
     lines += ["## Cost", ""] + cost_table(report.get("cost", {}))
     return "\n".join(lines) + "\n"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from asem.eval import kinds
 from asem.eval.report import MARKERS, colour, cost_table, figure_axes, recall_table, run_lines
 
 _MEANING = {
@@ -51,6 +52,10 @@ def markdown(report: dict[str, Any], curves: str, bars: str) -> str:
                                    for s, rows in tables["per_category"].items()},
                                   report["questions"])
             lines.append("")
+    turn = report["levels"].get("turn", {})
+    if turn.get("per_kind"):
+        columns = [f"{head['metric']}@{k}" for k in report["ks"]]
+        lines += kinds.markdown_lines(turn["per_kind"], report["kinds"]["questions"], columns)
     lines += ["## Cost", ""] + cost_table(report["cost"])
     embedded = report.get("embedding_cache")
     if embedded and embedded["hits"]:

@@ -90,7 +90,7 @@ def evaluate(system: RetrievalSystem, case: Case, scorer: Scorer, depth: int
     rows, seconds = [], []
     for query in case.queries:
         start = time.perf_counter()
-        ranked = system.rank(query.question, depth)
+        ranked = system.rank(query.question, depth, query.asked_at)
         seconds.append(time.perf_counter() - start)
         rows.append({"category": query.category, **scorer(ranked, query, case)})
     record: dict[str, Any] = {"questions": rows, "turns": case.turn_count,

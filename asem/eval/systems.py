@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -34,8 +35,9 @@ class RetrievalSystem(Protocol):
     def index(self, conversation_id: str, turns: Sequence[Turn]) -> None:
         ...
 
-    def rank(self, question: str, k: int) -> list[str]:
-        """Turn ids, best first, at most ``k``."""
+    def rank(self, question: str, k: int, asked_at: datetime | None = None) -> list[str]:
+        """Turn ids, best first, at most ``k`` (``asked_at``: when the question is asked,
+        for systems that read dates)."""
         ...
 
 
@@ -60,7 +62,7 @@ class BM25System:
         self._retriever.index(corpus, show_progress=False)
         self.ingest_seconds += time.perf_counter() - start
 
-    def rank(self, question: str, k: int) -> list[str]:
+    def rank(self, question: str, k: int, asked_at: datetime | None = None) -> list[str]:
         import bm25s
 
         assert self._retriever is not None
@@ -88,7 +90,7 @@ class DenseSystem:
         self._matrix = self._embedder.embed([raw_document(t) for t in turns])
         self.ingest_seconds += time.perf_counter() - start
 
-    def rank(self, question: str, k: int) -> list[str]:
+    def rank(self, question: str, k: int, asked_at: datetime | None = None) -> list[str]:
         scores = self._matrix @ self._embedder.embed([question], kind="query")[0]
         return _distinct((self._ids[i] for i in np.argsort(-scores, kind="stable")), k)
 
@@ -136,16 +138,16 @@ class AsemSystem:
         self.ingest_seconds += time.perf_counter() - start
         self.ingested_turns += len(turns)
 
-    def rank(self, question: str, k: int) -> list[str]:
+    def rank(self, question: str, k: int, asked_at: datetime | None = None) -> list[str]:
         ranked: list[str] = []
-        for hit in self.hits(question, k):  # a note may stand for several turns
+        for hit in self.hits(question, k, asked_at):  # a note may stand for several turns
             ranked.extend(t for t in hit.note.provenance.turn_ids if t not in ranked)
         return ranked[:k]
 
-    def hits(self, question: str, k: int) -> list[Hit]:
+    def hits(self, question: str, k: int, asked_at: datetime | None = None) -> list[Hit]:
         """The notes ``rank`` reads its turns from, best first (timed)."""
         start = time.perf_counter()
-        result = self.memory.search(question, user_id=self._user, k=k)
+        result = self.memory.search(question, user_id=self._user, k=k, asked_at=asked_at)
         self.search_seconds.append(time.perf_counter() - start)
         # Link-expanded notes come after the top k, scored below the hit that reached them
         # (parent − (1 − strength) − discount); ordering every hit by score lets a strongly

@@ -1,10 +1,12 @@
-"""The read path, top-down: query → Phase A recall → Phase B ranking → (second hop through
-bridge entities) → link expansion. Only notes valid for the search are returned: by default
-none whose validity has ended (see ``asem.read.validity``)."""
+"""The read path, top-down: query (→ the notes of a period it names, ``asem.read.when``) →
+Phase A recall → Phase B ranking → (second hop through bridge entities) → link expansion.
+Only notes valid for the search are returned: by default none whose validity has ended (see
+``asem.read.validity``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
 from asem.read.recall import recall
 from asem.read.validity import visible
+from asem.read.when import dated_ids, lifted
 from asem.stores.base import Store
 from asem.types import Filters, Hit, Scope, now
 
@@ -30,29 +33,33 @@ class ReadDeps:
 
 
 def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: bool,
-           deps: ReadDeps, query_vector: np.ndarray | None = None) -> list[Hit]:
+           deps: ReadDeps, query_vector: np.ndarray | None = None,
+           asked_at: datetime | None = None) -> list[Hit]:
     """The top ``k`` notes for ``query`` in ``scope`` (plus link neighbours if asked), all
     read from one snapshot of the store (``Store.snapshot``).
 
-    ``query_vector``: the query's embedding, when the caller has it already."""
+    ``query_vector``: the query's embedding, when the caller has it already. ``asked_at``:
+    when the query is asked (default now); relative dates in it are read against it."""
     if deps.config.resolve_names and (named := resolve_names(query, scope, deps.store,
                                                              deps.config)) != query:
         query, query_vector = named, None
     if query_vector is None:
         query_vector = deps.embedder.embed([query], kind="query")[0]
     with deps.store.snapshot():
-        return _search(query, query_vector, scope, filters, k, expand_links, deps)
+        dated = (dated_ids(query, asked_at or now(), scope, deps.store)
+                 if deps.config.date_weight else frozenset())
+        return _search(query, query_vector, scope, filters, k, expand_links, deps, dated)
 
 
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
-            expand_links: bool, deps: ReadDeps) -> list[Hit]:
-    ranked = ranked_pool(query, query_vector, scope, filters, deps)
+            expand_links: bool, deps: ReadDeps, dated: frozenset[str]) -> list[Hit]:
+    ranked = ranked_pool(query, query_vector, scope, filters, deps, dated)
     if deps.config.answer_share > 0 and ranked:
         ranked = answers_over_questions(ranked, k, scope.user_id, deps.store, deps.config)
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:
         first = {r.note_id for r in ranked}
-        ranked = second_hop(query, ranked, scope, filters, k, deps)
+        ranked = second_hop(query, ranked, scope, filters, k, deps, dated)
         bridged = {r.note_id for r in ranked} - first
     ranked = ranked[:k]
     at = now()
@@ -73,9 +80,10 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
 
 
 def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters,
-                deps: ReadDeps) -> list[Ranked]:
-    """Phase A then Phase B: every candidate for ``query``, best first."""
-    candidates = recall(query_vector, query, scope, filters, deps.store, deps.config)
+                deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
+    """Phase A then Phase B: every candidate for ``query``, best first; ``dated``: the
+    notes of a period the query names (``asem.read.when``)."""
+    candidates = recall(query_vector, query, scope, filters, deps.store, deps.config, dated)
     if not len(candidates):
         return []
     signals = deps.store.signals(candidates.ids)
@@ -83,11 +91,12 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
         events = deps.store.feedback_events(candidates.ids)
         signals = conditioned_signals(query_vector, signals, events,
                                       deps.config.intent_similarity)
-    return rank(candidates, signals, deps.config, now())
+    return lifted(rank(candidates, signals, deps.config, now()), dated,
+                  deps.config.date_weight)
 
 
 def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, k: int,
-               deps: ReadDeps) -> list[Ranked]:
+               deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
     """``first`` merged with a search from each of its top hits through their entities
     (see asem.read.bridge); the second queries are embedded in one call. Each search
     contributes its top max(k, k1), as one search would."""
@@ -101,5 +110,6 @@ def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, 
     vectors = iter(deps.embedder.embed(asked, kind="query"))
     depth = max(k, deps.config.k_candidates)
     follow_ups = [None if q is None else
-                  ranked_pool(q, next(vectors), scope, filters, deps)[:depth] for q in queries]
+                  ranked_pool(q, next(vectors), scope, filters, deps, dated)[:depth]
+                  for q in queries]
     return chain_merge(first[:depth], follow_ups)

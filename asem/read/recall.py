@@ -37,7 +37,10 @@ class Candidates:
 
 
 def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
-           store: Store, config: ReadConfig) -> Candidates:
+           store: Store, config: ReadConfig, dated: frozenset[str] = frozenset()
+           ) -> Candidates:
+    """C(q); ``dated``: notes of a period the query names (``asem.read.when``), whose
+    ``k_candidates`` most similar join the pool."""
     index = store.vector_index(scope.user_id)
     if not len(index):
         return Candidates([], np.zeros(0), np.zeros(0))
@@ -72,7 +75,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     if config.lexical_confidence > 0 and lexical:
         share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), index.live_count)
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
-    rows = list(dict.fromkeys([*dense_rows, *lexical_rows]))
+    rows = list(dict.fromkeys([*dense_rows, *lexical_rows, *_nearest_of(dated, sims, index,
+                                                                         k1)]))
     around: list[tuple[int, ...]] = []
     if config.context_weight > 0:
         rows, around = _with_turn_neighbours(rows, index, mask)
@@ -84,6 +88,16 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         around=around,
         lexical_scale=scale,
     )
+
+
+def _nearest_of(ids: frozenset[str], sims: np.ndarray, index: VectorIndex, k: int
+                ) -> list[int]:
+    """The rows of the ``k`` notes of ``ids`` most similar to the query (visible ones)."""
+    rows = np.array([r for i in ids if (r := index.row_of(i)) is not None], dtype=np.int64)
+    rows = rows[np.isfinite(sims[rows])] if rows.size else rows
+    if rows.size > k:
+        rows = rows[np.argpartition(-sims[rows], k - 1)[:k]]
+    return [int(r) for r in rows[np.argsort(-sims[rows])]]
 
 
 def _expanded(query_vector: np.ndarray, sims: np.ndarray, index: VectorIndex,
