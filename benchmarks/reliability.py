@@ -22,6 +22,7 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
+    "isolation": "tenant isolation: a stateful walk of every operation at every surface",
 }
 
 

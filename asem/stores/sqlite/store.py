@@ -235,7 +235,8 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._lock, translated(self.path):
-            return lexical.ranked(self._conn, user_id, terms, limit)
+            size = self._indexes.lexical_size(user_id) if terms else None
+            return lexical.ranked(self._conn, user_id, terms, limit, size)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
