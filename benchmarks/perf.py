@@ -1,6 +1,7 @@
 """Write- and read-path latency on the embedded default (local MiniLM, SQLite, no LLM).
 
     python benchmarks/perf.py --data ../shared/data [--json bench-out/perf.json]
+                              [--embedder e5-small]
 
 Measures, on real conversation text:
   add      median / p95 latency of `Memory.add` of one chat turn, on a store that already
@@ -28,7 +29,8 @@ from asem import Memory
 from asem.chat import ChatTurn
 from asem.eval import locomo
 from asem.eval.metrics import percentile
-from asem.providers.onnx_minilm import MiniLMEmbedder
+from asem.providers import Embedder
+from asem.providers.registry import EMBEDDERS, resolve_embedder
 from asem.types import Message
 
 
@@ -52,7 +54,7 @@ def longmemeval_turns(path: Path, limit: int) -> list[ChatTurn]:
     return turns
 
 
-def bench_add(convs: list[locomo.Conversation], embedder: MiniLMEmbedder, tmp: Path,
+def bench_add(convs: list[locomo.Conversation], embedder: Embedder, tmp: Path,
               n: int) -> dict[str, float]:
     with Memory(tmp / "add.db", embedder=embedder) as memory:
         memory.ingest(chat_turns(convs[0]), user_id="u")
@@ -67,7 +69,7 @@ def bench_add(convs: list[locomo.Conversation], embedder: MiniLMEmbedder, tmp: P
             "store_notes_before": len(convs[0].turns)}
 
 
-def bench_ingest(convs: list[locomo.Conversation], embedder: MiniLMEmbedder,
+def bench_ingest(convs: list[locomo.Conversation], embedder: Embedder,
                  tmp: Path) -> dict[str, object]:
     rates = {}
     texts = [locomo.raw_document(t) for t in convs[0].turns]
@@ -85,7 +87,7 @@ def bench_ingest(convs: list[locomo.Conversation], embedder: MiniLMEmbedder,
             "embedder_only_turns_per_s": ceiling}
 
 
-def bench_search(convs: list[locomo.Conversation], lme: Path, embedder: MiniLMEmbedder,
+def bench_search(convs: list[locomo.Conversation], lme: Path, embedder: Embedder,
                  tmp: Path, size: int, queries: int) -> dict[str, float]:
     turns = [t for c in convs for t in chat_turns(c)]
     turns += longmemeval_turns(lme, size - len(turns) + 500)
@@ -118,12 +120,14 @@ def main() -> int:
     parser.add_argument("--store-size", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--only", choices=["add", "ingest", "search"], action="append")
+    parser.add_argument("--embedder", choices=list(EMBEDDERS), default=None,
+                        help="a named local embedder (default: minilm)")
     args = parser.parse_args()
     convs = locomo.load(args.data / "locomo" / "locomo10.json")
-    embedder = MiniLMEmbedder()
+    embedder = resolve_embedder(args.embedder)
     embedder.embed(["warm up the model"])
     only = set(args.only or ["add", "ingest", "search"])
-    figures: dict[str, object] = {}
+    figures: dict[str, object] = {"embedder": embedder.model_id}
     with tempfile.TemporaryDirectory(prefix="asem-perf-") as tmp:
         if "add" in only:
             figures |= bench_add(convs, embedder, Path(tmp), args.adds)

@@ -41,7 +41,7 @@ from asem.eval.metrics import mean
 from asem.eval.systems import AsemSystem
 from asem.manager.registry import MANAGERS
 from asem.memory import Memory
-from asem.providers.onnx_minilm import MiniLMEmbedder
+from asem.providers.registry import DEFAULT_EMBEDDER, EMBEDDERS, resolve_embedder
 
 Scorer = Callable[[Sequence[str], Any, Case], dict[str, Any]]
 
@@ -123,14 +123,18 @@ def main() -> None:
                         help="where the ingested scopes are kept")
     parser.add_argument("--embeddings", type=Path, default=Path("bench-out/embeddings.sqlite"),
                         help="embedding cache (the one `asem bench ... --json bench-out/X` uses)")
+    parser.add_argument("--embedder", choices=list(EMBEDDERS), default=DEFAULT_EMBEDDER,
+                        help="a named local embedder (docs/embedders.md)")
     args = parser.parse_args()
     cases, scorer, depth, shown = load(args)
     name = f"{args.benchmark}-{args.data.stem}-s{args.stride}-o{args.offset}"
     if args.only:
         name += f"-{args.only}"
+    if args.embedder != DEFAULT_EMBEDDER:  # stored vectors belong to one embedder
+        name += f"-{args.embedder}"
     work = args.work / name
     work.mkdir(parents=True, exist_ok=True)
-    embedder = CachedEmbedder(MiniLMEmbedder(), args.embeddings)
+    embedder = CachedEmbedder(resolve_embedder(args.embedder), args.embeddings)
     ingest(cases, work, embedder)
     grid = json.loads(args.grid)
     for values in itertools.product(*grid.values()):

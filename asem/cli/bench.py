@@ -105,8 +105,9 @@ def locomo(
         return
     from asem.eval import bench_locomo
     from asem.eval.cache import ResultCache
-    from asem.providers.onnx_minilm import MiniLMEmbedder
+    from asem.providers.registry import resolve_embedder
 
+    embedder = resolve_embedder(settings(ctx).embedder)
     names = _system_names(systems, bench_locomo.SYSTEMS)
     ids = [c.strip() for c in conversations.split(",")] if conversations else None
     cache_file = (out.with_name(out.stem + ".cache.jsonl") if out is not None
@@ -122,11 +123,12 @@ def locomo(
             bar.update(task, description=stage, completed=done, total=total)
 
         with _databases(store) as databases:
-            report = bench_locomo.run(data, embedder=MiniLMEmbedder(), conversations=ids,
+            report = bench_locomo.run(data, embedder=embedder, conversations=ids,
                                       systems=names, progress=progress,
                                       cache=ResultCache(cache_file, fresh=fresh),
                                       databases=databases)
-    report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh, store)
+    report["command"] = _command_line(quiet, data, ids, names, out, report_dir, fresh, store,
+                                      settings(ctx).embedder)
     save_report(report, out)
     if report_dir is not None:
         from asem.eval.report import write_report
@@ -158,9 +160,11 @@ def _databases(store: str) -> Iterator[DatabasesFor]:
 
 def _command_line(quiet: bool, data: Path, ids: list[str] | None, names: list[str],
                   out: Path | None, report_dir: Path | None, fresh: bool,
-                  store: str = "sqlite") -> str:
+                  store: str = "sqlite", embedder: str | None = None) -> str:
     """The command that repeats this run, every setting spelt out (defaults included)."""
-    words = ["asem", *(["--json"] if quiet else []), "bench", "locomo", "--data", str(data),
+    words = ["asem", *(["--json"] if quiet else []),
+             *(["--embedder", embedder] if embedder else []), "bench", "locomo",
+             "--data", str(data),
              *(["--conversations", ",".join(ids)] if ids else []), "--systems", ",".join(names),
              *(["--json", str(out)] if out else []),
              *(["--report", str(report_dir)] if report_dir else []),
@@ -245,7 +249,7 @@ def learn(
     """
     from asem.config import MemoryConfig, ReadConfig
     from asem.eval import learn as experiment
-    from asem.providers.onnx_minilm import MiniLMEmbedder
+    from asem.providers.registry import resolve_embedder
 
     if utility not in (None, "intent", "global"):
         raise InvalidInputError(f"unknown --utility {utility!r}; choose intent or global")
@@ -260,7 +264,8 @@ def learn(
             console=stderr(), disable=quiet) as bar:
         task = bar.add_task("loading", total=None)
         report = experiment.run(
-            data, embedder=MiniLMEmbedder(), conversations=ids, epochs=epochs, seed=seed,
+            data, embedder=resolve_embedder(settings(ctx).embedder), conversations=ids,
+            epochs=epochs, seed=seed,
             fraction=fraction, config=config,
             progress=lambda stage, done, total: bar.update(task, description=stage,
                                                            completed=done, total=total))

@@ -125,12 +125,13 @@ def _harness(ctx: typer.Context, name: str, out: Path | None, report_dir: Path |
     check_writable("--report", report_dir, folder=True)
     from asem.eval.cache import ResultCache
     from asem.eval.embed_cache import CachedEmbedder
-    from asem.providers.onnx_minilm import MiniLMEmbedder
+    from asem.providers.registry import resolve_embedder
 
     folder = out.parent if out is not None else report_dir
     results = (out.with_name(out.stem + ".cache.jsonl") if out is not None
                else report_dir / f"{name}-cache.jsonl" if report_dir is not None else None)
-    embedder = CachedEmbedder(MiniLMEmbedder(),
+    # Keys hold the model id: one file serves every embedder without mixing their vectors.
+    embedder = CachedEmbedder(resolve_embedder(settings(ctx).embedder),
                               folder / "embeddings.sqlite" if folder is not None else None)
     with on_ctrl_c(kept(results)), Progress(
             TextColumn("{task.description}"), BarColumn(),
@@ -152,7 +153,8 @@ def _finish(ctx: typer.Context, report: dict[str, Any], name: str, words: list[s
     """Record the command, write the JSON and the report, print the tables."""
     quiet = settings(ctx).json
     report["command"] = shlex.join(
-        ["asem", *(["--json"] if quiet else []), "bench", *words, "--systems", ",".join(names),
+        ["asem", *(["--json"] if quiet else []), *_embedder_words(ctx), "bench", *words,
+         "--systems", ",".join(names),
          *(["--json", str(out)] if out else []),
          *(["--report", str(report_dir)] if report_dir else []), *(["--fresh"] if fresh else [])])
     save_report(report, out)
@@ -192,3 +194,9 @@ def _finish(ctx: typer.Context, report: dict[str, Any], name: str, words: list[s
     if report.get("cached_results"):
         console.print(f"{report['cached_results']} (scope, system) results came from the "
                       "cache (--fresh to recompute)")
+
+
+def _embedder_words(ctx: typer.Context) -> list[str]:
+    """``--embedder NAME`` when the run used a named embedder other than the default."""
+    name = settings(ctx).embedder
+    return ["--embedder", name] if name else []

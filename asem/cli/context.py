@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 MemoryFactory = Callable[..., "Memory"]
 """Builds the memory for a database path (tests pass one with a fake embedder); called as
-``factory(path)``, or ``factory(path, read_only=True)`` for a file this process cannot write."""
+``factory(path)``, or ``factory(path, read_only=True)`` for a file this process cannot write;
+with ``--embedder NAME`` also ``embedder=NAME``."""
 
 Access = Literal["create", "change", "read"]
 """What a command does with the database: ``create`` writes and makes the file if needed
@@ -30,12 +31,13 @@ Access = Literal["create", "change", "read"]
 an existing file, read-only when it cannot be written (search, show, history, stats)."""
 
 
-def open_memory(path: Path | str, *, read_only: bool = False) -> Memory:
+def open_memory(path: Path | str, *, read_only: bool = False,
+                embedder: str | None = None) -> Memory:
     """The default memory: the store at ``path`` (an SQLite file, or a database URL such as
-    ``postgresql://...``) with the local MiniLM embedder."""
+    ``postgresql://...``) with the named local embedder (None: MiniLM)."""
     from asem.memory import Memory
 
-    return Memory(path, read_only=read_only)
+    return Memory(path, read_only=read_only, embedder=embedder)
 
 
 def make_llm(spec: str):
@@ -74,6 +76,8 @@ class Settings:
     """``--llm``: the language model spec (see ``asem.llm.registry``), or None."""
     manager: str | None = None
     """``--manager``: a manager name or checkpoint path; None keeps the default (learned)."""
+    embedder: str | None = None
+    """``--embedder``: a named embedder (``asem.providers.registry``); None: the default."""
 
     def db_path(self) -> Path | str:
         """The SQLite file as a ``Path``, or a database URL as it was given."""
@@ -109,10 +113,11 @@ def opened(ctx: typer.Context, access: Access = "create") -> Iterator[Memory]:
     if isinstance(path, Path) and access != "create" and not path.is_file():
         raise StoreError(f"no database at {path}; add notes first (asem --db {path} add TEXT) "
                          "or pass the --db of an existing one")
+    named = {"embedder": options.embedder} if options.embedder else {}
     if isinstance(path, Path) and access == "read" and not writable(path):
-        memory = options.factory(path, read_only=True)
+        memory = options.factory(path, read_only=True, **named)
     else:
-        memory = options.factory(path)
+        memory = options.factory(path, **named)
     try:
         if options.llm:
             # The CLI never runs the worker thread: a command ends when its own work is done,

@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from asem.errors import EmbedderMismatchError
 from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the contract)
     Turn,
     VectorIndex,
@@ -30,6 +31,23 @@ from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the 
     turn_of,
 )
 from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope
+
+
+def check_embedder(found: Iterable[str], expected: str, user_id: str, where: str) -> None:
+    """Raise EmbedderMismatchError when any of ``found`` (the model ids stored with a user's
+    notes) is not ``expected`` (the memory's embedder): vectors are never mixed."""
+    others = tuple(sorted(set(found) - {expected}))
+    if not others:
+        return
+    from asem.providers.registry import name_of
+
+    names = [name_of(m) for m in others]
+    how = (f"embedder={names[0]!r} (asem --embedder {names[0]})" if len(others) == 1
+           and names[0] else "the embedder that made them")
+    raise EmbedderMismatchError(
+        f"the notes of user {user_id!r} in {where} were embedded with {', '.join(others)}, "
+        f"not {expected}; open the memory with {how}, or move them to this embedder (asem "
+        "export with the old one, asem import with this one re-embeds)", others, expected)
 
 
 @dataclass(frozen=True)

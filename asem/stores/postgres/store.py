@@ -18,12 +18,13 @@ from contextlib import contextmanager
 import numpy as np
 from psycopg import IsolationLevel
 
-from asem.errors import InvalidInputError, NotFoundError, StoreError, StoreReadOnlyError
+from asem.errors import InvalidInputError, NotFoundError, StoreReadOnlyError
 from asem.stores.base import (
     Turn,
     TurnHolder,
     VectorIndex,
     WriteBatch,
+    check_embedder,
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
@@ -157,12 +158,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
             "valid_until FROM notes WHERE user_id = %s AND deleted_at IS NULL ORDER BY seq",
             (user_id,)).fetchall()
-        others = {r["embedder"] for r in rows} - {self._embedder_id}
-        if others:  # vectors of another model are not comparable (nor, often, the same size)
-            raise StoreError(
-                f"the notes of user {user_id!r} in {self.path} were embedded with "
-                f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
-                "that embedder")
+        check_embedder((r["embedder"] for r in rows), self._embedder_id, user_id, self.path)
         if not rows:
             return VectorIndex()
         turns = [Turn(user_id, r["agent_id"], r["thread"], r["speaker"], r["note_id"])

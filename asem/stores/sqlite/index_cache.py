@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from asem.errors import StoreError
+from asem.stores.base import check_embedder
 from asem.stores.sqlite import lexical
 from asem.stores.sqlite.codec import parse_ts
 from asem.stores.vector_index import IndexRow, Turn, VectorIndex
@@ -176,13 +176,9 @@ class IndexCache:
     def _rows(self, where: str, params: Sequence[object]) -> list[sqlite3.Row]:
         rows = self._conn.execute(f"SELECT {_ROW_COLUMNS}, user_id FROM notes {where}",
                                   tuple(params)).fetchall()
-        others = {r["embedder"] for r in rows} - {self._embedder_id}
-        if others:  # vectors of another model are not comparable (nor, often, the same size)
-            raise StoreError(
-                f"the notes of user {rows[0]['user_id']!r} in {self._path} were embedded with "
-                f"{', '.join(sorted(others))}, not {self._embedder_id}; open the memory with "
-                "that embedder"
-            )
+        if rows:
+            check_embedder((r["embedder"] for r in rows), self._embedder_id, rows[0]["user_id"],
+                           self._path)
         return rows
 
     def _turns(self, user_id: str, after: int) -> tuple[list[Turn], int]:
