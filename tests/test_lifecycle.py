@@ -33,6 +33,12 @@ class ShortTermManager:
         return decision
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every memory test here runs on SQLite and on PostgreSQL."""
+    return store_target
+
+
 def short_memory(path, days: float = 7.0, **lifecycle) -> Memory:
     config = MemoryConfig(lifecycle=LifecycleConfig(short_term_days=days, **lifecycle))
     return Memory(path, embedder=HashEmbedder(), manager=ShortTermManager(), config=config)
@@ -122,9 +128,10 @@ def test_confirm_keeps_a_short_term_note_and_leaves_a_long_term_one(db_path, mem
     (long_term,) = memory.add("My sister lives in Lisbon", user_id="ana")
     before = memory.get(long_term.note_id, user_id="ana")
     assert memory.confirm(long_term.note_id, user_id="ana").version == before.version
-    with short_memory(db_path.with_name("s.db")) as m:
-        (a,) = m.add("I am at the airport", user_id="ana")
-        note = m.confirm(a.note_id, user_id="ana")
+    memory.close()
+    with short_memory(db_path) as m:
+        (a,) = m.add("I am at the airport", user_id="cy")
+        note = m.confirm(a.note_id, user_id="cy")
         assert note.tier is Tier.LONG_TERM and note.expires_at is None
         with pytest.raises(NotFoundError):
             m.confirm(a.note_id, user_id="bob")
