@@ -199,6 +199,12 @@ class LifecycleConfig:
     """Keep score: weight of recency of last use (or writing), halving every
     ``recency_half_life_days``."""
     recency_half_life_days: float = 30.0
+    fold_similarity: float | None = 0.5
+    """Consolidation: a note over the note count folds into its nearest kept note when their
+    cosine (on e) is at least this, instead of leaving search (None: archive only; see
+    ``asem.lifecycle.consolidate``)."""
+    fold_max_words: int = 150
+    """Consolidation: a note that takes folded notes holds at most this many words."""
     background_interval_s: float | None = None
     """Run maintenance for every tenant in a background thread this often (None: only when
     asked: ``Memory.maintain``, ``asem maintain``, ``POST /v1/maintain``)."""
