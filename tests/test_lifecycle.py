@@ -188,10 +188,14 @@ def test_a_note_feedback_found_useful_outlives_one_never_retrieved():
     assert gone.note_id == "unused"
 
 
-def test_a_note_feedback_found_useless_goes_first():
+def test_a_note_feedback_found_useless_goes_before_one_as_often_returned():
     useless = life("useless", utility=0.45, uses=1, returned=1)
-    scores = keep_scores([useless, life("unused")], AT, LifecycleConfig(), FeedbackConfig())
+    neutral = life("neutral", returned=1)
+    scores = keep_scores([useless, neutral, life("unused")], AT, LifecycleConfig(),
+                         FeedbackConfig())
     assert scores[0] < scores[1]
+    # Being returned at all says its topic is asked about: it outlives a never-returned note.
+    assert scores[0] > scores[2]
 
 
 def test_superseded_notes_are_archived_before_any_current_one():

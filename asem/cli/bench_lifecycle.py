@@ -33,10 +33,10 @@ def budget(
         "notes to keep.",
     )] = "0.5,0.25",
     policies: Annotated[str, typer.Option(
-        "--policies", metavar="NAMES", help="Comma-separated eviction policies: keep-score "
-        "(folding notes over the count into near neighbours), keep-score-archive-only, "
+        "--policies", metavar="NAMES", help="Comma-separated eviction policies: keep-score, "
+        "keep-score-fold (notes over the count folded into near neighbours), "
         "keep-score-no-feedback, fifo, random.",
-    )] = "keep-score,keep-score-archive-only,keep-score-no-feedback,fifo,random",
+    )] = "keep-score,keep-score-fold,keep-score-no-feedback,fifo,random",
     kind: Annotated[str, typer.Option(
         "--kind", metavar="KIND", help="What the budget counts: 'notes' (each "
         "conversation's live notes) or 'tokens' (the words they hold).",
@@ -55,8 +55,8 @@ def budget(
 ) -> None:
     """Does a bounded memory keep what matters? Held-out recall@5 on LoCoMo with each
     conversation cut to a share of its notes (or words, --kind tokens), by the keep score
-    (information, utility, usage, recency; notes over the count folded into near
-    neighbours) against first-in-first-out and random eviction.
+    (information, times returned, utility, usage, recency; or with notes over the count
+    folded into near neighbours) against first-in-first-out and random eviction.
 
     Replayed questions are searched and rewarded first (as in 'asem bench learn'); held-out
     questions are searched only after the cut. Targets: ≥ 0.95 of unbounded recall at 50 %,

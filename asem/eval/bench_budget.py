@@ -10,12 +10,12 @@ That memory is then copied once per (budget, policy) and each copy is cut to the
 a share of each conversation's live notes (``kind="notes"``) or of the words they hold
 (``kind="tokens"``) — by one policy:
 
-- ``keep-score``: ``Memory.maintain`` (superseded notes first, then the lowest keep score:
-  learned utility, usage, retrievals, recency, information; asem.lifecycle.keep), a note
-  over the note count folded into its nearest kept note where one is close enough
-  (asem.lifecycle.consolidate);
-- ``keep-score-archive-only``: the same without folding (every note over the budget
-  archived);
+- ``keep-score``: ``Memory.maintain`` with the memory's settings (superseded notes first,
+  then the lowest keep score: information, times returned, learned utility, usage, recency;
+  asem.lifecycle.keep);
+- ``keep-score-fold``: the same with consolidation on (``fold_similarity`` 0.5 unless the
+  memory's settings give one): a note over the note count folds into its nearest kept note
+  where one is close enough (asem.lifecycle.consolidate);
 - ``keep-score-no-feedback``: ``keep-score`` on the memory as ingested, before any replay
   (what the score does with nothing learned);
 - ``fifo``: the oldest notes go first (the newest are kept);
@@ -44,7 +44,9 @@ from asem.memory import Memory
 from asem.providers.embedder import Embedder
 from asem.stores.base import LifecycleStore, NoteLife
 
-POLICIES = ("keep-score", "keep-score-archive-only", "keep-score-no-feedback", "fifo", "random")
+POLICIES = ("keep-score", "keep-score-fold", "keep-score-no-feedback", "fifo", "random")
+FOLD_SIMILARITY = 0.5
+"""``keep-score-fold``'s cosine when the memory's settings fold nothing."""
 KINDS = ("notes", "tokens")
 TARGETS = {0.5: 0.95, 0.25: 0.85}
 """Budget (share of notes kept) → the share of unbounded held-out recall it must keep."""
@@ -97,9 +99,10 @@ def apply_budget(db: Path, embedder: Embedder, config: MemoryConfig | None, poli
                  kind: str = "notes") -> dict[str, dict[str, int]]:
     """Cut every conversation of the memory at ``db`` to ``budget`` by ``policy``; returns
     the live notes and words kept per conversation."""
-    if policy == "keep-score-archive-only":
+    if policy == "keep-score-fold":
         config = config or MemoryConfig()
-        config = replace(config, lifecycle=replace(config.lifecycle, fold_similarity=None))
+        config = replace(config, lifecycle=replace(
+            config.lifecycle, fold_similarity=config.lifecycle.fold_similarity or FOLD_SIMILARITY))
     with Memory(db, embedder=embedder, config=config) as memory:
         caps = capacities(memory, users, budget, kind)
         store: LifecycleStore = memory.store  # type: ignore[assignment]
