@@ -200,8 +200,6 @@ class LifecycleConfig:
     """Keep score: weight of recency of last use (or writing), halving every
     ``recency_half_life_days``."""
     recency_half_life_days: float = 30.0
-    word_cost_exponent: float = 0.25
-    """Over a token budget, notes go by keep score / words^this (0: by keep score alone)."""
     fold_similarity: float | None = None
     """Consolidation: a note over the note count folds into its nearest kept note when their
     cosine (on e) is at least this, instead of leaving search (None, the default: archive

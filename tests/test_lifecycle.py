@@ -220,23 +220,6 @@ def test_a_token_budget_counts_words():
                      FeedbackConfig()) == []
 
 
-def test_over_a_token_budget_a_note_costs_its_words():
-    notes = [life("long", content=" ".join(f"rare{i}" for i in range(30))),
-             life("mid", content=" ".join(f"word{i}" for i in range(10))),
-             life("chatter", content="ok")]
-    limits = TenantSettings(max_tokens=31)
-    plain = evictions(notes, limits, AT, LifecycleConfig(word_cost_exponent=0),
-                      FeedbackConfig())
-    assert [e.note_id for e in plain] == ["chatter", "mid"]  # by keep score alone
-    per_word = evictions(notes, limits, AT, LifecycleConfig(word_cost_exponent=1),
-                         FeedbackConfig())
-    assert [e.note_id for e in per_word] == ["long"]  # least said per word, and it frees 30
-    # A note count is not a word budget: there a note costs one, whatever it holds.
-    by_count = evictions(notes, TenantSettings(max_notes=1), AT,
-                         LifecycleConfig(word_cost_exponent=1), FeedbackConfig())
-    assert [e.note_id for e in by_count] == ["chatter", "mid"]
-
-
 def unit(*values: float) -> np.ndarray:
     v = np.array(values, dtype=np.float32)
     return v / np.linalg.norm(v)

@@ -92,10 +92,6 @@ def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
     if not _over(count, words, limits):
         return []
     scores = keep_scores(notes, at, config, feedback)
-    if limits.max_tokens is not None and words > limits.max_tokens:
-        # Over its words, a note costs what it holds: value per word, damped (a long note
-        # is not worth less for every word it has; chosen on three LoCoMo conversations).
-        scores = scores / np.maximum(1, [n.words for n in notes]) ** config.word_cost_exponent
     order = sorted(range(len(notes)), key=lambda i: (
         notes[i].superseded_at is None,  # past facts first, the longest superseded first
         notes[i].superseded_at or at, scores[i], notes[i].created_at))
