@@ -22,6 +22,12 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
+<<<<<<< HEAD
+    "isolation": "tenant isolation: a stateful walk of every operation at every surface",
+=======
+    "bad_input": "generated bad requests, calls and command lines at REST, Python and CLI",
+    "poisoning": "injection detector rates and attack success at 5 against their targets",
+>>>>>>> guard
 }
 
 
