@@ -222,12 +222,20 @@ class LifecycleConfig:
     notes did not help that query, not that they help none."""
     usage_weight: float = 0.05
     """Keep score: weight of log(1 + feedback uses), against the tenant's most used note."""
-    retrieval_weight: float = 0.05
-    """Keep score: weight of log(1 + times a search returned the note), against the most."""
+    retrieval_weight: float = 0.40
+    """Keep score: weight of log(1 + times a search returned the note, whatever the reward),
+    against the most: what people ask about is asked about again."""
     recency_weight: float = 0.05
     """Keep score: weight of recency of last use (or writing), halving every
     ``recency_half_life_days``."""
     recency_half_life_days: float = 30.0
+    fold_similarity: float | None = None
+    """Consolidation: a note over the note count folds into its nearest kept note when their
+    cosine (on e) is at least this, instead of leaving search (None, the default: archive
+    only; see ``asem.lifecycle.consolidate``: on LoCoMo, folding at 0.5 kept more words but
+    not more recall, the merged notes' embeddings being blurred)."""
+    fold_max_words: int = 150
+    """Consolidation: a note that takes folded notes holds at most this many words."""
     background_interval_s: float | None = None
     """Run maintenance for every tenant in a background thread this often (None: only when
     asked: ``Memory.maintain``, ``asem maintain``, ``POST /v1/maintain``)."""

@@ -131,8 +131,8 @@ def test_a_search_by_nickname_finds_the_labelled_turns(tmp_path):
     assert top(False).startswith("Mel painted nothing")
 
 
-def test_forgetting_a_user_forgets_the_names_learned_from_their_turns(tmp_path):
-    with Memory(tmp_path / "f.db", embedder=HashEmbedder()) as memory:
+def test_forgetting_a_user_forgets_the_names_learned_from_their_turns(store_target):
+    with Memory(store_target, embedder=HashEmbedder()) as memory:
         memory.ingest(chat(), user_id="u")
         memory.ingest(chat(), user_id="v")
         memory.forget_user("u")

@@ -26,6 +26,17 @@ def test_the_experiment_runs_every_policy_at_every_budget(tmp_path):
     assert rows[0][1] == "unbounded" and len(rows) == 1 + 2 * len(bench_budget.POLICIES)
 
 
+def test_a_token_budget_keeps_a_share_of_the_words(tmp_path):
+    data = write_conversation(tmp_path / "conv.json")
+    report = bench_budget.run(data, embedder=HashEmbedder(), epochs=0, config=RULE,
+                              budgets=(0.5,), policies=("keep-score", "fifo"), kind="tokens")
+    words = report["words_unbounded"]
+    assert report["budget_kind"] == "tokens" and words > 0
+    for v in report["budgets"]["0.5"].values():
+        assert 0 < v["words_kept"] <= round(0.5 * words)
+        assert v["notes_kept"] < report["notes_unbounded"]
+
+
 def test_fifo_keeps_the_newest_and_random_is_seeded(memory):
     ids = [memory.add(f"The {w} is blue", user_id="c")[0].note_id
            for w in ("sky", "sea", "car", "door")]
@@ -41,6 +52,8 @@ def test_the_command_checks_its_options(tmp_path):
     assert result.exit_code == 1 and "between 0 and 1" in result.stderr
     result = run("bench", "budget", "--policies", "lru")
     assert result.exit_code == 1 and "unknown --policies lru" in result.stderr
+    result = run("bench", "budget", "--kind", "bytes")
+    assert result.exit_code == 1 and "--kind must be one of notes, tokens" in result.stderr
 
 
 def test_expiry_is_simulated_by_the_datasets_times(db_path):

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from asem import Filters, Memory
 from asem.llm.fake import ScriptedLLM
 from asem.providers import HashEmbedder
+
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return store_target
 
 
 def test_an_episode_without_a_model_is_a_structured_record(memory):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 
 from asem import Memory, MemoryConfig
@@ -31,6 +32,12 @@ class ShortTermManager:
         if decision.op is Op.ADD:
             return Decision(Op.ADD, tier=Tier.SHORT_TERM, reason="short-term")
         return decision
+
+
+@pytest.fixture
+def db_path(store_target):
+    """Every memory test here runs on SQLite and on PostgreSQL."""
+    return store_target
 
 
 def short_memory(path, days: float = 7.0, **lifecycle) -> Memory:
@@ -122,9 +129,10 @@ def test_confirm_keeps_a_short_term_note_and_leaves_a_long_term_one(db_path, mem
     (long_term,) = memory.add("My sister lives in Lisbon", user_id="ana")
     before = memory.get(long_term.note_id, user_id="ana")
     assert memory.confirm(long_term.note_id, user_id="ana").version == before.version
-    with short_memory(db_path.with_name("s.db")) as m:
-        (a,) = m.add("I am at the airport", user_id="ana")
-        note = m.confirm(a.note_id, user_id="ana")
+    memory.close()
+    with short_memory(db_path) as m:
+        (a,) = m.add("I am at the airport", user_id="cy")
+        note = m.confirm(a.note_id, user_id="cy")
         assert note.tier is Tier.LONG_TERM and note.expires_at is None
         with pytest.raises(NotFoundError):
             m.confirm(a.note_id, user_id="bob")
@@ -180,10 +188,14 @@ def test_a_note_feedback_found_useful_outlives_one_never_retrieved():
     assert gone.note_id == "unused"
 
 
-def test_a_note_feedback_found_useless_goes_first():
+def test_a_note_feedback_found_useless_goes_before_one_as_often_returned():
     useless = life("useless", utility=0.45, uses=1, returned=1)
-    scores = keep_scores([useless, life("unused")], AT, LifecycleConfig(), FeedbackConfig())
+    neutral = life("neutral", returned=1)
+    scores = keep_scores([useless, neutral, life("unused")], AT, LifecycleConfig(),
+                         FeedbackConfig())
     assert scores[0] < scores[1]
+    # Being returned at all says its topic is asked about: it outlives a never-returned note.
+    assert scores[0] > scores[2]
 
 
 def test_superseded_notes_are_archived_before_any_current_one():
@@ -206,6 +218,66 @@ def test_a_token_budget_counts_words():
     assert [e.note_id for e in gone] == ["short", "mid"]
     assert evictions(notes, TenantSettings(max_tokens=75), AT, LifecycleConfig(),
                      FeedbackConfig()) == []
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_over_the_note_count_a_note_folds_into_its_nearest_kept_note():
+    notes = [life("sunrise", content="Melanie painted a sunrise over Lake Tahoe last summer"),
+             life("lake", content="ok the lake"),
+             life("car", content="my red Volvo estate car from Gothenburg")]
+    vectors = np.stack([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0, 0, 1)])
+    config = LifecycleConfig(fold_similarity=0.8)
+    (folded,) = evictions(notes, TenantSettings(max_notes=2), AT, config, FeedbackConfig(),
+                          vectors)
+    # "lake" says least; "car" is not like it: it folds into "sunrise" (cosine 0.99).
+    assert (folded.note_id, folded.into) == ("lake", "sunrise")
+    assert folded.reason.endswith("folded into sunrise")
+    # Two to go: "car" has no neighbour near enough and is archived alone; "sunrise"
+    # holds "lake" now and is kept.
+    gone = evictions(notes, TenantSettings(max_notes=1), AT, config, FeedbackConfig(), vectors)
+    assert [(e.note_id, e.into) for e in gone] == [("lake", "sunrise"), ("car", None)]
+    # Without vectors, or under a word budget, nothing folds (the words would stay).
+    assert [e.into for e in evictions(notes, TenantSettings(max_notes=2), AT, config,
+                                      FeedbackConfig())] == [None]
+    by_words = evictions(notes, TenantSettings(max_tokens=10), AT, config, FeedbackConfig(),
+                         vectors)
+    assert by_words and all(e.into is None for e in by_words)
+
+
+def test_a_fold_stays_within_the_words_a_note_may_hold():
+    notes = [life("big", content=" ".join(f"rare{i}" for i in range(30))),
+             life("small", content="ok so")]
+    vectors = np.stack([unit(1, 0), unit(1, 0.05)])
+    near = LifecycleConfig(fold_similarity=0.8, fold_max_words=31)
+    (gone,) = evictions(notes, TenantSettings(max_notes=1), AT, near, FeedbackConfig(), vectors)
+    assert (gone.note_id, gone.into) == ("small", None)
+    roomy = LifecycleConfig(fold_similarity=0.8, fold_max_words=32)
+    (gone,) = evictions(notes, TenantSettings(max_notes=1), AT, roomy, FeedbackConfig(),
+                        vectors)
+    assert (gone.note_id, gone.into) == ("small", "big")
+
+
+def test_maintain_folds_a_note_so_its_words_are_still_found(db_path):
+    config = MemoryConfig(lifecycle=LifecycleConfig(fold_similarity=-1.0))  # any neighbour
+    with Memory(db_path, embedder=HashEmbedder(), manager="rule", config=config) as m:
+        (keep,) = m.add("Melanie painted a sunrise over Lake Tahoe with Zanzibar colours",
+                        user_id="ana", turn_id="D1:1")
+        (chat,) = m.add("Nice!", user_id="ana", turn_id="D1:2")
+        (report,) = m.maintain("ana", max_notes=1)
+        (gone,) = report.evicted
+        assert (gone.note_id, gone.into) == (chat.note_id, keep.note_id)
+        (kept,) = m.list_notes("ana")
+        assert kept.id == keep.note_id and kept.content.endswith("\nNice!")
+        assert kept.provenance.turn_ids == ("D1:1", "D1:2")
+        assert [h.note.id for h in m.search("Nice", user_id="ana")] == [keep.note_id]
+        assert m.history(keep.note_id, user_id="ana")[-1].reason.startswith("consolidated: 1 note")
+        archived = m.get(chat.note_id, user_id="ana", include_deleted=True)
+        assert archived.archived_at is not None and archived.content == "Nice!"
+        assert m.restore(chat.note_id, user_id="ana").content == "Nice!"
 
 
 def test_maintain_archives_over_budget_and_reports_it(memory):

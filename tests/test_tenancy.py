@@ -100,9 +100,6 @@ def by_id(name: str) -> list[str]:
     return [p for p in ("note_id", "retrieval_id") if p in parameters]
 
 
-LIFECYCLE = {"confirm", "restore", "forget"}
-"""Calls of the lifecycle protocols (asem.stores.base.LifecycleStore, Eraser), which the
-PostgreSQL store does not implement yet."""
 ID_METHODS = [(name, id_name) for name in SCOPED for id_name in by_id(name)]
 
 
@@ -116,8 +113,6 @@ def test_the_id_methods_are_the_note_and_feedback_calls():
 def test_another_tenants_id_is_not_found_like_an_unknown_one(memory, alice, snapshot, name,
                                                              id_name):
     note_id, retrieval_id = alice
-    if name in LIFECYCLE and not hasattr(memory.store, "promote"):
-        pytest.skip("this store keeps no lifecycle yet (docs/lifecycle.md)")
     if name == "undo_delete":
         memory.delete(note_id, user_id="alice")
     if name == "restore":  # a note to restore: one maintenance archived

@@ -34,8 +34,13 @@ def budget(
     )] = "0.5,0.25",
     policies: Annotated[str, typer.Option(
         "--policies", metavar="NAMES", help="Comma-separated eviction policies: keep-score, "
+        "keep-score-fold (notes over the count folded into near neighbours), "
         "keep-score-no-feedback, fifo, random.",
-    )] = "keep-score,keep-score-no-feedback,fifo,random",
+    )] = "keep-score,keep-score-fold,keep-score-no-feedback,fifo,random",
+    kind: Annotated[str, typer.Option(
+        "--kind", metavar="KIND", help="What the budget counts: 'notes' (each "
+        "conversation's live notes) or 'tokens' (the words they hold).",
+    )] = "notes",
     epochs: Annotated[int, typer.Option(
         "--epochs", min=0, help="Feedback epochs replayed before the budget is applied.",
     )] = 3,
@@ -49,8 +54,9 @@ def budget(
     )] = None,
 ) -> None:
     """Does a bounded memory keep what matters? Held-out recall@5 on LoCoMo with each
-    conversation cut to a share of its notes, by the keep score (utility, usage, recency)
-    against first-in-first-out and random eviction.
+    conversation cut to a share of its notes (or words, --kind tokens), by the keep score
+    (information, times returned, utility, usage, recency; or with notes over the count
+    folded into near neighbours) against first-in-first-out and random eviction.
 
     Replayed questions are searched and rewarded first (as in 'asem bench learn'); held-out
     questions are searched only after the cut. Targets: ≥ 0.95 of unbounded recall at 50 %,
@@ -72,6 +78,9 @@ def budget(
     if unknown:
         raise InvalidInputError(f"unknown --policies {', '.join(unknown)}; choose from "
                                 f"{', '.join(experiment.POLICIES)}")
+    if kind not in experiment.KINDS:
+        raise InvalidInputError(f"--kind must be one of {', '.join(experiment.KINDS)}, "
+                                f"not {kind!r}")
     check_writable("--json", out)
     check_writable("--embeddings", embeddings)
     ids = [c.strip() for c in conversations.split(",")] if conversations else None
@@ -84,7 +93,7 @@ def budget(
             task = bar.add_task("loading", total=None)
             report = experiment.run(
                 data, embedder=embedder, conversations=ids, budgets=shares, policies=names,
-                epochs=epochs, seed=seed,
+                epochs=epochs, seed=seed, kind=kind,
                 progress=lambda stage, done, total: bar.update(task, description=stage,
                                                                completed=done, total=total))
     finally:
@@ -93,9 +102,10 @@ def budget(
     if quiet:
         emit_json(report)
         return
+    share = "notes" if kind == "notes" else "words"
     table = Table(title=f"LoCoMo held-out turn-level {report['metric'].split()[0]} under a "
-                  "budget (share of each conversation's notes kept)")
-    for column in ("budget", "policy", "notes kept", "recall", "× unbounded"):
+                  f"budget (share of each conversation's {share} kept)")
+    for column in ("budget", "policy", "notes kept", "words kept", "recall", "× unbounded"):
         table.add_column(column, justify="left" if column == "policy" else "right")
     for row in experiment.table_rows(report):
         table.add_row(*row)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from asem.config import ReadConfig, TenantSettings
 from asem.errors import InvalidInputError, NotConfiguredError, StoreReadOnlyError
+from asem.lifecycle.consolidate import NoteFolder
 from asem.lifecycle.experience import Episode, remember, used_notes
 from asem.lifecycle.maintain import MaintainedStore, MaintenanceReport, maintain, maintain_all
 from asem.lifecycle.stats import distributions
@@ -50,7 +51,8 @@ class LifecycleAPI:
                  progress: Callable[[int, int], None] | None = None
                  ) -> list[MaintenanceReport]:
         """Expire ``user_id``'s short-term notes and bring it within its budget by archiving
-        (superseded notes first, then by keep score; ``asem.lifecycle.maintain``). One report
+        (superseded notes first, then by keep score; over the note count a note folds into
+        its nearest kept note where one is close; ``asem.lifecycle.maintain``). One report
         per tenant; ``all_users=True``, without a user, runs for every tenant (an operator's
         call). ``max_notes``/``max_tokens`` replace the configured budget for this run;
         ``dry_run`` changes nothing; ``at`` is the time to judge expiry and recency at."""
@@ -75,11 +77,12 @@ class LifecycleAPI:
                                     max_tokens if max_tokens is not None else base.max_tokens,
                                     base.short_term_days)
         store = self._lifecycle_store()
+        folder = NoteFolder(memory.store, memory.embedder, memory.enricher, memory.config.write)
         if user is None:
             return maintain_all(store, config, memory.config.feedback, when, dry_run=dry_run,
-                                limits=limits, progress=progress)
+                                limits=limits, progress=progress, folder=folder)
         report = maintain(store, user, config, memory.config.feedback, when, dry_run=dry_run,
-                          limits=limits)
+                          limits=limits, folder=folder)
         if progress:
             progress(1, 1)
         return [report]
@@ -146,14 +149,14 @@ class LifecycleAPI:
         if not all(hasattr(store, m) for m in ("promote", "archive", "unarchive",
                                                 "record_maintenance")):
             raise NotConfiguredError(f"the store {store.path} keeps no lifecycle (expiry, "
-                                     "budgets); use the SQLite store")
+                                     "budgets); use the SQLite or PostgreSQL store")
         return cast(MaintainedStore, store)
 
     def _eraser(self) -> Eraser:
         store = self._memory().store
         if not hasattr(store, "forget"):
             raise NotConfiguredError(f"the store {store.path} cannot forget notes for good; "
-                                     "delete them (soft) or use the SQLite store")
+                                     "delete them (soft) or use the SQLite or PostgreSQL store")
         return cast(Eraser, store)
 
     def _lifecycle_stats(self, user_id: str | None) -> dict[str, Any]:

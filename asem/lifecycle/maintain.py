@@ -4,7 +4,9 @@
    returned it since that time anyway);
 2. budget: while the tenant holds more notes (or words) than its capacity, archive
    superseded notes first (oldest validity end first: past facts a current note replaced),
-   then the notes with the lowest keep score (``asem.lifecycle.keep``).
+   then the notes with the lowest keep score (``asem.lifecycle.keep``); over its note
+   count, a note is first folded into its nearest kept note when one is close enough
+   (``asem.lifecycle.consolidate``), so its text stays findable.
 
 Nothing is deleted: archived notes keep their history and come back with ``restore``. A dry
 run decides the same and changes nothing. Maintenance runs outside the write path (``asem
@@ -14,11 +16,14 @@ maintain``, ``Memory.maintain``, the background loop), never inside ``add``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
+
 from asem.config import FeedbackConfig, LifecycleConfig, TenantSettings
+from asem.lifecycle.consolidate import Folder, Neighbours, fold_target
 from asem.lifecycle.keep import keep_scores
 from asem.stores.base import LifecycleStore, MaintenanceLog, NoteLife
 from asem.types import now
@@ -32,6 +37,8 @@ Progress = Callable[[int, int], None]
 class Eviction:
     note_id: str
     reason: str
+    into: str | None = None
+    """The kept note it was folded into (None: archived alone)."""
 
 
 @dataclass(frozen=True)
@@ -57,21 +64,30 @@ class MaintenanceReport:
                 "notes_before": self.notes_before, "notes_after": self.notes_after,
                 "words_before": self.words_before, "max_notes": self.max_notes,
                 "max_tokens": self.max_tokens, "expired": list(self.expired),
-                "evicted": [{"note_id": e.note_id, "reason": e.reason} for e in self.evicted]}
+                "evicted": [{"note_id": e.note_id, "reason": e.reason}
+                            | ({"into": e.into} if e.into else {}) for e in self.evicted]}
 
 
 def plan(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
-         config: LifecycleConfig, feedback: FeedbackConfig) -> tuple[list[str], list[Eviction]]:
-    """(expired note ids, evictions in order) for a tenant's live notes at time ``at``."""
+         config: LifecycleConfig, feedback: FeedbackConfig,
+         folder: Folder | None = None) -> tuple[list[str], list[Eviction]]:
+    """(expired note ids, evictions in order) for a tenant's live notes at time ``at``;
+    with a ``folder``, evictions over the note count fold into neighbours where they can."""
     expired = [n.note_id for n in notes if n.expires_at is not None and n.expires_at <= at]
     gone = set(expired)
     kept = [n for n in notes if n.note_id not in gone]
-    return expired, evictions(kept, limits, at, config, feedback)
+    vectors = None
+    if (folder is not None and config.fold_similarity is not None
+            and limits.max_notes is not None and len(kept) > limits.max_notes):
+        vectors = folder.vectors([n.note_id for n in kept])
+    return expired, evictions(kept, limits, at, config, feedback, vectors)
 
 
 def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
-              config: LifecycleConfig, feedback: FeedbackConfig) -> list[Eviction]:
-    """The notes to archive so that ``notes`` fit the tenant's capacity and token budget."""
+              config: LifecycleConfig, feedback: FeedbackConfig,
+              vectors: np.ndarray | None = None) -> list[Eviction]:
+    """The notes to archive (or fold, given their unit ``vectors``) so that ``notes`` fit
+    the tenant's capacity and token budget."""
     count, words = len(notes), sum(n.words for n in notes)
     if not _over(count, words, limits):
         return []
@@ -79,15 +95,41 @@ def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
     order = sorted(range(len(notes)), key=lambda i: (
         notes[i].superseded_at is None,  # past facts first, the longest superseded first
         notes[i].superseded_at or at, scores[i], notes[i].created_at))
+    past = [n.superseded_at is not None for n in notes]
+    sizes = [n.words for n in notes]
+    gone: set[int] = set()
+    took: set[int] = set()  # notes that gained content: they hold more than themselves now
     chosen: list[Eviction] = []
-    for i in order:
+    steps = (Neighbours(vectors, order) if vectors is not None
+             else ((i, None, None) for i in order))
+    for i, near, cosines in steps:
         if not _over(count, words, limits):
             break
+        if i in took:
+            continue
         note = notes[i]
-        reason = ("over budget: superseded" if note.superseded_at is not None
+        j = None
+        if near is not None and cosines is not None and not past[i] and not _over(
+                count, words, replace(limits, max_notes=None)):
+            j = fold_target(near, cosines, sizes, sizes[i], gone, past,
+                            config.fold_similarity or 1.0, config.fold_max_words)
+        gone.add(i)
+        if j is not None:
+            took.add(j)
+            sizes[j] += sizes[i]
+            chosen.append(Eviction(note.note_id, f"over budget: keep score {scores[i]:.3f}, "
+                                   f"folded into {notes[j].note_id}", notes[j].note_id))
+            count -= 1
+            continue
+        reason = ("over budget: superseded" if past[i]
                   else f"over budget: keep score {scores[i]:.3f}")
         chosen.append(Eviction(note.note_id, reason))
         count, words = count - 1, words - note.words
+    for i in sorted(took, key=lambda i: scores[i]):  # a budget below the notes that took
+        if not _over(count, words, limits):
+            break
+        chosen.append(Eviction(notes[i].note_id, f"over budget: keep score {scores[i]:.3f}"))
+        count, words = count - 1, words - sizes[i]
     return chosen
 
 
@@ -102,16 +144,19 @@ class MaintainedStore(LifecycleStore, MaintenanceLog, Protocol):
 
 def maintain(store: MaintainedStore, user_id: str, config: LifecycleConfig,
              feedback: FeedbackConfig, at: datetime, *, dry_run: bool = False,
-             limits: TenantSettings | None = None) -> MaintenanceReport:
+             limits: TenantSettings | None = None,
+             folder: Folder | None = None) -> MaintenanceReport:
     """Expire and budget ``user_id``'s notes (see the module); a run that is not dry is
-    recorded (``stats`` shows the latest)."""
+    recorded (``stats`` shows the latest). Without a ``folder`` nothing is folded."""
     notes = store.life_signals(user_id)
     limits = limits or config.for_tenant(user_id)
-    expired, evicted = plan(notes, limits, at, config, feedback)
+    expired, evicted = plan(notes, limits, at, config, feedback, folder)
     report = MaintenanceReport(user_id, len(notes), sum(n.words for n in notes),
                                tuple(expired), tuple(evicted), limits.max_notes,
                                limits.max_tokens, dry_run, at)
     if not dry_run:
+        if folder is not None:
+            _fold(folder, evicted)
         days = f" in {limits.short_term_days:g} days" if limits.short_term_days else ""
         store.archive([(i, f"expired: short-term, not used, said again or confirmed{days}")
                        for i in expired] + [(e.note_id, e.reason) for e in evicted], ACTOR)
@@ -119,15 +164,28 @@ def maintain(store: MaintainedStore, user_id: str, config: LifecycleConfig,
     return report
 
 
+def _fold(folder: Folder, evicted: Sequence[Eviction]) -> None:
+    """Each target's new version holding what folds into it, before anything is archived
+    (an interruption leaves a note twice, never nowhere)."""
+    into: dict[str, list[str]] = {}
+    for e in evicted:
+        if e.into is not None:
+            into.setdefault(e.into, []).append(e.note_id)
+    for target, folded in into.items():
+        folder.fold(target, folded, f"consolidated: {len(folded)} note(s) over the budget "
+                                    "folded in")
+
+
 def maintain_all(store: MaintainedStore, config: LifecycleConfig, feedback: FeedbackConfig,
                  at: datetime, *, dry_run: bool = False, limits: TenantSettings | None = None,
-                 progress: Progress | None = None) -> list[MaintenanceReport]:
+                 progress: Progress | None = None,
+                 folder: Folder | None = None) -> list[MaintenanceReport]:
     """``maintain`` for every tenant with live notes (an operator's run)."""
     users = store.tenants()
     reports = []
     for done, user in enumerate(users, start=1):
         reports.append(maintain(store, user, config, feedback, at, dry_run=dry_run,
-                                limits=limits))
+                                limits=limits, folder=folder))
         if progress:
             progress(done, len(users))
     return reports

@@ -15,11 +15,12 @@ NOTE_COLUMNS = (
     "observed_at", "event_time", "updated_at", "keywords", "tags", "context", "entities",
     "dates", "embedding", "intent_embedding", "embedder", "utility", "usage_count",
     "last_used", "tier", "source_id", "turn_ids", "writer", "channel", "valid_from",
-    "valid_until", "superseded_by", "trust", "quarantined", "quarantine_score",
+    "valid_until", "superseded_by", "trust", "quarantined", "quarantine_score", "expires_at",
 )
 """The columns a write sets (the rest: seq, deleted_at, delete_reason, version, lexical)."""
 
-COLUMNS = ", ".join(c for c in (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version"))
+COLUMNS = ", ".join(c for c in (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version",
+                                 "archived_at"))
 """What a note is read back from (never the lexical index)."""
 
 
@@ -75,6 +76,7 @@ def note_params(note: Note, embedder: str) -> dict[str, Any]:
         "trust": note.trust,
         "quarantined": note.quarantined,
         "quarantine_score": note.quarantine_score,
+        "expires_at": ts(note.expires_at),
     }
 
 
@@ -112,4 +114,6 @@ def row_to_note(row: dict[str, Any], links: tuple[Link, ...] = ()) -> Note:
         quarantined=bool(row["quarantined"]),
         quarantine_score=row["quarantine_score"],
         version=row["version"],
+        expires_at=row["expires_at"],
+        archived_at=row["archived_at"],
     )

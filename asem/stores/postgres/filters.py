@@ -54,7 +54,7 @@ def filter_clauses(scope: Scope, filters: Filters, *,
 
 def listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str, list[Any]]:
     """The WHERE clause of the notes ``list_notes`` and ``count_notes`` give: those passing
-    ``filters``, validity included (current now by default)."""
+    ``filters``, validity included (current now, and not expired, by default)."""
     where, params = filter_clauses(scope, filters, include_deleted=include_deleted)
     if filters.include_superseded:
         return where, params
@@ -62,4 +62,6 @@ def listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str, 
         at = ts(filters.as_of)
         return (f"{where} AND (valid_from IS NULL OR valid_from <= %s) AND "
                 "(valid_until IS NULL OR valid_until > %s)", [*params, at, at])
-    return f"{where} AND (valid_until IS NULL OR valid_until > %s)", [*params, ts(now())]
+    at = ts(now())  # current, and not an expired short-term note (asem.lifecycle)
+    return (f"{where} AND (valid_until IS NULL OR valid_until > %s) AND "
+            "(expires_at IS NULL OR expires_at > %s)", [*params, at, at])

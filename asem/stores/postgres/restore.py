@@ -14,7 +14,7 @@ from asem.stores.postgres.codec import NOTE_COLUMNS, array, note_params, ts
 from asem.stores.postgres.writes import Conn
 from asem.types import Link, Scope
 
-_COLUMNS = (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version")
+_COLUMNS = (*NOTE_COLUMNS, "deleted_at", "delete_reason", "version", "archived_at")
 _INSERT = (f"INSERT INTO notes ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) ON CONFLICT DO NOTHING "
            "RETURNING id")
@@ -26,7 +26,7 @@ def _insert(conn: Conn, archived: ArchivedNote) -> bool:
     note = archived.note
     done = conn.execute(_INSERT, note_params(note, archived.embedder) | {
         "deleted_at": ts(note.deleted_at), "delete_reason": note.delete_reason,
-        "version": note.version or 1}).fetchone()
+        "version": note.version or 1, "archived_at": ts(note.archived_at)}).fetchone()
     if done is None:
         return False
     if archived.links:

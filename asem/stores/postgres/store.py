@@ -38,8 +38,10 @@ from asem.stores.postgres.connection import (
     translated,
 )
 from asem.stores.postgres.feedback import FeedbackMixin
+from asem.stores.postgres.forget import ForgetMixin
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.lifecycle import LifecycleMixin, short_term_owners
 from asem.stores.postgres.names import NamesMixin, count_names
 from asem.stores.postgres.reads import ReadsMixin
 from asem.stores.postgres.restore import ArchiveMixin
@@ -65,7 +67,7 @@ _STATEMENTS = Statements(
 
 
 class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixin,
-                    NamesMixin):
+                    LifecycleMixin, ForgetMixin, NamesMixin):
     """Notes in a PostgreSQL database (with the pgvector extension). Thread-safe; any number
     of processes and servers may share the database."""
 
@@ -73,6 +75,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                  read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
                  timeout_s: float = 10.0) -> None:
         self.path = redacted(url)
+        self._url = url
         self.read_only = read_only
         self._embedder_id = embedder_id
         if not read_only:
@@ -156,7 +159,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
     def _load_index(self, conn: Conn, user_id: str) -> VectorIndex:
         rows = conn.execute(
             "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
-            "valid_until FROM notes WHERE user_id = %s AND deleted_at IS NULL ORDER BY seq",
+            "valid_until, expires_at FROM notes WHERE user_id = %s AND deleted_at IS NULL "
+            "ORDER BY seq",
             (user_id,)).fetchall()
         check_embedder((r["embedder"] for r in rows), self._embedder_id, user_id, self.path)
         if not rows:
@@ -171,7 +175,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             agents=[r["agent_id"] for r in rows],
             sessions=[r["session_id"] for r in rows],
             turns=turns,
-            validity=[(r["valid_from"], r["valid_until"]) for r in rows])
+            validity=[(r["valid_from"], r["valid_until"]) for r in rows],
+            expiry=[r["expires_at"] for r in rows])
 
     def _extend_index(self, user_id: str, changes: int, notes: Sequence[Note],
                       turns: Sequence[Turn]) -> None:
@@ -224,6 +229,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                    | {d.user_id for d in batch.deletes} | {s.user_id for s in batch.supersessions})
         users = {n.note.scope.user_id for n in batch.new} | {t.user_id for t in turns} | changed
         with self._write(users) as conn:
+            # A short-term note said again is promoted: its expiry leaves the cached index.
+            changed |= short_term_owners(conn, [m.note_id for m in batch.merges])
             inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                    ts(now()))
             count_names(conn, batch.names)

@@ -105,8 +105,9 @@ def insert(conn: Conn, new: NewNote, embedder: str, at: datetime | None, actor: 
 
 
 def merge(conn: Conn, change: Merge, at: datetime | None, actor: str) -> None:
-    """Add provenance to a note (a NOOP that keeps where the input came from)."""
-    row = conn.execute("SELECT turn_ids FROM notes WHERE id = %s FOR UPDATE",
+    """Add provenance to a note (a NOOP that keeps where the input came from); a short-term
+    note said again is promoted to long-term."""
+    row = conn.execute("SELECT turn_ids, tier FROM notes WHERE id = %s FOR UPDATE",
                        (change.note_id,)).fetchone()
     if row is None:
         return
@@ -117,6 +118,10 @@ def merge(conn: Conn, change: Merge, at: datetime | None, actor: str) -> None:
                      (new, change.note_id))
     history(conn, change.note_id, "NOOP", {"turn_ids": old}, {"turn_ids": new}, at,
             change.reason, actor)
+    if row["tier"] == "short_term":  # said again: promoted to long-term (asem.lifecycle)
+        from asem.stores.postgres.lifecycle import promote_rows  # it builds on this module
+
+        promote_rows(conn, [change.note_id], at, "said again", actor)
 
 
 def update(conn: Conn, note: Note, embedder: str, at: datetime | None, reason: str,
@@ -173,7 +178,7 @@ def supersede(conn: Conn, change: Supersession, at: datetime | None, actor: str)
     if successor is not None:
         link_superseded(conn, change.note_id, successor, at)
     history(conn, change.note_id, "SUPERSEDE", {"valid_until": None, "superseded_by": None},
-            {"valid_until": _iso(until), "superseded_by": successor}, at, change.reason, actor)
+            {"valid_until": iso(until), "superseded_by": successor}, at, change.reason, actor)
 
 
 def link_superseded(conn: Conn, note_id: str, successor: str, at: datetime | None) -> None:
@@ -195,7 +200,7 @@ def reopen(conn: Conn, row: dict[str, Any], at: datetime | None, actor: str) -> 
     conn.execute("UPDATE notes SET valid_until = NULL, superseded_by = NULL, "
                  "version = version + 1 WHERE id = %s", (row["id"],))
     history(conn, row["id"], "REOPEN",
-            {"valid_until": _iso(row["valid_until"]), "superseded_by": row["superseded_by"]},
+            {"valid_until": iso(row["valid_until"]), "superseded_by": row["superseded_by"]},
             {"valid_until": None, "superseded_by": None}, at, "supersession undone", actor)
     successor = row["superseded_by"]
     if successor is None:
@@ -208,10 +213,10 @@ def reopen(conn: Conn, row: dict[str, Any], at: datetime | None, actor: str) -> 
     if start is not None and start["valid_from"] is not None:
         conn.execute("UPDATE notes SET valid_from = NULL, version = version + 1 WHERE id = %s",
                      (successor,))
-        history(conn, successor, "UPDATE", {"valid_from": _iso(start["valid_from"])},
+        history(conn, successor, "UPDATE", {"valid_from": iso(start["valid_from"])},
                 {"valid_from": None}, at, f"supersession of {row['id']} undone", actor)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     """A time as the SQLite store's history rows give it (ISO 8601, to the second)."""
     return value.isoformat(timespec="seconds") if value is not None else None

@@ -1,0 +1,115 @@
+"""Consolidation before eviction: a note over the budget folds into its nearest kept note.
+
+Archiving a note takes what it says out of search. When the tenant is over its note count
+(not its words), a note about to be archived can instead be folded into the kept note most
+like it: the neighbour's content gains the note's text and source turns (a merge, as the
+manager's UPDATE makes one; ``asem.write.revise``), is enriched and embedded again, and
+the folded note is archived with a reason naming its neighbour. Its words stay findable,
+in one note fewer. Folding never helps a word budget (the words stay), so a tenant over
+its words archives.
+
+A fold needs a neighbour at cosine ≥ ``LifecycleConfig.fold_similarity`` on e (the note
+embedding) that stays within ``fold_max_words``; a note that gained content is kept (it
+holds more than itself now), and superseded notes are never folded (a past fact must not
+join a current one). The neighbours of the notes to evict are found in blocks, so the
+work grows with (notes evicted × notes), never with notes² at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from asem.config import WriteConfig
+from asem.providers.embedder import Embedder
+from asem.stores.base import Store
+from asem.types import Note
+from asem.write.enrich import Enricher
+from asem.write.revise import revised
+
+ACTOR = "maintenance"
+NEIGHBOURS = 8
+"""Nearest notes looked at per note to evict (the first that can take it wins)."""
+BLOCK = 256
+
+
+class Folder(Protocol):
+    """What maintenance needs to fold notes: their vectors and a way to merge them."""
+
+    def vectors(self, note_ids: Sequence[str]) -> np.ndarray:
+        """e of each note, unit length, one row per id in order."""
+        ...
+
+    def fold(self, target_id: str, folded_ids: Sequence[str], reason: str) -> None:
+        """Merge the content and turns of ``folded_ids`` into ``target_id`` (one new
+        version of it); the folded notes themselves are left to the caller to archive."""
+        ...
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The nearest notes of the notes to evict, computed a block at a time on demand."""
+
+    matrix: np.ndarray
+    order: Sequence[int]
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(note index, neighbour indexes best first, their cosines) in eviction order."""
+        k = min(NEIGHBOURS + 1, len(self.matrix))
+        for start in range(0, len(self.order), BLOCK):
+            rows = np.asarray(self.order[start:start + BLOCK])
+            sims = self.matrix[rows] @ self.matrix.T
+            sims[np.arange(len(rows)), rows] = -np.inf  # not itself
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            for r, i in enumerate(rows):
+                best = top[r][np.argsort(-sims[r, top[r]], kind="stable")]
+                yield int(i), best, sims[r, best]
+
+
+def fold_target(neighbours: np.ndarray, cosines: np.ndarray, words: Sequence[int],
+                own_words: int, gone: set[int], past: Sequence[bool], min_similarity: float,
+                max_words: int) -> int | None:
+    """The first neighbour that can take a note of ``own_words`` words, or None."""
+    for j, cosine in zip(neighbours, cosines, strict=True):
+        if cosine < min_similarity:
+            return None
+        j = int(j)
+        if j not in gone and not past[j] and words[j] + own_words <= max_words:
+            return j
+    return None
+
+
+class NoteFolder:
+    """``Folder`` over a store: notes are merged as a manager's UPDATE merges them."""
+
+    def __init__(self, store: Store, embedder: Embedder, enricher: Enricher,
+                 config: WriteConfig) -> None:
+        self.store, self.embedder, self.enricher, self.config = store, embedder, enricher, config
+
+    def _notes(self, note_ids: Sequence[str]) -> dict[str, Note]:
+        found: dict[str, Note] = {}
+        for start in range(0, len(note_ids), 500):
+            found |= self.store.get_notes(list(note_ids[start:start + 500]))
+        return found
+
+    def vectors(self, note_ids: Sequence[str]) -> np.ndarray:
+        notes = self._notes(note_ids)
+        rows = [notes[i].embedding for i in note_ids]
+        if any(r is None for r in rows):
+            raise ValueError("a note without an embedding cannot be folded")
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+
+    def fold(self, target_id: str, folded_ids: Sequence[str], reason: str) -> None:
+        notes = self._notes([target_id, *folded_ids])
+        target = notes[target_id]
+        parts = sorted((notes[i] for i in folded_ids if i in notes), key=lambda n: n.observed_at)
+        content = "\n".join([target.content, *(n.content for n in parts)])
+        turns = tuple(t for n in parts for t in n.provenance.turn_ids)
+        note = revised(target, content[:self.config.max_content_chars],
+                       enricher=self.enricher, embedder=self.embedder, config=self.config,
+                       turn_ids=turns)
+        self.store.update_note(note, reason, ACTOR)
+
