@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from asem.config import ReadConfig
-from asem.providers.embedder import Embedder
+from asem.providers.embedder import Embedder, embed_queries
 from asem.read.bridge import bridge_query, chain_merge
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
@@ -34,7 +34,7 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
 
     ``query_vector``: the query's embedding, when the caller has it already."""
     if query_vector is None:
-        query_vector = deps.embedder.embed([query], kind="query")[0]
+        query_vector = embed_queries(deps.embedder, [query])[0]
     with deps.store.snapshot():
         return _search(query, query_vector, scope, filters, k, expand_links, deps)
 
@@ -91,7 +91,7 @@ def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, 
     asked = [q for q in queries if q is not None]
     if not asked:
         return first
-    vectors = iter(deps.embedder.embed(asked, kind="query"))
+    vectors = iter(embed_queries(deps.embedder, asked))
     depth = max(k, deps.config.k_candidates)
     follow_ups = [None if q is None else
                   ranked_pool(q, next(vectors), scope, filters, deps)[:depth] for q in queries]

@@ -68,7 +68,10 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
 
     def __init__(self, url: str, *, embedder_id: str, dimension: int | None = None,
                  read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
-                 timeout_s: float = 10.0) -> None:
+                 timeout_s: float = 10.0, busy_timeout_s: float = 5.0) -> None:
+        """``timeout_s``: how long to wait for the server to answer a connection;
+        ``busy_timeout_s``: how long a write waits for a lock another connection holds
+        before StoreLockedError."""
         self.path = redacted(url)
         self.read_only = read_only
         self._embedder_id = embedder_id
@@ -76,7 +79,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             migrate(url, timeout_s)
             if dimension is not None:
                 ensure_vector_index(url, dimension)
-        self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s)
+        self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s,
+                               lock_timeout_s=busy_timeout_s)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[int, VectorIndex]] = {}
