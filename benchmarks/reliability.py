@@ -22,6 +22,8 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
+    "storage": "disk full, read-only, I/O error at every statement, locked, PostgreSQL restarts",
+    "provider": "model timeouts, 429s, 5xx, invalid JSON, invented ids; a failing embedder",
 }
 
 
