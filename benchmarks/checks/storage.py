@@ -48,6 +48,7 @@ from checks.statement_faults import (
     CountingSQLite,
     Fault,
     postgres_io_error,
+    restart,
     sqlite_io_error,
     sqlite_io_error_rolled_back,
     terminate,
@@ -117,6 +118,8 @@ class Engine:
     """The engine's pieces of the _HALF_WRITTEN queries."""
     faults: dict[str, Callable[[Any], Any]]
     """Planted by the statement: name -> action (given the real connection)."""
+    slow_faults: dict[str, Callable[[Any], Any]]
+    """As ``faults``, at one statement per mode at the fast size (a server restart)."""
     hold: dict[str, Callable[[Any], Any]]
     """Whole-store faults: name -> context manager factory (given the store)."""
     extra: Callable[[Tally], None] | None = None
@@ -172,8 +175,11 @@ def _runs(where: str, engine: Engine, size: Size) -> Row:
             chosen = list(range(1, statements + 1))
             if size is Size.FAST:
                 chosen = sorted(rng.sample(chosen, min(FAST_STATEMENTS, statements)))
-            for name, action in engine.faults.items():
-                for n in chosen:
+            planted = [(name, action, chosen) for name, action in engine.faults.items()]
+            planted += [(name, action, chosen if size is Size.FULL else chosen[:1])
+                        for name, action in engine.slow_faults.items()]
+            for name, action, at in planted:
+                for n in at:
                     _one(memory, engine, next(users), tally, f"{name} at N",
                          _PlantedAt(fault, n, action), mode)
             for name, hold in engine.hold.items():
@@ -360,6 +366,7 @@ def _sqlite(path: Path) -> Engine:
         "sqlite", open_store, read, dump, sql,
         {"I/O error": sqlite_io_error,
          "I/O error, transaction rolled back by SQLite": sqlite_io_error_rolled_back},
+        {},
         {"disk full": _sqlite_full, "read-only file (query_only)": _sqlite_query_only,
          "locked by another connection": lambda store: _sqlite_locked(path)},
         lambda tally: _read_only_open(path, dump, tally),
@@ -427,9 +434,9 @@ def _read_only_open(path: Path, dump: Callable[[], dict[str, list[str]]],
 def _postgres(url: str | None) -> Iterator[Engine]:
     from asem.eval.databases import PostgresDatabases, local_postgres
 
-    pool_log = logging.getLogger("psycopg.pool")
+    pool_log = logging.getLogger("psycopg")
     level = pool_log.level
-    # The pool warns of every dead connection it discards: here they are the point.
+    # psycopg warns of every dead connection it discards: here they are the point.
     pool_log.setLevel(logging.ERROR)
     with (local_postgres() if url is None else _given(url)) as server:
         databases = PostgresDatabases(server)
@@ -483,7 +490,8 @@ def _postgres_engine(admin_url: str, url: str) -> Engine:
         "postgresql", open_store, read, dump, sql,
         {"I/O error": postgres_io_error,
          "backend terminated": terminate(admin_url),
-         "every backend terminated (a restart)": terminate(admin_url, every=True)},
+         "every backend terminated": terminate(admin_url, every=True)},
+        {"server restarted": action} if (action := restart(admin_url)) else {},
         {"read-only server": lambda store: _postgres_read_only(admin_url),
          "locked by another connection": lambda store: _postgres_locked(url)},
         close=lambda: [c.close() for c in reader])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from checks import Size, provider
 
 from asem.stores.sqlite.store import SQLiteStore
@@ -23,6 +24,13 @@ def test_provider_faults_lose_nothing_and_write_only_inside_the_candidates():
     assert model.counts["manager targets rejected"] > 0
     assert model.counts["worker references rejected"] > 0
     assert embedder.counts["worker outages"] > 0
+
+
+@pytest.mark.slow
+def test_ten_thousand_faulted_calls():
+    rows = provider.run(Size.FULL)
+    assert all(row.ok for row in rows), rows
+    assert rows[0].runs >= 10_000
 
 
 def test_the_check_counts_a_link_outside_the_notes_shown(tmp_path, monkeypatch):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from checks import Size, storage
 
 from asem.stores.sqlite import store as sqlite_store
 
 SQLITE_FAULTS, SQLITE_HOLDS = 2, 3  # I/O error (plain, rolled back); full, read-only, locked
 POSTGRES_FAULTS, POSTGRES_HOLDS = 3, 2  # I/O error, backend(s) terminated; read-only, locked
+RESTARTS = 1  # a real server restart, at one statement per mode at the fast size
 
 
 def test_every_storage_fault_commits_fully_or_raises_typed_and_heals(pg_server):
@@ -17,10 +19,19 @@ def test_every_storage_fault_commits_fully_or_raises_typed_and_heals(pg_server):
     modes = len(storage.MODES)
     assert (sqlite.where, postgres.where) == ("sqlite", "postgresql")
     assert sqlite.runs == modes * (SQLITE_FAULTS * storage.FAST_STATEMENTS + SQLITE_HOLDS) + 1
-    assert postgres.runs == modes * (POSTGRES_FAULTS * storage.FAST_STATEMENTS + POSTGRES_HOLDS)
+    assert postgres.runs == modes * (POSTGRES_FAULTS * storage.FAST_STATEMENTS + RESTARTS
+                                     + POSTGRES_HOLDS)
+    assert postgres.counts["server restarted at N: StoreUnreachableError"] == modes
     for row in (sqlite, postgres):
         assert row.ok, row
         assert row.counts["statements per batch"] > 20  # the batch writes for real
+
+
+@pytest.mark.slow
+def test_every_statement_of_the_batch_at_full_size(pg_server):
+    rows = storage.run(Size.FULL, postgres_url=pg_server)
+    assert all(row.ok for row in rows), rows
+    assert all(row.runs > 100 for row in rows)
 
 
 @contextmanager
