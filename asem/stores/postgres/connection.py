@@ -145,16 +145,12 @@ def ensure_vector_index(url: str, dimension: int) -> None:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
-def _configure(conn: psycopg.Connection[Any], lock_timeout_s: float) -> None:
+def _configure(conn: psycopg.Connection[Any]) -> None:
     register_vector(conn)
-    # A write waits this long for a lock another connection holds, then fails with
-    # StoreLockedError (SQLite's busy timeout), instead of waiting without end.
-    conn.execute(f"SET lock_timeout = {max(1, int(lock_timeout_s * 1000))}")  # type: ignore[arg-type]
     conn.commit()
 
 
-def open_pool(url: str, *, min_size: int, max_size: int, timeout_s: float,
-              lock_timeout_s: float) -> ConnectionPool:
+def open_pool(url: str, *, min_size: int, max_size: int, timeout_s: float) -> ConnectionPool:
     """A pool of connections returning rows as dicts, with pgvector's types registered.
 
     Each connection is checked as it is handed out: after a server restart (or a
@@ -166,7 +162,7 @@ def open_pool(url: str, *, min_size: int, max_size: int, timeout_s: float,
                               timeout=max(timeout_s, 30.0),
                               kwargs={"row_factory": dict_row, "autocommit": False,
                                       "connect_timeout": max(1, int(timeout_s))},
-                              configure=lambda conn: _configure(conn, lock_timeout_s),
+                              configure=_configure,
                               check=ConnectionPool.check_connection,
                               open=False, name="asem")
         try:

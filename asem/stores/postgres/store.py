@@ -79,8 +79,11 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             migrate(url, timeout_s)
             if dimension is not None:
                 ensure_vector_index(url, dimension)
-        self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s,
-                               lock_timeout_s=busy_timeout_s)
+        self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s)
+        # A write waits this long for a lock another connection holds, then fails with
+        # StoreLockedError (SQLite's busy timeout) instead of waiting without end. Set per
+        # transaction: the store keeps no session state (PgBouncer in transaction mode).
+        self._lock_wait = f"SET LOCAL lock_timeout = {max(1, int(busy_timeout_s * 1000))}"
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[int, VectorIndex]] = {}
@@ -106,6 +109,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                                      "without read_only to write")
         users = sorted(set(users))
         with self._read() as conn, conn.transaction():
+            conn.execute(self._lock_wait)  # type: ignore[arg-type]
             _lock_tenants(conn, users, exclusive=False)
             if users:
                 conn.cursor().executemany(
@@ -131,6 +135,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             try:
                 with conn.transaction():
                     if exclusive:
+                        conn.execute(self._lock_wait)  # type: ignore[arg-type]
                         _lock_tenants(conn, sorted(set(users)), exclusive=True)
                     yield
             except BaseException:
