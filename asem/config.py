@@ -139,7 +139,9 @@ class GuardConfig:
     quarantine: bool = True
     """Judge every new note with the injection detector and quarantine those it flags."""
     threshold: float | None = None
-    """Score at or above which a note is quarantined (None: the shipped head's own)."""
+    """Calibrated score at or above which a note is quarantined (None: ``FLAG_BAR``, 0.5,
+    the bar chosen in training). Trusted-only searches leave out notes at or above 0.5
+    whatever this is."""
     quarantine_sources: tuple[str, ...] | None = (
         "assistant_said", "imported", "document", "tool_output")
     """The sources (``asem.guard.trust.Trust`` values) whose flagged notes are quarantined;

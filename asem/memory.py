@@ -333,7 +333,8 @@ class Memory(LifecycleAPI):
 
         Notes the injection detector quarantined are never returned unless
         ``include_quarantined``; ``min_trust`` ("user_said", ... "tool_output") or ``trust``
-        (a list of levels) keep to notes from trusted sources (``asem.guard.Trust``).
+        (a list of levels) keep to notes from trusted sources (``asem.guard.Trust``) that
+        the detector did not flag, whatever their source.
         """
         scope = Scope(require_user(user_id), agent_id, session_id)
         query = clean_text(query, self.config.write.max_content_chars, "query")

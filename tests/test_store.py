@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from asem import InvalidInputError, Memory, Op, Scope, Tier
+from asem import Filters, InvalidInputError, Memory, Op, Scope, Tier
 from asem.providers import HashEmbedder
 from asem.stores import NewNote
 from asem.stores.base import WriteBatch
@@ -279,3 +279,14 @@ def test_quarantine_trust_and_feedback_are_kept_the_same_on_every_store(memory):
     assert store.quarantined_ids("u") == set()
     assert [e.op for e in memory.history(bad.note_id, user_id="u")] == [
         "ADD", "QUARANTINE", "RELEASE"]
+    # Released, the note is searched again, but a trusted-only search still leaves it out
+    # (it is flagged), and so it does the user's own flagged words.
+    (said,) = memory.add(attack + " Really.", user_id="u", manager="always-add")
+    assert not memory.get(said.note_id, user_id="u").quarantined
+    assert {h.note.id for h in memory.search("home loans", user_id="u")} == {
+        bad.note_id, good.note_id, said.note_id}
+    for trusted in ({"min_trust": "user_said"}, {"trust": ["user_said", "tool_output"]}):
+        found = memory.search("home loans", user_id="u", **trusted)
+        assert [h.note.id for h in found] == [good.note_id]
+    assert [n.id for n in memory.list_notes("u", filters=Filters(min_trust="user_said"))] == [
+        good.note_id]

@@ -116,3 +116,49 @@ def test_vector_index_extensions_never_change_an_older_index():
     assert grown.row_of("n150") == 149
     assert grown.embeddings[149].tolist() == note(150).embedding.tolist()
     assert first.embeddings.shape == (2, 4)
+
+
+# -- lexical statistics --------------------------------------------------------------------------
+def fts5_bm25(path, user_id: str, terms: list[str]) -> list[tuple[str, float]]:
+    """FTS5's own bm25() for the user's matches: statistics of the whole table."""
+    from asem.stores.sqlite.lexical import _match
+
+    rows = raw(path, "SELECT n.id, -bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0) AS s "
+                     "FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
+                     "WHERE notes_fts MATCH ? ORDER BY s DESC", _match(user_id, terms))
+    return [(i, s) for i, s in rows]
+
+
+def assert_fts5_scores(m, db_path, terms):
+    scores = m.store.lexical("a", terms, 10)
+    assert [i for i, _ in scores] == [i for i, _ in fts5_bm25(db_path, "a", terms)]
+    assert [s for _, s in scores] == pytest.approx(
+        [s for _, s in fts5_bm25(db_path, "a", terms)], rel=1e-9)
+
+
+def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
+    with Memory(db_path, embedder=HashEmbedder(), manager="always-add") as m:
+        for text in ("Alice plays the cello", "Alice walks her dog by the cello shop",
+                     "Bob fixes bikes", "Alice: cello, cello and more cello"):
+            m.add(text, user_id="a")
+        terms = ["alice", "cello", "shop"]
+        m.search("cello", user_id="a")  # the tenant's index held, with its lexical size
+        assert_fts5_scores(m, db_path, terms)  # with one tenant in the file
+        (added,) = m.add("Alice tunes the cello before the concert tonight", user_id="a")
+        assert_fts5_scores(m, db_path, terms)  # its size kept current through its writes
+        m.update(added.note_id, "Alice tunes her old cello", user_id="a")
+        assert_fts5_scores(m, db_path, terms)
+        m.delete(added.note_id, user_id="a")
+        assert_fts5_scores(m, db_path, terms)
+        scores = m.store.lexical("a", terms, 10)
+        for i in range(30):  # another tenant full of the same words, longer notes
+            m.add(f"cello player number {i} named alice, who plays in a band", user_id="b")
+        # (to rounding: with one tenant in the file FTS5 ranks, after that the store does)
+        for limit in (10, 2):
+            again = m.store.lexical("a", terms, limit)
+            assert [i for i, _ in again] == [i for i, _ in scores[:limit]]
+            assert [s for _, s in again] == pytest.approx([s for _, s in scores[:limit]],
+                                                          rel=1e-9, abs=1e-12)
+        # FTS5's bm25() would have moved: the statistics it mixes in are b's.
+        assert [s for _, s in fts5_bm25(db_path, "a", terms)] != pytest.approx(
+            [s for _, s in scores], rel=1e-6)

@@ -56,10 +56,12 @@ def search(
     )] = False,
     min_trust: Annotated[Trust | None, typer.Option(
         "--min-trust", help="Only notes from this source or a more trusted one (user_said is "
-        "the most trusted, tool_output the least).", show_default=False,
+        "the most trusted, tool_output the least), and none the injection detector "
+        "flagged.", show_default=False,
     )] = None,
     trust: Annotated[list[Trust] | None, typer.Option(
-        "--trust", help="Only notes from this source (repeat for several).",
+        "--trust", help="Only notes from this source (repeat for several), and none the "
+        "injection detector flagged.",
         show_default=False,
     )] = None,
     include_quarantined: Annotated[bool, typer.Option(

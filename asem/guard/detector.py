@@ -1,12 +1,19 @@
-"""The injection detector: a logistic classifier over ``asem.guard.features``.
+"""The injection detector: logistic classifiers over ``asem.guard.features``.
 
 Two heads ship in one weights file (``assets/injection.npz``, made by
-``python -m asem.guard.train``): one reads the content embedding and the shape features, for
-notes embedded by the embedder it was trained with (the default MiniLM); the other reads the
-text alone (character n-grams and shape features) and serves any other embedder (the fakes
-of the tests among them). A verdict costs a dot product and a pass over the text: tens of
-microseconds (a few hundred for the n-gram head), on top of the embedding the write path
-computes anyway.
+``python -m asem.guard.train``): one reads the content embedding and the shape features, the
+other the text alone (character n-grams and shape features). A note embedded by the embedder
+the weights were trained with (the default MiniLM) is judged by both, their log-odds
+averaged (the two read different things: meaning, and the marks of a text in any script);
+a note from any other embedder (the fakes of the tests among them) by the text head alone.
+A verdict costs a dot product and a pass over the text, a few hundred microseconds, on top
+of the embedding the write path computes anyway.
+
+Scores are calibrated so that ``FLAG_BAR`` (0.5) is the bar whatever head judged: the raw
+log-odds are moved by the head's threshold, chosen in training (``asem.guard.train``). A note
+scored at or above it is *flagged*; whether a flagged note is quarantined depends on its
+source (``GuardConfig.quarantine_sources``), and a trusted-only search leaves out every
+flagged note whatever its source.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from asem.errors import InvalidInputError
 from asem.guard.features import ngram_vector, shape_vector
 
 WEIGHTS = "injection.npz"
+FLAG_BAR = 0.5
+"""A calibrated score at or above this is flagged as carrying instructions aimed at the
+agent (``Verdict.score``; trusted-only searches leave such notes out)."""
 
 
 @dataclass(frozen=True)
@@ -30,9 +40,11 @@ class Verdict:
     """What the detector makes of one text."""
 
     score: float
-    """Probability in [0, 1] that the text carries instructions aimed at the agent."""
+    """Calibrated score in [0, 1] that the text carries instructions aimed at the agent:
+    ``FLAG_BAR`` (0.5) is the bar chosen in training."""
     quarantined: bool
-    """``score`` at or above the head's threshold."""
+    """``score`` at or above the threshold (``FLAG_BAR`` unless configured), and the text
+    comes from a source whose flagged texts are held back."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,20 @@ class Head:
     threshold: float
 
     def score(self, x: np.ndarray) -> float:
-        z = float(((x - self.mean) / self.scale) @ self.weights) + self.bias
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        """The probability the head gives ``x`` (before calibration)."""
+        return sigmoid(self.logit(x))
+
+    def logit(self, x: np.ndarray) -> float:
+        return float(((x - self.mean) / self.scale) @ self.weights) + self.bias
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 class Detector:
@@ -55,12 +79,18 @@ class Detector:
 
     def __init__(self, text_head: Head, embedding_head: Head | None = None,
                  embedder_id: str = "", threshold: float | None = None,
-                 sources: Collection[str] | None = None) -> None:
+                 sources: Collection[str] | None = None,
+                 joint_threshold: float | None = None) -> None:
         self.text_head = text_head
         self.embedding_head = embedding_head
         self.embedder_id = embedder_id
+        self.joint_threshold = joint_threshold
+        """The bar, as a probability, of the two heads' averaged log-odds (None: the
+        embedding head judges alone where it applies, as weights from before the joint
+        verdict do)."""
         self.threshold = threshold
-        """Overrides both heads' thresholds when set (``GuardConfig.threshold``)."""
+        """The calibrated score at or above which a text is quarantined (None:
+        ``FLAG_BAR``; ``GuardConfig.threshold``)."""
         self.sources = None if sources is None else frozenset(sources)
         """The trust levels whose flagged texts are quarantined (None: every level;
         ``GuardConfig.quarantine_sources``)."""
@@ -70,20 +100,30 @@ class Detector:
         """The verdict on ``text``; ``intent`` (its z embedding) is read when it comes from
         the embedder the embedding head was trained with. A text from a source of ``trust``
         outside ``sources`` gets its score but is not quarantined."""
-        shape = shape_vector(text)
-        head = self.embedding_head
-        if (head is not None and intent is not None and embedder_id == self.embedder_id
-                and len(intent) + len(shape) == len(head.weights)):
-            x = np.concatenate([np.asarray(intent, dtype=np.float32), shape])
-        else:
-            head, x = self.text_head, np.concatenate([ngram_vector(text), shape])
-        score = head.score(x)
-        threshold = head.threshold if self.threshold is None else self.threshold
+        score = self.score(text, intent, embedder_id)
+        threshold = FLAG_BAR if self.threshold is None else self.threshold
         held = self.sources is None or trust is None or trust in self.sources
         return Verdict(score, held and score >= threshold)
 
+    def score(self, text: str, intent: np.ndarray | None = None,
+              embedder_id: str = "") -> float:
+        """The calibrated score of ``text`` (``Verdict.score``)."""
+        shape = shape_vector(text)
+        text_logit = self.text_head.logit(np.concatenate([ngram_vector(text), shape]))
+        text_score = sigmoid(text_logit - logit(self.text_head.threshold))
+        head = self.embedding_head
+        if (head is None or intent is None or embedder_id != self.embedder_id
+                or len(intent) + len(shape) != len(head.weights)):
+            return text_score
+        meaning = head.logit(np.concatenate([np.asarray(intent, dtype=np.float32), shape]))
+        if self.joint_threshold is None:
+            return sigmoid(meaning - logit(head.threshold))
+        return sigmoid((meaning + text_logit) / 2 - logit(self.joint_threshold))
+
     def save(self, path: str | Path) -> None:
         arrays: dict[str, np.ndarray] = {"embedder_id": np.array(self.embedder_id)}
+        if self.joint_threshold is not None:
+            arrays["joint_threshold"] = np.array(self.joint_threshold)
         for name, head in (("text", self.text_head), ("embedding", self.embedding_head)):
             if head is not None:
                 arrays |= {f"{name}_weights": head.weights, f"{name}_mean": head.mean,
@@ -117,5 +157,6 @@ def load_detector(path: str | Path | None = None, threshold: float | None = None
     text_head = head("text")
     if text_head is None:
         raise InvalidInputError(f"detector weights {path} hold no text head; retrain them")
+    joint = data.get("joint_threshold")
     return Detector(text_head, head("embedding"), str(data.get("embedder_id", "")), threshold,
-                    sources)
+                    sources, None if joint is None else float(joint))

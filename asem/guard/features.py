@@ -6,8 +6,12 @@ shape features carry the rest:
 
 - hashed character n-grams (3 and 4), a bag the classifier learns weights for (names,
   verbs and markers in any script, without a list of words);
-- who the text speaks to and of: the share of second- and first-person pronouns and whether
-  it names an AI addressee (closed classes, in English, German, Spanish and French);
+- who the text speaks to and of: the share of second- and first-person pronouns, whether
+  it names an AI addressee, and whether it speaks of "the user" in the third person, as a
+  text written *to* an agent does and a person speaking of themselves never does (closed
+  classes, in English, German, Spanish, French, Italian and Portuguese);
+- how far it reaches: the share of universal quantifiers and frequency adverbs ("always",
+  "every", "never"), the mark of a standing rule rather than a one-off event;
 - the marks of a tool or chat protocol: a role label opening a line ("SYSTEM:",
   "[tool]"), special tokens (``<|...|>``, ``[INST]``), braces, arrows, links;
 - quotation (a person quoting what they were told), shouting (capitals, "!"), length.
@@ -25,22 +29,36 @@ NGRAM_BUCKETS = 1024
 SHAPE_NAMES = (
     "second_person", "first_person", "addressee", "role_label", "special_token", "braces",
     "arrow", "link", "quoted", "capitals", "exclaim", "colon", "lines", "length",
+    "names_user", "universal",
 )
 SHAPE_DIM = len(SHAPE_NAMES)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SECOND = frozenset(
     "you your yours yourself du dich dir dein deine deinen deiner ihr euch euer sie ihnen "
-    "tú tu te ti tus usted ustedes vosotros os vuestro vous toi ton ta tes votre vos".split())
+    "tú tu te ti tus usted ustedes vosotros os vuestro vous toi ton ta tes votre vos "
+    "tuo tua tuoi tue voi vostro você vocês teu tua teus".split())
 """Second-person pronouns and possessives (a closed class). "Sie"/"sie" and "tu" are
 ambiguous; the classifier weighs the share, not any one word."""
 _FIRST = frozenset(
     "i me my mine myself we us our ich mich mir mein meine meinen wir uns unser yo mí mi mis "
-    "me nosotros nos nuestro je j moi mon ma mes nous notre nos".split())
+    "me nosotros nos nuestro je j moi mon ma mes nous notre nos io mio mia miei noi "
+    "nostro eu meu minha nós".split())
 _ADDRESSEE = frozenset(
     "assistant assistants ai bot chatbot model llm agent system gpt ki assistent modell "
-    "asistente ia modelo agente sistema modèle agent système".split())
+    "asistente ia modelo agente sistema modèle agent système assistente modello "
+    "sistema".split())
 """Names for the AI a text may address (a closed class of addressees, not instructions)."""
+_USER = frozenset(
+    "user users nutzer nutzerin nutzers benutzer benutzerin usuario usuaria usuarios "
+    "utilisateur utilisatrice utilisateurs utente utenti utilizador utilizadora usuário "
+    "usuária".split())
+"""Names for the person an agent serves, as a text written to the agent speaks of them."""
+_UNIVERSAL = frozenset(
+    "always never every each whenever forever anyone anything immer nie niemals stets jede "
+    "jeder jedes jedem jeden jedesmal siempre nunca jamás cada cualquier cualquiera toujours "
+    "jamais chaque quiconque sempre mai ogni qualsiasi qualunque nunca cada qualquer".split())
+"""Universal quantifiers and frequency adverbs (a closed class)."""
 _ROLE_LABEL = re.compile(r"(?m)^\s*[\[<(#*]*\s*[A-Za-z_]{2,16}\s*[\]>)]*\s*:")
 _SPECIAL = re.compile(r"<\|[^|>]{1,20}\|>|\[/?INST\]|<</?SYS>>|</?(system|tool|assistant)>",
                       re.IGNORECASE)
@@ -78,6 +96,8 @@ def shape_vector(text: str) -> np.ndarray:
         min(text.count(":"), 4) / 4,
         min(text.count("\n"), 4) / 4,
         math.log1p(len(text)) / 8,
+        float(any(w in _USER for w in words)),
+        sum(w in _UNIVERSAL for w in words) / n * 5,
     ], dtype=np.float32)
 
 

@@ -4,10 +4,11 @@
 
 The embedding head reads [z, shape features], the text head [character n-grams, shape
 features]. Both are L2-regularised logistic regressions fitted by gradient descent on
-standardised features. Each head's threshold is chosen on scores the head gave to train
-families it was *not* fitted on (grouped cross-validation by family), so it reflects new
-wordings: the lowest threshold that quarantines at most ``MAX_FALSE_RATE`` of those benign
-inputs. The held-out families are never read here.
+standardised features; a note the embedding head can read is judged by the mean of both
+heads' log-odds. Each threshold (text head alone; the joint verdict) is chosen on scores
+given to train families the heads were *not* fitted on (grouped cross-validation by
+family), so it reflects new wordings: the lowest that flags at most ``MAX_FALSE_RATE`` of
+those benign inputs. The held-out families are never read here.
 """
 
 from __future__ import annotations
@@ -19,20 +20,21 @@ from pathlib import Path
 import numpy as np
 
 from asem.eval.poison_data import Sample, samples, split
-from asem.guard.detector import Detector, Head
+from asem.guard.detector import Detector, Head, sigmoid
 from asem.guard.features import ngram_vector, shape_vector
 from asem.providers.embedder import Embedder
 
 L2 = 1e-2
-EMBEDDING_L2 = 0.1
+EMBEDDING_L2 = 0.03
 TEXT_L2 = 1.0
-"""Chosen by grouped cross-validation on the train split (recall at 2 % false quarantines):
-the embedding with the shape features beat it with the n-grams added (0.970 against 0.910
-at this L2), and the n-gram head held up best strongly regularised (0.767)."""
+"""Chosen by grouped cross-validation on the train split (recall at 1 % false flags, 434
+inputs of 72 families): the embedding head alone 0.78 (0.74 without the "names the user"
+and "universal" shape features), the n-gram head alone 0.55, their mean log-odds 0.85;
+the n-grams appended to the embedding head's input did worse (0.71)."""
 STEPS = 600
 LEARNING_RATE = 0.5
 FOLDS = 5
-MAX_FALSE_RATE = 0.01
+MAX_FALSE_RATE = 0.02
 DEFAULT_OUT = Path(__file__).parent / "assets" / "injection.npz"
 
 
@@ -54,22 +56,37 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = STEPS) -> Hea
                 scale.astype(np.float32), 0.5)
 
 
-def calibrated(x: np.ndarray, y: np.ndarray, families: Sequence[str], l2: float) -> Head:
-    """``fit`` on everything, with its threshold from grouped cross-validation."""
+def out_of_fold(x: np.ndarray, y: np.ndarray, families: Sequence[str], l2: float) -> np.ndarray:
+    """The log-odds each input gets from a head fitted without its family's fold."""
     names = sorted(set(families))
     fold_of = {name: i % FOLDS for i, name in enumerate(names)}
     folds = np.array([fold_of[f] for f in families])
-    out_of_fold = np.zeros(len(y))
+    logits = np.zeros(len(y))
     for k in range(FOLDS):
         test = folds == k
         if test.any() and (~test).any():
             head = fit(x[~test], y[~test], l2)
-            out_of_fold[test] = [head.score(row) for row in x[test]]
-    benign = np.sort(out_of_fold[y == 0])
+            logits[test] = [head.logit(row) for row in x[test]]
+    return logits
+
+
+def bar(logits: np.ndarray, y: np.ndarray) -> float:
+    """The lowest threshold (a probability) that flags at most ``MAX_FALSE_RATE`` of the
+    benign inputs' out-of-fold log-odds."""
+    benign = np.sort(logits[y == 0])
+    if not len(benign):
+        return 0.5
     allowed = int(MAX_FALSE_RATE * len(benign))
-    threshold = float(benign[len(benign) - 1 - allowed]) + 1e-6 if len(benign) else 0.5
+    return min(max(sigmoid(float(benign[len(benign) - 1 - allowed]) + 1e-4), 0.02), 0.98)
+
+
+def calibrated(x: np.ndarray, y: np.ndarray, families: Sequence[str],
+               l2: float) -> tuple[Head, np.ndarray]:
+    """``fit`` on everything, with its threshold from grouped cross-validation, and the
+    out-of-fold log-odds it was chosen on."""
+    logits = out_of_fold(x, y, families, l2)
     head = fit(x, y, l2)
-    return Head(head.weights, head.bias, head.mean, head.scale, min(max(threshold, 0.05), 0.95))
+    return Head(head.weights, head.bias, head.mean, head.scale, bar(logits, y)), logits
 
 
 def text_features(items: Sequence[Sample]) -> np.ndarray:
@@ -82,12 +99,14 @@ def train(items: Sequence[Sample], intents: np.ndarray | None, embedder_id: str)
     alone)."""
     y = np.array([1.0 if s.poisoned else 0.0 for s in items])
     families = [s.family for s in items]
-    text = text_features(items)
-    embedding_head = None
-    if intents is not None:
-        shapes = np.stack([shape_vector(s.text) for s in items])
-        embedding_head = calibrated(np.hstack([intents, shapes]), y, families, EMBEDDING_L2)
-    return Detector(calibrated(text, y, families, TEXT_L2), embedding_head, embedder_id)
+    text_head, text_logits = calibrated(text_features(items), y, families, TEXT_L2)
+    if intents is None:
+        return Detector(text_head)
+    shapes = np.stack([shape_vector(s.text) for s in items])
+    embedding_head, logits = calibrated(np.hstack([intents, shapes]), y, families,
+                                        EMBEDDING_L2)
+    return Detector(text_head, embedding_head, embedder_id,
+                    joint_threshold=bar((logits + text_logits) / 2, y))
 
 
 def content_intents(texts: Sequence[str], embedder: Embedder) -> np.ndarray:
@@ -118,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     detector.save(args.out)
     print(f"trained on {len(items)} inputs; thresholds text "
           f"{detector.text_head.threshold:.3f}, embedding "
-          f"{detector.embedding_head.threshold:.3f}; wrote {args.out}")  # type: ignore[union-attr]
+          f"{detector.embedding_head.threshold:.3f}, joint "  # type: ignore[union-attr]
+          f"{detector.joint_threshold:.3f}; wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -254,9 +254,10 @@ class SearchRequest(ScopedQuery):
     include_superseded: bool = False
     """Also past facts: notes superseded by a change or retracted."""
     min_trust: TrustLevel | None = None
-    """Only notes from this source or a more trusted one (user_said is the most trusted)."""
+    """Only notes from this source or a more trusted one (user_said is the most trusted),
+    and none the injection detector flagged."""
     trust: list[TrustLevel] = []
-    """Only notes from these sources."""
+    """Only notes from these sources, and none the injection detector flagged."""
     include_quarantined: bool = False
     """Also notes the injection detector quarantined."""
 

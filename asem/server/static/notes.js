@@ -27,9 +27,10 @@ export async function notesView(root, params) {
 }
 
 function noteRow(note) {
-  return h("li", { class: "note-row", "data-id": note.id },
+  return h("li", { class: note.quarantined ? "note-row quarantined" : "note-row", "data-id": note.id },
     h("a", { href: `#/note/${encodeURIComponent(note.id)}`, class: "content" }, note.content),
-    h("div", { class: "meta" }, tags(note.tags),
+    h("div", { class: "meta" },
+      note.quarantined ? h("span", { class: "badge quarantine" }, "quarantined") : null, tags(note.tags),
       h("span", {}, "event ", h("time", { datetime: note.event_time }, day(note.event_time))),
       h("span", { class: "utility" }, `utility ${fmt(note.utility, 2)}`),
       h("span", { class: "usage" }, `used ${note.usage_count}×`),
@@ -48,6 +49,10 @@ export async function noteView(root, id) {
     h("h1", {}, "Note"),
     deleted ? h("p", { class: "banner", id: "deleted-banner" },
       `Deleted ${when(note.deleted_at)} (${note.delete_reason || "no reason"}).`) : null,
+    note.quarantined ? h("p", { class: "banner", id: "quarantine-banner" },
+      `Quarantined: held back as instructions aimed at the agent (score ${fmt(note.quarantine_score, 2)}, `
+      + `from ${note.trust.replace("_", " ")}). Searches leave it out unless asked; feedback `
+      + "cannot promote it. Release it if it is harmless.") : null,
     h("blockquote", { id: "note-content", class: "note-content" }, note.content),
     noteActions(note, path, deleted),
     h("div", { class: "two" },
@@ -86,7 +91,14 @@ function noteActions(note, path, deleted) {
     h("textarea", { id: "edit-content", rows: 4 }, note.content),
     h("p", { class: "actions" }, h("button", { type: "submit", id: "save" }, "Save"),
       h("button", { type: "button", class: "secondary", onclick: () => { editor.hidden = true; } }, "Cancel")));
-  box.append(
+  const guard = note.quarantined
+    ? h("button", { type: "button", id: "release", onclick: () =>
+      api("POST", `${path}/release`, { body: { reason: "released in the console" } })
+        .then(() => done("Note released: searches return it again."), fail) }, "Release")
+    : h("button", { type: "button", id: "quarantine", class: "secondary", onclick: () =>
+      api("POST", `${path}/quarantine`, { body: { reason: "quarantined in the console" } })
+        .then(() => done("Note quarantined: searches leave it out."), fail) }, "Quarantine");
+  box.append(guard,
     h("button", { type: "button", id: "edit", onclick: () => {
       editor.hidden = false; editor.querySelector("textarea").focus(); } }, "Edit"),
     h("button", { type: "button", id: "delete", class: "danger", onclick: () =>
@@ -114,6 +126,9 @@ function attributes(note) {
     ["Scope", `user ${note.user_id}; agent ${note.agent_id || "—"}; session ${note.session_id || "—"}`],
     ["Source", note.source_id || "—"], ["Turn ids", note.turn_ids.join(", ") || "—"],
     ["Written by", `${note.writer} via ${note.channel}`],
+    ["Trust", `${note.trust.replace("_", " ")}${note.quarantined ? ", quarantined" : ""}`
+      + (note.quarantine_score === null || note.quarantine_score === undefined
+        ? "" : ` (detector score ${fmt(note.quarantine_score, 2)})`)],
   ];
   return h("dl", { class: "attrs", id: "note-attrs" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }

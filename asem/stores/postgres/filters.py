@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asem.guard.detector import FLAG_BAR
 from asem.stores.postgres.codec import ts
 from asem.types import Filters, Scope, now
 
@@ -45,6 +46,9 @@ def filter_clauses(scope: Scope, filters: Filters, *,
     if trusted := filters.trusted:
         clauses.append("trust = ANY(%s)")
         params.append(list(trusted))
+    if filters.trusted and not filters.include_quarantined:  # and not flagged
+        clauses.append("(quarantine_score IS NULL OR quarantine_score < %s)")
+        params.append(FLAG_BAR)
     return " AND ".join(clauses), params
 
 

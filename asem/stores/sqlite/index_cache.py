@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from asem.errors import StoreError
+from asem.stores.sqlite import lexical
 from asem.stores.sqlite.codec import parse_ts
 from asem.stores.vector_index import IndexRow, Turn, VectorIndex
 
@@ -38,6 +39,11 @@ class _Entry:
     """Lexical document frequencies counted in the user's notes (term → notes matching)."""
     changed: int = 0
     """Notes changed since ``term_counts`` were counted."""
+    lengths: dict[int, int] | None = None
+    """The length in tokens of each of the user's notes in the lexical index (by rowid),
+    counted at the first search that needs them and kept current as notes change."""
+    tokens: int = 0
+    """Their sum: with their number, BM25's N and mean note length for the user."""
 
 
 class IndexCache:
@@ -61,6 +67,18 @@ class IndexCache:
         notes have changed since: BM25's weights move by far less than that between."""
         entry = self._entries.get(user_id)
         return None if entry is None else entry.term_counts
+
+    def lexical_size(self, user_id: str) -> tuple[dict[int, int], int] | None:
+        """The length of each of the user's notes in the lexical index (by rowid) and their
+        sum, while the user's index is held (None otherwise: count them)."""
+        self.catch_up()
+        entry = self._entries.get(user_id)
+        if entry is None:
+            return None
+        if entry.lengths is None:
+            entry.lengths = lexical.lengths(self._conn, user_id)
+            entry.tokens = sum(entry.lengths.values())
+        return entry.lengths, entry.tokens
 
     def users(self) -> list[str]:
         """The users whose index is held, least recently used first."""
@@ -118,9 +136,24 @@ class IndexCache:
         entry.index = entry.index.patched([_row(live[i]) for i in note_ids if i in live],
                                           [i for i in note_ids if i not in live], turns)
         entry.turn_seq = turn_seq
+        if entry.lengths is not None:
+            self._relength(entry, note_ids)
         entry.changed += len(note_ids)
         if entry.changed > entry.index.live_count // 100:
             entry.term_counts, entry.changed = {}, 0
+
+    def _relength(self, entry: _Entry, note_ids: Sequence[str]) -> None:
+        """Bring the lengths of the user's changed notes up to date (a note out of the
+        lexical index, deleted or archived, has none)."""
+        rowids = [r[0] for r in self._conn.execute(
+            f"SELECT rowid FROM notes WHERE id IN ({','.join('?' * len(note_ids))})",
+            tuple(note_ids))]
+        now = lexical.lengths_of(self._conn, rowids)
+        assert entry.lengths is not None
+        for rowid in rowids:
+            entry.tokens += now.get(rowid, 0) - entry.lengths.pop(rowid, 0)
+            if rowid in now:
+                entry.lengths[rowid] = now[rowid]
 
     def _load(self, user_id: str) -> _Entry:
         self.loads += 1

@@ -1,18 +1,29 @@
 """FTS5 reads of the lexical channel: BM25-ranked matches and per-term statistics.
 
 Every query is restricted to one user by the owner column (one token per user, see
-codec.owner_token), so ranking and cutting happen inside FTS5.
+codec.owner_token). FTS5's own ``bm25()`` takes its statistics (how many notes there are,
+their mean length, how many hold a term) from the whole table, every tenant's notes
+together: one tenant's writes would move another's scores. So each note's score is taken
+apart and put together again with the tenant's own statistics: FTS5 scores the tenant's
+matches of one term at a time, which with the table's statistics (its averages record and a
+count of the term's notes) and the note's length (``notes_fts_docsize``) gives the note's
+column-weighted hit count f back; BM25 is then FTS5's formula over f with N, n and the mean
+length counted in the tenant's notes alone. On a file with one tenant the scores are FTS5's.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 
 from asem.stores.sqlite.codec import owner_token
 
-# BM25 column weights: content, keywords, tags, context, entities, owner (never scored).
+K1 = 1.2
+B = 0.75
+"""BM25's term-frequency saturation and length normalisation (FTS5's values)."""
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
+"""Column weights: content, keywords, tags, context, entities, owner (never scored)."""
 
 
 def _match(user_id: str, terms: Sequence[str]) -> str:
@@ -25,11 +36,59 @@ def _quoted(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
-           limit: int) -> list[tuple[str, float]]:
-    """(note id, BM25 score ≥ 0), best first, for the user's notes matching any term."""
+def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: int,
+           size: tuple[Mapping[int, int], int] | None = None) -> list[tuple[str, float]]:
+    """(note id, BM25 score ≥ 0), best first, for the user's notes matching any term.
+
+    BM25 as FTS5's ``bm25()`` (IDF ln((N − n + ½)/(n + ½)), at least 10⁻⁶; column-weighted
+    hit counts; the note's length in tokens against the mean), with N, n and the mean length
+    the user's own. ``size`` is the length of each of the user's notes (by rowid) and their
+    sum, when already counted."""
+    terms = list(dict.fromkeys(terms))
     if not terms:
         return []
+    if size is None:
+        found = lengths(conn, user_id)
+        size = found, sum(found.values())
+    note_length, tokens = size
+    documents = len(note_length)
+    if documents == 0:
+        return []
+    table_rows, table_tokens = _table_size(conn)
+    if (documents, tokens) == (table_rows, table_tokens):  # the user is the whole table
+        return _fts5_ranked(conn, user_id, terms, limit)
+    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's mean length
+    # (to take FTS5's score apart) and the tenant's (to put it together again).
+    base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
+    slope = K1 * B * documents / tokens
+    scores: dict[int, float] = {}
+    for term in terms:
+        rows = conn.execute(f"SELECT rowid, -{_BM25} FROM notes_fts WHERE notes_fts MATCH ?",
+                            (_match(user_id, [term]),)).fetchall()
+        if not rows:
+            continue
+        held = conn.execute("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
+                            (_quoted([term]),)).fetchone()[0]
+        table_idf = _idf(table_rows, held) * (K1 + 1)
+        idf = _idf(documents, len(rows))
+        for rowid, score in rows:
+            length = note_length.get(rowid) or lengths_of(conn, [rowid])[rowid]
+            share = min(score / table_idf, 1 - 1e-12)  # f / (f + K), K the table's
+            # f is a sum of column weights (tenths): rounded, it is the same whatever the
+            # table's statistics it was recovered through.
+            hits = round(share * (base + table_slope * length) / (1 - share), 6)
+            norm = base + slope * length
+            scores[rowid] = scores.get(rowid, 0.0) + idf * hits * (K1 + 1) / (hits + norm)
+    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    marks = ",".join("?" * len(best))
+    ids = dict(conn.execute(f"SELECT rowid, id FROM notes WHERE rowid IN ({marks})",
+                            [rowid for rowid, _ in best]).fetchall()) if best else {}
+    return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
+
+
+def _fts5_ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
+                 limit: int) -> list[tuple[str, float]]:
+    """FTS5's own ranking and cut, right when the table's statistics are the user's."""
     rows = conn.execute(
         f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
         f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
@@ -37,6 +96,50 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
         (_match(user_id, terms), limit),
     ).fetchall()
     return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
+
+
+def _idf(documents: int, holders: int) -> float:
+    return max(math.log((documents - holders + 0.5) / (holders + 0.5)), 1e-6)
+
+
+def lengths(conn: sqlite3.Connection, user_id: str) -> dict[int, int]:
+    """The length in tokens of each of the user's notes in the lexical index, by rowid."""
+    return {r[0]: _tokens(r[1]) for r in conn.execute(
+        "SELECT d.id, d.sz FROM notes_fts JOIN notes_fts_docsize d ON d.id = notes_fts.rowid "
+        "WHERE notes_fts MATCH ?", (f'owner : "{owner_token(user_id)}"',))}
+
+
+def lengths_of(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, int]:
+    """The length in tokens of the notes at ``rowids`` that are in the lexical index."""
+    marks = ",".join("?" * len(rowids))
+    return {r[0]: _tokens(r[1]) for r in conn.execute(
+        f"SELECT id, sz FROM notes_fts_docsize WHERE id IN ({marks})", tuple(rowids))
+        } if rowids else {}
+
+
+def _table_size(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The rows of the whole lexical index and their tokens, from FTS5's averages record
+    (written at each commit; a search never runs inside a write's open transaction)."""
+    row = conn.execute("SELECT block FROM notes_fts_data WHERE id = 1").fetchone()
+    values = _varints(row[0]) if row else []
+    return (values[0], sum(values[1:])) if values and values[0] else (1, 1)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints of an FTS5 record, in order."""
+    values, value = [], 0
+    for byte in blob:
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            values.append(value)
+            value = 0
+    return values
+
+
+def _tokens(size: bytes) -> int:
+    """A note's length in tokens: its ``notes_fts_docsize`` row, one varint per column (one
+    byte each while a column holds under 128 tokens)."""
+    return sum(size) if size.isascii() else sum(_varints(size))
 
 
 def term_stats(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],

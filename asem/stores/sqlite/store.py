@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from asem.errors import InvalidInputError, NotFoundError
+from asem.guard.detector import FLAG_BAR
 from asem.stores.base import (
     NoteSignals,
     TurnHolder,
@@ -237,7 +238,8 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._lock, translated(self.path):
-            return lexical.ranked(self._conn, user_id, terms, limit)
+            size = self._indexes.lexical_size(user_id) if terms else None
+            return lexical.ranked(self._conn, user_id, terms, limit, size)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
@@ -486,6 +488,9 @@ def _filter_clauses(scope: Scope, filters: Filters, *,
     if trusted := filters.trusted:
         clauses.append(f"trust IN ({','.join('?' * len(trusted))})")
         params.extend(trusted)
+    if filters.trusted and not filters.include_quarantined:  # and not flagged
+        clauses.append("(quarantine_score IS NULL OR quarantine_score < ?)")
+        params.append(FLAG_BAR)
     if filters.speaker:  # the head of the context line "<speaker>, on <date>; ..."
         head = f"{filters.speaker.strip().lower()}, on "
         clauses.append("lower(substr(context, 1, ?)) = ?")
