@@ -11,10 +11,16 @@ ASEMError
 ├── StoreError             the database cannot be used
 │   ├── StoreLockedError   another process holds the write lock for too long
 │   ├── StoreReadOnlyError the file or its folder cannot be written
+│   ├── StoreFullError     the disk is full: nothing was written
 │   ├── StoreUnreachableError  the database server does not answer or refuses the login
 │   ├── EmbedderMismatchError  the notes were embedded by another model than the memory's
 │   └── WriteConflictError other writers kept changing the notes a write was decided on
 └── ProviderError          an embedder or model could not be loaded or run
+
+An error whose ``retryable`` is true says that the same call, made again unchanged once its
+cause has passed (a lock released, a server back, space freed, a provider's outage over),
+may succeed. Retrying a write is safe: a failed write committed nothing, and one whose
+commit was cut off (a server lost at that very moment) is recognised and not stored twice.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from __future__ import annotations
 
 class ASEMError(Exception):
     """Root of every error raised by ASEM."""
+
+    retryable: bool = False
+    """The same call may succeed when made again, unchanged, once its cause has passed."""
 
 
 class InvalidInputError(ASEMError, ValueError):
@@ -59,13 +68,25 @@ class StoreError(ASEMError):
 class StoreLockedError(StoreError):
     """Another process kept the database locked longer than the busy timeout."""
 
+    retryable = True
+
 
 class StoreReadOnlyError(StoreError):
     """The database file (or its folder) is read-only."""
 
 
 class StoreUnreachableError(StoreError):
-    """The database server (PostgreSQL) cannot be reached, or refuses the connection."""
+    """The database server (PostgreSQL) cannot be reached, refuses the connection, or lost
+    it in the middle of a call (a restart): nothing of that call was written."""
+
+    retryable = True
+
+
+class StoreFullError(StoreError):
+    """The disk holding the database is full (or the database reached its size limit):
+    nothing of the call was written."""
+
+    retryable = True
 
 
 class EmbedderMismatchError(StoreError):
@@ -90,6 +111,8 @@ class WriteConflictError(StoreError):
     The write path re-reads and re-decides on its own; this reaches a caller only when other
     writers changed those notes on every try. Retrying the same call is safe.
     """
+
+    retryable = True
 
     def __init__(self, message: str, note_ids: tuple[str, ...] = ()) -> None:
         super().__init__(message)

@@ -47,7 +47,7 @@ from asem.lifecycle.api import LifecycleAPI
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
 from asem.llm.usage import UsageMeter
-from asem.providers.embedder import Embedder
+from asem.providers.embedder import Embedder, embed_queries
 from asem.read.answer import Answer, distil_and_answer, evidence_of
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
@@ -354,7 +354,7 @@ class Memory(LifecycleAPI):
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self._read_config(scope.user_id))
         # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
-        query_vector = self.embedder.embed([query], kind="query")[0]
+        query_vector = embed_queries(self.embedder, [query])[0]
         if asked_at is not None and not isinstance(asked_at, datetime):
             raise InvalidInputError("asked_at must be a datetime (when the query is asked)")
         hits = read_search(query, scope, filters, k, expand, deps, query_vector,

@@ -27,6 +27,8 @@ FAMILIES: dict[str, str] = {
     "poisoning": "injection detector rates and attack success at 5 against their targets",
     "writers": "concurrent writers: processes doing mixed operations on one store, then an audit",
     "crash": "crash loop: kill -9 while ingesting (CLI, library, server), reopen, audit",
+    "storage": "disk full, read-only, I/O error at every statement, locked, PostgreSQL restarts",
+    "provider": "model timeouts, 429s, 5xx, invalid JSON, invented ids; a failing embedder",
 }
 
 

@@ -54,6 +54,8 @@ class LLMError(ProviderError):
 class TransientLLMError(LLMError):
     """A failure worth retrying: a timeout, a rate limit (429) or a server error (5xx)."""
 
+    retryable = True
+
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after

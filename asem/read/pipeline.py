@@ -11,7 +11,7 @@ from datetime import datetime
 import numpy as np
 
 from asem.config import ReadConfig
-from asem.providers.embedder import Embedder
+from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
 from asem.read.answers import answers_over_questions
 from asem.read.bridge import bridge_query, chain_merge
@@ -44,7 +44,7 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
                                                              deps.config)) != query:
         query, query_vector = named, None
     if query_vector is None:
-        query_vector = deps.embedder.embed([query], kind="query")[0]
+        query_vector = embed_queries(deps.embedder, [query])[0]
     with deps.store.snapshot():
         dated = (dated_ids(query, asked_at or now(), scope, deps.store)
                  if deps.config.date_weight else frozenset())
@@ -107,7 +107,7 @@ def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, 
     asked = [q for q in queries if q is not None]
     if not asked:
         return first
-    vectors = iter(deps.embedder.embed(asked, kind="query"))
+    vectors = iter(embed_queries(deps.embedder, asked))
     depth = max(k, deps.config.k_candidates)
     follow_ups = [None if q is None else
                   ranked_pool(q, next(vectors), scope, filters, deps, dated)[:depth]

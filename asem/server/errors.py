@@ -17,7 +17,9 @@ from asem.errors import (
     NotConfiguredError,
     NotFoundError,
     ScopeError,
+    StoreFullError,
     StoreLockedError,
+    StoreUnreachableError,
     UnauthenticatedError,
     WriteConflictError,
 )
@@ -32,6 +34,8 @@ STATUS: tuple[tuple[type[ASEMError], int, str], ...] = (
     (ScopeError, 422, "scope_required"),
     (InvalidInputError, 422, "invalid_input"),
     (StoreLockedError, 503, "store_busy"),
+    (StoreUnreachableError, 503, "store_unreachable"),
+    (StoreFullError, 507, "store_full"),
     (WriteConflictError, 409, "write_conflict"),
 )
 """The first row whose class matches decides the status; anything else is a 500."""
@@ -56,7 +60,8 @@ def install_error_handlers(app: FastAPI) -> None:
         status, code = status_of(error)
         if status >= 500:
             log.error("request failed: %s", error, exc_info=error)
-        headers = {"WWW-Authenticate": "Token"} if status == 401 else None
+        headers = ({"WWW-Authenticate": "Token"} if status == 401
+                   else {"Retry-After": "1"} if error.retryable else None)
         return JSONResponse(error_body(code, str(error)), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

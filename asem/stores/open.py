@@ -81,7 +81,8 @@ def _postgres(target: str, options: StoreOptions) -> Store:
     url, sizes = pool_options(target)
     return PostgresStore(url, embedder_id=options.embedder_id,
                          dimension=options.dimension, read_only=options.read_only,
-                         timeout_s=max(options.busy_timeout_s, 5.0), **sizes)
+                         timeout_s=max(options.busy_timeout_s, 5.0),
+                         busy_timeout_s=options.busy_timeout_s, **sizes)
 
 
 def _sqlite_migrate(target: str) -> list[str]:

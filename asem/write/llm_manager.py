@@ -10,6 +10,7 @@ evaluation and offline ingestion, not on a latency-critical path.
 from __future__ import annotations
 
 from asem.llm.base import LLM, LLMError
+from asem.llm.retry import RetryPolicy
 from asem.llm.structured import ask
 from asem.llm.usage import UsageMeter
 from asem.prompts import manage
@@ -21,8 +22,11 @@ class LLMManager:
     """ADD / UPDATE / DELETE / NOOP chosen by ``llm`` over the proposal's candidates."""
 
     def __init__(self, llm: LLM, *, meter: UsageMeter | None = None,
-                 fallback: ManagerPolicy | None = None, max_tokens: int = 200) -> None:
+                 fallback: ManagerPolicy | None = None, max_tokens: int = 200,
+                 retry: RetryPolicy | None = None) -> None:
         self.llm = llm
+        self.retry = retry
+        """Retries of transient failures (RetryPolicy's defaults when None)."""
         self.meter = meter or UsageMeter()
         self.fallback = fallback or RuleManager()
         self.max_tokens = max_tokens
@@ -36,7 +40,8 @@ class LLMManager:
         try:
             reply = ask(self.llm, manage.build(proposal.content, proposal.speaker,
                                                [c.content for c in shown]),
-                        manage.ManageReply, meter=self.meter, max_tokens=self.max_tokens)
+                        manage.ManageReply, meter=self.meter, max_tokens=self.max_tokens,
+                        retry=self.retry)
         except LLMError as e:
             decision = self.fallback.decide(proposal)
             return Decision(decision.op, decision.target_id, decision.tier,

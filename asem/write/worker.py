@@ -4,8 +4,9 @@ One thread per Memory. Each step claims a batch of jobs (consecutive new notes o
 user), makes one call for enrichment, linking and evolution, and commits the result with
 the jobs marked done. Failures never lose input:
 
-- provider unreachable, rate-limited or timing out (after the retries): the jobs go back to
-  pending without counting an attempt, and the worker pauses, longer each time;
+- provider unreachable, rate-limited or timing out (after the retries), or the embedder
+  failing: the jobs go back to pending without counting an attempt, and the worker pauses,
+  longer each time;
 - replies unusable even after re-prompting: the attempt counts; after ``max_attempts`` the
   job is marked failed and its note keeps the extractive enrichment;
 - any other error: logged, the jobs are given back, the thread keeps running.
@@ -19,7 +20,8 @@ import threading
 from dataclasses import dataclass, field
 
 from asem.config import LLMConfig, WriteConfig
-from asem.llm.base import LLM, LLMError, LLMOutputError
+from asem.errors import ProviderError
+from asem.llm.base import LLM, LLMOutputError
 from asem.llm.retry import RetryPolicy
 from asem.llm.usage import UsageMeter
 from asem.providers.embedder import Embedder
@@ -74,7 +76,7 @@ class EnrichmentWorker:
                 self.stats.failures += 1
                 self._give_back(jobs, str(e), count_attempt=True)
                 return len(jobs)
-            except LLMError as e:
+            except ProviderError as e:  # the model (after retries) or the embedder failed
                 self.stats.outages += 1
                 self._give_back(jobs, str(e), count_attempt=False)
                 self._pause = min(max(2 * self._pause, 1.0), self.config.max_outage_backoff_s)

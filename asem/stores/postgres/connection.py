@@ -16,7 +16,9 @@ from asem.errors import (
     InvalidInputError,
     NotConfiguredError,
     StoreError,
+    StoreFullError,
     StoreLockedError,
+    StoreReadOnlyError,
     StoreUnreachableError,
 )
 from asem.stores.open import redacted
@@ -43,15 +45,28 @@ def translate(error: Exception, url: str) -> StoreError:
         return StoreLockedError(f"every connection to {where} stayed busy ({error}); give the "
                                 "pool more (?pool_max=N in the URL) or send fewer requests "
                                 "at once")
-    # Before OperationalError: PostgreSQL's lock errors are operational errors too.
+    # Before OperationalError: a lock timeout, a full disk and an I/O error are its
+    # subclasses, and none of them means the server is out of reach.
     if isinstance(error, pg_errors.LockNotAvailable | pg_errors.QueryCanceled
                   | pg_errors.DeadlockDetected):
-        return StoreLockedError(f"the database {where} stayed locked by another writer; "
-                                "retry later")
+        return StoreLockedError(f"the database {where} stayed locked by another writer "
+                                "longer than the busy timeout; nothing was written: retry later")
+    if isinstance(error, pg_errors.DiskFull):
+        return StoreFullError(f"the disk of the database server {where} is full; nothing was "
+                              "written: free some space on the server, then retry")
+    if isinstance(error, pg_errors.ReadOnlySqlTransaction):
+        return StoreReadOnlyError(f"the database server {where} accepts no writes now (a "
+                                  "standby, or default_transaction_read_only is on); nothing "
+                                  "was written: point the URL at the primary, or retry once "
+                                  "it accepts writes")
+    if isinstance(error, pg_errors.IoError):
+        return StoreError(f"the database server {where} failed to read or write its files "
+                          f"({str(error).strip()}); nothing was written: check the server's "
+                          "disk, then retry")
     if isinstance(error, psycopg.OperationalError | PoolTimeout):
         return StoreUnreachableError(
             f"cannot reach the PostgreSQL database {where} ({str(error).strip()}); check that "
-            "the server runs and that the URL, user and password are right")
+            "the server runs and that the URL, user and password are right, then retry")
     return StoreError(f"database error in {where}: {str(error).strip()}")
 
 
@@ -136,14 +151,20 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 
 
 def open_pool(url: str, *, min_size: int, max_size: int, timeout_s: float) -> ConnectionPool:
-    """A pool of connections returning rows as dicts, with pgvector's types registered."""
+    """A pool of connections returning rows as dicts, with pgvector's types registered.
+
+    Each connection is checked as it is handed out: after a server restart (or a
+    connection's backend terminated) the pool's idle connections are dead, and the first
+    write would otherwise fail on one of them although the server is back."""
     with translated(url):
         # A request waits for a free connection longer than a server takes to answer.
         pool = ConnectionPool(url, min_size=min_size, max_size=max(max_size, min_size),
                               timeout=max(timeout_s, 30.0),
                               kwargs={"row_factory": dict_row, "autocommit": False,
                                       "connect_timeout": max(1, int(timeout_s))},
-                              configure=_configure, open=False, name="asem")
+                              configure=_configure,
+                              check=ConnectionPool.check_connection,
+                              open=False, name="asem")
         try:
             pool.open(wait=True, timeout=timeout_s)
         except BaseException:

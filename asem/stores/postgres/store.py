@@ -73,7 +73,10 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
 
     def __init__(self, url: str, *, embedder_id: str, dimension: int | None = None,
                  read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
-                 timeout_s: float = 10.0) -> None:
+                 timeout_s: float = 10.0, busy_timeout_s: float = 5.0) -> None:
+        """``timeout_s``: how long to wait for the server to answer a connection;
+        ``busy_timeout_s``: how long a write waits for a lock another connection holds
+        before StoreLockedError."""
         self.path = redacted(url)
         self._url = url
         self.read_only = read_only
@@ -83,6 +86,10 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             if dimension is not None:
                 ensure_vector_index(url, dimension)
         self._pool = open_pool(url, min_size=pool_min, max_size=pool_max, timeout_s=timeout_s)
+        # A write waits this long for a lock another connection holds, then fails with
+        # StoreLockedError (SQLite's busy timeout) instead of waiting without end. Set per
+        # transaction: the store keeps no session state (PgBouncer in transaction mode).
+        self._lock_wait = f"SET LOCAL lock_timeout = {max(1, int(busy_timeout_s * 1000))}"
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[int, VectorIndex]] = {}
@@ -108,6 +115,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                                      "without read_only to write")
         users = sorted(set(users))
         with self._read() as conn, conn.transaction():
+            conn.execute(self._lock_wait)  # type: ignore[arg-type]
             _lock_tenants(conn, users, exclusive=False)
             if users:
                 conn.cursor().executemany(
@@ -133,6 +141,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             try:
                 with conn.transaction():
                     if exclusive:
+                        conn.execute(self._lock_wait)  # type: ignore[arg-type]
                         _lock_tenants(conn, sorted(set(users)), exclusive=True)
                     yield
             except BaseException:

@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from asem.errors import InvalidInputError, StoreError, StoreLockedError, StoreReadOnlyError
+from asem.errors import (
+    InvalidInputError,
+    StoreError,
+    StoreFullError,
+    StoreLockedError,
+    StoreReadOnlyError,
+)
 from asem.stores.sqlite.codec import owner_token
 
 
@@ -27,6 +33,13 @@ def translate(error: sqlite3.Error, path: str) -> StoreError:
         return StoreReadOnlyError(
             f"the database {path} is read-only; make it writable or copy it somewhere writable"
         )
+    if "disk is full" in text:
+        return StoreFullError(f"the disk holding the database {path} is full (or the file "
+                              "reached its size limit); nothing was written: free some "
+                              "space, then retry")
+    if "disk i/o error" in text:
+        return StoreError(f"the disk holding the database {path} failed to read or write "
+                          "(disk I/O error); nothing was written: check the disk, then retry")
     if "not a database" in text or "malformed" in text:
         return StoreError(f"{path} is not a usable ASEM database ({error}); use another --db path")
     if "unable to open" in text:
@@ -257,7 +270,9 @@ def transaction(conn: sqlite3.Connection, path: str) -> Iterator[sqlite3.Connect
         with translated(path):
             conn.execute("RELEASE nested" if nested else "COMMIT")
     except BaseException as e:
-        if nested:
+        # After a full disk or an I/O error SQLite may have rolled the whole transaction
+        # back itself, the savepoint with it: there is nothing left to undo then.
+        if nested and conn.in_transaction:
             conn.execute("ROLLBACK TO nested")
             conn.execute("RELEASE nested")
         elif conn.in_transaction:

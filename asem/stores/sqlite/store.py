@@ -229,14 +229,16 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
                 self._conn.execute("BEGIN IMMEDIATE" if exclusive else "BEGIN")
             try:
                 yield
+                with translated(self.path):
+                    if self._conn.in_transaction:
+                        self._conn.execute("COMMIT")
             except BaseException:
+                # A COMMIT that failed (an I/O error, a full disk) may leave the transaction
+                # open: every later write of this connection would join it, never committed.
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 self._indexes.reset()  # they may hold notes of the writes just undone
                 raise
-            with translated(self.path):
-                if self._conn.in_transaction:
-                    self._conn.execute("COMMIT")
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._lock, translated(self.path):
