@@ -138,6 +138,12 @@ class _CountingCursor:
         self._fault.tick(self._conn)
         return self._cursor.executemany(sql, rows, **kwargs)
 
+    def __enter__(self) -> _CountingCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cursor.close()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cursor, name)
 
