@@ -41,7 +41,7 @@ class PythonSurface(Surface):
 
     def __init__(self, name: str, memory: Memory, target: str | Path, api: Any = None) -> None:
         self.name, self.memory, self.store = name, memory, StoreRows(target)
-        # A store that cannot forget for good (PostgreSQL, for now) says so: not walked.
+        # A store that cannot forget for good has no forget: then it is not walked.
         self.ops = {op: w for op, w in PYTHON_OPS.items()
                     if op != "forget" or hasattr(memory.store, "forget")}
         self.api = api or memory
