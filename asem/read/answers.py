@@ -26,6 +26,7 @@ from asem.config import ReadConfig
 from asem.read.rank import Ranked
 from asem.stores.base import Store
 from asem.stores.vector_index import Turn, VectorIndex, replies
+from asem.types import Note
 
 _BRACKETED = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 _SENTENCE = re.compile(r"[^.!?]*[.!?]+")
@@ -103,11 +104,11 @@ def _shifted(hit: Ranked, by: float) -> Ranked:
     return replace(hit, score=hit.score + by, parts=parts)
 
 
-def answers_over_questions(ranked: list[Ranked], k: int, user_id: str, store: Store,
-                           config: ReadConfig) -> list[Ranked]:
-    """``answers_first`` over a search's pool: the notes that ask are looked for among its
-    top 2·k (a question just below the top k can still lift its reply into it)."""
-    top = store.get_notes([r.note_id for r in ranked[: 2 * k]])
+def answers_over_questions(ranked: list[Ranked], top: Mapping[str, Note], user_id: str,
+                           store: Store, config: ReadConfig) -> list[Ranked]:
+    """``answers_first`` over a search's pool: the notes that ask are looked for among
+    ``top``, the notes of its first 2·k (a question just below the top k can still lift its
+    reply into it)."""
     asking = {note_id: a for note_id, note in top.items() if (a := asking_share(note.content))}
     if not asking:
         return ranked

@@ -22,7 +22,7 @@ from asem.read.recall import recall
 from asem.read.validity import visible
 from asem.read.when import dated_ids, lifted
 from asem.stores.base import Store
-from asem.types import Filters, Hit, Scope, now
+from asem.types import Filters, Hit, Note, Scope, now
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,10 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
             expand_links: bool, deps: ReadDeps, dated: frozenset[str]) -> list[Hit]:
     ranked = ranked_pool(query, query_vector, scope, filters, deps, dated)
+    fetched: dict[str, Note] = {}  # full notes read so far, kept for the hits
     if deps.config.answer_share > 0 and ranked:
-        ranked = answers_over_questions(ranked, k, scope.user_id, deps.store, deps.config)
+        fetched = deps.store.get_notes([r.note_id for r in ranked[: 2 * k]])
+        ranked = answers_over_questions(ranked, fetched, scope.user_id, deps.store, deps.config)
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:
         first = {r.note_id for r in ranked}
@@ -63,7 +65,9 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
         bridged = {r.note_id for r in ranked} - first
     ranked = ranked[:k]
     at = now()
-    notes = deps.store.get_notes([r.note_id for r in ranked])  # full notes for the hits only
+    # the hits' notes only, each read from the store once per search
+    notes = {r.note_id: fetched[r.note_id] for r in ranked if r.note_id in fetched}
+    notes |= deps.store.get_notes([r.note_id for r in ranked if r.note_id not in fetched])
     hits = [Hit(notes[r.note_id], r.score, r.similarity, r.lexical,
                 via="bridge" if r.note_id in bridged else "recall",
                 superseded=notes[r.note_id].ended_by(at), parts=r.parts)
