@@ -85,6 +85,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            expire_short_term_days=7.0),
     Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
                         "instead of the learned one", manager="rule"),
+    Recipe("asem-attribute", "ASEM with the learned-attribute manager (the checkpoint "
+                             "retrained with the same-attribute feature)",
+           manager="learned-attribute"),
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
                           "hits join the ranking at parent − (1 − strength) − 0.5",
            _read(expand_links=True)),
@@ -130,8 +133,8 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-expand",
-       "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-attribute",
+       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
        "asem-no-dates", "asem-no-answers", "asem-no-names")
 DEFAULT = ("asem", "bm25", "dense")
 
