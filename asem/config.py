@@ -132,6 +132,26 @@ class ReadConfig:
     query names ("on 14.02.2024", "in March", "last winter"; see asem.read.when); the
     notes of that period also join the candidate pool (the ``k_candidates`` most similar).
     0 switches it off."""
+    speaker_weight: float = 0.0
+    """How much a note rises in Phase B when a speaker the query names (a word of the query
+    that is a speaker's label, "What are Marta's hobbies?") said it (see
+    asem.read.speakers). A query that names no speaker of the pool, or every one, is left
+    as it is. 0 switches it off."""
+    speaker_pool: int = 0
+    """How many of the named speaker's notes most similar to the query join the candidate
+    pool (with a query that names a speaker, see ``speaker_weight``); 0: none beyond those
+    the channels find."""
+    diversity_weight: float = 0.0
+    """μ: each hit loses μ times how far its closest note among the hits above it lies past
+    ``diversity_threshold`` in cosine (scaled to [0, 1]), so the top k cover distinct
+    evidence rather than repeat one match (maximal marginal relevance, see
+    asem.read.diverse). 0 switches it off."""
+    diversity_threshold: float = 0.5
+    """τ: cosine similarity to a hit above it at or below which a note loses nothing (with
+    ``diversity_weight``)."""
+    thread_penalty: float = 0.0
+    """π: each hit loses π for every hit above it from the same conversation (the thread of
+    its turns), so evidence from other conversations gets places. 0 switches it off."""
     expand_links: bool = False
     """Add the 1-hop link neighbours of the top hits (for multi-hop questions)."""
     link_discount: float = 0.5

@@ -411,7 +411,7 @@ def _check_trust(filters: Filters) -> None:
 class ScoreParts:
     """The terms a Phase B score is the sum of (``asem.read.rank``), so a reader sees why a
     note ranked where it did: ``score = dense + lexical + context + utility + timeliness +
-    usage + date``.
+    usage + date + diversity + speaker``.
 
     With relevance r = (1 − w_lex)·ẑ(cosine) + w_lex·ẑ(bm25) + w_c·boost and ẑ(r) =
     (r − mean r) / std r, the relevance term (1 − λ)·ẑ(r) splits exactly into the share of
@@ -430,12 +430,18 @@ class ScoreParts:
     date: float = 0.0
     """The rise of a note whose event time falls in a period the query names
     (``ReadConfig.date_weight``, see ``asem.read.when``)."""
+    diversity: float = 0.0
+    """What a note lost, at most 0, for repeating the hits ranked above it
+    (``ReadConfig.diversity_weight``, see ``asem.read.diverse``)."""
+    speaker: float = 0.0
+    """The rise of a note said by a speaker the query names (``ReadConfig.speaker_weight``,
+    see ``asem.read.speakers``)."""
 
     @property
     def total(self) -> float:
         """The score these parts make up."""
         return (self.dense + self.lexical + self.context + self.utility + self.timeliness
-                + self.usage + self.date)
+                + self.usage + self.date + self.diversity + self.speaker)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
 from asem.read.answers import answers_over_questions
 from asem.read.bridge import bridge_query, chain_merge
+from asem.read.diverse import diversified, threads_of
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
 from asem.read.recall import recall
+from asem.read.speakers import named_in, speaker_lifted, speakers_of
 from asem.read.validity import visible
 from asem.read.when import dated_ids, lifted
 from asem.stores.base import Store
@@ -63,6 +65,8 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
         first = {r.note_id for r in ranked}
         ranked = second_hop(query, ranked, scope, filters, k, deps, dated)
         bridged = {r.note_id for r in ranked} - first
+    if deps.config.diversity_weight > 0 or deps.config.thread_penalty > 0:
+        ranked = diverse(ranked, scope, k, deps)
     ranked = ranked[:k]
     at = now()
     # the hits' notes only, each read from the store once per search
@@ -86,8 +90,12 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
 def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters,
                 deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
     """Phase A then Phase B: every candidate for ``query``, best first; ``dated``: the
-    notes of a period the query names (``asem.read.when``)."""
-    candidates = recall(query_vector, query, scope, filters, deps.store, deps.config, dated)
+    notes of a period the query names (``asem.read.when``). The notes of a speaker the
+    query names join the pool and rise (``asem.read.speakers``)."""
+    config = deps.config
+    named = (named_in(query, deps.store.vector_index(scope.user_id))
+             if config.speaker_weight or config.speaker_pool else frozenset())
+    candidates = recall(query_vector, query, scope, filters, deps.store, config, dated, named)
     if not len(candidates):
         return []
     signals = deps.store.signals(candidates.ids)
@@ -95,8 +103,27 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
         events = deps.store.feedback_events(candidates.ids)
         signals = conditioned_signals(query_vector, signals, events,
                                       deps.config.intent_similarity)
-    return lifted(rank(candidates, signals, deps.config, now()), dated,
-                  deps.config.date_weight)
+    ranked = lifted(rank(candidates, signals, deps.config, now()), dated,
+                    deps.config.date_weight)
+    if named and config.speaker_weight:
+        ranked = speaker_lifted(ranked, named, speakers_of(deps.store.vector_index(
+            scope.user_id)), config.speaker_weight)
+    return ranked
+
+
+def diverse(ranked: list[Ranked], scope: Scope, k: int, deps: ReadDeps) -> list[Ranked]:
+    """``ranked`` re-scored so that its first ``k`` places cover distinct notes and
+    conversations (asem.read.diverse); the notes' embeddings come from the vector index."""
+    index = deps.store.vector_index(scope.user_id)
+    rows = [index.row_of(r.note_id) for r in ranked]
+    vectors = np.zeros((len(ranked), index.embeddings.shape[1]))  # none: no redundancy
+    found = [i for i, row in enumerate(rows) if row is not None]
+    vectors[found] = index.embeddings[[rows[i] for i in found]]
+    threads = threads_of(index)
+    config = deps.config
+    return diversified(ranked, vectors, [threads.get(r.note_id, "") for r in ranked], k,
+                       config.diversity_weight, config.diversity_threshold,
+                       config.thread_penalty)
 
 
 def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, k: int,

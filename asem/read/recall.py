@@ -10,6 +10,7 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
+from asem.read.speakers import speaker_rows
 from asem.read.terms import asks_for_total, query_terms
 from asem.read.validity import visible_rows
 from asem.stores.base import Store, VectorIndex
@@ -37,10 +38,11 @@ class Candidates:
 
 
 def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
-           store: Store, config: ReadConfig, dated: frozenset[str] = frozenset()
-           ) -> Candidates:
+           store: Store, config: ReadConfig, dated: frozenset[str] = frozenset(),
+           named: frozenset[str] = frozenset()) -> Candidates:
     """C(q); ``dated``: notes of a period the query names (``asem.read.when``), whose
-    ``k_candidates`` most similar join the pool."""
+    ``k_candidates`` most similar join the pool; ``named``: speakers the query names
+    (``asem.read.speakers``), whose ``speaker_pool`` most similar notes join it."""
     index = store.vector_index(scope.user_id)
     if not len(index):
         return Candidates([], np.zeros(0), np.zeros(0))
@@ -75,8 +77,10 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     if config.lexical_confidence > 0 and lexical:
         share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), index.live_count)
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
-    rows = list(dict.fromkeys([*dense_rows, *lexical_rows, *_nearest_of(dated, sims, index,
-                                                                         k1)]))
+    rows = list(dict.fromkeys([*dense_rows, *lexical_rows,
+                               *_nearest_rows(_rows_of(dated, index), sims, k1),
+                               *_nearest_rows(_named_rows(named, index), sims,
+                                              config.speaker_pool)]))
     around: list[tuple[int, ...]] = []
     if config.context_weight > 0:
         rows, around = _with_turn_neighbours(rows, index, mask)
@@ -90,14 +94,25 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     )
 
 
-def _nearest_of(ids: frozenset[str], sims: np.ndarray, index: VectorIndex, k: int
-                ) -> list[int]:
-    """The rows of the ``k`` notes of ``ids`` most similar to the query (visible ones)."""
-    rows = np.array([r for i in ids if (r := index.row_of(i)) is not None], dtype=np.int64)
+def _rows_of(ids: frozenset[str], index: VectorIndex) -> np.ndarray:
+    return np.array([r for i in ids if (r := index.row_of(i)) is not None], dtype=np.int64)
+
+
+def _named_rows(named: frozenset[str], index: VectorIndex) -> np.ndarray:
+    """The rows of the notes said by any of ``named``."""
+    said = speaker_rows(index)
+    found = [said[label] for label in sorted(named) if label in said]
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _nearest_rows(rows: np.ndarray, sims: np.ndarray, k: int) -> list[int]:
+    """The ``k`` of ``rows`` most similar to the query (visible ones), most similar first."""
     rows = rows[np.isfinite(sims[rows])] if rows.size else rows
+    if k <= 0 or not rows.size:
+        return []
     if rows.size > k:
         rows = rows[np.argpartition(-sims[rows], k - 1)[:k]]
-    return [int(r) for r in rows[np.argsort(-sims[rows])]]
+    return [int(r) for r in rows[np.argsort(-sims[rows], kind="stable")]]
 
 
 def _expanded(query_vector: np.ndarray, sims: np.ndarray, index: VectorIndex,

@@ -1,0 +1,165 @@
+"""Diversity in the top hits (asem.read.diverse) and the named speaker's notes first
+(asem.read.speakers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from asem import Memory, MemoryConfig, ReadConfig
+from asem.chat import ChatTurn
+from asem.providers import HashEmbedder
+from asem.read.diverse import diversified, threads_of
+from asem.read.rank import Ranked
+from asem.read.speakers import (
+    named_in,
+    named_speakers,
+    speaker_lifted,
+    speaker_rows,
+    speakers_of,
+)
+from asem.stores.vector_index import Turn, VectorIndex
+from asem.types import Message, ScoreParts
+
+STAMP = datetime(2024, 5, 8, 13, 0)
+
+
+def ranked(*pairs: tuple[str, float]) -> list[Ranked]:
+    return [Ranked(i, s, 0.0, 0.0, ScoreParts(s, 0, 0, 0, 0, 0)) for i, s in pairs]
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float64)
+    return v / np.linalg.norm(v)
+
+
+def scores(hits: list[Ranked]) -> list[tuple[str, float]]:
+    return [(r.note_id, round(r.score, 6)) for r in hits]
+
+
+def test_a_near_duplicate_gives_its_place_to_distinct_evidence():
+    pool = ranked(("a", 3.0), ("a-again", 2.9), ("b", 2.5))
+    vectors = np.stack([unit(1, 0), unit(1, 0.1), unit(0, 1)])
+    out = diversified(pool, vectors, ["", "", ""], places=3, weight=1.0, threshold=0.5,
+                      thread_penalty=0.0)
+    # cos(a, a-again) = 1/√1.01: it loses (cos − 0.5) / 0.5; b (cos 0) loses nothing
+    lost = (1 / np.sqrt(1.01) - 0.5) / 0.5
+    assert [r.note_id for r in out] == ["a", "b", "a-again"]
+    assert [r.score for r in out] == pytest.approx([3.0, 2.5, 2.9 - lost])
+    assert all(r.parts is not None and r.parts.total == pytest.approx(r.score) for r in out)
+    assert out[2].parts is not None and out[2].parts.diversity == pytest.approx(-lost)
+
+
+def test_below_the_threshold_nothing_moves():
+    pool = ranked(("a", 3.0), ("a2", 2.9), ("b", 2.5))
+    vectors = np.stack([unit(1, 0), unit(1, 1), unit(0, 1)])  # cos 0.707 at most
+    assert diversified(pool, vectors, ["", "", ""], 3, 1.0, 0.75, 0.0) == pool
+    assert diversified(pool, vectors, ["", "", ""], 3, 0.0, 0.5, 0.0) == pool  # off
+
+
+def test_each_earlier_hit_of_the_same_conversation_costs_a_penalty():
+    pool = ranked(("s1-a", 3.0), ("s1-b", 2.8), ("s1-c", 2.7), ("s2-a", 2.4))
+    vectors = np.zeros((4, 2))
+    out = diversified(pool, vectors, ["s1", "s1", "s1", "s2"], places=4, weight=0.0,
+                      threshold=0.5, thread_penalty=0.25)
+    # s1-b loses 0.25 (2.55) and still beats s2-a (2.4); s1-c then loses 0.5 (2.2)
+    assert scores(out) == [("s1-a", 3.0), ("s1-b", 2.55), ("s2-a", 2.4), ("s1-c", 2.2)]
+
+
+def test_notes_of_no_known_conversation_are_never_penalised_as_one():
+    pool = ranked(("x", 3.0), ("y", 2.8))
+    assert diversified(pool, np.zeros((2, 2)), ["", ""], 2, 0.0, 0.5, 1.0) == pool
+
+
+def test_places_past_k_keep_the_order_and_pay_for_every_placed_hit():
+    pool = ranked(("a", 3.0), ("a2", 2.9), ("b", 2.0), ("a3", 1.95))
+    vectors = np.stack([unit(1, 0), unit(1, 0), unit(0, 1), unit(1, 0)])
+    out = diversified(pool, vectors, ["", "", "", ""], places=1, weight=1.0, threshold=0.0,
+                      thread_penalty=0.0)
+    assert scores(out) == [("a", 3.0), ("b", 2.0), ("a2", 1.9), ("a3", 0.95)]
+    assert [r.score for r in out] == sorted((r.score for r in out), reverse=True)
+
+
+def test_the_first_places_do_not_depend_on_how_many_are_asked():
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(12, 8))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    pool = ranked(*((f"n{i}", float(s)) for i, s in enumerate(sorted(rng.normal(size=12),
+                                                                      reverse=True))))
+    threads = [f"t{i % 3}" for i in range(12)]
+    five = diversified(pool, vectors, threads, 5, 0.8, 0.2, 0.1)
+    ten = diversified(pool, vectors, threads, 10, 0.8, 0.2, 0.1)
+    assert [r.note_id for r in five[:5]] == [r.note_id for r in ten[:5]]
+    assert [r.score for r in ten] == sorted((r.score for r in ten), reverse=True)
+
+
+def index_of(turns: list[Turn]) -> VectorIndex:
+    ids = list(dict.fromkeys(t.note_id for t in turns))
+    return VectorIndex(ids, np.eye(len(ids), dtype=np.float32), np.eye(len(ids),
+                       dtype=np.float32), [""] * len(ids), [""] * len(ids), turns)
+
+
+def test_threads_and_speakers_come_from_the_turns():
+    index = index_of([Turn("u", "", "s1", "Ann", "a"), Turn("u", "", "s1", "Bob", "b"),
+                      Turn("u", "", "s2", "Bob", "a"), Turn("u", "", "", "", "c")])
+    assert threads_of(index) == {"a": "\x1fs1", "b": "\x1fs1"}  # a's first turn's
+    assert speakers_of(index) == {"a": frozenset({"ann", "bob"}), "b": frozenset({"bob"})}
+    assert {k: v.tolist() for k, v in speaker_rows(index).items()} == {"ann": [0],
+                                                                        "bob": [0, 1]}
+    assert named_in("What does Ann like?", index) == {"ann"}
+    assert named_in("What do Ann and Bob share?", index) == set()  # every speaker: none
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("What are Marta's hobbies?", {"marta"}),
+    ("what does MARTA do with Bob", {"marta", "bob"}),
+    ("What about Martas?", set()),   # another word, not the label
+    ("Which books?", set()),
+])
+def test_a_speaker_is_named_by_a_word_that_is_their_label(query, named):
+    assert named_speakers(query, frozenset({"marta", "bob"})) == named
+
+
+def test_the_named_speakers_notes_rise():
+    said = {"m1": frozenset({"marta"}), "b1": frozenset({"bob"}), "m2": frozenset({"marta"})}
+    pool = ranked(("b1", 2.0), ("m1", 1.6), ("x", 1.5), ("m2", 0.5))
+    out = speaker_lifted(pool, frozenset({"marta"}), said, 0.5)
+    assert scores(out) == [("m1", 2.1), ("b1", 2.0), ("x", 1.5), ("m2", 1.0)]
+    assert out[0].parts is not None and out[0].parts.speaker == 0.5
+    assert out[0].parts.total == pytest.approx(2.1)
+    assert speaker_lifted(pool, frozenset(), said, 0.5) == pool  # nobody named
+    assert speaker_lifted(pool, frozenset({"marta"}), said, 0.0) == pool  # off
+
+
+CHAT = [
+    ("Marta", "I started a boxing class on Tuesdays."),
+    ("Bob", "My hobby is collecting stamps, my favourite hobby."),
+    ("Marta", "Piano lessons are going well."),
+    ("Bob", "Nice, hobbies keep me sane."),
+]
+
+
+def search_turns(tmp_path, **read) -> list[str]:
+    config = MemoryConfig(read=ReadConfig(utility_weight=0.0, timeliness_weight=0.0,
+                                          usage_weight=0.0, answer_share=0.0,
+                                          context_weight=0.0, **read))
+    with Memory(tmp_path / "speakers.db", embedder=HashEmbedder(), config=config) as memory:
+        memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
+                       for i, (speaker, text) in enumerate(CHAT, start=1)], user_id="u")
+        hits = memory.search("What are Marta's hobbies?", user_id="u", k=2)
+        return [h.note.provenance.turn_ids[0] for h in hits]
+
+
+def test_a_broad_question_finds_the_named_speakers_turns(tmp_path):
+    assert set(search_turns(tmp_path)) & {"D1:2", "D1:4"}  # off: the word "hobby" wins
+    assert sorted(search_turns(tmp_path, speaker_weight=10.0)) == ["D1:1", "D1:3"]
+
+
+def test_the_named_speakers_nearest_notes_join_the_pool(tmp_path):
+    # δ = 0.99 and no BM25: the channels find nothing, the speaker's pool alone does
+    narrow = {"min_similarity": 0.99, "lexical_weight": 0.0}
+    assert search_turns(tmp_path, **narrow) == []
+    assert sorted(search_turns(tmp_path, speaker_pool=5, **narrow)) == ["D1:1", "D1:3"]
+    assert len(search_turns(tmp_path, speaker_pool=1, **narrow)) == 1
