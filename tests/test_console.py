@@ -72,7 +72,7 @@ def test_the_search_response_has_the_parts(site):
     assert body["hits"]
     for hit in body["hits"]:
         assert set(hit["parts"]) == {"dense", "lexical", "context", "utility", "timeliness",
-                                     "usage", "date"}
+                                     "usage", "date", "diversity", "speaker"}
         assert sum(hit["parts"].values()) == pytest.approx(hit["score"], abs=1e-9)
 
 

@@ -78,7 +78,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem", "ASEM defaults: extractive notes, learned (GRPO) manager, dense (δ = 0.1) "
                    "+ BM25 recall, BM25 weighted by the share of the question its best match "
                    "holds, conversational context (β = 0.5), query expansion for questions "
-                   "that count, value-aware ranking (λ = 0.4), no link expansion"),
+                   "that count, value-aware ranking (λ = 0.4), the named speaker's notes "
+                   "lifted (0.5), diversity in the top hits (μ = 0.25), no link expansion"),
     Recipe("asem-expiry", "ASEM defaults with short-term expiry simulated by the dataset's "
                           "times: short-term notes (the learned manager's tier) said 7 days "
                           "or more before the question are archived",
@@ -99,14 +100,15 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("amem", "A-MEM style: extractive notes, every turn ADDed (no manager), links, "
                    "1-hop link expansion, no utility (λ = 0), no conversational context",
            _read(expand_links=True, utility_weight=0.0, context_weight=0.0, answer_share=0.0,
-                 resolve_names=False),
+                 resolve_names=False, speaker_weight=0.0, diversity_weight=0.0),
            manager="always-add"),
     Recipe("memrl", "MemRL style: flat raw turns ('Speaker: text', no enrichment, every "
                     "turn ADDed), dense recall only (cosine > δ = 0.3), utility re-ranking "
                     "(λ = 0.4), no links, no conversational context",
            MemoryConfig(write=WriteConfig(k_links=0),
                         read=replace(ReadConfig(), lexical_weight=0.0, context_weight=0.0,
-                                     answer_share=0.0, resolve_names=False)),
+                                     answer_share=0.0, resolve_names=False,
+                                     speaker_weight=0.0, diversity_weight=0.0)),
            enricher="raw", manager="always-add", raw_content=True),
     # min_link_similarity = ∞: no neighbour is similar enough to link, while the manager
     # still sees its k nearest candidates (k_links = 0 would also blind the manager).
@@ -127,6 +129,12 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem-no-names", "ASEM without name resolution: a question's nickname for a "
                             "speaker is searched as written",
            _read(resolve_names=False)),
+    Recipe("asem-no-speakers", "ASEM without the named speaker's notes first: a note said by "
+                               "the person the question names does not rise",
+           _read(speaker_weight=0.0)),
+    Recipe("asem-no-diversity", "ASEM without diversity in the top hits: a hit keeps its "
+                                "score however much it repeats the hits above it (μ = 0)",
+           _read(diversity_weight=0.0)),
 )}
 RAW_BASELINES = {
     "bm25": "BM25 over raw turns ('Speaker: text'), English stopwords (bm25s)",
@@ -134,8 +142,9 @@ RAW_BASELINES = {
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-attribute",
-       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
-       "asem-no-dates", "asem-no-answers", "asem-no-names")
+       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical",
+       "asem-no-context", "asem-no-dates", "asem-no-answers", "asem-no-names", "asem-no-speakers",
+       "asem-no-diversity")
 DEFAULT = ("asem", "bm25", "dense")
 
 

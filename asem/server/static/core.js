@@ -5,7 +5,8 @@
 export const AUTH = document.body.dataset.auth; // "key", or "none" for a server run with --no-auth
 const store = window.sessionStorage;
 export const PAGE = 25;
-export const PARTS = ["dense", "lexical", "context", "utility", "timeliness", "usage", "date"];
+export const PARTS = ["dense", "lexical", "context", "utility", "timeliness", "usage", "date",
+  "diversity", "speaker"];
 const SVG = "http://www.w3.org/2000/svg";
 export const $ = (id) => document.getElementById(id);
 

@@ -57,7 +57,7 @@ export async function searchView(root, params) {
     hit.parts ? PARTS.map((p) => Math.abs(hit.parts[p])) : []));
   show(results,
     h("p", { class: "muted", id: "search-summary" },
-      `${found.hits.length} hits; score = dense + lexical + context + utility + timeliness + usage + date`),
+      `${found.hits.length} hits; score = dense + lexical + context + utility + timeliness + usage + date + diversity + speaker`),
     h("ol", { class: "hits", id: "hits" }, found.hits.map((hit) => hitRow(hit, found.retrieval_id, scale))),
     found.hits.length ? null : h("p", { class: "empty" }, "No notes match this search and these filters."));
   root.dataset.renders = String(++searchRenders);
