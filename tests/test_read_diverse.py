@@ -164,3 +164,32 @@ def test_the_named_speakers_nearest_notes_join_the_pool(tmp_path):
     assert search_turns(tmp_path, speaker_pool=5, speaker_weight=0.0, **narrow) != []
     assert sorted(search_turns(tmp_path, speaker_pool=5, **narrow)) == ["D1:1", "D1:3"]
     assert len(search_turns(tmp_path, speaker_pool=1, **narrow)) == 1
+
+
+HIKES = [
+    ("Ann", "Hiking in the mountains with my dog, hiking boots on."),
+    ("Bob", "Cool."),
+    ("Ann", "The hiking trail in the mountains was steep and my dog loved it."),
+    ("Bob", "Nice."),
+    ("Ann", "Next I want to try kayaking on the lake near the mountains."),
+]
+
+
+def hike_turns(tmp_path, weight: float) -> list[str]:
+    config = MemoryConfig(read=ReadConfig(utility_weight=0.0, timeliness_weight=0.0,
+                                          usage_weight=0.0, answer_share=0.0,
+                                          context_weight=0.0, speaker_weight=0.0,
+                                          diversity_weight=weight, diversity_threshold=0.6))
+    with Memory(tmp_path / f"hikes-{weight}.db", embedder=HashEmbedder(),
+                config=config) as memory:
+        memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
+                       for i, (speaker, text) in enumerate(HIKES, start=1)], user_id="u")
+        hits = memory.search("hiking in the mountains", user_id="u", k=3)
+        assert all(h.parts is not None and h.parts.total == pytest.approx(h.score, abs=1e-9)
+                   for h in hits)
+        return [h.note.provenance.turn_ids[0] for h in hits]
+
+
+def test_the_second_place_goes_to_a_note_that_repeats_less_of_the_first(tmp_path):
+    assert hike_turns(tmp_path, 0.0) == ["D1:1", "D1:3", "D1:5"]
+    assert hike_turns(tmp_path, 10.0) == ["D1:1", "D1:5", "D1:3"]
