@@ -177,7 +177,7 @@ def test_search_shows_the_parts_of_each_score_and_feedback_moves_utility(site):
                                                                           ".num").text)
                  for row in hit.find_elements("css selector", "tr[data-part]")}
         assert set(parts) == {"dense", "lexical", "context", "utility", "timeliness", "usage",
-                              "date"}
+                              "date", "diversity", "speaker"}
         assert sum(parts.values()) == pytest.approx(score, abs=0.004)  # 3 decimals each
     top = hits[0]
     note_id = top.get_attribute("data-id")

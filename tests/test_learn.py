@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from asem.config import MemoryConfig, WriteConfig
+from asem.config import MemoryConfig, ReadConfig, WriteConfig
 from asem.eval import learn, locomo
 from asem.eval.systems import AsemSystem
 from asem.providers import HashEmbedder
@@ -116,13 +117,17 @@ def test_pearson_is_none_without_spread():
 
 
 # -- feedback moves notes ------------------------------------------------------------------
+# the places below were laid out by relevance and utility alone: no diversity in the top k
+ARM = replace(RULE, read=ReadConfig(diversity_weight=0.0))
+
+
 @pytest.fixture
 def arm(tmp_path, conversation):
-    system = AsemSystem(tmp_path / "base.db", HashEmbedder(), RULE)
+    system = AsemSystem(tmp_path / "base.db", HashEmbedder(), ARM)
     system.index(conversation.sample_id, conversation.turns)
     system.memory.close()
     learn.copy_database(tmp_path / "base.db", tmp_path / "arm.db")
-    arm = learn.Arm("feedback", tmp_path / "arm.db", HashEmbedder(), RULE, learns=True)
+    arm = learn.Arm("feedback", tmp_path / "arm.db", HashEmbedder(), ARM, learns=True)
     arm.use(conversation.sample_id)
     yield arm
     arm.memory.close()

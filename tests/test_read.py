@@ -26,7 +26,8 @@ TEA = [
 OFF_TOPIC = "The quarterly tax return is due in April"
 QUERY = "Alice likes green tea"
 # Dense similarity only, no timeliness or usage terms: Phase B is exactly the SPEC formula.
-PURE = ReadConfig(lexical_weight=0.0, timeliness_weight=0.0, usage_weight=0.0)
+PURE = ReadConfig(lexical_weight=0.0, timeliness_weight=0.0, usage_weight=0.0,
+                  diversity_weight=0.0)  # Phase B alone: no re-scoring of the top k after it
 
 
 def zscore(values):
@@ -236,7 +237,8 @@ def test_with_lambda_zero_utility_is_ignored(open_memory, tea):
         m.feedback(result.retrieval_id, 1.0, [tea[3]], user_id="u")
         m.feedback(result.retrieval_id, -1.0, [tea[0]], user_id="u")
     blind = open_memory(MemoryConfig(read=ReadConfig(
-        lexical_weight=0.0, timeliness_weight=0.0, usage_weight=0.0, utility_weight=0.0)))
+        lexical_weight=0.0, timeliness_weight=0.0, usage_weight=0.0, utility_weight=0.0,
+        diversity_weight=0.0)))
     result = blind.search(QUERY, user_id="u", k=10)
     assert ids(result) == tea[:4]
     np.testing.assert_allclose([h.score for h in result],
