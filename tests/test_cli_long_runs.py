@@ -70,7 +70,7 @@ def test_ctrl_c_in_a_benchmark_says_what_was_kept(tmp_path, monkeypatch, args, s
     for module, name in ((bench_locomo, "run"), (bench_multihop, "run"), (experiment, "run"),
                          (manager_bench, "compare")):
         monkeypatch.setattr(module, name, _interrupt)
-    monkeypatch.setattr(onnx, "MiniLMEmbedder", lambda **_: HashEmbedder())  # threads=
+    monkeypatch.setattr(onnx, "MiniLMEmbedder", HashEmbedder)
     data = tmp_path / "multihop_hipporag.json"
     data.write_text("[]")
     data.with_name("multihop_hipporag_corpus.json").write_text("[]")
