@@ -486,3 +486,21 @@ def test_maintain_archives_one_half_of_an_exchange_when_told_not_to_fold(db_path
         (gone,) = report.evicted
         assert gone.into is None
         assert REPLY in [n.content for n in m.list_notes("u")]
+
+
+@pytest.mark.parametrize(("credit", "gone"), [
+    (0.0, [("question", None), ("reply", None)]),  # the merged note is worth its own score
+    (100.0, [("question", "reply"), ("other", None)]),  # or all it holds: another goes
+])
+def test_a_merged_note_goes_when_what_it_holds_is_worth_least(credit, gone):
+    notes = [life("question", content=QUESTION), life("reply", content=REPLY),
+             life("other", content="Caroline adopted a greyhound named Zephyr in Portland "
+                                   "after the marathon in October of that year"),
+             life("more", content="Melanie painted a sunrise over Lake Tahoe with Zanzibar "
+                                  "colours for the gallery opening in Reno next spring")]
+    partners = exchanges(notes, {"question": ("reply",)})
+    evicted = evictions(notes, TenantSettings(max_notes=2), AT,
+                        LifecycleConfig(fold_credit=credit), FeedbackConfig(),
+                        partners=partners)
+    assert [(e.note_id, e.into) for e in evicted] == gone
+    assert all("folded" not in e.reason for e in evicted if e.into is None)

@@ -16,6 +16,7 @@ maintain``, ``Memory.maintain``, the background loop), never inside ``add``.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -108,13 +109,25 @@ def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
     sizes = [n.words for n in notes]
     gone: set[int] = set()
     took: set[int] = set()  # notes that gained content: they hold more than themselves now
+    held = scores.copy()  # what a note that took others is worth: its score and theirs
+    waiting: list[tuple[float, int]] = []  # notes that took, by what they hold
     chosen: list[Eviction] = []
     steps = (Neighbours(vectors, order) if vectors is not None
              else ((i, None, None) for i in order))
     for i, near, cosines in steps:
+        while waiting and waiting[0][0] < scores[i] and _over(count, words, limits):
+            worth, t = heapq.heappop(waiting)  # a merged note worth less than this one goes
+            if t in gone or worth != held[t]:
+                continue  # gone already, or it took more since (a newer entry waits)
+            took.discard(t)
+            chosen = _unfolded(chosen, notes[t].note_id)
+            chosen.append(Eviction(notes[t].note_id, f"over budget: keep score {held[t]:.3f}"))
+            gone.add(t)
+            count, words = count - 1, words - sizes[t]
         if not _over(count, words, limits):
             break
         if i in took:
+            heapq.heappush(waiting, (held[i], i))
             continue
         note = notes[i]
         j = None
@@ -127,6 +140,9 @@ def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
         gone.add(i)
         if j is not None:
             took.add(j)
+            held[j] += config.fold_credit * scores[i]
+            if any(t == j for _, t in waiting):
+                heapq.heappush(waiting, (held[j], j))
             sizes[j] += sizes[i]
             chosen.append(Eviction(note.note_id, f"over budget: keep score {scores[i]:.3f}, "
                                    f"folded into {notes[j].note_id}", notes[j].note_id))
@@ -142,6 +158,12 @@ def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
         chosen.append(Eviction(notes[i].note_id, f"over budget: keep score {scores[i]:.3f}"))
         count, words = count - 1, words - sizes[i]
     return chosen
+
+
+def _unfolded(chosen: list[Eviction], target: str) -> list[Eviction]:
+    """``chosen`` with the notes folded into ``target`` archived instead (it goes too)."""
+    return [replace(e, into=None, reason=e.reason.split(", folded into")[0])
+            if e.into == target else e for e in chosen]
 
 
 def _over(count: int, words: int, limits: TenantSettings) -> bool:
