@@ -240,10 +240,10 @@ class LifecycleConfig:
     the question a search finds and the answer it needs stay one note (see
     ``asem.lifecycle.consolidate``). Off: such a note is archived (or folded by
     ``fold_similarity``)."""
-    fold_credit: float = 1.5
+    fold_credit: float = 1.0
     """Consolidation: a note that took folded notes goes only when its keep score plus this
-    times theirs is the lowest left (then with them): a merged note is worth more than
-    itself, not all it could ever take (see ``asem.lifecycle.maintain``)."""
+    times theirs is the lowest left (then with them): by default a merged note is worth the
+    sum of the notes it holds (see ``asem.lifecycle.maintain``)."""
     fold_max_words: int = 150
     """Consolidation: a note that takes folded notes holds at most this many words."""
     background_interval_s: float | None = None
