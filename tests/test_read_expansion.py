@@ -12,6 +12,12 @@ from asem.stores.base import VectorIndex
 from asem.stores.dense import MatrixSource
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 @pytest.mark.parametrize(("question", "total"), [
     ("How many different doctors did I visit?", True),
     ("How much did I spend on coffee?", True),

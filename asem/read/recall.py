@@ -109,7 +109,8 @@ def _with_turn_neighbours(ids: list[str], source: DenseSource
     as pool positions. An answer often sits in the reply to the turn a question matches."""
     around = source.turn_neighbours(ids)
     pool = list(dict.fromkeys([*ids, *(n for i in ids for n in around.get(i, ()))]))
-    around |= source.turn_neighbours([i for i in pool if i not in around])
+    asked = set(ids)
+    around |= source.turn_neighbours([i for i in pool if i not in asked])
     position = {note_id: i for i, note_id in enumerate(pool)}
     return pool, [tuple(position[n] for n in around.get(i, ()) if n in position)
                   for i in pool]

@@ -46,9 +46,10 @@ class DenseSource(Protocol):
         ...
 
     def turn_neighbours(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Per note of ``ids``: the notes the search may return that hold the turns just
-        before and after its turns in the same conversation, said by someone else
-        (``VectorIndex.turn_neighbours``), in the order those pairs were said."""
+        """Per note of ``ids`` the search may return, when it has any: the notes the search
+        may return that hold the turns just before and after its turns in the same
+        conversation, said by someone else (``VectorIndex.turn_neighbours``), in the order
+        those pairs were said."""
         ...
 
     def live_count(self) -> int:
@@ -113,9 +114,11 @@ class MatrixSource:
         index, found = self._index, {}
         for note_id in ids:
             row = index.row_of(note_id)
-            if row is not None:
-                found[note_id] = tuple(index.ids[n] for n in index.turn_neighbours(row)
-                                       if self._mask[n])
+            if row is None or not self._mask[row]:
+                continue
+            near = tuple(index.ids[n] for n in index.turn_neighbours(row) if self._mask[n])
+            if near:
+                found[note_id] = near
         return found
 
     def live_count(self) -> int:

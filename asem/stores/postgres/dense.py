@@ -108,11 +108,12 @@ class PostgresDense:
             pairs = turn_pairs(conn, self._user, ids)
             if not pairs:
                 return {}
-            others = list({other for _, other in pairs})
+            both = list({note_id for pair in pairs for note_id in pair})
             visible = {r["id"] for r in conn.execute(
                 f"SELECT id FROM notes WHERE id = ANY(%s) AND {self._where}",
-                [others, *self._params]).fetchall()}
-        return grouped([(note_id, other) for note_id, other in pairs if other in visible])
+                [both, *self._params]).fetchall()}
+        return grouped([(note_id, other) for note_id, other in pairs
+                        if note_id in visible and other in visible])
 
     def live_count(self) -> int:
         with self._read() as conn:
