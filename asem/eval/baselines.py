@@ -134,8 +134,8 @@ RAW_BASELINES = {
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-attribute",
-       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
-       "asem-no-dates", "asem-no-answers", "asem-no-names")
+       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical",
+       "asem-no-context", "asem-no-dates", "asem-no-answers", "asem-no-names")
 DEFAULT = ("asem", "bm25", "dense")
 
 
