@@ -30,7 +30,7 @@ from asem.stores.open import redacted
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
     help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-expiry, "
-         "asem-rule, asem-attribute, asem-expand, asem-bridge, asem-no-links, asem-no-utility, "
+         "asem-rule, asem-learned, asem-expand, asem-bridge, asem-no-links, asem-no-utility, "
          "asem-no-lexical, asem-no-context, asem-no-dates, asem-no-answers, asem-no-names.",
 )]
 

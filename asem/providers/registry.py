@@ -55,7 +55,8 @@ def threads_from_env() -> int | None:
 def _minilm() -> Embedder:
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
-    return MiniLMEmbedder(threads=threads_from_env())
+    threads = threads_from_env()
+    return MiniLMEmbedder(threads=threads) if threads else MiniLMEmbedder()
 
 
 def _e5_small() -> Embedder:
