@@ -248,7 +248,7 @@ class LifecycleConfig:
     notes did not help that query, not that they help none."""
     usage_weight: float = 0.05
     """Keep score: weight of log(1 + feedback uses), against the tenant's most used note."""
-    retrieval_weight: float = 0.40
+    retrieval_weight: float = 0.20
     """Keep score: weight of log(1 + times a search returned the note, whatever the reward),
     against the most: what people ask about is asked about again."""
     recency_weight: float = 0.05
@@ -260,6 +260,16 @@ class LifecycleConfig:
     cosine (on e) is at least this, instead of leaving search (None, the default: archive
     only; see ``asem.lifecycle.consolidate``: on LoCoMo, folding at 0.5 kept more words but
     not more recall, the merged notes' embeddings being blurred)."""
+    fold_exchanges: bool = True
+    """Consolidation: a note over the note count that asks, or replies to a note that asked,
+    folds into the other note of that exchange when it is kept (whatever their cosine), so
+    the question a search finds and the answer it needs stay one note (see
+    ``asem.lifecycle.consolidate``). Off: such a note is archived (or folded by
+    ``fold_similarity``)."""
+    fold_credit: float = 1.0
+    """Consolidation: a note that took folded notes goes only when its keep score plus this
+    times theirs is the lowest left (then with them): by default a merged note is worth the
+    sum of the notes it holds (see ``asem.lifecycle.maintain``)."""
     fold_max_words: int = 150
     """Consolidation: a note that takes folded notes holds at most this many words."""
     background_interval_s: float | None = None

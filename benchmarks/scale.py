@@ -16,7 +16,16 @@ tenant (or ``--tenants`` tenants of ``--per-tenant`` notes, measured in one of t
 - a search just after another process's commit: a child process on the same file adds a
   note, then this one searches (the change log patches the index; no reload);
 - a search just after an update of a random note;
-- RSS of this process after the searches.
+- RSS of this process after the searches;
+- on PostgreSQL, the HNSW index's recall@10 against an exact scan of the same rows
+  (``hnsw_recall_at_10``): the store's nearest notes through the index (``exact_limit=0``)
+  against every row of the tenant sorted by cosine, over ``--recall-queries`` real queries.
+  The fill repeats each pool vector many times, so notes tie; a note counts as found when
+  its similarity reaches the exact 10th (ids of tied notes may differ).
+
+On PostgreSQL a search reads its dense candidates from the database (``Store.dense``: the
+HNSW index for a large tenant, an exact scan for a small one), so no figure here includes
+loading a tenant's vectors into the process.
 
 Embedding a million texts takes hours on two cores, so the fill reuses a pool of real
 MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every stored note is
@@ -48,9 +57,10 @@ from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
 from asem import Memory
 from asem.eval.databases import Databases, PostgresDatabases, SQLiteFiles, local_postgres
 from asem.eval.metrics import percentile
+from asem.providers.embedder import embed_queries
 from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores.base import NewNote, WriteBatch
-from asem.types import Note, Provenance, Scope
+from asem.types import Filters, Note, Provenance, Scope
 from asem.write.inputs import content_hash
 
 STAMP = datetime(2024, 1, 1)
@@ -185,6 +195,31 @@ def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, add
         memory.close()
 
 
+def hnsw_recall(url: str, real: MiniLMEmbedder, user: str, queries: int,
+                rng: random.Random, k: int = 10) -> dict[str, float]:
+    """Recall@k of the HNSW index against an exact scan over the same rows (see the module
+    docstring), and the share of queries answered fully."""
+    from asem.stores.postgres import PostgresStore
+
+    indexed = PostgresStore(url, embedder_id=real.model_id, exact_limit=0)
+    exact = PostgresStore(url, embedder_id=real.model_id, exact_limit=2**62)
+    try:
+        found, full = 0, 0
+        vectors = embed_queries(real, [query(rng) for _ in range(queries)])
+        for vector in vectors:
+            want = exact.nearest(Scope(user), Filters(), vector, k)
+            got = indexed.nearest(Scope(user), Filters(), vector, k)
+            bar = want[-1][1] - 1e-6 if want else 1.0
+            hits = sum(1 for _, sim in got if sim >= bar)
+            found += min(hits, len(want))
+            full += hits >= len(want)
+        return {"hnsw_recall_at_10": round(found / max(1, k * len(vectors)), 4),
+                "hnsw_queries_complete": round(full / max(1, len(vectors)), 4)}
+    finally:
+        indexed.close()
+        exact.close()
+
+
 def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: int,
                          rng: random.Random) -> list[float]:
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), user],
@@ -227,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--adds", type=int, default=100)
     parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
+    parser.add_argument("--recall-queries", type=int, default=100,
+                        help="queries for the HNSW recall figure (PostgreSQL only)")
     parser.add_argument("--store", default="sqlite",
                         help="sqlite (a file, the default), postgres (a local server started "
                              "for the run) or a PostgreSQL URL (a database is made on it)")
@@ -252,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "fill_s": round(fill_s, 1)}
             if isinstance(target, Path):
                 figures["file_mb"] = round(target.stat().st_size / 2**20)
+            else:
+                figures |= hnsw_recall(target, real, "t0", args.recall_queries, rng)
             results.append(figures)
             print(json.dumps(figures), file=sys.stderr)
     report = {"store": args.store.split("://")[0], "pool_embeddings": len(pool), "results": results}

@@ -14,6 +14,13 @@ from asem.read.rank import Ranked
 from asem.stores.vector_index import Turn
 from asem.types import Message, ScoreParts
 
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 STAMP = datetime(2024, 5, 8, 13, 0)
 
 
@@ -71,19 +78,19 @@ CHAT = [
 ]
 
 
-def search_turns(tmp_path, share: float) -> list[str]:
+def search_turns(target, share: float) -> list[str]:
     config = MemoryConfig(read=ReadConfig(answer_share=share, question_discount=0.3,
                                           utility_weight=0.0, timeliness_weight=0.0,
                                           usage_weight=0.0))
-    with Memory(tmp_path / f"answers-{share}.db", embedder=HashEmbedder(),
-                config=config) as memory:
+    user = f"u-{share}"  # one tenant per setting, in one database
+    with Memory(target, embedder=HashEmbedder(), config=config) as memory:
         memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
-                       for i, (speaker, text) in enumerate(CHAT, start=1)], user_id="u")
+                       for i, (speaker, text) in enumerate(CHAT, start=1)], user_id=user)
         hits = memory.search("Which soup did Melanie learn to make at the cooking class?",
-                             user_id="u", k=3)
+                             user_id=user, k=3)
         return [h.note.provenance.turn_ids[0] for h in hits]
 
 
-def test_the_reply_outranks_the_question_it_answers(tmp_path):
-    assert search_turns(tmp_path, 0.0)[0] == "D1:1"  # off: the question wins
-    assert search_turns(tmp_path, 1.5)[:2] == ["D1:2", "D1:1"]
+def test_the_reply_outranks_the_question_it_answers(db_path):
+    assert search_turns(db_path, 0.0)[0] == "D1:1"  # off: the question wins
+    assert search_turns(db_path, 1.5)[:2] == ["D1:2", "D1:1"]

@@ -1,3 +1,4 @@
+
 """Conversational context in retrieval: a note's relevance rises with its neighbours'."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ import sqlite3
 from datetime import datetime
 
 import numpy as np
+import pytest
 
 from asem import Memory, MemoryConfig, ReadConfig
 from asem.chat import ChatTurn
@@ -16,6 +18,13 @@ from asem.stores.sqlite import connection
 from asem.types import Decision, Message, Note, Op, Provenance, Scope, Tier
 from asem.write.manager import Proposal
 from tests.test_supersede import REWIND_VALIDITY
+
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
 
 STAMP = datetime(2024, 5, 8, 13, 0)
 

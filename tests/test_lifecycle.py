@@ -11,13 +11,15 @@ import pytest
 
 from asem import Memory, MemoryConfig
 from asem.aio import AsyncMemory
+from asem.chat import ChatTurn
 from asem.config import FeedbackConfig, LifecycleConfig, TenantSettings
 from asem.errors import InvalidInputError, NotFoundError
+from asem.lifecycle.consolidate import exchanges
 from asem.lifecycle.keep import keep_scores
 from asem.lifecycle.maintain import evictions
 from asem.providers import HashEmbedder
 from asem.stores.base import NoteLife, Supersession, WriteBatch
-from asem.types import Decision, Op, Tier, now
+from asem.types import Decision, Message, Op, Tier, now
 from asem.write.manager import Proposal, RuleManager
 
 
@@ -413,3 +415,92 @@ def test_a_tenants_recency_weight_changes_its_ranking(db_path):
             gaps[user] = (hits["The team meeting moved to Tuesday"]
                           - hits["The team meeting moved to Monday"])
         assert gaps["news"] > gaps["ana"] + 1.0  # 2.0 vs 0.05 times a recency gap near 1
+
+
+# -- a question and its reply stay one exchange -------------------------------------------------
+QUESTION = "Which soup did you learn to make?"
+REPLY = "A lentil soup with lemon and cumin, from the cooking class downtown."
+
+
+def test_a_note_that_asks_and_its_reply_make_one_exchange():
+    notes = [life("question", content=QUESTION), life("reply", content=REPLY),
+             life("statement", content="I made soup."), life("answer", content="Nice.")]
+    replies = {"question": ("reply",), "statement": ("answer",)}
+    # A note that states something has no exchange: only the asking note is paired.
+    assert exchanges(notes, replies) == {0: [1], 1: [0]}
+    assert exchanges(notes, {"question": ("gone",)}) == {}  # its reply is not live
+
+
+@pytest.mark.parametrize(("question", "reply", "folded", "into"), [
+    (QUESTION, REPLY, "question", "reply"),  # the question says least: it joins its answer
+    ("Which soup did you learn to make at the cooking class in Lisbon last weekend?",
+     "Lentil, with lemon.", "reply", "question"),  # or the answer joins its question
+])
+def test_over_the_note_count_a_note_folds_into_the_other_half_of_its_exchange(
+        question, reply, folded, into):
+    notes = [life("question", content=question), life("reply", content=reply),
+             life("other", content="Caroline adopted a greyhound named Zephyr in Portland "
+                                   "after the marathon in October")]
+    partners = exchanges(notes, {"question": ("reply",)})
+    config = LifecycleConfig()
+    (gone,) = evictions(notes, TenantSettings(max_notes=2), AT, config, FeedbackConfig(),
+                        partners=partners)
+    assert (gone.note_id, gone.into) == (folded, into)
+    assert gone.reason.endswith(f"folded into {into}")
+    # Without the exchange, over a word budget, or past the words a note may hold: archived.
+    for limits, cfg, pairs in [(TenantSettings(max_notes=2), config, None),
+                               (TenantSettings(max_tokens=30), config, partners),
+                               (TenantSettings(max_notes=2),
+                                LifecycleConfig(fold_max_words=10), partners)]:
+        (gone,) = evictions(notes, limits, AT, cfg, FeedbackConfig(), partners=pairs)
+        assert (gone.note_id, gone.into) == (folded, None)
+
+
+def exchange_memory(path, **lifecycle) -> Memory:
+    memory = Memory(path, embedder=HashEmbedder(),
+                    config=MemoryConfig(lifecycle=LifecycleConfig(**lifecycle)))
+    said = [("Caroline", QUESTION), ("Melanie", REPLY),
+            ("Caroline", "Zanzibar photographs of the harbour were printed in the Tuesday "
+                         "gazette beside the regatta results.")]
+    memory.ingest([ChatTurn(Message(text, speaker, AT + timedelta(minutes=i), f"D1:{i}"),
+                            "session_1")
+                   for i, (speaker, text) in enumerate(said, start=1)], user_id="u")
+    return memory
+
+
+def test_maintain_keeps_a_question_and_its_reply_as_one_note(db_path):
+    with exchange_memory(db_path) as m:
+        (report,) = m.maintain("u", max_notes=2)
+        (gone,) = report.evicted
+        reply = next(n for n in m.list_notes("u") if n.id == gone.into)
+        assert reply.content == f"{QUESTION}\n{REPLY}"  # in the order said
+        assert set(reply.provenance.turn_ids) == {"D1:1", "D1:2"}
+        (hit, *_) = m.search(QUESTION, user_id="u", k=2)
+        assert hit.note.id == reply.id
+        assert m.get(gone.note_id, user_id="u", include_deleted=True).content == QUESTION
+
+
+def test_maintain_archives_one_half_of_an_exchange_when_told_not_to_fold(db_path):
+    with exchange_memory(db_path, fold_exchanges=False) as m:
+        (report,) = m.maintain("u", max_notes=2)
+        (gone,) = report.evicted
+        assert gone.into is None
+        assert REPLY in [n.content for n in m.list_notes("u")]
+
+
+@pytest.mark.parametrize(("credit", "gone"), [
+    (0.0, [("question", None), ("reply", None)]),  # the merged note is worth its own score
+    (100.0, [("question", "reply"), ("other", None)]),  # or all it holds: another goes
+])
+def test_a_merged_note_goes_when_what_it_holds_is_worth_least(credit, gone):
+    notes = [life("question", content=QUESTION), life("reply", content=REPLY),
+             life("other", content="Caroline adopted a greyhound named Zephyr in Portland "
+                                   "after the marathon in October of that year"),
+             life("more", content="Melanie painted a sunrise over Lake Tahoe with Zanzibar "
+                                  "colours for the gallery opening in Reno next spring")]
+    partners = exchanges(notes, {"question": ("reply",)})
+    evicted = evictions(notes, TenantSettings(max_notes=2), AT,
+                        LifecycleConfig(fold_credit=credit), FeedbackConfig(),
+                        partners=partners)
+    assert [(e.note_id, e.into) for e in evicted] == gone
+    assert all("folded" not in e.reason for e in evicted if e.into is None)

@@ -17,6 +17,13 @@ from asem import (
     Tier,
 )
 
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 TEA = [
     "Alice likes green tea",
     "Alice likes green tea with honey",

@@ -9,6 +9,13 @@ from asem import MemoryConfig, ReadConfig
 from asem.read.recall import _expanded
 from asem.read.terms import asks_for_total
 from asem.stores.base import VectorIndex
+from asem.stores.dense import MatrixSource
+
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
 
 
 @pytest.mark.parametrize(("question", "total"), [
@@ -33,13 +40,12 @@ def test_the_expanded_query_leans_towards_the_mean_of_the_nearest_notes():
     index = VectorIndex(["a", "b", "c"], np.stack([_unit(1, 0, 0), _unit(0, 1, 0),
                                                    _unit(0, 0, 1)]), np.zeros((3, 3)))
     q = _unit(1, 0.2, 0)
-    sims = index.similarities(q)
     config = ReadConfig(query_expansion=0.5, expansion_notes=2)
-    expanded = _expanded(q, sims, index, config)
+    expanded = _expanded(q, MatrixSource(index, np.ones(3, dtype=bool)), config)
     want = q + 0.5 * (index.embeddings[0] + index.embeddings[1]) / 2
     np.testing.assert_allclose(expanded, want / np.linalg.norm(want), rtol=1e-6)
-    masked = np.where([True, False, True], sims, -np.inf)  # "b" out of scope: not averaged
-    expanded = _expanded(q, masked, index, ReadConfig(query_expansion=0.5, expansion_notes=5))
+    masked = MatrixSource(index, np.array([True, False, True]))  # "b" out of scope: not averaged
+    expanded = _expanded(q, masked, ReadConfig(query_expansion=0.5, expansion_notes=5))
     want = q + 0.5 * (index.embeddings[0] + index.embeddings[2]) / 2
     np.testing.assert_allclose(expanded, want / np.linalg.norm(want), rtol=1e-6)
 

@@ -12,6 +12,12 @@ from asem.read.recall import Candidates, recall
 from asem.types import Filters, Scope, now
 
 
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 def test_idf_falls_as_a_term_gets_common_and_stays_positive():
     values = [idf(n, 100) for n in (0, 1, 10, 50, 100)]
     assert values == sorted(values, reverse=True)

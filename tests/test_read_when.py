@@ -12,6 +12,13 @@ from asem.read.rank import Ranked
 from asem.read.when import lifted, periods
 from asem.types import ScoreParts
 
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 ASKED = datetime(2023, 10, 20, 12, 0)  # a Friday
 
 

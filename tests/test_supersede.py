@@ -28,6 +28,13 @@ from tests import test_write_decisions
 from tests.test_cli import run
 from tests.test_write_decisions import Scripted, nearest
 
+
+@pytest.fixture
+def db_path(store_target):
+    """Every test here runs on SQLite and on PostgreSQL (``memory`` opens this target)."""
+    return store_target
+
+
 BOSTON, DENVER = "I live in Boston", "I live in Denver now"
 SAID, CHANGED = datetime(2024, 1, 10, 9), datetime(2024, 6, 1, 18)
 BEFORE, AFTER = datetime(2024, 3, 1), datetime(2024, 7, 1)
@@ -305,7 +312,8 @@ def test_the_cli_searches_the_past_and_reopens(db_path):
     assert set(found()) == {(BOSTON, False), (DENVER, False)}
 
 
-def test_a_database_from_before_validity_reads_and_dedupes_as_before(db_path):
+def test_a_database_from_before_validity_reads_and_dedupes_as_before(tmp_path):
+    db_path = tmp_path / "old.db"  # an SQLite file of an older schema
     with Memory(db_path, embedder=HashEmbedder(), manager="rule") as memory:
         (a,) = memory.add(BOSTON, user_id="u", timestamp=SAID)
         first = memory.search("where do I live", user_id="u")

@@ -55,8 +55,10 @@ def budget(
 ) -> None:
     """Does a bounded memory keep what matters? Held-out recall@5 on LoCoMo with each
     conversation cut to a share of its notes (or words, --kind tokens), by the keep score
-    (information, times returned, utility, usage, recency; or with notes over the count
-    folded into near neighbours) against first-in-first-out and random eviction.
+    (information, times returned, utility, usage, recency; a question and its reply folded
+    into one note rather than one of them archived; or, 'keep-score-fold', with notes over
+    the count folded into near neighbours too) against first-in-first-out and random
+    eviction.
 
     Replayed questions are searched and rewarded first (as in 'asem bench learn'); held-out
     questions are searched only after the cut. Targets: ≥ 0.95 of unbounded recall at 50 %,

@@ -12,7 +12,8 @@ a share of each conversation's live notes (``kind="notes"``) or of the words the
 
 - ``keep-score``: ``Memory.maintain`` with the memory's settings (superseded notes first,
   then the lowest keep score: information, times returned, learned utility, usage, recency;
-  asem.lifecycle.keep);
+  asem.lifecycle.keep; a note that asks or replies folds into the kept other note of its
+  exchange, asem.lifecycle.consolidate);
 - ``keep-score-fold``: the same with consolidation on (``fold_similarity`` 0.5 unless the
   memory's settings give one): a note over the note count folds into its nearest kept note
   where one is close enough (asem.lifecycle.consolidate);

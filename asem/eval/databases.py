@@ -53,7 +53,12 @@ class PostgresDatabases:
     kind = "postgres"
 
     def __init__(self, url: str) -> None:
+        from asem.stores.open import pool_options
+
         self._url = url
+        """The URL each new database's is made from: the store's options in it
+        (``?exact_limit=0``) reach every memory of the run."""
+        self._server = pool_options(url)[0]
         self._made: list[str] = []
 
     def new(self, name: str) -> str:
@@ -63,7 +68,7 @@ class PostgresDatabases:
 
         database = "asem_bench_" + re.sub(r"\W", "_", name.lower())[:30] + "_" + \
             uuid.uuid4().hex[:8]
-        with translated(self._url), psycopg.connect(self._url, autocommit=True) as conn:
+        with translated(self._url), psycopg.connect(self._server, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {database}")  # type: ignore[arg-type]
         self._made.append(database)
         return _with_database(self._url, database)
@@ -71,7 +76,7 @@ class PostgresDatabases:
     def close(self) -> None:
         import psycopg
 
-        with psycopg.connect(self._url, autocommit=True) as conn:
+        with psycopg.connect(self._server, autocommit=True) as conn:
             for database in self._made:
                 conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")  # type: ignore[arg-type]
         self._made.clear()

@@ -5,7 +5,7 @@ answer; the reply that holds the answer ("a lentil soup with lemon") often share
 the asking turn ranks first, and the turn a reader needs ranks below it or not at all. Two
 structural signals fix the order, with no word lists: whether a note's text asks (its last
 sentence ends with a question mark) and which note replies to it (the next turn of the same
-conversation, said by someone else: ``VectorIndex.turns``). Among the top hits, a note that
+conversation, said by someone else: ``Store.replies``). Among the top hits, a note that
 asks and is answered by a note of the pool scored below it hands the reply a share ρ of the
 gap between them and loses a share γ of it itself:
 
@@ -18,21 +18,17 @@ are not stored) keeps its score: it may well be the evidence.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from asem.config import ReadConfig
 from asem.read.rank import Ranked
 from asem.stores.base import Store
-from asem.stores.vector_index import Turn, VectorIndex, replies
+from asem.stores.dense import reply_map  # noqa: F401  (re-exported)
 from asem.types import Note
 
 _BRACKETED = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 _SENTENCE = re.compile(r"[^.!?]*[.!?]+")
-
-_replies_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, tuple[str, ...]]] = (
-    weakref.WeakKeyDictionary())
 
 
 def asking_share(text: str) -> float:
@@ -46,29 +42,6 @@ def asking_share(text: str) -> float:
     words = [len(s.split()) for s in sentences]
     asked = sum(n for s, n in zip(sentences, words, strict=True) if s.rstrip().endswith("?"))
     return asked / max(sum(words), 1)
-
-
-def reply_map(turns: Sequence[Turn]) -> dict[str, tuple[str, ...]]:
-    """Note id → the notes holding the turns said right after its turns, by someone else,
-    in the same conversation (``vector_index.replies``)."""
-    last: dict[tuple[str, str], Turn] = {}
-    found: dict[str, list[str]] = {}
-    for turn in turns:
-        if not turn.thread:
-            continue
-        key = (turn.agent_id, turn.thread)
-        before, last[key] = last.get(key), turn
-        if before is not None and replies(before, turn) and before.note_id != turn.note_id:
-            found.setdefault(before.note_id, []).append(turn.note_id)
-    return {note_id: tuple(dict.fromkeys(ids)) for note_id, ids in found.items()}
-
-
-def replies_in(index: VectorIndex) -> dict[str, tuple[str, ...]]:
-    """``reply_map`` of ``index``'s turns, built once per index (an index never changes)."""
-    found = _replies_cache.get(index)
-    if found is None:
-        found = _replies_cache[index] = reply_map(index.turns)
-    return found
 
 
 def answers_first(ranked: Sequence[Ranked], asking: Mapping[str, float],
@@ -112,5 +85,5 @@ def answers_over_questions(ranked: list[Ranked], top: Mapping[str, Note], user_i
     asking = {note_id: a for note_id, note in top.items() if (a := asking_share(note.content))}
     if not asking:
         return ranked
-    return answers_first(ranked, asking, replies_in(store.vector_index(user_id)),
+    return answers_first(ranked, asking, store.replies(user_id, list(asking)),
                          config.answer_share, config.question_discount)

@@ -10,11 +10,11 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
-from asem.read.speakers import speaker_rows
+from asem.read.speakers import notes_of
 from asem.read.terms import asks_for_total, query_terms
-from asem.read.validity import visible_rows
-from asem.stores.base import Store, VectorIndex
-from asem.types import Filters, Scope, now
+from asem.stores.base import Store
+from asem.stores.dense import DenseSource
+from asem.types import Filters, Scope
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Candidates:
     """BM25 score (0 where the candidate matched no query term)."""
     around: list[tuple[int, ...]] = field(default_factory=list)
     """Per candidate, the pool positions of the turns just before and after it in its
-    session (see ``VectorIndex.turn_neighbours``); empty when context is off."""
+    session (see ``DenseSource.turn_neighbours``); empty when context is off."""
     lexical_scale: float = 1.0
     """Factor on the BM25 weight for this search (``ReadConfig.lexical_confidence``)."""
 
@@ -42,101 +42,80 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
            named: frozenset[str] = frozenset()) -> Candidates:
     """C(q); ``dated``: notes of a period the query names (``asem.read.when``), whose
     ``k_candidates`` most similar join the pool; ``named``: speakers the query names
-    (``asem.read.speakers``), whose ``speaker_pool`` most similar notes join it."""
-    index = store.vector_index(scope.user_id)
-    if not len(index):
-        return Candidates([], np.zeros(0), np.zeros(0))
-    mask = index.scope_mask(scope) & visible_rows(index, filters, now())
-    if not filters.include_quarantined:  # a handful of ids, from a partial index
-        for note_id in store.quarantined_ids(scope.user_id):
-            if (row := index.row_of(note_id)) is not None:
-                mask[row] = False
-    allowed: set[str] | None = None
-    if not filters.empty:
-        allowed = store.filtered_ids(scope, filters)
-        mask &= np.fromiter((i in allowed for i in index.ids), dtype=bool, count=len(index))
-    sims = np.where(mask, index.similarities(query_vector), -np.inf)
+    (``asem.read.speakers``), whose ``speaker_pool`` most similar notes join it. The dense
+    channel is the store's (``Store.dense``): whichever holds the vectors, only the notes the
+    search may return are read."""
+    source = store.dense(scope, filters)
+    vector = query_vector
     if config.query_expansion > 0 and (config.expand_all_queries or asks_for_total(query)):
-        sims = np.where(mask, index.similarities(_expanded(query_vector, sims, index, config)),
-                        -np.inf)
+        vector = _expanded(query_vector, source, config)
     k1 = config.k_candidates
-    top = np.argpartition(-sims, k1 - 1)[:k1] if len(sims) > k1 else np.arange(len(sims))
-    top = top[np.argsort(-sims[top])]
-    dense_rows = [int(r) for r in top if sims[r] > config.min_similarity]
+    dense = {note_id: sim for note_id, sim in source.nearest(vector, k1)
+             if sim > config.min_similarity}
     lexical: dict[str, float] = {}
-    lexical_rows: list[int] = []
     terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
-    for note_id, score in store.lexical(scope.user_id, terms, limit=k1 * 4):
-        row = index.row_of(note_id)
-        if row is not None and mask[row]:
+    matches = store.lexical(scope.user_id, terms, limit=k1 * 4)
+    visible = source.similarities(vector, [note_id for note_id, _ in matches])
+    for note_id, score in matches:
+        if note_id in visible:
             lexical[note_id] = score
-            lexical_rows.append(row)
             if len(lexical) == k1:
                 break
     scale = 1.0
     if config.lexical_confidence > 0 and lexical:
-        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)), index.live_count)
+        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)),
+                         source.live_count())
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
-    rows = list(dict.fromkeys([*dense_rows, *lexical_rows,
-                               *_nearest_rows(_rows_of(dated, index), sims, k1),
-                               *_nearest_rows(_named_rows(named, index), sims,
-                                              config.speaker_pool)]))
+    sims = dense | {note_id: visible[note_id] for note_id in lexical}
+    sims |= _nearest_of(dated, source.similarities(vector, list(dated)) if dated else {}, k1)
+    if named and config.speaker_pool > 0:
+        said = notes_of(named, store.vector_index(scope.user_id))
+        sims |= _nearest_of(said, source.similarities(vector, list(said)), config.speaker_pool)
+    ids = list(sims)
     around: list[tuple[int, ...]] = []
     if config.context_weight > 0:
-        rows, around = _with_turn_neighbours(rows, index, mask)
-    ids = [index.ids[r] for r in rows]
+        ids, around = _with_turn_neighbours(ids, source)
+        sims |= source.similarities(vector, [i for i in ids if i not in sims])
     return Candidates(
         ids=ids,
-        dense=np.array([sims[r] for r in rows], dtype=np.float64),
+        dense=np.array([sims[i] for i in ids], dtype=np.float64),
         lexical=np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64),
         around=around,
         lexical_scale=scale,
     )
 
 
-def _rows_of(ids: frozenset[str], index: VectorIndex) -> np.ndarray:
-    return np.array([r for i in ids if (r := index.row_of(i)) is not None], dtype=np.int64)
+def _nearest_of(ids: frozenset[str], sims: dict[str, float], k: int) -> dict[str, float]:
+    """The ``k`` notes of ``ids`` most similar to the query, with their similarity, most
+    similar first; ``sims``: the similarity of those the search may return."""
+    found = [note_id for note_id in ids if note_id in sims]
+    values = np.array([sims[i] for i in found])
+    chosen = np.arange(len(found))
+    if len(found) > k:
+        chosen = chosen[np.argpartition(-values, k - 1)[:k]]
+    chosen = chosen[np.argsort(-values[chosen])]
+    return {found[i]: sims[found[i]] for i in chosen}
 
 
-def _named_rows(named: frozenset[str], index: VectorIndex) -> np.ndarray:
-    """The rows of the notes said by any of ``named``."""
-    said = speaker_rows(index)
-    found = [said[label] for label in sorted(named) if label in said]
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-
-
-def _nearest_rows(rows: np.ndarray, sims: np.ndarray, k: int) -> list[int]:
-    """The ``k`` of ``rows`` most similar to the query (visible ones), most similar first."""
-    rows = rows[np.isfinite(sims[rows])] if rows.size else rows
-    if k <= 0 or not rows.size:
-        return []
-    if rows.size > k:
-        rows = rows[np.argpartition(-sims[rows], k - 1)[:k]]
-    return [int(r) for r in rows[np.argsort(-sims[rows], kind="stable")]]
-
-
-def _expanded(query_vector: np.ndarray, sims: np.ndarray, index: VectorIndex,
+def _expanded(query_vector: np.ndarray, source: DenseSource,
               config: ReadConfig) -> np.ndarray:
     """q + w · (mean of the nearest notes' unit embeddings), renormalised."""
-    m = min(config.expansion_notes, int(np.isfinite(sims).sum()))
-    if m <= 0:
+    near = source.nearest_embeddings(query_vector, config.expansion_notes)
+    if not len(near):
         return query_vector
-    near = np.argpartition(-sims, m - 1)[:m]
-    centroid = index.embeddings[near].mean(axis=0)
-    vector = query_vector + config.query_expansion * centroid
+    vector = query_vector + config.query_expansion * near.mean(axis=0)
     norm = float(np.linalg.norm(vector))
     return (vector / norm).astype(np.float32) if norm > 0 else query_vector
 
 
-def _with_turn_neighbours(rows: list[int], index: VectorIndex,
-                          mask: np.ndarray) -> tuple[list[int], list[tuple[int, ...]]]:
+def _with_turn_neighbours(ids: list[str], source: DenseSource
+                          ) -> tuple[list[str], list[tuple[int, ...]]]:
     """The pool plus the session neighbours of its members, and each member's neighbours
     as pool positions. An answer often sits in the reply to the turn a question matches."""
-    pool = list(rows)
-    for row in rows:
-        pool.extend(n for n in index.turn_neighbours(row) if mask[n])
-    pool = list(dict.fromkeys(pool))
-    position = {row: i for i, row in enumerate(pool)}
-    around = [tuple(position[n] for n in index.turn_neighbours(row) if n in position)
-              for row in pool]
-    return pool, around
+    around = source.turn_neighbours(ids)
+    pool = list(dict.fromkeys([*ids, *(n for i in ids for n in around.get(i, ()))]))
+    asked = set(ids)
+    around |= source.turn_neighbours([i for i in pool if i not in asked])
+    position = {note_id: i for i, note_id in enumerate(pool)}
+    return pool, [tuple(position[n] for n in around.get(i, ()) if n in position)
+                  for i in pool]

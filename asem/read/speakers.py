@@ -60,6 +60,12 @@ def speaker_rows(index: VectorIndex) -> dict[str, np.ndarray]:
     return found
 
 
+def notes_of(named: frozenset[str], index: VectorIndex) -> frozenset[str]:
+    """The ids of the notes said by any of ``named``."""
+    rows = speaker_rows(index)
+    return frozenset(index.ids[int(r)] for label in named for r in rows.get(label, ()))
+
+
 def named_in(query: str, index: VectorIndex) -> frozenset[str]:
     """The speakers of ``index`` that ``query`` names; none when it names every one."""
     labels = frozenset(speaker_rows(index))

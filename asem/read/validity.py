@@ -16,24 +16,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
-
-from asem.stores.base import VectorIndex
 from asem.types import Filters, Note
 
 
-def visible_rows(index: VectorIndex, filters: Filters, at: datetime) -> np.ndarray:
-    """The rows of ``index`` a search at time ``at`` with ``filters`` may return."""
-    live = ~index.expired_by(at)
-    if filters.include_superseded:
-        return live
-    if filters.as_of is not None:
-        return live & index.valid_at(filters.as_of)
-    return live & ~index.ended_by(at)
-
-
 def visible(note: Note, filters: Filters, at: datetime) -> bool:
-    """``visible_rows`` for one note (a link expansion, found outside the index)."""
+    """Whether a search at ``at`` with ``filters`` may return ``note`` (a link expansion,
+    found outside the dense channel; the stores apply the same rule to their notes, e.g.
+    ``asem.stores.dense.visible_rows``)."""
     if note.expired_by(at):
         return False
     if filters.include_superseded:

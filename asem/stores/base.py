@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from asem.errors import EmbedderMismatchError
+from asem.stores.dense import DenseSource
 from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the contract)
     Turn,
     VectorIndex,
@@ -203,7 +204,21 @@ class Store(Protocol):
     """True when opened for reading only: every write raises StoreReadOnlyError."""
 
     def vector_index(self, user_id: str) -> VectorIndex:
-        """The user's live notes as matrices (cached; kept in step with every write)."""
+        """The user's live notes as matrices (cached; kept in step with every write). The
+        write path reads neighbours from it; a search asks ``dense`` instead."""
+        ...
+
+    def dense(self, scope: Scope, filters: Filters) -> DenseSource:
+        """The dense channel of a search of ``scope`` with ``filters``, now: the notes it
+        may return (live, in the scope, valid for the search as ``asem.read.validity`` has
+        it, passing the filters, not quarantined unless they include quarantined notes),
+        nearest first. Read inside the search's snapshot."""
+        ...
+
+    def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Per note of ``note_ids`` that has any: the notes, live or not, holding the turns
+        said right after its turns in the same conversation by someone else
+        (``asem.stores.dense.reply_map``), in the order said."""
         ...
 
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:

@@ -51,13 +51,15 @@ def _sqlite(target: str, options: StoreOptions) -> Store:
                        index_cache_mb=options.index_cache_mb)
 
 
-POOL_OPTIONS = ("pool_min", "pool_max")
-"""Query parameters of a PostgreSQL URL that size the store's connection pool
-(``postgresql://host/asem?pool_max=20``); the rest go to the server."""
+POOL_OPTIONS = {"pool_min": 1, "pool_max": 1, "exact_limit": 0}
+"""Query parameters of a PostgreSQL URL that the store takes, with their least value: the
+connection pool's size (``postgresql://host/asem?pool_max=20``) and the tenant size up to
+which a search scans a tenant's vectors exactly rather than through the HNSW index
+(``asem.stores.postgres.nearest``); the rest go to the server."""
 
 
 def pool_options(url: str) -> tuple[str, dict[str, int]]:
-    """``url`` without the pool's parameters, and those parameters.
+    """``url`` without the store's parameters, and those parameters.
 
     >>> pool_options("postgresql://db/asem?pool_max=20&sslmode=require")
     ('postgresql://db/asem?sslmode=require', {'pool_max': 20})
@@ -67,9 +69,10 @@ def pool_options(url: str) -> tuple[str, dict[str, int]]:
     sizes: dict[str, int] = {}
     for key, value in query:
         if key in POOL_OPTIONS:
-            if not value.isdigit() or int(value) < 1:
-                raise InvalidInputError(f"{key} must be a whole number of connections (at "
-                                        f"least 1), not {value!r}")
+            least = POOL_OPTIONS[key]
+            if not value.isdigit() or int(value) < least:
+                raise InvalidInputError(f"{key} must be a whole number (at least {least}), "
+                                        f"not {value!r}")
             sizes[key] = int(value)
     rest = urlencode([(k, v) for k, v in query if k not in POOL_OPTIONS])
     return urlunsplit(parts._replace(query=rest)), sizes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from asem.guard.detector import FLAG_BAR
@@ -65,3 +66,24 @@ def listed(scope: Scope, filters: Filters, include_deleted: bool) -> tuple[str, 
     at = ts(now())  # current, and not an expired short-term note (asem.lifecycle)
     return (f"{where} AND (valid_until IS NULL OR valid_until > %s) AND "
             "(expires_at IS NULL OR expires_at > %s)", [*params, at, at])
+
+
+def searched(scope: Scope, filters: Filters, at: datetime) -> tuple[str, list[Any]]:
+    """The WHERE clause of the notes a search at ``at`` may return, by the rule the SQLite
+    store's vector index applies (``asem.stores.dense.visible_rows``): those passing
+    ``filters``, never a short-term note expired by ``at`` (whatever the validity filters
+    say), valid then (``as_of``, else at ``at``; any with ``include_superseded``), and not
+    quarantined unless ``filters.include_quarantined``."""
+    where, params = filter_clauses(scope, filters)
+    clauses = [where, "(expires_at IS NULL OR expires_at > %s)"]
+    params.append(ts(at))
+    if filters.as_of is not None and not filters.include_superseded:
+        clauses.append("(valid_from IS NULL OR valid_from <= %s) AND "
+                       "(valid_until IS NULL OR valid_until > %s)")
+        params.extend([ts(filters.as_of)] * 2)
+    elif not filters.include_superseded:
+        clauses.append("(valid_until IS NULL OR valid_until > %s)")
+        params.append(ts(at))
+    if not filters.include_quarantined:
+        clauses.append("NOT quarantined")
+    return " AND ".join(clauses), params

@@ -11,10 +11,10 @@ import numpy as np
 
 from asem.errors import NotFoundError
 from asem.stores.base import NoteSignals, grouped_links
+from asem.stores.dense import DenseSource
 from asem.stores.postgres import lexical
 from asem.stores.postgres.codec import COLUMNS, row_to_note
 from asem.stores.postgres.filters import filter_clauses, listed
-from asem.stores.postgres.nearest import nearest
 from asem.stores.postgres.writes import Conn
 from asem.types import Filters, HistoryEntry, Link, Note, Scope
 
@@ -27,6 +27,9 @@ class ReadsMixin:
     def _read(self) -> AbstractContextManager[Conn]:
         raise NotImplementedError
 
+    def dense(self, scope: Scope, filters: Filters) -> DenseSource:
+        raise NotImplementedError
+
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._read() as conn:
             return lexical.ranked(conn, user_id, terms, limit)
@@ -34,10 +37,10 @@ class ReadsMixin:
     def nearest(self, scope: Scope, filters: Filters, vector: np.ndarray,
                 k: int) -> list[tuple[str, float]]:
         """(note id, cosine similarity in [-1, 1], higher is closer) of the ``k`` notes
-        nearest ``vector`` among those ``list_notes(scope, filters)`` lists, from the HNSW
-        index (``asem.stores.postgres.nearest``); approximate, as HNSW is."""
-        with self._read() as conn:
-            return nearest(conn, scope, filters, vector, k)
+        nearest ``vector`` among those a search of ``scope`` with ``filters`` may return
+        now (``Store.dense``): from the HNSW index for a large tenant, approximate as HNSW
+        is, else exact (``asem.stores.postgres.nearest``)."""
+        return self.dense(scope, filters).nearest(vector, k)
 
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:

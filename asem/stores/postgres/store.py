@@ -28,6 +28,7 @@ from asem.stores.base import (
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
+from asem.stores.dense import DenseSource
 from asem.stores.postgres import jobs, writes
 from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
 from asem.stores.postgres.connection import (
@@ -37,16 +38,18 @@ from asem.stores.postgres.connection import (
     redacted,
     translated,
 )
+from asem.stores.postgres.dense import PostgresDense, replies
 from asem.stores.postgres.feedback import FeedbackMixin
 from asem.stores.postgres.forget import ForgetMixin
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
 from asem.stores.postgres.lifecycle import LifecycleMixin, short_term_owners
 from asem.stores.postgres.names import NamesMixin, count_names
+from asem.stores.postgres.nearest import EXACT_LIMIT
 from asem.stores.postgres.reads import ReadsMixin
 from asem.stores.postgres.restore import ArchiveMixin
 from asem.stores.postgres.writes import Conn
-from asem.types import Note, Scope, now
+from asem.types import Filters, Note, Scope, now
 
 _ALL_TENANTS = "*"
 """The advisory lock every writer takes shared, and an exclusive snapshot naming no tenant
@@ -73,10 +76,13 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
 
     def __init__(self, url: str, *, embedder_id: str, dimension: int | None = None,
                  read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
-                 timeout_s: float = 10.0, busy_timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 10.0, busy_timeout_s: float = 5.0,
+                 exact_limit: int = EXACT_LIMIT) -> None:
         """``timeout_s``: how long to wait for the server to answer a connection;
         ``busy_timeout_s``: how long a write waits for a lock another connection holds
-        before StoreLockedError."""
+        before StoreLockedError; ``exact_limit``: a search of a tenant of at most this many
+        notes scans its vectors exactly instead of the HNSW index
+        (``asem.stores.postgres.nearest``)."""
         self.path = redacted(url)
         self._url = url
         self.read_only = read_only
@@ -93,6 +99,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[int, VectorIndex]] = {}
+        self._exact_limit = exact_limit
 
     # -- connections and transactions ------------------------------------------------------
     @contextmanager
@@ -153,7 +160,21 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                 conn.isolation_level = None
 
     # -- vectors -----------------------------------------------------------------------------
+    def dense(self, scope: Scope, filters: Filters) -> DenseSource:
+        """Answered by the database (``asem.stores.postgres.dense``): no vectors are held."""
+        with self._read() as conn:  # one of the tenant's notes shows its embedder
+            row = conn.execute("SELECT embedder FROM notes WHERE user_id = %s AND "
+                               "deleted_at IS NULL LIMIT 1", (scope.user_id,)).fetchone()
+        if row is not None:
+            check_embedder([row["embedder"]], self._embedder_id, scope.user_id, self.path)
+        return PostgresDense(self._read, scope, filters, now(), exact_limit=self._exact_limit)
+
+    def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        with self._read() as conn:
+            return replies(conn, user_id, note_ids)
+
     def vector_index(self, user_id: str) -> VectorIndex:
+        """The tenant's matrices, for the write path (a search asks ``dense``)."""
         with self._read() as conn:
             changes = _changes(conn, user_id)
             with self._lock:

@@ -24,6 +24,7 @@ from asem.stores.base import (
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
+from asem.stores.dense import DenseSource, matrix_source, replies_in
 from asem.stores.sqlite import jobs, lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -92,6 +93,13 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
     def vector_index(self, user_id: str) -> VectorIndex:
         with self._lock, translated(self.path):
             return self._indexes.get(user_id)
+
+    def dense(self, scope: Scope, filters: Filters) -> DenseSource:
+        """Brute force over the user's vector index (``asem.stores.dense.MatrixSource``)."""
+        return matrix_source(self, scope, filters, now())
+
+    def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return replies_in(self.vector_index(user_id), note_ids)
 
     @property
     def index_loads(self) -> int:

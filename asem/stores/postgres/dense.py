@@ -1,0 +1,126 @@
+"""The dense channel of a search on PostgreSQL (``asem.stores.dense.DenseSource``): every
+answer is a query, and no process holds a tenant's vectors.
+
+The notes a search may return are one WHERE clause (``filters.searched``: scope, metadata
+filters, validity, quarantine, as the SQLite store's mask has them). The nearest come from
+the HNSW index or an exact scan (``asem.stores.postgres.nearest``); the similarity of given
+notes (lexical and dated candidates, neighbours) is computed by pgvector on their rows; the
+conversational neighbours of given notes are read from ``turns``, one indexed step back and
+one forward in each of their conversations (migration 0010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+import numpy as np
+
+from asem.stores.postgres.codec import array
+from asem.stores.postgres.filters import searched
+from asem.stores.postgres.nearest import EXACT_LIMIT, nearest
+from asem.stores.postgres.writes import Conn
+from asem.types import Filters, Scope
+
+# The turn said just before (``step = -1``) or after (``+1``) each turn of the given notes
+# in its conversation, with both speakers: a pair counts when the later turn replies to
+# the earlier (``vector_index.replies``). Turns of no known conversation have none.
+_PAIRS = """
+SELECT t.note_id AS note_id, o.note_id AS other, greatest(t.seq, o.seq) AS said,
+       CASE WHEN o.seq < t.seq THEN o.speaker ELSE t.speaker END AS first_speaker,
+       CASE WHEN o.seq < t.seq THEN t.speaker ELSE o.speaker END AS second_speaker
+FROM turns t
+CROSS JOIN LATERAL (
+    (SELECT p.note_id, p.seq, p.speaker FROM turns p
+     WHERE %(before)s AND p.user_id = t.user_id AND p.agent_id = t.agent_id
+       AND p.thread = t.thread AND p.seq < t.seq ORDER BY p.seq DESC LIMIT 1)
+    UNION ALL
+    (SELECT n.note_id, n.seq, n.speaker FROM turns n
+     WHERE n.user_id = t.user_id AND n.agent_id = t.agent_id AND n.thread = t.thread
+       AND n.seq > t.seq ORDER BY n.seq LIMIT 1)
+) o
+WHERE t.user_id = %(user)s AND t.note_id = ANY(%(ids)s) AND t.thread <> ''
+  AND o.note_id <> t.note_id
+ORDER BY said
+"""
+
+
+def turn_pairs(conn: Conn, user_id: str, ids: Sequence[str], *, before: bool = True
+               ) -> list[tuple[str, str]]:
+    """(note of ``ids``, note holding the turn next to one of its turns), for each pair of
+    consecutive turns of a conversation where the later replies to the earlier, in the
+    order the later turns were said; with ``before`` False, only the turns said after."""
+    if not ids:
+        return []
+    rows = conn.execute(_PAIRS, {"user": user_id, "ids": list(ids),  # type: ignore[arg-type]
+                                 "before": before}).fetchall()
+    return [(r["note_id"], r["other"]) for r in rows
+            if r["second_speaker"] and r["first_speaker"] not in ("", r["second_speaker"])]
+
+
+def grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """Each note's partners in ``pairs``, in order, each once."""
+    found: dict[str, dict[str, None]] = {}
+    for note_id, other in pairs:
+        found.setdefault(note_id, {})[other] = None
+    return {note_id: tuple(others) for note_id, others in found.items()}
+
+
+class PostgresDense:
+    """A ``DenseSource`` answered by SQL, read on the connection ``read`` gives (the
+    search's snapshot)."""
+
+    def __init__(self, read: Callable[[], AbstractContextManager[Conn]], scope: Scope,
+                 filters: Filters, at: datetime, *, exact_limit: int = EXACT_LIMIT) -> None:
+        self._read = read
+        self._user = scope.user_id
+        self._where, self._params = searched(scope, filters, at)
+        self._exact_limit = exact_limit
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        with self._read() as conn:
+            return nearest(conn, self._where, self._params, vector, k, self._user,
+                           exact_limit=self._exact_limit)
+
+    def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        if not ids:
+            return {}
+        vector = np.asarray(vector, dtype=np.float32)
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, embedding <=> %s::vector AS distance FROM notes WHERE "
+                f"id = ANY(%s) AND vector_dims(embedding) = {int(vector.shape[0])} AND "
+                f"{self._where}", [vector, list(ids), *self._params]).fetchall()
+        return {r["id"]: 1.0 - float(r["distance"]) for r in rows}
+
+    def nearest_embeddings(self, vector: np.ndarray, k: int) -> np.ndarray:
+        ids = [note_id for note_id, _ in self.nearest(vector, k)]
+        if not ids:
+            return np.zeros((0, int(np.asarray(vector).shape[0])), dtype=np.float32)
+        with self._read() as conn:
+            rows = conn.execute("SELECT embedding FROM notes WHERE id = ANY(%s)",
+                                (ids,)).fetchall()
+        return np.stack([array(r["embedding"]) for r in rows])
+
+    def turn_neighbours(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        with self._read() as conn:
+            pairs = turn_pairs(conn, self._user, ids)
+            if not pairs:
+                return {}
+            both = list({note_id for pair in pairs for note_id in pair})
+            visible = {r["id"] for r in conn.execute(
+                f"SELECT id FROM notes WHERE id = ANY(%s) AND {self._where}",
+                [both, *self._params]).fetchall()}
+        return grouped([(note_id, other) for note_id, other in pairs
+                        if note_id in visible and other in visible])
+
+    def live_count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute("SELECT count(*) AS n FROM notes WHERE user_id = %s AND "
+                                    "deleted_at IS NULL", (self._user,)).fetchone()["n"])
+
+
+def replies(conn: Conn, user_id: str, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """``Store.replies``: the notes holding the turns that reply to the turns of ``ids``."""
+    return grouped(turn_pairs(conn, user_id, ids, before=False))
