@@ -24,6 +24,7 @@ from asem.read.speakers import named_in, speaker_lifted, speakers_of
 from asem.read.validity import visible
 from asem.read.when import dated_ids, lifted
 from asem.stores.base import Store
+from asem.stores.dense import MatrixSource
 from asem.types import Filters, Hit, Note, Scope, now
 
 
@@ -65,7 +66,8 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
         first = {r.note_id for r in ranked}
         ranked = second_hop(query, ranked, scope, filters, k, deps, dated)
         bridged = {r.note_id for r in ranked} - first
-    if deps.config.diversity_weight > 0 or deps.config.thread_penalty > 0:
+    if (deps.config.diversity_weight > 0 or deps.config.thread_penalty > 0) and holds_vectors(
+            deps.store, scope, filters):
         ranked = diverse(ranked, scope, k, deps)
     ranked = ranked[:k]
     at = now()
@@ -94,7 +96,8 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
     query names join the pool and rise (``asem.read.speakers``)."""
     config = deps.config
     named = (named_in(query, deps.store.vector_index(scope.user_id))
-             if config.speaker_weight or config.speaker_pool else frozenset())
+             if (config.speaker_weight or config.speaker_pool)
+             and holds_vectors(deps.store, scope, filters) else frozenset())
     candidates = recall(query_vector, query, scope, filters, deps.store, config, dated, named)
     if not len(candidates):
         return []
@@ -109,6 +112,13 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
         ranked = speaker_lifted(ranked, named, speakers_of(deps.store.vector_index(
             scope.user_id)), config.speaker_weight)
     return ranked
+
+
+def holds_vectors(store: Store, scope: Scope, filters: Filters) -> bool:
+    """The store searches its vectors in this process (SQLite): the speaker and diversity
+    steps read the turns and embeddings of its vector index. A store answered by the
+    database (PostgreSQL) holds none, and those steps are skipped there."""
+    return isinstance(store.dense(scope, filters), MatrixSource)
 
 
 def diverse(ranked: list[Ranked], scope: Scope, k: int, deps: ReadDeps) -> list[Ranked]:
