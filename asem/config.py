@@ -18,10 +18,12 @@ class WriteConfig:
     """k: how many nearest notes a new note is linked to."""
     min_link_similarity: float = 0.30
     """Neighbours below this cosine similarity are not linked."""
-    manager: str = "learned"
-    """The write policy when Memory is given none: ``learned`` (the GRPO checkpoint shipped
-    with the package, see docs/manager.md), ``rule`` (NOOP for near-duplicates, else ADD),
-    ``always-add``, ``llm``, or the path of a retrained ``.npz``."""
+    manager: str = "learned-attribute"
+    """The write policy when Memory is given none: ``learned-attribute`` (the GRPO
+    checkpoint trained with the same-attribute feature, shipped with the package, see
+    docs/manager.md), ``learned`` (the checkpoint before it), ``rule`` (NOOP for
+    near-duplicates, else ADD), ``always-add``, ``llm``, or the path of a retrained
+    ``.npz``."""
     duplicate_similarity: float = 0.97
     """Cosine similarity of raw contents at or above which the rule manager says NOOP."""
     max_content_chars: int = 20_000

@@ -1,21 +1,29 @@
 """Load on a live ``asem serve``: concurrent clients of three tenants, and what they got back.
 
     python benchmarks/server_load.py [--clients 16] [--ops 500] [--tenants 3] [--notes 10000]
-                                     [--json bench-out/server_load.json]
+                                     [--store sqlite|postgres|URL] [--servers 1] [--pin]
+                                     [--compare] [--json bench-out/server_load.json]
 
-1. Fill: a fresh SQLite file gets ``--notes`` generated notes, spread evenly over the tenants,
-   with ``Memory.ingest`` (batches of 256, one transaction each) and the always-add manager,
+1. Fill: a fresh SQLite file (or a new PostgreSQL database: ``--store postgres`` starts a
+   local server for the run, a URL names one whose user may create databases) gets
+   ``--notes`` generated notes, spread evenly over the tenants, with ``Memory.ingest``
+   (batches of 256, one transaction each) and the always-add manager,
    embedded by the default local MiniLM: the texts come from templates with a running
    number, so every one is distinct and no manager decision is needed to store them.
-2. Serve: ``asem serve`` (default embedder and learned manager) on a free loopback port,
-   one API key per tenant.
+2. Serve: ``--servers`` processes of ``asem serve`` over the one database (default
+   embedder and learned manager), each on a free loopback port, one API key per tenant;
+   with ``--pin`` server i is pinned to core i (``taskset``) and embeds with one thread
+   (``ASEM_EMBED_THREADS=1``).
 3. Load: ``--clients`` threads, each an httpx client of one tenant (client i → tenant
-   i mod T), do ``--ops`` operations each: 70% search, 25% add (a text with a marker of its
-   own), 5% feedback on the client's last retrieval.
+   i mod T) and one server (client i → server i mod S), do ``--ops`` operations each: 70%
+   search, 25% add (a text with a marker of its own), 5% feedback on the client's last retrieval.
 4. Check, after a graceful SIGTERM: every acknowledged add is found exactly once (0 lost,
    0 duplicated), and no response held a note of another tenant.
 5. In-process: the same search and add, one at a time on ``Memory`` over the same file,
    for the latency the HTTP layer and the concurrency add to.
+
+``--compare`` runs steps 2–4 twice on the same database, with one server and then with
+``--servers``, and reports the throughput of both and their ratio.
 
 Reports throughput, p50/p95/p99 per operation, and errors by status code. Run it on an
 otherwise idle machine: the clients, the server and the embedder share the CPU.
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import signal
@@ -36,6 +45,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +54,7 @@ import httpx
 
 from asem import Memory
 from asem.chat import ChatTurn
+from asem.eval.databases import PostgresDatabases, local_postgres
 from asem.eval.metrics import percentile
 from asem.server.keys import StoreKeyRing
 from asem.types import Message
@@ -82,7 +93,7 @@ def query(rng: random.Random) -> str:
 
 
 # -- 1. fill -------------------------------------------------------------------------------
-def fill(db: Path, tenants: list[str], notes: int, seed: int) -> dict[str, set[str]]:
+def fill(db: Path | str, tenants: list[str], notes: int, seed: int) -> dict[str, set[str]]:
     """Store ``notes`` generated notes over ``tenants``; returns each tenant's note ids."""
     rng = random.Random(seed)
     source = texts(rng)
@@ -105,11 +116,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
+def start_server(db: Path | str, port: int, core: int | None = None) -> subprocess.Popen:
+    """``asem serve`` on ``port``; pinned to ``core`` (one embedder thread) when given."""
     script = Path(sys.executable).with_name("asem")
     command = [str(script)] if script.exists() else [shutil.which("asem") or "asem"]
+    env = None
+    if core is not None:
+        command = ["taskset", "-c", str(core), *command]
+        env = {**os.environ, "ASEM_EMBED_THREADS": "1"}
     return subprocess.Popen([*command, "--db", str(db), "serve", "--port", str(port),
-                             "--log-level", "warning"], stderr=subprocess.PIPE, text=True)
+                             "--log-level", "warning"], stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def wait_ready(url: str, server: subprocess.Popen, seconds: float = 180) -> None:
@@ -179,11 +196,12 @@ def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: 
                 log.acknowledged += [res | {"text": body["text"]} for res in r.json()["results"]]
 
 
-def load(url: str, keys: dict[str, str], clients: int, ops: int,
+def load(urls: list[str], keys: dict[str, str], clients: int, ops: int,
          seed: int) -> tuple[list[ClientLog], float]:
     tenants = list(keys)
     logs = [ClientLog(tenants[i % len(tenants)]) for i in range(clients)]
-    threads = [threading.Thread(target=run_client, args=(url, keys[log.tenant], log, ops,
+    threads = [threading.Thread(target=run_client, args=(urls[i % len(urls)],
+                                                         keys[log.tenant], log, ops,
                                                          seed * 1000 + i, i))
                for i, log in enumerate(logs)]
     start = time.perf_counter()
@@ -195,7 +213,7 @@ def load(url: str, keys: dict[str, str], clients: int, ops: int,
 
 
 # -- 4. check ------------------------------------------------------------------------------
-def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[str, int]:
+def check(db: Path | str, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[str, int]:
     """Acknowledged adds lost or stored twice, and notes shown to a tenant not theirs.
 
     An acknowledged input is lost when the note its answer named (the note added, updated or
@@ -235,7 +253,7 @@ def check(db: Path, logs: list[ClientLog], owned: dict[str, set[str]]) -> dict[s
 
 
 # -- 5. in-process -------------------------------------------------------------------------
-def in_process(db: Path, tenant: str, ops: int, seed: int) -> dict[str, list[float]]:
+def in_process(db: Path | str, tenant: str, ops: int, seed: int) -> dict[str, list[float]]:
     rng = random.Random(seed)
     timings: dict[str, list[float]] = {"search": [], "add": []}
     with Memory(db) as memory:
@@ -257,36 +275,36 @@ def summary(latencies: dict[str, list[float]]) -> dict[str, dict[str, float]]:
             for kind, v in latencies.items() if v}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--ops", type=int, default=500, help="operations per client")
-    parser.add_argument("--tenants", type=int, default=3)
-    parser.add_argument("--notes", type=int, default=10_000, help="notes stored before")
-    parser.add_argument("--in-process-ops", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", type=Path, help="also write the report here")
-    args = parser.parse_args()
-    tenants = [f"tenant-{i}" for i in range(args.tenants)]
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "load.db"
-        began = time.perf_counter()
-        owned = fill(db, tenants, args.notes, args.seed)
-        fill_s = time.perf_counter() - began
-        with Memory(db, manager="always-add") as memory:
-            ring = StoreKeyRing(memory.store)
-            keys = {t: ring.create(user_id=t, name="load")[1] for t in tenants}
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = start_server(db, port)
+@contextmanager
+def database(store: str, folder: Path) -> Iterator[Path | str]:
+    """A fresh database for the run: an SQLite file in ``folder``, or a new PostgreSQL
+    database (on a local server started for the run with ``store == "postgres"``)."""
+    if store == "sqlite":
+        yield folder / "load.db"
+        return
+    with (local_postgres() if store == "postgres" else nullcontext(store)) as url:
+        databases = PostgresDatabases(url)
         try:
-            wait_ready(url, server)
-            logs, wall = load(url, keys, args.clients, args.ops, args.seed)
+            yield databases.new("server_load")
         finally:
+            databases.close()
+
+
+def serve_and_load(db: Path | str, keys: dict[str, str], servers: int, pin: bool,
+                   args: argparse.Namespace, seed: int) -> dict:
+    """Steps 2–4 with ``servers`` server processes: the load's logs and figures."""
+    ports = [free_port() for _ in range(servers)]
+    running = [start_server(db, port, core=i % (os.cpu_count() or 1) if pin else None)
+               for i, port in enumerate(ports)]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, server in zip(urls, running, strict=True):
+            wait_ready(url, server)
+        logs, wall = load(urls, keys, args.clients, args.ops, seed)
+    finally:
+        for server in running:
             server.send_signal(signal.SIGTERM)
-            exit_code = server.wait(120)
-        counts = check(db, logs, owned)
-        local = in_process(db, tenants[0], args.in_process_ops, args.seed)
+        exit_codes = [server.wait(120) for server in running]
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: Counter = Counter()
     for log in logs:
@@ -294,23 +312,73 @@ def main() -> int:
             latencies[kind] += values
         statuses.update(log.statuses)
     done = sum(len(v) for v in latencies.values())
-    report = {
-        "clients": args.clients, "ops_per_client": args.ops, "tenants": args.tenants,
-        "notes_before": args.notes, "fill_s": round(fill_s, 1),
+    return {
+        "servers": servers, "pinned": pin,
         "wall_s": round(wall, 2), "throughput_ops_s": round(done / wall, 1),
         "http": summary(latencies),
         "statuses": {f"{kind} {status}": n for (kind, status), n in sorted(
             statuses.items(), key=lambda item: (item[0][0], str(item[0][1])))},
         "add_ops": dict(Counter(r["op"] for log in logs for r in log.acknowledged)),
         "acknowledged_adds": sum(len(log.acknowledged) for log in logs),
-        **counts, "in_process": summary(local), "server_exit_code": exit_code,
+        "server_exit_codes": exit_codes, "_logs": logs,
     }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--ops", type=int, default=500, help="operations per client")
+    parser.add_argument("--tenants", type=int, default=3)
+    parser.add_argument("--notes", type=int, default=10_000, help="notes stored before")
+    parser.add_argument("--in-process-ops", type=int, default=200)
+    parser.add_argument("--store", default="sqlite",
+                        help="sqlite (a file, the default), postgres (a local server started "
+                             "for the run) or a PostgreSQL URL (a database is made on it)")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="asem serve processes over the one database")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin server i to core i with taskset, one embedder thread each")
+    parser.add_argument("--compare", action="store_true",
+                        help="run the load with one server, then with --servers, and report "
+                             "the throughput ratio")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args()
+    if args.servers < 1 or args.clients < 1 or args.ops < 1:
+        parser.error("--servers, --clients and --ops must be at least 1")
+    if args.pin and not shutil.which("taskset"):
+        parser.error("--pin needs taskset (util-linux)")
+    tenants = [f"tenant-{i}" for i in range(args.tenants)]
+    with tempfile.TemporaryDirectory() as tmp, database(args.store, Path(tmp)) as db:
+        began = time.perf_counter()
+        owned = fill(db, tenants, args.notes, args.seed)
+        fill_s = time.perf_counter() - began
+        with Memory(db, manager="always-add") as memory:
+            ring = StoreKeyRing(memory.store)
+            keys = {t: ring.create(user_id=t, name="load")[1] for t in tenants}
+        runs = []
+        for n, servers in enumerate([1, args.servers] if args.compare else [args.servers]):
+            run = serve_and_load(db, keys, servers, args.pin, args, args.seed + n)
+            run |= check(db, run.pop("_logs"), owned)
+            runs.append(run)
+        local = in_process(db, tenants[0], args.in_process_ops, args.seed)
+    report = {
+        "store": "sqlite" if args.store == "sqlite" else "postgres",
+        "clients": args.clients, "ops_per_client": args.ops, "tenants": args.tenants,
+        "notes_before": args.notes, "fill_s": round(fill_s, 1), **runs[-1],
+        "in_process": summary(local),
+    }
+    if args.compare:
+        report["runs"] = runs
+        report["throughput_ratio"] = round(runs[1]["throughput_ops_s"]
+                                           / runs[0]["throughput_ops_s"], 2)
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    failed = (counts["lost"] or counts["duplicated"] or counts["other_tenant_notes_seen"]
-              or counts["responses_with_other_tenant_notes"] or exit_code != 0)
+    failed = any(r["lost"] or r["duplicated"] or r["other_tenant_notes_seen"]
+                 or r["responses_with_other_tenant_notes"] or any(r["server_exit_codes"])
+                 for r in runs)
     return 1 if failed else 0
 
 

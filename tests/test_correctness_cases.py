@@ -1,4 +1,4 @@
-"""Two things said in a row to a fresh memory with the default (learned) manager and the
+"""Two things said in a row to a fresh memory with the default manager and the
 real MiniLM embedder: what the memory must then hold (the correctness benchmark's test of
 each kind, ``asem.eval.correctness``)."""
 
@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from asem.config import MemoryConfig
 from asem.eval.correctness import run_stream
 from asem.eval.correctness_data import CaseStream, Fact
-from asem.manager.learned import ATTRIBUTE_CHECKPOINT, LearnedManager, asset
+from asem.manager.learned import LearnedManager
+from asem.manager.registry import resolve
 
 CASES = {
     "pin-then-allergy": ("unrelated-same-person",
@@ -49,27 +51,23 @@ def embedder():
 
 @pytest.fixture(scope="module")
 def manager():
-    return LearnedManager.load()
+    config = MemoryConfig()
+    return resolve(config.write.manager, config)  # the default
 
 
-NOT_REACHED = pytest.mark.xfail(
-    strict=True,
-    reason="the shipped weights merge the second fact into the first note; the checkpoint "
-           "retrained with the same-attribute feature gets every case right (below) but "
-           "lowers LoCoMo recall@5 to 0.6094 and is not the default (docs/manager.md, 'The "
-           "same-attribute feature')")
 REACHED = ("two-trips", "new-favourite", "second-allergy")
+"""The cases the checkpoint before the same-attribute feature (manager ``learned``) gets
+right; it merges the second fact of the others into the first note (docs/manager.md)."""
 
 
-@pytest.mark.parametrize("name", [n if n in REACHED else pytest.param(n, marks=NOT_REACHED)
-                                  for n in CASES])
+@pytest.mark.parametrize("name", CASES)
 def test_the_memory_holds_what_is_true(name, embedder, manager):
     holds_what_is_true(name, embedder, manager)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_the_same_attribute_checkpoint_holds_what_is_true(name, embedder):
-    holds_what_is_true(name, embedder, LearnedManager.load(asset(ATTRIBUTE_CHECKPOINT)))
+@pytest.mark.parametrize("name", REACHED)
+def test_the_checkpoint_before_the_same_attribute_feature_still_works(name, embedder):
+    holds_what_is_true(name, embedder, LearnedManager.load())
 
 
 def holds_what_is_true(name: str, embedder, manager) -> None:

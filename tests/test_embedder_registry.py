@@ -119,3 +119,16 @@ def test_the_embedder_benchmark_measures_size_and_dense_recall():
     row = dense_recall(HashEmbedder(), locomo.load(LOCOMO, ["conv-26"]))
     assert row["questions"] == 150
     assert 0 < row["dense_R@5"] <= row["dense_R@10"] <= row["dense_R@20"] <= 1
+
+
+def test_embed_threads_come_from_the_environment_and_bad_values_are_refused(monkeypatch):
+    from asem.providers import registry
+
+    monkeypatch.setenv("ASEM_EMBED_THREADS", "1")
+    assert registry.resolve_embedder("minilm")._threads == 1
+    monkeypatch.delenv("ASEM_EMBED_THREADS")
+    assert registry.resolve_embedder("minilm")._threads >= 1
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("ASEM_EMBED_THREADS", bad)
+        with pytest.raises(InvalidInputError, match="ASEM_EMBED_THREADS"):
+            registry.resolve_embedder("minilm")

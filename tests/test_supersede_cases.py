@@ -1,4 +1,4 @@
-"""Supersession end to end with the real MiniLM embedder and the default (learned) manager:
+"""Supersession end to end with the real MiniLM embedder and the default manager:
 a change of a single-valued fact keeps the old value as a past fact, never returned as
 current, returned ``as_of`` a time before the change and with ``include_superseded``;
 history shows it and ``reopen`` undoes it."""
@@ -15,8 +15,6 @@ from asem.types import Op
 SAID, CHANGED = datetime(2024, 1, 10, 9), datetime(2024, 6, 1, 18)
 BEFORE = datetime(2024, 3, 1)
 
-TRAINING = ("the shipped manager merges this change into one note; the manager "
-            "'learned-attribute' supersedes it (below) but is not the default")
 CASES = [
     pytest.param("My favourite food is pizza.", "My favourite food is sushi now.",
                  "What is my favourite food?", id="favourite-food"),
@@ -25,9 +23,9 @@ CASES = [
     pytest.param("I am a nurse.", "I quit nursing and became a teacher.",
                  "What is my job?", id="job-change"),
     pytest.param("I live in Boston.", "I moved to Denver.", "Where do I live?",
-                 id="moved", marks=pytest.mark.xfail(reason=TRAINING, strict=True)),
+                 id="moved"),
     pytest.param("I work at Google.", "I now work at Meta.", "Where do I work?",
-                 id="employer", marks=pytest.mark.xfail(reason=TRAINING, strict=True)),
+                 id="employer"),
 ]
 
 
@@ -45,8 +43,8 @@ def memory(db_path, embedder):
 
 
 @pytest.fixture
-def attribute_memory(db_path, embedder):
-    with Memory(db_path, embedder=embedder, manager="learned-attribute") as m:
+def learned_memory(db_path, embedder):
+    with Memory(db_path, embedder=embedder, manager="learned") as m:
         yield m
 
 
@@ -60,10 +58,11 @@ def test_a_change_supersedes_the_old_value(memory, before, after, question):
 
 
 @pytest.mark.parametrize(("before", "after", "question"), [
-    pytest.param(*case.values, id=case.id) for case in CASES])
-def test_the_same_attribute_checkpoint_supersedes_every_change(attribute_memory, before, after,
-                                                               question):
-    supersedes(attribute_memory, before, after, question)
+    pytest.param(*case.values, id=case.id) for case in CASES
+    if case.id not in ("moved", "employer")])  # it merges these two into one note
+def test_the_checkpoint_before_the_same_attribute_feature_still_supersedes(
+        learned_memory, before, after, question):
+    supersedes(learned_memory, before, after, question)
 
 
 def supersedes(memory: Memory, before: str, after: str, question: str) -> None:

@@ -182,9 +182,9 @@ def _root(
     )] = None,
     manager: Annotated[str | None, typer.Option(
         "--manager", envvar="ASEM_MANAGER", metavar="NAME|FILE",
-        help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned' (default, the "
-             "shipped GRPO policy), 'learned-attribute' (retrained with a same-attribute "
-             "feature; see docs/manager.md), 'rule', 'always-add', 'llm' (needs --llm) or a "
+        help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned-attribute' "
+             "(default, the shipped GRPO policy with a same-attribute feature; see "
+             "docs/manager.md), 'learned' (the checkpoint before it), 'rule', 'always-add', 'llm' (needs --llm) or a "
              "checkpoint written by 'asem train manager'.",
     )] = None,
     embedder: Annotated[str | None, typer.Option(

@@ -30,8 +30,8 @@ from asem.stores.open import redacted
 SystemsOption = Annotated[str, typer.Option(
     "--systems", metavar="NAMES",
     help="Comma-separated systems, or 'all': asem, bm25, dense, amem, memrl, asem-expiry, "
-         "asem-rule, asem-attribute, asem-expand, asem-bridge, asem-no-links, asem-no-utility, asem-no-lexical, "
-         "asem-no-context, asem-no-dates, asem-no-answers, asem-no-names.",
+         "asem-rule, asem-learned, asem-expand, asem-bridge, asem-no-links, asem-no-utility, "
+         "asem-no-lexical, asem-no-context, asem-no-dates, asem-no-answers, asem-no-names.",
 )]
 
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)

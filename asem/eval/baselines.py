@@ -49,7 +49,7 @@ class Recipe:
     description: str
     config: MemoryConfig = field(default_factory=MemoryConfig)
     enricher: str = "extractive"
-    manager: str = "learned"
+    manager: str = WriteConfig().manager
     raw_content: bool = False
     """Store each turn as 'Speaker: text' (the raw-turn baselines' documents)."""
     expire_short_term_days: float | None = None
@@ -75,7 +75,7 @@ def _read(**changes: Any) -> MemoryConfig:
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("asem", "ASEM defaults: extractive notes, learned (GRPO) manager, dense (δ = 0.1) "
+    Recipe("asem", "ASEM defaults: extractive notes, learned-attribute manager, dense (δ = 0.1) "
                    "+ BM25 recall, BM25 weighted by the share of the question its best match "
                    "holds, conversational context (β = 0.5), query expansion for questions "
                    "that count, value-aware ranking (λ = 0.4), no link expansion"),
@@ -85,9 +85,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            expire_short_term_days=7.0),
     Recipe("asem-rule", "ASEM with the rule manager (NOOP for near-duplicates, else ADD) "
                         "instead of the learned one", manager="rule"),
-    Recipe("asem-attribute", "ASEM with the learned-attribute manager (the checkpoint "
-                             "retrained with the same-attribute feature)",
-           manager="learned-attribute"),
+    Recipe("asem-learned", "ASEM with the manager 'learned' (the checkpoint trained before "
+                           "the same-attribute feature) instead of the default",
+           manager="learned"),
     Recipe("asem-expand", "ASEM defaults plus 1-hop link expansion: link neighbours of the "
                           "hits join the ranking at parent − (1 − strength) − 0.5",
            _read(expand_links=True)),
@@ -133,9 +133,9 @@ RAW_BASELINES = {
     "dense": "cosine similarity over raw turns, same embedder (all-MiniLM-L6-v2)",
 }
 DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASELINES}
-ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-attribute",
-       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical", "asem-no-context",
-       "asem-no-dates", "asem-no-answers", "asem-no-names")
+ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-learned",
+       "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical",
+       "asem-no-context", "asem-no-dates", "asem-no-answers", "asem-no-names")
 DEFAULT = ("asem", "bm25", "dense")
 
 

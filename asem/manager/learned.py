@@ -15,11 +15,12 @@ from asem.write.manager import Candidate, Proposal
 from asem.write.pipeline import retraction_reason
 
 DEFAULT_CHECKPOINT = "manager-grpo.npz"
-"""The checkpoint inside the package (``asem/manager/assets``)."""
+"""The checkpoint of the manager ``learned`` inside the package (``asem/manager/assets``),
+and what ``LearnedManager.load()`` loads."""
 ATTRIBUTE_CHECKPOINT = "manager-attribute.npz"
-"""A checkpoint retrained with the same-attribute feature (manager ``learned-attribute``):
-it supersedes changes and keeps facts apart where the default merges them, but is not the
-default (docs/manager.md, "The same-attribute feature")."""
+"""The checkpoint retrained with the same-attribute feature (manager ``learned-attribute``,
+the default): it supersedes changes and keeps facts apart where ``learned`` merged them
+(docs/manager.md, "The same-attribute feature")."""
 
 
 def asset(name: str) -> Path:

