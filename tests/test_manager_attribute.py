@@ -56,6 +56,18 @@ def test_the_training_sentences_leave_the_held_out_slots_and_wordings_out():
     assert not any("commute" in s for s in said)  # a held-out family of the benchmark
 
 
+def test_another_persons_facts_name_several_people_within_one_attribute():
+    """One name for every sentence of an attribute would make the name tell the attribute:
+    two facts of one person would then read as one attribute."""
+    from asem.manager.env.templates import PEOPLE
+
+    groups = attribute.training_sentences()
+    theirs = {name: said for name, said in groups.items() if "person-" in name}
+    assert theirs
+    for said in theirs.values():
+        assert len({p for p in PEOPLE for s in said if p in s}) > 2
+
+
 def test_the_feature_is_the_projected_cosine_or_else_the_raw_one():
     rng = np.random.default_rng(1)
     x, c = rng.normal(size=384).astype(np.float32), rng.normal(size=384).astype(np.float32)

@@ -45,8 +45,10 @@ def asset_path() -> Path:
 
 def training_sentences(seed: int = 0) -> dict[str, list[str]]:
     """Attribute → sentences stating it: every training wording of it with every value,
-    the other value of a change drawn at random, another person's facts said of a person
-    drawn at random. Held-out slots, families and wordings are left out."""
+    the other value of a change drawn at random, another person's facts each said of a
+    person drawn at random (one person for all the sentences of an attribute would make
+    the name tell the attribute, and two facts of one person look like one attribute).
+    Held-out slots, families and wordings are left out."""
     from asem.eval import correctness_data as c
     from asem.manager.env.templates import HELD_OUT_PHRASINGS, HELD_OUT_SLOTS, PEOPLE, SLOTS
 
@@ -54,10 +56,10 @@ def training_sentences(seed: int = 0) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
 
     def say(name: str, templates: Sequence[str], values: Sequence[str]) -> None:
-        person = rng.choice(PEOPLE)
         for template in templates:
             for value in values:
                 old = rng.choice([v for v in values if v != value])
+                person = rng.choice(PEOPLE)  # the person varies within an attribute
                 said = template.replace("{p}", person).format(v=value, old=old)
                 groups.setdefault(name, []).append(said[0].upper() + said[1:])
 
