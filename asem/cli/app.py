@@ -184,8 +184,8 @@ def _root(
         "--manager", envvar="ASEM_MANAGER", metavar="NAME|FILE",
         help="Who decides ADD/UPDATE/DELETE/NOOP for new text: 'learned-attribute' "
              "(default, the shipped GRPO policy with a same-attribute feature; see "
-             "docs/manager.md), 'learned' (the checkpoint before it), 'rule', 'always-add', 'llm' (needs --llm) or a "
-             "checkpoint written by 'asem train manager'.",
+             "docs/manager.md), 'learned' (the checkpoint before it), 'rule', 'always-add', "
+             "'llm' (needs --llm) or a checkpoint written by 'asem train manager'.",
     )] = None,
     embedder: Annotated[str | None, typer.Option(
         "--embedder", envvar="ASEM_EMBEDDER", metavar="NAME",
