@@ -11,7 +11,7 @@ import pytest
 from asem import Memory, MemoryConfig, ReadConfig
 from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
-from asem.read.diverse import diversified, threads_of
+from asem.read.diverse import contenders, diversified, threads_of
 from asem.read.rank import Ranked
 from asem.read.speakers import (
     named_in,
@@ -193,3 +193,23 @@ def hike_turns(tmp_path, weight: float) -> list[str]:
 def test_the_second_place_goes_to_a_note_that_repeats_less_of_the_first(tmp_path):
     assert hike_turns(tmp_path, 0.0) == ["D1:1", "D1:3", "D1:5"]
     assert hike_turns(tmp_path, 10.0) == ["D1:1", "D1:5", "D1:3"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_contenders_alone_give_the_same_first_places_as_the_whole_pool(seed):
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(12, 300)), int(rng.integers(1, 12))
+    pool = ranked(*((f"n{i}", float(s)) for i, s in enumerate(
+        np.sort(rng.normal(scale=rng.choice([0.1, 0.5, 2.0]), size=n))[::-1])))
+    base = rng.normal(size=(4, 16))  # a few directions: many near-duplicate notes
+    vectors = base[rng.integers(0, 4, n)] + rng.normal(scale=0.3, size=(n, 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    threads = [f"t{int(t)}" for t in rng.integers(0, 5, n)]
+    weight, penalty = float(rng.choice([0.25, 1.0])), float(rng.choice([0.0, 0.1]))
+    kept = contenders(pool, k, weight, penalty)
+    at = [int(r.note_id[1:]) for r in kept]
+    assert len(kept) < n or weight + penalty * (k - 1) >= pool[k - 1].score - pool[-1].score
+    whole = diversified(pool, vectors, threads, k, weight, 0.7, penalty)[:k]
+    cut = diversified(kept, vectors[at], [threads[i] for i in at], k, weight, 0.7, penalty)[:k]
+    assert [r.note_id for r in cut] == [r.note_id for r in whole]
+    assert [r.score for r in cut] == pytest.approx([r.score for r in whole], abs=1e-12)

@@ -44,6 +44,21 @@ def threads_of(index: VectorIndex) -> dict[str, str]:
     return found
 
 
+def contenders(ranked: Sequence[Ranked], places: int, weight: float,
+               thread_penalty: float) -> list[Ranked]:
+    """The notes of ``ranked`` that could take one of its first ``places`` places in
+    ``diversified``, in their order: a note loses at most ``weight`` plus ``thread_penalty``
+    for each note placed before it, so one scored lower than the ``places``-th by more than
+    that can never pass a note of the first ``places``. The first places of the contenders
+    are exactly those of the whole ``ranked``; looking at them alone spares the pool."""
+    if not 0 < places < len(ranked):
+        return list(ranked)
+    scores = np.array([r.score for r in ranked])
+    kth = float(np.partition(scores, len(scores) - places)[len(scores) - places])
+    floor = kth - weight - thread_penalty * (places - 1)
+    return [r for r, score in zip(ranked, scores, strict=True) if score >= floor]
+
+
 def diversified(ranked: Sequence[Ranked], vectors: np.ndarray, threads: Sequence[str],
                 places: int, weight: float, threshold: float, thread_penalty: float
                 ) -> list[Ranked]:

@@ -15,7 +15,7 @@ from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
 from asem.read.answers import answers_over_questions
 from asem.read.bridge import bridge_query, chain_merge
-from asem.read.diverse import diversified, threads_of
+from asem.read.diverse import contenders, diversified, threads_of
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
@@ -122,15 +122,17 @@ def holds_vectors(store: Store, scope: Scope, filters: Filters) -> bool:
 
 
 def diverse(ranked: list[Ranked], scope: Scope, k: int, deps: ReadDeps) -> list[Ranked]:
-    """``ranked`` re-scored so that its first ``k`` places cover distinct notes and
-    conversations (asem.read.diverse); the notes' embeddings come from the vector index."""
+    """The first ``k`` places of ``ranked`` re-scored so that they cover distinct notes and
+    conversations (asem.read.diverse), then the notes that could have taken one of them
+    (``contenders``); the notes' embeddings come from the vector index."""
+    config = deps.config
+    ranked = contenders(ranked, k, config.diversity_weight, config.thread_penalty)
     index = deps.store.vector_index(scope.user_id)
     rows = [index.row_of(r.note_id) for r in ranked]
     vectors = np.zeros((len(ranked), index.embeddings.shape[1]))  # none: no redundancy
     found = [i for i, row in enumerate(rows) if row is not None]
     vectors[found] = index.embeddings[[rows[i] for i in found]]
     threads = threads_of(index)
-    config = deps.config
     return diversified(ranked, vectors, [threads.get(r.note_id, "") for r in ranked], k,
                        config.diversity_weight, config.diversity_threshold,
                        config.thread_penalty)
