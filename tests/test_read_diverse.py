@@ -213,3 +213,29 @@ def test_the_contenders_alone_give_the_same_first_places_as_the_whole_pool(seed)
     cut = diversified(kept, vectors[at], [threads[i] for i in at], k, weight, 0.7, penalty)[:k]
     assert [r.note_id for r in cut] == [r.note_id for r in whole]
     assert [r.score for r in cut] == pytest.approx([r.score for r in whole], abs=1e-12)
+
+
+def test_the_turn_maps_of_an_index_are_carried_to_the_next_and_rebuilt_after_a_removal():
+    def index_of(turns):
+        ids = sorted({t.note_id for t in turns})
+        vectors = np.eye(len(ids), 8, dtype=np.float32)
+        return VectorIndex(ids, vectors, vectors, [""] * len(ids), ["s"] * len(ids), turns)
+
+    def fresh(turns):  # what a map built from every turn says
+        said: dict[str, set[str]] = {}
+        for t in turns:
+            said.setdefault(t.note_id, set()).add(t.speaker.lower())
+        return {k: frozenset(v) for k, v in said.items()}
+
+    first = [Turn("u", "", "c1", "Ana", "n1"), Turn("u", "", "c1", "Ben", "n2")]
+    old = index_of(first)
+    assert speakers_of(old) == fresh(first) and threads_of(old) == {"n1": "\x1fc1",
+                                                                   "n2": "\x1fc1"}
+    grown = [*first, Turn("u", "", "c2", "Cleo", "n3"), Turn("u", "", "c2", "Ana", "n2")]
+    new = index_of(grown)  # the same turn objects, then more: the map is carried over
+    assert speakers_of(new) == fresh(grown) and speakers_of(old) == fresh(first)
+    assert named_in("What does Cleo like?", new) == {"cleo"}
+    assert named_in("What does Cleo like?", old) == frozenset()
+    assert threads_of(new)["n3"] == "\x1fc2" and "n3" not in threads_of(old)
+    shrunk = [first[0], *grown[2:]]  # a turn removed: built again
+    assert speakers_of(index_of(shrunk)) == fresh(shrunk)

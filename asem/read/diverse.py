@@ -18,30 +18,30 @@ note's loss only grows as places fill, so the scores stay in order; the loss goe
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from asem.read.rank import Ranked
-from asem.stores.vector_index import VectorIndex
+from asem.read.turn_maps import TurnMap
+from asem.stores.vector_index import Turn, VectorIndex
 
-_threads_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, str]] = (
-    weakref.WeakKeyDictionary())
+
+def _add_threads(found: dict[str, str], turns: Sequence[Turn]) -> None:
+    for turn in turns:
+        if turn.thread:
+            found.setdefault(turn.note_id, f"{turn.agent_id}\x1f{turn.thread}")
+
+
+_threads = TurnMap[dict[str, str]](dict, dict, _add_threads)
 
 
 def threads_of(index: VectorIndex) -> dict[str, str]:
-    """Note id → the conversation its first recorded turn belongs to (built once per index,
-    which never changes); notes of no known conversation are left out."""
-    found = _threads_cache.get(index)
-    if found is None:
-        found = {}
-        for turn in index.turns:
-            if turn.thread:
-                found.setdefault(turn.note_id, f"{turn.agent_id}\x1f{turn.thread}")
-        _threads_cache[index] = found
-    return found
+    """Note id → the conversation its first recorded turn belongs to (one map per index,
+    carried over from the index before, ``asem.read.turn_maps``); notes of no known
+    conversation are left out."""
+    return _threads.of(index)
 
 
 def contenders(ranked: Sequence[Ranked], places: int, weight: float,

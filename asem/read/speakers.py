@@ -15,34 +15,44 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from asem.stores.vector_index import VectorIndex
+from asem.read.turn_maps import TurnMap
+from asem.stores.vector_index import Turn, VectorIndex
 
 if TYPE_CHECKING:  # rank imports recall, which imports this module
     from asem.read.rank import Ranked
 
 _WORD = re.compile(r"[\w']+")
-_speakers_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, frozenset[str]]] = (
-    weakref.WeakKeyDictionary())
 _rows_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, np.ndarray]] = (
     weakref.WeakKeyDictionary())
 
 
+Said = tuple[dict[str, frozenset[str]], set[str]]
+"""Note id → the labels of its speakers, and every label."""
+
+
+def _add_speakers(said: Said, turns: Sequence[Turn]) -> None:
+    by_note, labels = said
+    for turn in turns:
+        if turn.speaker:
+            label = turn.speaker.lower()
+            by_note[turn.note_id] = by_note.get(turn.note_id, frozenset()) | {label}
+            labels.add(label)
+
+
+_said = TurnMap[Said](lambda: ({}, set()), lambda s: (dict(s[0]), set(s[1])), _add_speakers)
+
+
 def speakers_of(index: VectorIndex) -> dict[str, frozenset[str]]:
-    """Note id → the labels (lower-cased) of the speakers of its turns (built once per
-    index, which never changes); notes with no recorded speaker are left out."""
-    found = _speakers_cache.get(index)
-    if found is None:
-        said: dict[str, set[str]] = {}
-        for turn in index.turns:
-            if turn.speaker:
-                said.setdefault(turn.note_id, set()).add(turn.speaker.lower())
-        found = _speakers_cache[index] = {k: frozenset(v) for k, v in said.items()}
-    return found
+    """Note id → the labels (lower-cased) of the speakers of its turns (one map per index,
+    carried over from the index before, ``asem.read.turn_maps``); notes with no recorded
+    speaker are left out."""
+    return _said.of(index)[0]
 
 
 def speaker_rows(index: VectorIndex) -> dict[str, np.ndarray]:
@@ -68,7 +78,7 @@ def notes_of(named: frozenset[str], index: VectorIndex) -> frozenset[str]:
 
 def named_in(query: str, index: VectorIndex) -> frozenset[str]:
     """The speakers of ``index`` that ``query`` names; none when it names every one."""
-    labels = frozenset(speaker_rows(index))
+    labels = frozenset(_said.of(index)[1])
     named = named_speakers(query, labels)
     return frozenset() if named == labels else named
 
