@@ -5,6 +5,7 @@ Only notes valid for the search are returned: by default none whose validity has
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,11 +115,21 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
     return ranked
 
 
+_holds: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()
+
+
 def holds_vectors(store: Store, scope: Scope, filters: Filters) -> bool:
     """The store searches its vectors in this process (SQLite): the speaker and diversity
     steps read the turns and embeddings of its vector index. A store answered by the
-    database (PostgreSQL) holds none, and those steps are skipped there."""
-    return isinstance(store.dense(scope, filters), MatrixSource)
+    database (PostgreSQL) holds none, and those steps are skipped there. The kind of
+    source is the store's own, so it is asked once per store, not built at every search."""
+    try:
+        return _holds[store]
+    except KeyError:
+        held = _holds[store] = isinstance(store.dense(scope, filters), MatrixSource)
+        return held
+    except TypeError:  # a store that cannot be weakly referenced or hashed
+        return isinstance(store.dense(scope, filters), MatrixSource)
 
 
 def diverse(ranked: list[Ranked], scope: Scope, k: int, deps: ReadDeps) -> list[Ranked]:
