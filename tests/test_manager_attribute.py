@@ -119,3 +119,28 @@ def test_the_learned_attribute_manager_reads_the_feature_and_the_default_does_no
     assert isinstance(option, LearnedManager)
     assert "same_attribute" in option.meta["pair_features"]
     assert "same_attribute" not in default.meta["pair_features"]
+
+
+def test_a_checkpoint_reads_the_projection_it_was_trained_on(tmp_path):
+    """``learned-attribute`` names no projection and was trained on the legacy one; a
+    checkpoint trained today names the one training read, and its feature follows it."""
+    from asem.manager import LearnedManager, policy
+    from asem.manager.learned import ATTRIBUTE_CHECKPOINT, asset
+
+    shipped = LearnedManager.load(asset(ATTRIBUTE_CHECKPOINT))
+    assert shipped.projection == attribute.LEGACY
+    params, meta = policy.load(asset(ATTRIBUTE_CHECKPOINT))
+    policy.save(params, tmp_path / "new.npz", {**meta, "attribute": attribute.ASSET})
+    retrained = LearnedManager.load(tmp_path / "new.npz")
+    assert retrained.projection == attribute.ASSET
+    rng = np.random.default_rng(2)
+    x, c = rng.normal(size=384).astype(np.float32), rng.normal(size=384).astype(np.float32)
+    proposal = Proposal("I moved to Denver.", None,
+                        [Candidate("n1", "I live in Boston.", 0.4, 0.4, intent=c)], intent=x)
+    legacy, today = (features(proposal, projection=name).pairs[0, SAME]
+                     for name in (attribute.LEGACY, attribute.ASSET))
+    assert legacy != pytest.approx(today)
+    for name, value in ((attribute.LEGACY, legacy), (attribute.ASSET, today)):
+        px, pc = attribute.project(x, name), attribute.project(c, name)
+        assert px is not None and pc is not None
+        assert value == pytest.approx(float(px @ pc), abs=1e-6)

@@ -166,3 +166,4 @@ def test_restarts_keep_the_run_with_the_best_validation(monkeypatch):
     assert [r["seed"] for r in result.log] == [5] * 4 + [6] * 4 + [7] * 4
     meta = training.checkpoint_meta(config, result, 3)
     assert (meta["seed"], meta["step"], meta["validation"]["probe_accuracy"]) == (6, 2, 0.9)
+    assert meta["attribute"] == "attribute-person.npz"  # the projection training read

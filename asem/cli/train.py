@@ -127,17 +127,17 @@ def attribute(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(
         "--out", metavar="FILE", dir_okay=False,
-        help="Where to write the projection (.npz). The learned manager reads the one in "
-             "asem/manager/assets/attribute.npz.",
-    )] = Path("attribute.npz"),
+        help="Where to write the projection (.npz). Training reads the one in "
+             "asem/manager/assets/attribute-person.npz.",
+    )] = Path("attribute-person.npz"),
 ) -> None:
     """Fit the projection that tells one attribute of two values ("I moved to Denver." of
     "I live in Boston.") from two attributes of one person, a feature of the write policy.
 
     Linear discriminant analysis of the local embedder's sentence embeddings, one class per
     attribute of the training templates (held-out slots, families and wordings left out);
-    seconds on a CPU. Retrain the manager after refitting it: its weights were learnt on
-    the projection they were trained with.
+    seconds on a CPU. Retrain the manager after refitting it: a checkpoint names the
+    projection it was trained with, and its weights were learnt on that one.
     """
     from asem.manager import attribute as attr
     from asem.providers.onnx_minilm import MiniLMEmbedder

@@ -12,7 +12,8 @@ values of one attribute differ. Cosine after it: 0.96 and 0.23.
 The projection (``DIM`` x 384 numbers) is fitted offline from the training split only
 (``fit``: the manager's training slots and phrasings, the correctness benchmark's
 training families and wordings; neither's held-out families, slots or wordings) and
-shipped as ``assets/attribute.npz``. At decision time it costs one small matrix product
+shipped as ``assets/attribute-person.npz``; a checkpoint names the projection it was trained
+on (``LEGACY`` for one that names none). At decision time it costs one small matrix product
 per candidate: the embeddings are those the write path already has.
 """
 
@@ -30,8 +31,12 @@ from asem.errors import InvalidInputError
 
 DIM = 16
 """Directions kept."""
-ASSET = "attribute.npz"
-"""The shipped projection, inside ``asem/manager/assets``."""
+ASSET = "attribute-person.npz"
+"""The projection training reads, inside ``asem/manager/assets`` (another person's facts
+said of a person drawn per sentence, ``training_sentences``)."""
+LEGACY = "attribute.npz"
+"""The projection of checkpoints that name none (``learned-attribute``): fitted with one
+person per attribute, so a name told attributes apart."""
 RIDGE = 1e-3
 """Added to the within-attribute scatter's diagonal: a direction no wording varies along
 is not taken for an attribute on that ground alone."""
@@ -39,8 +44,11 @@ is not taken for an attribute on that ground alone."""
 Embed = Callable[[list[str]], np.ndarray]
 
 
-def asset_path() -> Path:
-    return Path(str(resources.files("asem.manager") / "assets" / ASSET))
+def asset_path(name: str = ASSET) -> Path:
+    """A projection shipped in ``asem/manager/assets`` (a path as it is)."""
+    if Path(name).name != name:
+        return Path(name)
+    return Path(str(resources.files("asem.manager") / "assets" / name))
 
 
 def training_sentences(seed: int = 0) -> dict[str, list[str]]:
@@ -118,10 +126,11 @@ def projection(path: str | None = None) -> np.ndarray:
                                 "refit it with 'asem train attribute'") from e
 
 
-def project(embedding: np.ndarray) -> np.ndarray | None:
-    """``embedding`` projected and scaled to unit length (zeros stay zeros); None for an
-    embedding of another size than the projection was fitted on (another embedder)."""
-    p = projection()
+def project(embedding: np.ndarray, name: str = ASSET) -> np.ndarray | None:
+    """``embedding`` projected by the projection ``name`` (``asset_path``) and scaled to
+    unit length (zeros stay zeros); None for an embedding of another size than the
+    projection was fitted on (another embedder)."""
+    p = projection(str(asset_path(name)))
     if len(embedding) != len(p):
         return None
     v = np.asarray(embedding, dtype=np.float32) @ p

@@ -103,7 +103,8 @@ def x_features(content: str, n_candidates: int) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def features(proposal: Proposal, *, guards: bool = True) -> Features:
+def features(proposal: Proposal, *, guards: bool = True,
+             projection: str = attribute.ASSET) -> Features:
     x = text.substance(proposal.content)
     candidates = list(proposal.candidates)[:K]
     xw, xn, xnum = text.content_words(x), text.names(x), text.numbers(x)
@@ -112,7 +113,8 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
     change, addition = text.has_cue(x, text.CHANGE), text.has_cue(x, text.ADDITION)
     best = max((c.intent_similarity for c in candidates), default=0.0)
     x_frame, x_dates = _frame(xw, xv, xnum), date_phrases(x)
-    x_attribute = None if proposal.intent is None else attribute.project(proposal.intent)
+    x_attribute = (None if proposal.intent is None
+                   else attribute.project(proposal.intent, projection))
     rows = []
     for rank, c in enumerate(candidates):
         content = text.substance(c.content)
@@ -149,7 +151,7 @@ def features(proposal: Proposal, *, guards: bool = True) -> Features:
             float(shared > 0 and 1 <= len(adds) <= 2 and bool(unsaid)),
             _jaccard(x_frame, _frame(cw, text.value_words(content), cnum)),
             float(bool(x_dates) and x_dates != date_phrases(content)),
-            _same_attribute(x_attribute, c),
+            _same_attribute(x_attribute, c, projection),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
@@ -182,12 +184,12 @@ def _frame(words: frozenset[str], values: frozenset[str],
     return words - values - numbers
 
 
-def _same_attribute(x: np.ndarray | None, c: Candidate) -> float:
+def _same_attribute(x: np.ndarray | None, c: Candidate, projection: str) -> float:
     """Cosine of x and the candidate in the attribute projection (``attribute``): high for
     one attribute with two values ("I moved to Denver." of "I live in Boston."), low for two
     attributes of one person. Without both embeddings (or with another embedder's), the
     raw-content cosine."""
-    other = None if x is None or c.intent is None else attribute.project(c.intent)
+    other = None if x is None or c.intent is None else attribute.project(c.intent, projection)
     return c.intent_similarity if other is None else float(x @ other)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asem.manager import news, policy, text
+from asem.manager import attribute, news, policy, text
 from asem.manager.features import MAX_MERGE_CHARS, Features, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
@@ -47,11 +47,15 @@ class LearnedManager:
         self.params = params
         self.meta = meta or {}
         self.columns = policy.columns(self.meta) if "x_features" in self.meta else None
+        self.projection = self.meta.get("attribute", attribute.ASSET)
+        """The attribute projection its ``same_attribute`` feature was trained on."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LearnedManager:
-        """The checkpoint at ``path``, or the one shipped with the package."""
-        return cls(*policy.load(path or default_checkpoint_path()))
+        """The checkpoint at ``path``, or the one shipped with the package. One that names
+        no attribute projection was trained on ``attribute.LEGACY``."""
+        params, meta = policy.load(path or default_checkpoint_path())
+        return cls(params, {"attribute": attribute.LEGACY, **meta})
 
     def forward(self, f: Features) -> policy.Forward:
         """The policy on ``f``, reading only the features the checkpoint was trained on."""
@@ -61,7 +65,8 @@ class LearnedManager:
         return policy.forward(self.params, f)
 
     def probabilities(self, proposal: Proposal) -> np.ndarray:
-        return np.exp(policy.log_softmax(self.forward(features(proposal)).logits))
+        f = features(proposal, projection=self.projection)
+        return np.exp(policy.log_softmax(self.forward(f).logits))
 
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes

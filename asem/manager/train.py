@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from asem.manager import grpo, policy
+from asem.manager import attribute, grpo, policy
 from asem.manager.env.reward import make_reward
 from asem.manager.env.sim import EmbeddingCache, SimMemory
 from asem.manager.env.streams import Stream, generate
@@ -346,4 +346,5 @@ def checkpoint_meta(config: TrainConfig, result: TrainResult, restarts: int = 1,
             "seconds": round(result.seconds, 1),
             "seed": result.seed, "step": result.best_step,
             "cpu_seconds": round(result.cpu_seconds, 1), "user_streams": user_streams,
+            "attribute": attribute.ASSET,
             "validation": {k: last.get(k) for k in keys}}
