@@ -167,3 +167,18 @@ def test_restarts_keep_the_run_with_the_best_validation(monkeypatch):
     meta = training.checkpoint_meta(config, result, 3)
     assert (meta["seed"], meta["step"], meta["validation"]["probe_accuracy"]) == (6, 2, 0.9)
     assert meta["attribute"] == "attribute-person.npz"  # the projection training read
+
+
+def test_validation_reports_canonical_accuracy_per_kind():
+    """The log says which kind a checkpoint gets wrong, not only the mean over all."""
+    from asem.manager import train as training
+    from asem.manager.env.sim import EmbeddingCache
+    from asem.manager.env.streams import KINDS
+    from asem.manager.learned import LearnedManager
+    from asem.providers import HashEmbedder
+
+    manager = LearnedManager(policy.init_params(0))
+    row = training.evaluate(manager, EmbeddingCache(HashEmbedder()), 3)
+    by_kind = {k.split(":", 1)[1]: v for k, v in row.items() if k.startswith("canonical:")}
+    assert "novel" in by_kind and set(by_kind) <= set(KINDS)
+    assert min(by_kind.values()) <= row["canonical"] <= max(by_kind.values())
