@@ -132,6 +132,11 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem-no-speakers", "ASEM without the named speaker's notes first: a note said by "
                                "the person the question names does not rise",
            _read(speaker_weight=0.0)),
+    Recipe("asem-speakers-early", "ASEM with the named speaker's notes lifted in Phase B, "
+                                  "before answers over questions, by 0.5 whether they ask "
+                                  "or not (the order and weight before the lift moved)",
+           _read(speaker_weight=0.5, speaker_after_answers=False,
+                 speaker_asking_discount=False)),
     Recipe("asem-no-diversity", "ASEM without diversity in the top hits: a hit keeps its "
                                 "score however much it repeats the hits above it (μ = 0)",
            _read(diversity_weight=0.0)),
@@ -144,7 +149,7 @@ DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASEL
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-learned",
        "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical",
        "asem-no-context", "asem-no-dates", "asem-no-answers", "asem-no-names", "asem-no-speakers",
-       "asem-no-diversity")
+       "asem-speakers-early", "asem-no-diversity")
 DEFAULT = ("asem", "bm25", "dense")
 
 
