@@ -79,7 +79,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
                    "+ BM25 recall, BM25 weighted by the share of the question its best match "
                    "holds, conversational context (β = 0.5), query expansion for questions "
                    "that count, value-aware ranking (λ = 0.4), the named speaker's notes "
-                   "lifted (0.5), diversity in the top hits (μ = 0.25), no link expansion"),
+                   "lifted (1.25, after answers over questions, less the more they ask), "
+                   "diversity in the top hits (μ = 0.25), no link expansion"),
     Recipe("asem-expiry", "ASEM defaults with short-term expiry simulated by the dataset's "
                           "times: short-term notes (the learned manager's tier) said 7 days "
                           "or more before the question are archived",
