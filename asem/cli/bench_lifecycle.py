@@ -35,8 +35,9 @@ def budget(
     policies: Annotated[str, typer.Option(
         "--policies", metavar="NAMES", help="Comma-separated eviction policies: keep-score, "
         "keep-score-fold (notes over the count folded into near neighbours), "
-        "keep-score-no-feedback, fifo, random.",
-    )] = "keep-score,keep-score-fold,keep-score-no-feedback,fifo,random",
+        "keep-score-no-feedback, keep-score-no-salience (without the salience term), fifo, "
+        "random.",
+    )] = "keep-score,keep-score-fold,keep-score-no-feedback,keep-score-no-salience,fifo,random",
     kind: Annotated[str, typer.Option(
         "--kind", metavar="KIND", help="What the budget counts: 'notes' (each "
         "conversation's live notes) or 'tokens' (the words they hold).",
