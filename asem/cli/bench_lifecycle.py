@@ -56,8 +56,8 @@ def budget(
 ) -> None:
     """Does a bounded memory keep what matters? Held-out recall@5 on LoCoMo with each
     conversation cut to a share of its notes (or words, --kind tokens), by the keep score
-    (information, times returned, utility, usage, recency; a question and its reply folded
-    into one note rather than one of them archived; or, 'keep-score-fold', with notes over
+    (information, salience, times returned, utility, usage, recency; a question and its reply
+    folded into one note rather than one of them archived; or, 'keep-score-fold', with notes over
     the count folded into near neighbours too) against first-in-first-out and random
     eviction.
 

@@ -11,7 +11,7 @@ a share of each conversation's live notes (``kind="notes"``) or of the words the
 (``kind="tokens"``) — by one policy:
 
 - ``keep-score``: ``Memory.maintain`` with the memory's settings (superseded notes first,
-  then the lowest keep score: information, times returned, learned utility, usage, recency;
+  then the lowest keep score: information, salience, times returned, utility, usage, recency;
   asem.lifecycle.keep; a note that asks or replies folds into the kept other note of its
   exchange, asem.lifecycle.consolidate);
 - ``keep-score-fold``: the same with consolidation on (``fold_similarity`` 0.5 unless the
