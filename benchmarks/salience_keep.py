@@ -2,7 +2,8 @@
 
 Each pool of turns is cut to a share by one ranking (the highest kept); reported per share:
 the share of questions with at least one evidence turn kept ("any") and the share of
-evidence turns kept ("turns"). Rankings: ``information`` (``asem.lifecycle.keep``), the
+evidence turns kept ("turns"), and how often an evidence turn outranks another turn of its
+pool ("auc"). Rankings: ``information`` (``asem.lifecycle.keep``), the
 salience model alone (``asem.lifecycle.salience``), their sum information + w · salience
 (both percentile ranks) for each ``--weights`` w, word count, and first-in-first-out.
 
@@ -27,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +38,7 @@ from asem.eval.learn import split_questions
 from asem.guard.train import content_intents
 from asem.lifecycle.keep import information, percentile
 from asem.lifecycle.salience import Salience, load_salience
-from asem.lifecycle.train_salience import HELD_OUT, held_out, turns
+from asem.lifecycle.train_salience import HELD_OUT, auc, held_out, turns
 from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores.base import NoteLife
 
@@ -72,12 +74,18 @@ def kept(scores: np.ndarray, share: float) -> set[int]:
 
 
 def measure(pools: Sequence[Pool], model: Salience, intents: Callable[[list[str]], np.ndarray],
-            weights: Sequence[float]) -> dict[str, dict[str, dict[str, float]]]:
-    """Ranking → share → {"any", "turns"} over every pool's questions."""
+            weights: Sequence[float]) -> dict[str, dict[str, Any]]:
+    """Ranking → share → {"any", "turns"} over every pool's questions, and ranking → "auc":
+    how often an evidence turn outranks another turn of its pool (percentile ranks pooled)."""
     tallies: dict[str, dict[str, list[float]]] = {}
+    ranks: dict[str, list[np.ndarray]] = {}
+    labels: list[np.ndarray] = []
     for pool in pools:
         salience = model.logits(pool.texts, intents(pool.texts))
+        evidence = set().union(*pool.questions) if pool.questions else set()
+        labels.append(np.array([i in evidence for i in range(len(pool.texts))], dtype=float))
         for name, scores in rankings(pool, salience, weights).items():
+            ranks.setdefault(name, []).append(percentile(scores))
             for share in SHARES:
                 keep = kept(scores, share)
                 row = tallies.setdefault(name, {}).setdefault(f"{share:g}", [0, 0, 0, 0])
@@ -86,9 +94,13 @@ def measure(pools: Sequence[Pool], model: Salience, intents: Callable[[list[str]
                     row[1] += 1
                     row[2] += len(evidence & keep)
                     row[3] += len(evidence)
-    return {name: {share: {"any": round(r[0] / max(r[1], 1), 4),
-                           "turns": round(r[2] / max(r[3], 1), 4), "questions": r[1]}
-                   for share, r in rows.items()} for name, rows in tallies.items()}
+    found: dict[str, dict[str, Any]] = {
+        name: {share: {"any": round(r[0] / max(r[1], 1), 4),
+                       "turns": round(r[2] / max(r[3], 1), 4), "questions": r[1]}
+               for share, r in rows.items()} for name, rows in tallies.items()}
+    for name, rows in ranks.items():
+        found[name]["auc"] = round(auc(np.concatenate(rows), np.concatenate(labels)), 4)
+    return found
 
 
 def longmemeval_pools(path: Path, size: int) -> list[Pool]:
