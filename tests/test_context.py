@@ -88,7 +88,8 @@ def turns() -> list[ChatTurn]:
 def memory_with(tmp_path, weight: float) -> Memory:
     config = MemoryConfig(read=ReadConfig(context_weight=weight, utility_weight=0.0,
                                           timeliness_weight=0.0, usage_weight=0.0,
-                                          answer_share=0.0))  # context alone
+                                          answer_share=0.0, speaker_weight=0.0))
+    # context alone
     return Memory(tmp_path / f"context-{weight}.db", embedder=HashEmbedder(), config=config)
 
 

@@ -239,3 +239,54 @@ def test_the_turn_maps_of_an_index_are_carried_to_the_next_and_rebuilt_after_a_r
     assert threads_of(new)["n3"] == "\x1fc2" and "n3" not in threads_of(old)
     shrunk = [first[0], *grown[2:]]  # a turn removed: built again
     assert speakers_of(index_of(shrunk)) == fresh(shrunk)
+
+
+def test_a_note_that_asks_rises_by_the_share_of_it_that_does_not():
+    said = {"m1": frozenset({"marta"}), "m2": frozenset({"marta"}), "b1": frozenset({"bob"})}
+    pool = ranked(("b1", 2.0), ("m1", 1.5), ("m2", 1.5))
+    out = speaker_lifted(pool, frozenset({"marta"}), said, 1.0, {"m1": 0.75, "b1": 1.0})
+    assert scores(out) == [("m2", 2.5), ("b1", 2.0), ("m1", 1.75)]
+    assert out[2].parts is not None and out[2].parts.speaker == pytest.approx(0.25)
+
+
+PAINT = [
+    ("Bob", "What did you paint lately, Marta?"),
+    ("Marta", "A sunset over the lake, in oils."),
+    ("Marta", "I paint on Sundays when I can."),
+    ("Marta", "What did you paint lately, Bob?"),
+    ("Bob", "Nothing, I have no time."),
+]
+
+
+def paint_hits(tmp_path, **read) -> list[tuple[str, float]]:
+    """(turn, the speaker part of its score), best first."""
+    config = MemoryConfig(read=ReadConfig(utility_weight=0.0, timeliness_weight=0.0,
+                                          usage_weight=0.0, context_weight=0.0,
+                                          diversity_weight=0.0, resolve_names=False,
+                                          **read))
+    name = "-".join(f"{k}{v}" for k, v in sorted(read.items()))
+    with Memory(tmp_path / f"paint{name}.db", embedder=HashEmbedder(),
+                config=config) as memory:
+        memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
+                       for i, (speaker, text) in enumerate(PAINT, start=1)], user_id="u")
+        hits = memory.search("What did Marta paint lately?", user_id="u", k=5)
+        return [(h.note.provenance.turn_ids[0], h.parts.speaker if h.parts else 0.0)
+                for h in hits]
+
+
+def test_the_reply_to_the_other_speakers_question_takes_its_share_before_the_lift(tmp_path):
+    early = [t for t, _ in paint_hits(tmp_path, speaker_weight=1.0, speaker_after_answers=False,
+                                      speaker_asking_discount=False)]
+    late = [t for t, _ in paint_hits(tmp_path, speaker_weight=1.0, speaker_after_answers=True,
+                                     speaker_asking_discount=False)]
+    assert late[0] == "D1:2"  # the reply that holds the answer
+    assert early.index("D1:2") > late.index("D1:2")
+
+
+def test_the_named_speakers_own_question_rises_less(tmp_path):
+    full = dict(paint_hits(tmp_path, speaker_weight=1.0, speaker_asking_discount=False))
+    less = dict(paint_hits(tmp_path, speaker_weight=1.0, speaker_asking_discount=True))
+    assert full["D1:4"] == pytest.approx(1.0)  # Marta asking Bob: all of it asks
+    assert less["D1:4"] == pytest.approx(0.0)
+    assert less["D1:3"] == full["D1:3"] == pytest.approx(1.0)  # what she states
+    assert less.get("D1:1", 0.0) == full.get("D1:1", 0.0) == 0.0  # Bob's

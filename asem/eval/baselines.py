@@ -79,7 +79,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
                    "+ BM25 recall, BM25 weighted by the share of the question its best match "
                    "holds, conversational context (β = 0.5), query expansion for questions "
                    "that count, value-aware ranking (λ = 0.4), the named speaker's notes "
-                   "lifted (0.5), diversity in the top hits (μ = 0.25), no link expansion"),
+                   "lifted (1.25, after answers over questions, less the more they ask), "
+                   "diversity in the top hits (μ = 0.25), no link expansion"),
     Recipe("asem-expiry", "ASEM defaults with short-term expiry simulated by the dataset's "
                           "times: short-term notes (the learned manager's tier) said 7 days "
                           "or more before the question are archived",
@@ -132,6 +133,11 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("asem-no-speakers", "ASEM without the named speaker's notes first: a note said by "
                                "the person the question names does not rise",
            _read(speaker_weight=0.0)),
+    Recipe("asem-speakers-early", "ASEM with the named speaker's notes lifted in Phase B, "
+                                  "before answers over questions, by 0.5 whether they ask "
+                                  "or not (the order and weight before the lift moved)",
+           _read(speaker_weight=0.5, speaker_after_answers=False,
+                 speaker_asking_discount=False)),
     Recipe("asem-no-diversity", "ASEM without diversity in the top hits: a hit keeps its "
                                 "score however much it repeats the hits above it (μ = 0)",
            _read(diversity_weight=0.0)),
@@ -144,7 +150,7 @@ DESCRIPTIONS = {**{r.name: r.description for r in RECIPES.values()}, **RAW_BASEL
 ALL = ("asem", "bm25", "dense", "amem", "memrl", "asem-expiry", "asem-rule", "asem-learned",
        "asem-expand", "asem-bridge", "asem-no-links", "asem-no-utility", "asem-no-lexical",
        "asem-no-context", "asem-no-dates", "asem-no-answers", "asem-no-names", "asem-no-speakers",
-       "asem-no-diversity")
+       "asem-speakers-early", "asem-no-diversity")
 DEFAULT = ("asem", "bm25", "dense")
 
 

@@ -27,6 +27,7 @@ COLOURS = {
     "asem-no-lexical": "#d62728", "asem-no-context": "#e377c2", "asem-no-dates": "#8c564b",
     "asem-expand": "#aec7e8", "asem-rule": "#98df8a", "asem-no-answers": "#c5b0d5",
     "asem-no-names": "#c49c94", "asem-no-speakers": "#f7b6d2", "asem-no-diversity": "#dbdb8d",
+    "asem-speakers-early": "#9edae5",
 }
 MARKERS = "os^Dv<>ph*"
 

@@ -77,12 +77,16 @@ def _shifted(hit: Ranked, by: float) -> Ranked:
     return replace(hit, score=hit.score + by, parts=parts)
 
 
-def answers_over_questions(ranked: list[Ranked], top: Mapping[str, Note], user_id: str,
+def asking_shares(top: Mapping[str, Note]) -> dict[str, float]:
+    """Note id → ``asking_share`` of its content, for the notes of ``top`` that ask."""
+    return {note_id: a for note_id, note in top.items() if (a := asking_share(note.content))}
+
+
+def answers_over_questions(ranked: list[Ranked], asking: Mapping[str, float], user_id: str,
                            store: Store, config: ReadConfig) -> list[Ranked]:
-    """``answers_first`` over a search's pool: the notes that ask are looked for among
-    ``top``, the notes of its first 2·k (a question just below the top k can still lift its
-    reply into it)."""
-    asking = {note_id: a for note_id, note in top.items() if (a := asking_share(note.content))}
+    """``answers_first`` over a search's pool: ``asking`` holds the notes that ask among
+    the first 2·k of it (``asking_shares``; a question just below the top k can still lift
+    its reply into it)."""
     if not asking:
         return ranked
     return answers_first(ranked, asking, store.replies(user_id, list(asking)),

@@ -1,5 +1,6 @@
 """The read path, top-down: query (→ the notes of a period it names, ``asem.read.when``) →
-Phase A recall → Phase B ranking → (second hop through bridge entities) → link expansion.
+Phase A recall → Phase B ranking → answers over questions → the named speaker's notes
+first → (second hop through bridge entities) → diversity → link expansion.
 Only notes valid for the search are returned: by default none whose validity has ended (see
 ``asem.read.validity``)."""
 
@@ -14,7 +15,7 @@ import numpy as np
 from asem.config import ReadConfig
 from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
-from asem.read.answers import answers_over_questions
+from asem.read.answers import answers_over_questions, asking_shares
 from asem.read.bridge import bridge_query, chain_merge
 from asem.read.diverse import contenders, diversified, threads_of
 from asem.read.expand import expand
@@ -57,11 +58,19 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
 
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
             expand_links: bool, deps: ReadDeps, dated: frozenset[str]) -> list[Hit]:
+    config = deps.config
     ranked = ranked_pool(query, query_vector, scope, filters, deps, dated)
+    late = config.speaker_after_answers and config.speaker_weight != 0
     fetched: dict[str, Note] = {}  # full notes read so far, kept for the hits
-    if deps.config.answer_share > 0 and ranked:
+    asking: dict[str, float] = {}  # of those, the notes that ask, with how much
+    if (config.answer_share > 0 or (late and config.speaker_asking_discount)) and ranked:
         fetched = deps.store.get_notes([r.note_id for r in ranked[: 2 * k]])
-        ranked = answers_over_questions(ranked, fetched, scope.user_id, deps.store, deps.config)
+        asking = asking_shares(fetched)
+    if config.answer_share > 0 and ranked:
+        ranked = answers_over_questions(ranked, asking, scope.user_id, deps.store, config)
+    if late and ranked:
+        ranked = named_first(query, ranked, scope, filters, deps,
+                             asking if config.speaker_asking_discount else {})
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:
         first = {r.note_id for r in ranked}
@@ -94,7 +103,8 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
                 deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
     """Phase A then Phase B: every candidate for ``query``, best first; ``dated``: the
     notes of a period the query names (``asem.read.when``). The notes of a speaker the
-    query names join the pool and rise (``asem.read.speakers``)."""
+    query names join the pool (``ReadConfig.speaker_pool``) and rise here, unless they rise
+    after answers over questions (``ReadConfig.speaker_after_answers``, ``named_first``)."""
     config = deps.config
     named = (named_in(query, deps.store.vector_index(scope.user_id))
              if (config.speaker_weight or config.speaker_pool)
@@ -109,10 +119,25 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
                                       deps.config.intent_similarity)
     ranked = lifted(rank(candidates, signals, deps.config, now()), dated,
                     deps.config.date_weight)
-    if named and config.speaker_weight:
+    if named and config.speaker_weight and not config.speaker_after_answers:
         ranked = speaker_lifted(ranked, named, speakers_of(deps.store.vector_index(
             scope.user_id)), config.speaker_weight)
     return ranked
+
+
+def named_first(query: str, ranked: list[Ranked], scope: Scope, filters: Filters,
+                deps: ReadDeps, asking: dict[str, float]) -> list[Ranked]:
+    """``ranked`` with the notes of the speakers ``query`` names lifted
+    (``asem.read.speakers``; ``asking``: the notes that ask, whose lift shrinks by how much
+    they ask), after answers over questions (``ReadConfig.speaker_after_answers``)."""
+    if not holds_vectors(deps.store, scope, filters):
+        return ranked
+    index = deps.store.vector_index(scope.user_id)
+    named = named_in(query, index)
+    if not named:
+        return ranked
+    return speaker_lifted(ranked, named, speakers_of(index), deps.config.speaker_weight,
+                          asking)
 
 
 _holds: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()

@@ -9,13 +9,18 @@ speaker's label (compared case-blind, "Marta's" as "marta") names that speaker, 
 note of the pool that they said rises by ``ReadConfig.speaker_weight``, and the
 ``ReadConfig.speaker_pool`` notes of theirs most similar to the query join the candidate
 pool. A query that names every speaker of the tenant, or none, changes nothing.
+
+The rise comes after answers over questions (``asem.read.answers``): the other speaker's
+"What did you paint lately?" first hands the named speaker's reply its share, and then the
+reply rises above it. A note the named speaker said that asks rises less, by how much of it
+asks: "What type of guitar do you play?" is about the one asked.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -90,13 +95,22 @@ def named_speakers(query: str, labels: frozenset[str]) -> frozenset[str]:
 
 
 def speaker_lifted(ranked: list[Ranked], named: frozenset[str],
-                   said_by: dict[str, frozenset[str]], weight: float) -> list[Ranked]:
-    """``ranked`` with ``weight`` added to the score of each note said by one of ``named``
-    (``said_by``: note id → its speakers), best first again (the rise is kept in
-    ``ScoreParts.speaker``)."""
+                   said_by: dict[str, frozenset[str]], weight: float,
+                   asking: Mapping[str, float] | None = None) -> list[Ranked]:
+    """``ranked`` with ``weight`` · (1 − a) added to the score of each note said by one of
+    ``named`` (``said_by``: note id → its speakers; a: the share of the note's words that
+    ask, from ``asking``, 0 for a note not in it), best first again (the rise is kept in
+    ``ScoreParts.speaker``). A question a person asks is about the one they ask."""
     if weight == 0 or not named:
         return ranked
-    rose = [replace(r, score=r.score + weight,
-                    parts=r.parts and replace(r.parts, speaker=r.parts.speaker + weight))
+    asking = asking or {}
+    rose = [_raised(r, weight * (1.0 - asking.get(r.note_id, 0.0)))
             if said_by.get(r.note_id, frozenset()) & named else r for r in ranked]
     return sorted(rose, key=lambda r: -r.score)
+
+
+def _raised(hit: Ranked, by: float) -> Ranked:
+    if not by:
+        return hit
+    return replace(hit, score=hit.score + by,
+                   parts=hit.parts and replace(hit.parts, speaker=hit.parts.speaker + by))
