@@ -111,7 +111,7 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
     ranked = lifted(rank(candidates, signals, deps.config, now()), dated,
                     deps.config.date_weight)
     if named and config.speaker_weight:
-        said = source.pool_notes([r.note_id for r in ranked]).speakers
+        said = source.speakers_of([r.note_id for r in ranked])
         ranked = speaker_lifted(ranked, named, said, config.speaker_weight)
     return ranked
 

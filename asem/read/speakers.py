@@ -5,7 +5,7 @@ what that person said.
 by anyone; the evidence ("I started a boxing class", "piano lessons are going well") is
 Marta's own and never names the category. Which speaker said each note is structure the
 store keeps (its turns, read through the search's dense source: ``DenseSource.speakers``
-and ``DenseSource.pool_notes``), so no wording is needed: a query word that is a speaker's
+and ``DenseSource.speakers_of``), so no wording is needed: a query word that is a speaker's
 label (compared case-blind, "Marta's" as "marta") names that speaker, and every note of the
 pool that they said rises by ``ReadConfig.speaker_weight``, and the
 ``ReadConfig.speaker_pool`` notes of theirs most similar to the query join the candidate
@@ -15,6 +15,7 @@ pool. A query that names every speaker of the tenant, or none, changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ def named_speakers(query: str, labels: frozenset[str]) -> frozenset[str]:
 
 
 def speaker_lifted(ranked: list[Ranked], named: frozenset[str],
-                   said_by: dict[str, frozenset[str]], weight: float) -> list[Ranked]:
+                   said_by: Mapping[str, frozenset[str]], weight: float) -> list[Ranked]:
     """``ranked`` with ``weight`` added to the score of each note said by one of ``named``
     (``said_by``: note id → its speakers), best first again (the rise is kept in
     ``ScoreParts.speaker``)."""

@@ -14,7 +14,7 @@ one search.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
@@ -88,7 +88,7 @@ class PostgresDense:
         """Of the tenant's embeddings (0 for a tenant of no notes)."""
         self._spoken: list[str] | None = None
         self._pool: dict[str, tuple[np.ndarray | None, frozenset[str], str | None]] = {}
-        """Per note read by ``pool_notes``: its embedding, speakers and conversation."""
+        """Per note of a pool read so far: its embedding, speakers and conversation."""
 
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         with self._read() as conn:
@@ -148,7 +148,24 @@ class PostgresDense:
         with self._read() as conn:
             return pool.said_by(conn, self._user, spoken)
 
+    def speakers_of(self, ids: Sequence[str]) -> Mapping[str, frozenset[str]]:
+        return {i: said for i, (_, said, _) in zip(ids, self._read_pool(ids), strict=True)
+                if said}
+
     def pool_notes(self, ids: Sequence[str]) -> PoolNotes:
+        found = self._read_pool(ids)
+        vectors = np.zeros((len(ids), self._dimension))
+        for row, (vector, _, _) in enumerate(found):
+            if vector is not None:
+                vectors[row] = vector
+        return PoolNotes(vectors, {i: thread for i, (_, _, thread) in zip(ids, found, strict=True)
+                                   if thread is not None})
+
+    def _read_pool(self, ids: Sequence[str]
+                   ) -> list[tuple[np.ndarray | None, frozenset[str], str | None]]:
+        """The embedding, speakers and conversation of each of ``ids``: one query for
+        those not read before in this search (the speaker step reads the pool, the
+        diversity step its first places)."""
         if missing := [i for i in dict.fromkeys(ids) if i not in self._pool]:
             with self._read() as conn:
                 for r in pool.pool_rows(conn, self._user, missing):
@@ -156,15 +173,7 @@ class PostgresDense:
                         None if r["embedding"] is None else array(r["embedding"]),
                         frozenset(s.lower() for s in r["speakers"]),
                         None if r["thread"] is None else thread_key(r["agent_id"], r["thread"]))
-        found = [self._pool[i] for i in ids]
-        vectors = np.zeros((len(ids), self._dimension))
-        for row, (vector, _, _) in enumerate(found):
-            if vector is not None:
-                vectors[row] = vector
-        return PoolNotes(vectors, {i: said for i, (_, said, _) in zip(ids, found, strict=True)
-                                   if said},
-                         {i: thread for i, (_, _, thread) in zip(ids, found, strict=True)
-                          if thread is not None})
+        return [self._pool[i] for i in ids]
 
 
 def replies(conn: Conn, user_id: str, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

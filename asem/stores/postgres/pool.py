@@ -1,5 +1,6 @@
 """What the speaker and diversity steps of a search read of the user's turns on PostgreSQL
-(``DenseSource.speakers``, ``said_by``, ``pool_notes``): each one batched query.
+(``DenseSource.speakers``, ``said_by``, ``speakers_of``, ``pool_notes``): each one batched
+query.
 
 Speakers are kept as said ("Ana"); they are lower-cased in Python, as the SQLite store's
 turn maps do (``asem.stores.turn_maps``), so both stores compare the same labels. The
