@@ -1,6 +1,7 @@
-"""The dense channel a store serves (``Store.dense``): the same notes, similarities and
-neighbours on SQLite (its in-process index) and on PostgreSQL (SQL and the HNSW index), and
-on PostgreSQL no tenant's vectors held by the searching process."""
+"""The dense channel a store serves (``Store.dense``): the same notes, similarities,
+neighbours, speakers and pool embeddings on SQLite (its in-process index) and on PostgreSQL
+(SQL and the HNSW index), so a search with the speaker and diversity steps ranks alike on
+both; and on PostgreSQL no tenant's vectors held by the searching process."""
 
 from __future__ import annotations
 
