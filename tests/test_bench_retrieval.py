@@ -251,6 +251,25 @@ def test_longmemeval_command_rejects_an_offset_past_the_stride(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_longmemeval_command_builds_the_memories_on_postgresql_alike(tmp_path, pg_server):
+    """``--store URL``: each question's memory is a new database on the server; the
+    rankings are those of SQLite files, and the command that repeats the run says so."""
+    data = _lme_file(tmp_path)
+    reports = []
+    for store, out in (("sqlite", tmp_path / "sqlite.json"), (pg_server, tmp_path / "pg.json")):
+        result = CliRunner().invoke(app, ["--json", "bench",
+                                          "longmemeval", "--data", str(data), "--systems",
+                                          "asem", "--store", store, "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(out.read_text()))
+    assert [r["store"] for r in reports] == ["sqlite", "postgres"]
+    assert reports[0]["levels"] == reports[1]["levels"]
+    assert "--store" in reports[1]["command"] and "--store" not in reports[0]["command"]
+    bad = CliRunner().invoke(app, ["bench", "longmemeval", "--data", str(data), "--store",
+                                   "nowhere"])
+    assert bad.exit_code == 1 and "give sqlite, postgres" in bad.stderr
+
+
 def test_longmemeval_command_rejects_a_bad_variant(tmp_path):
     result = CliRunner().invoke(app, ["bench", "longmemeval", "--data",
                                       str(_lme_file(tmp_path)), "--variant", "m"])

@@ -11,14 +11,15 @@ import pytest
 from asem import Memory, MemoryConfig, ReadConfig
 from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
-from asem.read.diverse import contenders, diversified, threads_of
+from asem.read.diverse import contenders, diversified
 from asem.read.rank import Ranked
-from asem.read.speakers import (
-    named_in,
-    named_speakers,
-    speaker_lifted,
+from asem.read.speakers import named_in, named_speakers, speaker_lifted
+from asem.stores.turn_maps import (
+    notes_of,
+    speaker_labels,
     speaker_rows,
     speakers_of,
+    threads_of,
 )
 from asem.stores.vector_index import Turn, VectorIndex
 from asem.types import Message, ScoreParts
@@ -108,8 +109,10 @@ def test_threads_and_speakers_come_from_the_turns():
     assert speakers_of(index) == {"a": frozenset({"ann", "bob"}), "b": frozenset({"bob"})}
     assert {k: v.tolist() for k, v in speaker_rows(index).items()} == {"ann": [0],
                                                                         "bob": [0, 1]}
-    assert named_in("What does Ann like?", index) == {"ann"}
-    assert named_in("What do Ann and Bob share?", index) == set()  # every speaker: none
+    assert notes_of(frozenset({"ann"}), index) == {"a"}
+    assert named_in("What does Ann like?", speaker_labels(index)) == {"ann"}
+    # every speaker: none
+    assert named_in("What do Ann and Bob share?", speaker_labels(index)) == set()
 
 
 @pytest.mark.parametrize(("query", "named"), [
@@ -141,29 +144,32 @@ CHAT = [
 ]
 
 
-def search_turns(tmp_path, **read) -> list[str]:
+def search_turns(target, **read) -> list[str]:
+    """The turns found for a question that names Marta, in ``target`` (an SQLite file or a
+    PostgreSQL database: the speaker step reads the turns through either store); the chat
+    is ingested once (again: its turns are known, nothing is added)."""
     config = MemoryConfig(read=ReadConfig(utility_weight=0.0, timeliness_weight=0.0,
                                           usage_weight=0.0, answer_share=0.0,
                                           context_weight=0.0, **read))
-    with Memory(tmp_path / "speakers.db", embedder=HashEmbedder(), config=config) as memory:
+    with Memory(target, embedder=HashEmbedder(), config=config) as memory:
         memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
                        for i, (speaker, text) in enumerate(CHAT, start=1)], user_id="u")
         hits = memory.search("What are Marta's hobbies?", user_id="u", k=2)
         return [h.note.provenance.turn_ids[0] for h in hits]
 
 
-def test_a_broad_question_finds_the_named_speakers_turns(tmp_path):
-    assert set(search_turns(tmp_path, speaker_weight=0.0)) & {"D1:2", "D1:4"}  # "hobby" wins
-    assert sorted(search_turns(tmp_path, speaker_weight=10.0)) == ["D1:1", "D1:3"]
+def test_a_broad_question_finds_the_named_speakers_turns(store_target):
+    assert set(search_turns(store_target, speaker_weight=0.0)) & {"D1:2", "D1:4"}  # "hobby"
+    assert sorted(search_turns(store_target, speaker_weight=10.0)) == ["D1:1", "D1:3"]
 
 
-def test_the_named_speakers_nearest_notes_join_the_pool(tmp_path):
+def test_the_named_speakers_nearest_notes_join_the_pool(store_target):
     # δ = 0.99 and no BM25: the channels find nothing, the speaker's pool alone does
     narrow = {"min_similarity": 0.99, "lexical_weight": 0.0}
-    assert search_turns(tmp_path, **narrow) == []
-    assert search_turns(tmp_path, speaker_pool=5, speaker_weight=0.0, **narrow) != []
-    assert sorted(search_turns(tmp_path, speaker_pool=5, **narrow)) == ["D1:1", "D1:3"]
-    assert len(search_turns(tmp_path, speaker_pool=1, **narrow)) == 1
+    assert search_turns(store_target, **narrow) == []
+    assert search_turns(store_target, speaker_pool=5, speaker_weight=0.0, **narrow) != []
+    assert sorted(search_turns(store_target, speaker_pool=5, **narrow)) == ["D1:1", "D1:3"]
+    assert len(search_turns(store_target, speaker_pool=1, **narrow)) == 1
 
 
 HIKES = [
@@ -175,13 +181,12 @@ HIKES = [
 ]
 
 
-def hike_turns(tmp_path, weight: float) -> list[str]:
+def hike_turns(target, weight: float) -> list[str]:
     config = MemoryConfig(read=ReadConfig(utility_weight=0.0, timeliness_weight=0.0,
                                           usage_weight=0.0, answer_share=0.0,
                                           context_weight=0.0, speaker_weight=0.0,
                                           diversity_weight=weight, diversity_threshold=0.6))
-    with Memory(tmp_path / f"hikes-{weight}.db", embedder=HashEmbedder(),
-                config=config) as memory:
+    with Memory(target, embedder=HashEmbedder(), config=config) as memory:
         memory.ingest([ChatTurn(Message(text, speaker, STAMP, f"D1:{i}"), "session_1")
                        for i, (speaker, text) in enumerate(HIKES, start=1)], user_id="u")
         hits = memory.search("hiking in the mountains", user_id="u", k=3)
@@ -190,9 +195,9 @@ def hike_turns(tmp_path, weight: float) -> list[str]:
         return [h.note.provenance.turn_ids[0] for h in hits]
 
 
-def test_the_second_place_goes_to_a_note_that_repeats_less_of_the_first(tmp_path):
-    assert hike_turns(tmp_path, 0.0) == ["D1:1", "D1:3", "D1:5"]
-    assert hike_turns(tmp_path, 10.0) == ["D1:1", "D1:5", "D1:3"]
+def test_the_second_place_goes_to_a_note_that_repeats_less_of_the_first(store_target):
+    assert hike_turns(store_target, 0.0) == ["D1:1", "D1:3", "D1:5"]
+    assert hike_turns(store_target, 10.0) == ["D1:1", "D1:5", "D1:3"]
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -234,8 +239,8 @@ def test_the_turn_maps_of_an_index_are_carried_to_the_next_and_rebuilt_after_a_r
     grown = [*first, Turn("u", "", "c2", "Cleo", "n3"), Turn("u", "", "c2", "Ana", "n2")]
     new = index_of(grown)  # the same turn objects, then more: the map is carried over
     assert speakers_of(new) == fresh(grown) and speakers_of(old) == fresh(first)
-    assert named_in("What does Cleo like?", new) == {"cleo"}
-    assert named_in("What does Cleo like?", old) == frozenset()
+    assert named_in("What does Cleo like?", speaker_labels(new)) == {"cleo"}
+    assert named_in("What does Cleo like?", speaker_labels(old)) == frozenset()
     assert threads_of(new)["n3"] == "\x1fc2" and "n3" not in threads_of(old)
     shrunk = [first[0], *grown[2:]]  # a turn removed: built again
     assert speakers_of(index_of(shrunk)) == fresh(shrunk)

@@ -1,6 +1,7 @@
-"""The dense channel a store serves (``Store.dense``): the same notes, similarities and
-neighbours on SQLite (its in-process index) and on PostgreSQL (SQL and the HNSW index), and
-on PostgreSQL no tenant's vectors held by the searching process."""
+"""The dense channel a store serves (``Store.dense``): the same notes, similarities,
+neighbours, speakers and pool embeddings on SQLite (its in-process index) and on PostgreSQL
+(SQL and the HNSW index), so a search with the speaker and diversity steps ranks alike on
+both; and on PostgreSQL no tenant's vectors held by the searching process."""
 
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def test_both_stores_serve_the_same_notes_for_every_scope_and_filter(tmp_path, p
                 assert len(one.nearest_embeddings(query, 3)) == len(
                     two.nearest_embeddings(query, 3)) == min(3, len(near[0]))
                 served += len(near[0])
+                if near[0]:  # a pool: what the speaker and diversity steps read of it
+                    same_pool_notes(one, two, [i for i, _ in near[0]])
         assert one.live_count() == two.live_count() == 0  # "nobody"
         assert sqlite.dense(Scope("u"), Filters()).live_count() == 10  # archived, deleted: out
         assert postgres.dense(Scope("u"), Filters()).live_count() == 10
@@ -111,28 +114,109 @@ def test_both_stores_serve_the_same_notes_for_every_scope_and_filter(tmp_path, p
         assert made[11].id in visible                     # expired; a short-term one is in
         assert served > 40
         assert sqlite.replies("u", ids) == postgres.replies("u", ids) != {}
+        one, two = sqlite.dense(Scope("u"), Filters()), postgres.dense(Scope("u"), Filters())
+        assert one.speakers() == two.speakers() == {"ana", "ben"}
+        for labels in ({"ana"}, {"ben"}, {"ana", "ben"}, {"cleo"}):
+            assert one.said_by(frozenset(labels)) == two.said_by(frozenset(labels))
+        # Ana's live notes (the bakery note, deleted, was Ben's; the archived one Ben's)
+        assert one.said_by(frozenset({"ana"})) == {made[i].id for i in (0, 2, 3, 6, 9, 11)}
+        gone = [names["bakery"]]  # deleted: no embedding, its speaker kept
+        assert one.pool_notes(gone).vectors.tolist() == two.pool_notes(gone).vectors.tolist() \
+            == [[0.0] * 256]
+        assert sqlite.dense(Scope("v"), Filters()).speakers() == set() == postgres.dense(
+            Scope("v"), Filters()).speakers()
     finally:
         sqlite.close()
         postgres.close()
 
 
-def test_a_search_reads_the_same_hits_from_both_stores(tmp_path, pg_url):
+def same_pool_notes(one, two, ids: list[str]) -> None:
+    """Both sources read the same embeddings, speakers and conversations of ``ids``."""
+    first, second = one.pool_notes(ids), two.pool_notes(ids)
+    np.testing.assert_allclose(first.vectors, second.vectors, atol=1e-6)
+    assert first.vectors.shape == (len(ids), 256) and np.all(first.vectors.any(axis=1))
+
+    def of(found):  # a store may answer with more notes than asked about
+        return {i: found[i] for i in ids if i in found}
+
+    assert of(first.threads) == of(second.threads) and of(second.threads)
+    assert of(one.speakers_of(ids)) == of(two.speakers_of(ids))
+
+
+QUESTIONS = ("where does Ana live", "what dog does Ana have", "who plays the cello",
+             "what does Ben do on Sundays", "Ana's sister and her cello")
+STEPS_STRONG = ReadConfig(diversity_threshold=0.0, thread_penalty=0.2, speaker_pool=4)
+"""The speaker and diversity steps at their strongest: every placed note costs the notes
+below it, and a named speaker's notes join the pool."""
+
+
+def searched(store, config: ReadConfig) -> list[list[tuple[str, float, float, float]]]:
+    """Per question: (note id, score, speaker rise, diversity loss) of each hit."""
+    with Memory(store=store, embedder=HashEmbedder(),
+                config=MemoryConfig(read=config)) as memory:
+        return [[(h.note.id, h.score, h.parts.speaker, h.parts.diversity)
+                 for h in memory.search(q, user_id="u", k=5) if h.parts is not None]
+                for q in QUESTIONS]
+
+
+@pytest.mark.parametrize("config", [ReadConfig(), STEPS_STRONG,
+                                    ReadConfig(speaker_weight=0.0, diversity_weight=0.0)],
+                         ids=["default", "strong", "off"])
+def test_a_search_ranks_the_same_hits_from_both_stores(tmp_path, pg_url, config):
+    """The speaker and diversity steps run on both stores alike, from what each one's dense
+    source reads of the pool."""
     made, turns, names = notes_of_every_kind()
     sqlite, postgres = open_both(tmp_path, pg_url)
     try:
         fill_alike((sqlite, postgres), made, turns, names)
-        hits = []
-        for store in (sqlite, postgres):
-            # the speaker and diversity steps read an in-process vector index: SQLite only
-            # (asem.read.pipeline.holds_vectors), so both stores are compared without them
-            with Memory(store=store, embedder=HashEmbedder(), config=MemoryConfig(
-                    read=ReadConfig(speaker_weight=0.0, diversity_weight=0.0))) as memory:
-                hits.append([[h.note.id for h in memory.search(q, user_id="u", k=5)]
-                             for q in ("where does Ana live", "what dog does Ana have",
-                                       "who plays the cello")])
-        assert hits[0] == hits[1]
+        one, two = searched(sqlite, config), searched(postgres, config)
+        assert [[hit[0] for hit in hits] for hits in one] == [
+            [hit[0] for hit in hits] for hits in two]
+        # the steps' parts (BM25's statistics differ a little between the stores' lexical
+        # indexes, so the scores themselves are not compared)
+        np.testing.assert_allclose([h[2:] for hits in one for h in hits],
+                                   [h[2:] for hits in two for h in hits], atol=1e-6)
+        rose = sum(h[2] > 0 for hits in two for h in hits)
+        lost = sum(h[3] < 0 for hits in two for h in hits)
+        if config is STEPS_STRONG:  # both steps moved notes on both stores
+            assert rose > 0 and lost > 0
+        elif config.speaker_weight:  # these notes are too unlike for the default threshold
+            assert rose > 0
+        else:
+            assert rose == lost == 0
+        assert sum(len(hits) for hits in one) > 10
     finally:
+        sqlite.close()
         postgres.close()
+
+
+def test_a_search_asks_postgresql_for_the_pool_once(pg_url):
+    """The pool's speakers, conversations and embeddings are read in one batched query,
+    kept for the rest of the search."""
+    made, turns, names = notes_of_every_kind()
+    store = PostgresStore(pg_url, embedder_id=HashEmbedder().model_id, dimension=256)
+    try:
+        fill_alike((store,), made, turns, names)
+        source = store.dense(Scope("u"), Filters())
+        ids = [i for i, _ in source.nearest(HashEmbedder().embed(["Ana"])[0], 8)]
+        asked: list[int] = []
+        real = source._read
+
+        def counting():
+            asked.append(1)
+            return real()
+
+        source._read = counting
+        said = source.speakers_of(ids)
+        whole = source.pool_notes(ids)
+        part = source.pool_notes(ids[2:5])
+        assert len(asked) == 1 and said.keys() <= set(ids) and said
+        np.testing.assert_array_equal(part.vectors, whole.vectors[2:5])
+        source.speakers(), source.speakers()
+        assert len(asked) == 2
+        assert store._indexes == {}  # no tenant's matrix was loaded
+    finally:
+        store.close()
 
 
 def _spread(rng, note, tags=()):

@@ -35,6 +35,13 @@ SystemsOption = Annotated[str, typer.Option(
          "asem-no-speakers, asem-no-diversity.",
 )]
 
+StoreOption = Annotated[str, typer.Option(
+    "--store", metavar="sqlite|postgres|URL",
+    help="Where ASEM's memories are built: SQLite files (default), 'postgres' (a local "
+         "PostgreSQL started for the run; needs the postgres extra) or a "
+         "postgresql:// URL of a server where the run may create databases.",
+)]
+
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
 
 _LOCOMO = Path("../shared/data/locomo/locomo10.json")
@@ -83,12 +90,7 @@ def locomo(
              "whose evidence lies in them (a CPU-sized sample: the model enriches fewer "
              "turns).",
     )] = None,
-    store: Annotated[str, typer.Option(
-        "--store", metavar="sqlite|postgres|URL",
-        help="Where ASEM's memories are built: SQLite files (default), 'postgres' (a local "
-             "PostgreSQL started for the run; needs the postgres extra) or a "
-             "postgresql:// URL of a server where the run may create databases.",
-    )] = "sqlite",
+    store: StoreOption = "sqlite",
 ) -> None:
     """Evidence recall@1/5/10/20 on LoCoMo (categories 1–4), turn and session level, for
     ASEM, its ablations and baselines; with --llm, question answering (categories 1–5).
@@ -123,7 +125,7 @@ def locomo(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        with _databases(store) as databases:
+        with databases_for(store) as databases:
             report = bench_locomo.run(data, embedder=embedder, conversations=ids,
                                       systems=names, progress=progress,
                                       cache=ResultCache(cache_file, fresh=fresh),
@@ -142,7 +144,7 @@ def locomo(
 
 
 @contextmanager
-def _databases(store: str) -> Iterator[DatabasesFor]:
+def databases_for(store: str) -> Iterator[DatabasesFor]:
     """Where the run builds its memories, for ``--store``."""
     from asem.eval.databases import PostgresDatabases, SQLiteFiles, local_postgres
     from asem.stores.open import is_url

@@ -13,10 +13,11 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from asem.cli.bench import SystemsOption, _system_names, bench_app
+from asem.cli.bench import StoreOption, SystemsOption, _system_names, bench_app, databases_for
 from asem.cli.context import settings
 from asem.cli.output import check_writable, emit_json, kept, on_ctrl_c, save_report, stderr, stdout
 from asem.errors import InvalidInputError
+from asem.stores.open import redacted
 
 _DATA = Path("../shared/data")
 JsonOption = Annotated[Path | None, typer.Option(
@@ -61,6 +62,7 @@ def longmemeval(
     out: JsonOption = None,
     report_dir: ReportOption = None,
     fresh: FreshOption = False,
+    store: StoreOption = "sqlite",
 ) -> None:
     """Session- and turn-level recall_any, recall_all and nDCG @1/5/10/20 on LongMemEval.
 
@@ -76,14 +78,16 @@ def longmemeval(
         raise InvalidInputError(f"--offset {offset} must be less than --stride {stride}")
     names = _system_names(systems, bench_longmemeval.SYSTEMS)
     name = f"longmemeval-{variant or longmemeval.variant_of(data)}"
-    with _harness(ctx, name, out, report_dir, fresh) as (embedder, cache, progress):
+    with _harness(ctx, name, out, report_dir, fresh) as (embedder, cache, progress), \
+            databases_for(store) as databases:
         report = bench_longmemeval.run(data, embedder=embedder, variant=variant, stride=stride,
                                        limit=limit, offset=offset, systems=names,
-                                       progress=progress, cache=cache)
+                                       progress=progress, cache=cache, databases=databases)
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
     words = ["longmemeval", "--data", str(data), *(["--variant", variant] if variant else []),
              "--stride", str(stride), *(["--offset", str(offset)] if offset else []),
-             *(["--limit", str(limit)] if limit else [])]
+             *(["--limit", str(limit)] if limit else []),
+             *(["--store", redacted(store)] if store != "sqlite" else [])]
     _finish(ctx, report, name, words, names, out, report_dir, fresh)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from asem.eval import baselines, kinds, longmemeval, runner
 from asem.eval.cache import ResultCache
+from asem.eval.databases import DatabasesFor, SQLiteFiles
 from asem.eval.dataset import Case, Query
 from asem.eval.metrics import (
     ndcg_at_k,
@@ -37,21 +38,26 @@ SYSTEMS = baselines.ALL
 def run(data: str | Path, *, embedder: Embedder, variant: str | None = None, stride: int = 1,
         limit: int | None = None, offset: int = 0,
         systems: Sequence[str] = baselines.DEFAULT,
-        progress: runner.Progress | None = None, cache: ResultCache | None = None
-        ) -> dict[str, Any]:
+        progress: runner.Progress | None = None, cache: ResultCache | None = None,
+        databases: DatabasesFor = SQLiteFiles) -> dict[str, Any]:
     """Evaluate ``systems`` on every ``stride``-th question of ``data`` from the
-    ``offset``-th (at most ``limit``)."""
+    ``offset``-th (at most ``limit``); ``databases``: where ASEM's memories are built
+    (SQLite files by default)."""
     started = time.perf_counter()
     runner.check_systems(systems, SYSTEMS)
     variant = variant or longmemeval.variant_of(data)
     if variant not in longmemeval.VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose oracle or s")
     loaded = longmemeval.load(data, stride=stride, limit=limit, offset=offset)
+    store = databases(Path(".")).kind
+    # Results of another store are kept apart (they should match; that is what a run checks).
+    key = (KS, METRICS) if store == "sqlite" else (KS, METRICS, store)
     records, reused = runner.run_cases(loaded.cases, systems=systems, embedder=embedder,
-                                       scorer=score, depth=DEPTH, key=(KS, METRICS),
-                                       cache=cache, progress=progress)
+                                       scorer=score, depth=DEPTH, key=key, cache=cache,
+                                       progress=progress, databases=databases)
     report = summarise(records, loaded, variant, stride, limit, offset)
     report["cached_results"] = reused
+    report["store"] = store
     report["run_seconds"] = round(time.perf_counter() - started, 1)
     return report
 

@@ -9,7 +9,8 @@ already covered: going down the ranking, every note loses
 
     μ · max(0, max_j cos(e, e_j) − τ) / (1 − τ)  +  π · (hits above it from its conversation)
 
-where j runs over the notes already placed, e are the notes' stored embeddings, μ the
+where j runs over the notes already placed, e are the notes' stored embeddings (read with
+their conversations through the search's dense source, ``DenseSource.pool_notes``), μ the
 ``ReadConfig.diversity_weight``, τ the ``diversity_threshold`` and π the
 ``thread_penalty``. The note with the best score after its loss takes the next place. A
 note's loss only grows as places fill, so the scores stay in order; the loss goes to
@@ -24,24 +25,6 @@ from dataclasses import replace
 import numpy as np
 
 from asem.read.rank import Ranked
-from asem.read.turn_maps import TurnMap
-from asem.stores.vector_index import Turn, VectorIndex
-
-
-def _add_threads(found: dict[str, str], turns: Sequence[Turn]) -> None:
-    for turn in turns:
-        if turn.thread:
-            found.setdefault(turn.note_id, f"{turn.agent_id}\x1f{turn.thread}")
-
-
-_threads = TurnMap[dict[str, str]](dict, dict, _add_threads)
-
-
-def threads_of(index: VectorIndex) -> dict[str, str]:
-    """Note id → the conversation its first recorded turn belongs to (one map per index,
-    carried over from the index before, ``asem.read.turn_maps``); notes of no known
-    conversation are left out."""
-    return _threads.of(index)
 
 
 def contenders(ranked: Sequence[Ranked], places: int, weight: float,

@@ -6,7 +6,6 @@ Only notes valid for the search are returned: by default none whose validity has
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,16 +16,16 @@ from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
 from asem.read.answers import answers_over_questions, asking_shares
 from asem.read.bridge import bridge_query, chain_merge
-from asem.read.diverse import contenders, diversified, threads_of
+from asem.read.diverse import contenders, diversified
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
 from asem.read.recall import recall
-from asem.read.speakers import named_in, speaker_lifted, speakers_of
+from asem.read.speakers import named_in, speaker_lifted
 from asem.read.validity import visible
 from asem.read.when import dated_ids, lifted
 from asem.stores.base import Store
-from asem.stores.dense import MatrixSource
+from asem.stores.dense import DenseSource
 from asem.types import Filters, Hit, Note, Scope, now
 
 
@@ -59,7 +58,8 @@ def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: boo
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
             expand_links: bool, deps: ReadDeps, dated: frozenset[str]) -> list[Hit]:
     config = deps.config
-    ranked = ranked_pool(query, query_vector, scope, filters, deps, dated)
+    source = deps.store.dense(scope, filters)  # one per search: its answers are kept
+    ranked = ranked_pool(query, query_vector, scope, filters, deps, source, dated)
     late = config.speaker_after_answers and config.speaker_weight != 0
     fetched: dict[str, Note] = {}  # full notes read so far, kept for the hits
     asking: dict[str, float] = {}  # of those, the notes that ask, with how much
@@ -69,16 +69,15 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
     if config.answer_share > 0 and ranked:
         ranked = answers_over_questions(ranked, asking, scope.user_id, deps.store, config)
     if late and ranked:
-        ranked = named_first(query, ranked, scope, filters, deps,
+        ranked = named_first(query, ranked, source, config,
                              asking if config.speaker_asking_discount else {})
     bridged: set[str] = set()
     if deps.config.bridge_hops and ranked:
         first = {r.note_id for r in ranked}
-        ranked = second_hop(query, ranked, scope, filters, k, deps, dated)
+        ranked = second_hop(query, ranked, scope, filters, k, deps, source, dated)
         bridged = {r.note_id for r in ranked} - first
-    if (deps.config.diversity_weight > 0 or deps.config.thread_penalty > 0) and holds_vectors(
-            deps.store, scope, filters):
-        ranked = diverse(ranked, scope, k, deps)
+    if deps.config.diversity_weight > 0 or deps.config.thread_penalty > 0:
+        ranked = diverse(ranked, source, k, deps.config)
     ranked = ranked[:k]
     at = now()
     # the hits' notes only, each read from the store once per search
@@ -100,16 +99,18 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
 
 
 def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters,
-                deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
-    """Phase A then Phase B: every candidate for ``query``, best first; ``dated``: the
-    notes of a period the query names (``asem.read.when``). The notes of a speaker the
-    query names join the pool (``ReadConfig.speaker_pool``) and rise here, unless they rise
-    after answers over questions (``ReadConfig.speaker_after_answers``, ``named_first``)."""
+                deps: ReadDeps, source: DenseSource,
+                dated: frozenset[str] = frozenset()) -> list[Ranked]:
+    """Phase A then Phase B: every candidate for ``query``, best first; ``source``: the
+    search's dense channel (``Store.dense``); ``dated``: the notes of a period the query
+    names (``asem.read.when``). The notes of a speaker the query names join the pool
+    (``ReadConfig.speaker_pool``) and rise here, unless they rise after answers over
+    questions (``ReadConfig.speaker_after_answers``, ``named_first``)."""
     config = deps.config
-    named = (named_in(query, deps.store.vector_index(scope.user_id))
-             if (config.speaker_weight or config.speaker_pool)
-             and holds_vectors(deps.store, scope, filters) else frozenset())
-    candidates = recall(query_vector, query, scope, filters, deps.store, config, dated, named)
+    named = (named_in(query, source.speakers()) if config.speaker_weight or config.speaker_pool
+             else frozenset())
+    candidates = recall(query_vector, query, scope, filters, deps.store, config, dated, named,
+                        source=source)
     if not len(candidates):
         return []
     signals = deps.store.signals(candidates.ids)
@@ -120,62 +121,39 @@ def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Fil
     ranked = lifted(rank(candidates, signals, deps.config, now()), dated,
                     deps.config.date_weight)
     if named and config.speaker_weight and not config.speaker_after_answers:
-        ranked = speaker_lifted(ranked, named, speakers_of(deps.store.vector_index(
-            scope.user_id)), config.speaker_weight)
+        said = source.speakers_of([r.note_id for r in ranked])
+        ranked = speaker_lifted(ranked, named, said, config.speaker_weight)
     return ranked
 
 
-def named_first(query: str, ranked: list[Ranked], scope: Scope, filters: Filters,
-                deps: ReadDeps, asking: dict[str, float]) -> list[Ranked]:
+def named_first(query: str, ranked: list[Ranked], source: DenseSource, config: ReadConfig,
+                asking: dict[str, float]) -> list[Ranked]:
     """``ranked`` with the notes of the speakers ``query`` names lifted
     (``asem.read.speakers``; ``asking``: the notes that ask, whose lift shrinks by how much
     they ask), after answers over questions (``ReadConfig.speaker_after_answers``)."""
-    if not holds_vectors(deps.store, scope, filters):
-        return ranked
-    index = deps.store.vector_index(scope.user_id)
-    named = named_in(query, index)
+    named = named_in(query, source.speakers())
     if not named:
         return ranked
-    return speaker_lifted(ranked, named, speakers_of(index), deps.config.speaker_weight,
-                          asking)
+    said = source.speakers_of([r.note_id for r in ranked])
+    return speaker_lifted(ranked, named, said, config.speaker_weight, asking)
 
 
-_holds: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()
-
-
-def holds_vectors(store: Store, scope: Scope, filters: Filters) -> bool:
-    """The store searches its vectors in this process (SQLite): the speaker and diversity
-    steps read the turns and embeddings of its vector index. A store answered by the
-    database (PostgreSQL) holds none, and those steps are skipped there. The kind of
-    source is the store's own, so it is asked once per store, not built at every search."""
-    try:
-        return _holds[store]
-    except KeyError:
-        held = _holds[store] = isinstance(store.dense(scope, filters), MatrixSource)
-        return held
-    except TypeError:  # a store that cannot be weakly referenced or hashed
-        return isinstance(store.dense(scope, filters), MatrixSource)
-
-
-def diverse(ranked: list[Ranked], scope: Scope, k: int, deps: ReadDeps) -> list[Ranked]:
+def diverse(ranked: list[Ranked], source: DenseSource, k: int,
+            config: ReadConfig) -> list[Ranked]:
     """The first ``k`` places of ``ranked`` re-scored so that they cover distinct notes and
     conversations (asem.read.diverse), then the notes that could have taken one of them
-    (``contenders``); the notes' embeddings come from the vector index."""
-    config = deps.config
+    (``contenders``); their embeddings and conversations come from the search's dense
+    source (``DenseSource.pool_notes``), whichever store holds them."""
     ranked = contenders(ranked, k, config.diversity_weight, config.thread_penalty)
-    index = deps.store.vector_index(scope.user_id)
-    rows = [index.row_of(r.note_id) for r in ranked]
-    vectors = np.zeros((len(ranked), index.embeddings.shape[1]))  # none: no redundancy
-    found = [i for i, row in enumerate(rows) if row is not None]
-    vectors[found] = index.embeddings[[rows[i] for i in found]]
-    threads = threads_of(index)
-    return diversified(ranked, vectors, [threads.get(r.note_id, "") for r in ranked], k,
-                       config.diversity_weight, config.diversity_threshold,
+    pool = source.pool_notes([r.note_id for r in ranked])
+    return diversified(ranked, pool.vectors, [pool.threads.get(r.note_id, "") for r in ranked],
+                       k, config.diversity_weight, config.diversity_threshold,
                        config.thread_penalty)
 
 
 def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, k: int,
-               deps: ReadDeps, dated: frozenset[str] = frozenset()) -> list[Ranked]:
+               deps: ReadDeps, source: DenseSource,
+               dated: frozenset[str] = frozenset()) -> list[Ranked]:
     """``first`` merged with a search from each of its top hits through their entities
     (see asem.read.bridge); the second queries are embedded in one call. Each search
     contributes its top max(k, k1), as one search would."""
@@ -189,6 +167,6 @@ def second_hop(query: str, first: list[Ranked], scope: Scope, filters: Filters, 
     vectors = iter(embed_queries(deps.embedder, asked))
     depth = max(k, deps.config.k_candidates)
     follow_ups = [None if q is None else
-                  ranked_pool(q, next(vectors), scope, filters, deps, dated)[:depth]
+                  ranked_pool(q, next(vectors), scope, filters, deps, source, dated)[:depth]
                   for q in queries]
     return chain_merge(first[:depth], follow_ups)

@@ -10,7 +10,6 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
-from asem.read.speakers import notes_of
 from asem.read.terms import asks_for_total, query_terms
 from asem.stores.base import Store
 from asem.stores.dense import DenseSource
@@ -39,13 +38,15 @@ class Candidates:
 
 def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
            store: Store, config: ReadConfig, dated: frozenset[str] = frozenset(),
-           named: frozenset[str] = frozenset()) -> Candidates:
+           named: frozenset[str] = frozenset(), *,
+           source: DenseSource | None = None) -> Candidates:
     """C(q); ``dated``: notes of a period the query names (``asem.read.when``), whose
     ``k_candidates`` most similar join the pool; ``named``: speakers the query names
     (``asem.read.speakers``), whose ``speaker_pool`` most similar notes join it. The dense
-    channel is the store's (``Store.dense``): whichever holds the vectors, only the notes the
-    search may return are read."""
-    source = store.dense(scope, filters)
+    channel is the store's (``Store.dense``; ``source`` when the search has it already):
+    whichever holds the vectors, only the notes the search may return are read."""
+    if source is None:
+        source = store.dense(scope, filters)
     vector = query_vector
     if config.query_expansion > 0 and (config.expand_all_queries or asks_for_total(query)):
         vector = _expanded(query_vector, source, config)
@@ -69,7 +70,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     sims = dense | {note_id: visible[note_id] for note_id in lexical}
     sims |= _nearest_of(dated, source.similarities(vector, list(dated)) if dated else {}, k1)
     if named and config.speaker_pool > 0:
-        said = notes_of(named, store.vector_index(scope.user_id))
+        said = source.said_by(named)
         sims |= _nearest_of(said, source.similarities(vector, list(said)), config.speaker_pool)
     ids = list(sims)
     around: list[tuple[int, ...]] = []

@@ -5,8 +5,12 @@ A ``DenseSource`` stands for the notes a search of one scope with one set of fil
 return at one instant: live notes of the scope, valid for the search (``visible_rows``: the
 rule of ``asem.read.validity``), passing the metadata filters, and not quarantined unless the
 filters include quarantined notes. The read path asks it for the nearest notes to a vector,
-the similarity of given notes, their conversational neighbours and the embeddings a query
-expansion averages; it never sees a matrix, a row or a database.
+the similarity of given notes, their conversational neighbours, the embeddings a query
+expansion averages, and what the speaker and diversity steps read of the notes of a ranked
+pool (``speakers``, ``said_by``, ``speakers_of``, ``pool_notes``: who said them, their
+conversations and embeddings); it never sees a matrix, a row or a database. Every store
+answers all of them, so a search runs the same steps and ranks the same notes the same way
+on any store.
 
 ``MatrixSource`` answers from a ``VectorIndex`` held in the process (the SQLite store's,
 loaded once and patched from its change log): one matrix product per query vector, every
@@ -17,14 +21,29 @@ answer a lookup in it. A store that searches elsewhere (PostgreSQL's HNSW index,
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
+from asem.stores import turn_maps
 from asem.stores.vector_index import Turn, VectorIndex, replies
 from asem.types import Filters, Scope
+
+
+@dataclass(frozen=True)
+class PoolNotes:
+    """What the diversity step of a search reads of the notes of its pool."""
+
+    vectors: np.ndarray
+    """One row per note asked about, in order: its unit embedding as float64 (zeros for a
+    note the store no longer holds live: it is then never redundant)."""
+    threads: Mapping[str, str]
+    """Note id → the conversation its first recorded turn belongs to
+    (``turn_maps.thread_key``), for at least each note asked about that has one (a store may
+    answer with more notes); notes of no known conversation are left out."""
 
 
 class DenseSource(Protocol):
@@ -54,6 +73,27 @@ class DenseSource(Protocol):
 
     def live_count(self) -> int:
         """The user's live notes, whatever the scope and filters (BM25's N)."""
+        ...
+
+    def speakers(self) -> frozenset[str]:
+        """The labels (lower-cased) of every speaker of the user's turns, whatever the
+        scope and filters: what a query may name (``asem.read.speakers``)."""
+        ...
+
+    def said_by(self, labels: frozenset[str]) -> frozenset[str]:
+        """The user's live notes holding a turn said by one of ``labels`` (lower-cased);
+        ``similarities`` tells which of them the search may return."""
+        ...
+
+    def speakers_of(self, ids: Sequence[str]) -> Mapping[str, frozenset[str]]:
+        """Note id → the labels (lower-cased) of the speakers of its turns, for at least each
+        note of ``ids`` (a ranked pool) that has a recorded speaker; a store may answer with
+        more notes."""
+        ...
+
+    def pool_notes(self, ids: Sequence[str]) -> PoolNotes:
+        """The embeddings and conversations of the notes ``ids`` (a ranked pool, every one
+        of which the search may return), as the user's turns record them."""
         ...
 
 
@@ -123,6 +163,25 @@ class MatrixSource:
 
     def live_count(self) -> int:
         return self._index.live_count
+
+    # The speaker and diversity steps read the index and its turn maps
+    # (``asem.stores.turn_maps``, built once per index): no query, and the maps whole.
+    def speakers(self) -> frozenset[str]:
+        return turn_maps.speaker_labels(self._index)
+
+    def said_by(self, labels: frozenset[str]) -> frozenset[str]:
+        return turn_maps.notes_of(labels, self._index)
+
+    def speakers_of(self, ids: Sequence[str]) -> Mapping[str, frozenset[str]]:
+        return turn_maps.speakers_of(self._index)
+
+    def pool_notes(self, ids: Sequence[str]) -> PoolNotes:
+        index = self._index
+        rows = [index.row_of(note_id) for note_id in ids]
+        vectors = np.zeros((len(ids), index.embeddings.shape[1]))
+        found = [i for i, row in enumerate(rows) if row is not None]
+        vectors[found] = index.embeddings[[rows[i] for i in found]]
+        return PoolNotes(vectors, turn_maps.threads_of(index))
 
 
 class MatrixStore(Protocol):

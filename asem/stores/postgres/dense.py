@@ -6,21 +6,27 @@ filters, validity, quarantine, as the SQLite store's mask has them). The nearest
 the HNSW index or an exact scan (``asem.stores.postgres.nearest``); the similarity of given
 notes (lexical and dated candidates, neighbours) is computed by pgvector on their rows; the
 conversational neighbours of given notes are read from ``turns``, one indexed step back and
-one forward in each of their conversations (migration 0010).
+one forward in each of their conversations (migration 0010). What the speaker and diversity
+steps read of a pool (its notes' embeddings, speakers and conversations) is one batched
+query (``asem.stores.postgres.pool``), kept for the rest of the search: a source lives for
+one search.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
 import numpy as np
 
+from asem.stores.dense import PoolNotes
+from asem.stores.postgres import pool
 from asem.stores.postgres.codec import array
 from asem.stores.postgres.filters import searched
 from asem.stores.postgres.nearest import EXACT_LIMIT, nearest
 from asem.stores.postgres.writes import Conn
+from asem.stores.turn_maps import thread_key
 from asem.types import Filters, Scope
 
 # The turn said just before (``step = -1``) or after (``+1``) each turn of the given notes
@@ -72,11 +78,17 @@ class PostgresDense:
     search's snapshot)."""
 
     def __init__(self, read: Callable[[], AbstractContextManager[Conn]], scope: Scope,
-                 filters: Filters, at: datetime, *, exact_limit: int = EXACT_LIMIT) -> None:
+                 filters: Filters, at: datetime, *, exact_limit: int = EXACT_LIMIT,
+                 dimension: int = 0) -> None:
         self._read = read
         self._user = scope.user_id
         self._where, self._params = searched(scope, filters, at)
         self._exact_limit = exact_limit
+        self._dimension = dimension
+        """Of the tenant's embeddings (0 for a tenant of no notes)."""
+        self._spoken: list[str] | None = None
+        self._pool: dict[str, tuple[np.ndarray | None, frozenset[str], str | None]] = {}
+        """Per note of a pool read so far: its embedding, speakers and conversation."""
 
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         with self._read() as conn:
@@ -119,6 +131,49 @@ class PostgresDense:
         with self._read() as conn:
             return int(conn.execute("SELECT count(*) AS n FROM notes WHERE user_id = %s AND "
                                     "deleted_at IS NULL", (self._user,)).fetchone()["n"])
+
+    def speakers(self) -> frozenset[str]:
+        return frozenset(speaker.lower() for speaker in self._speakers_as_said())
+
+    def _speakers_as_said(self) -> list[str]:
+        if self._spoken is None:
+            with self._read() as conn:
+                self._spoken = pool.speakers(conn, self._user)
+        return self._spoken
+
+    def said_by(self, labels: frozenset[str]) -> frozenset[str]:
+        spoken = [s for s in self._speakers_as_said() if s.lower() in labels]
+        if not spoken:
+            return frozenset()
+        with self._read() as conn:
+            return pool.said_by(conn, self._user, spoken)
+
+    def speakers_of(self, ids: Sequence[str]) -> Mapping[str, frozenset[str]]:
+        return {i: said for i, (_, said, _) in zip(ids, self._read_pool(ids), strict=True)
+                if said}
+
+    def pool_notes(self, ids: Sequence[str]) -> PoolNotes:
+        found = self._read_pool(ids)
+        vectors = np.zeros((len(ids), self._dimension))
+        for row, (vector, _, _) in enumerate(found):
+            if vector is not None:
+                vectors[row] = vector
+        return PoolNotes(vectors, {i: thread for i, (_, _, thread) in zip(ids, found, strict=True)
+                                   if thread is not None})
+
+    def _read_pool(self, ids: Sequence[str]
+                   ) -> list[tuple[np.ndarray | None, frozenset[str], str | None]]:
+        """The embedding, speakers and conversation of each of ``ids``: one query for
+        those not read before in this search (the speaker step reads the pool, the
+        diversity step its first places)."""
+        if missing := [i for i in dict.fromkeys(ids) if i not in self._pool]:
+            with self._read() as conn:
+                for r in pool.pool_rows(conn, self._user, missing):
+                    self._pool[r["id"]] = (
+                        None if r["embedding"] is None else array(r["embedding"]),
+                        frozenset(s.lower() for s in r["speakers"]),
+                        None if r["thread"] is None else thread_key(r["agent_id"], r["thread"]))
+        return [self._pool[i] for i in ids]
 
 
 def replies(conn: Conn, user_id: str, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

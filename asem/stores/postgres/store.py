@@ -163,11 +163,13 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
     def dense(self, scope: Scope, filters: Filters) -> DenseSource:
         """Answered by the database (``asem.stores.postgres.dense``): no vectors are held."""
         with self._read() as conn:  # one of the tenant's notes shows its embedder
-            row = conn.execute("SELECT embedder FROM notes WHERE user_id = %s AND "
-                               "deleted_at IS NULL LIMIT 1", (scope.user_id,)).fetchone()
+            row = conn.execute("SELECT embedder, vector_dims(embedding) AS dimension FROM "
+                               "notes WHERE user_id = %s AND deleted_at IS NULL LIMIT 1",
+                               (scope.user_id,)).fetchone()
         if row is not None:
             check_embedder([row["embedder"]], self._embedder_id, scope.user_id, self.path)
-        return PostgresDense(self._read, scope, filters, now(), exact_limit=self._exact_limit)
+        return PostgresDense(self._read, scope, filters, now(), exact_limit=self._exact_limit,
+                             dimension=0 if row is None else int(row["dimension"]))
 
     def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         with self._read() as conn:
