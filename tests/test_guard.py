@@ -44,11 +44,18 @@ def test_trust_is_the_lower_of_writer_and_channel():
 
 def test_data_set_has_both_classes_six_languages_and_a_family_split():
     items = samples()
-    assert sum(s.poisoned for s in items) == PER_CLASS == sum(not s.poisoned for s in items)
+    first = items[:2 * PER_CLASS]
+    assert sum(s.poisoned for s in first) == PER_CLASS == sum(not s.poisoned for s in first)
     assert {s.lang for s in items} == {"en", "de", "es", "fr", "it", "pt"}
     assert all(s.target for s in items if s.poisoned)
     train_families = {s.family for s in split(items, "train")}
     assert train_families.isdisjoint({s.family for s in split(items, "heldout")})
+    unseen = [s for s in items if s.held_out_set == "unseen"]
+    assert {s.split for s in unseen} == {"heldout"} and not any(s in first for s in unseen)
+    assert len({s.family for s in unseen if s.poisoned}) >= 15
+    assert len({s.family for s in unseen if not s.poisoned}) >= 15
+    assert len({s.lang for s in unseen}) == 6
+    assert samples() == items  # the same inputs every time
 
 
 def test_detector_separates_train_inputs():
