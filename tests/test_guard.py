@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from asem.config import GuardConfig, MemoryConfig
 from asem.errors import InvalidInputError
 from asem.eval.poison_data import PER_CLASS, samples, split
 from asem.guard import Trust, load_detector, trust_of
-from asem.guard.detector import FLAG_BAR
+from asem.guard.detector import FLAG_BAR, Detector
 from asem.guard.train import text_features, train
 from asem.providers import HashEmbedder
 
@@ -82,6 +84,12 @@ def test_unreadable_weights_are_a_typed_error(tmp_path):
     (tmp_path / "bad.npz").write_text("not numpy")
     with pytest.raises(InvalidInputError, match="retrain"):
         load_detector(tmp_path / "bad.npz")
+    shipped = load_detector()
+    head = shipped.text_head
+    old = replace(head, weights=head.weights[:-6], mean=head.mean[:-6], scale=head.scale[:-6])
+    Detector(old).save(tmp_path / "old.npz")  # weights from before the last shape features
+    with pytest.raises(InvalidInputError, match="retrain"):
+        load_detector(tmp_path / "old.npz")
 
 
 def test_quarantined_note_is_kept_listed_and_exported_but_not_searched(memory):
