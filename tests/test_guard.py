@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from asem.config import GuardConfig, MemoryConfig
 from asem.errors import InvalidInputError
 from asem.eval.poison_data import PER_CLASS, samples, split
 from asem.guard import Trust, load_detector, trust_of
-from asem.guard.detector import FLAG_BAR
+from asem.guard.detector import FLAG_BAR, Detector
 from asem.guard.train import text_features, train
 from asem.providers import HashEmbedder
 
@@ -44,11 +46,18 @@ def test_trust_is_the_lower_of_writer_and_channel():
 
 def test_data_set_has_both_classes_six_languages_and_a_family_split():
     items = samples()
-    assert sum(s.poisoned for s in items) == PER_CLASS == sum(not s.poisoned for s in items)
+    first = items[:2 * PER_CLASS]
+    assert sum(s.poisoned for s in first) == PER_CLASS == sum(not s.poisoned for s in first)
     assert {s.lang for s in items} == {"en", "de", "es", "fr", "it", "pt"}
     assert all(s.target for s in items if s.poisoned)
     train_families = {s.family for s in split(items, "train")}
     assert train_families.isdisjoint({s.family for s in split(items, "heldout")})
+    unseen = [s for s in items if s.held_out_set == "unseen"]
+    assert {s.split for s in unseen} == {"heldout"} and not any(s in first for s in unseen)
+    assert len({s.family for s in unseen if s.poisoned}) >= 15
+    assert len({s.family for s in unseen if not s.poisoned}) >= 15
+    assert len({s.lang for s in unseen}) == 6
+    assert samples() == items  # the same inputs every time
 
 
 def test_detector_separates_train_inputs():
@@ -75,6 +84,12 @@ def test_unreadable_weights_are_a_typed_error(tmp_path):
     (tmp_path / "bad.npz").write_text("not numpy")
     with pytest.raises(InvalidInputError, match="retrain"):
         load_detector(tmp_path / "bad.npz")
+    shipped = load_detector()
+    head = shipped.text_head
+    old = replace(head, weights=head.weights[:-6], mean=head.mean[:-6], scale=head.scale[:-6])
+    Detector(old).save(tmp_path / "old.npz")  # weights from before the last shape features
+    with pytest.raises(InvalidInputError, match="retrain"):
+        load_detector(tmp_path / "old.npz")
 
 
 def test_quarantined_note_is_kept_listed_and_exported_but_not_searched(memory):

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from asem.errors import InvalidInputError
-from asem.guard.features import ngram_vector, shape_vector
+from asem.guard.features import NGRAM_BUCKETS, SHAPE_DIM, ngram_vector, shape_vector
 
 WEIGHTS = "injection.npz"
 FLAG_BAR = 0.5
@@ -157,6 +157,10 @@ def load_detector(path: str | Path | None = None, threshold: float | None = None
     text_head = head("text")
     if text_head is None:
         raise InvalidInputError(f"detector weights {path} hold no text head; retrain them")
+    if len(text_head.weights) != NGRAM_BUCKETS + SHAPE_DIM:
+        raise InvalidInputError(f"detector weights {path} read {len(text_head.weights)} text "
+                                f"features, this version makes {NGRAM_BUCKETS + SHAPE_DIM}; "
+                                "retrain them with `python -m asem.guard.train`")
     joint = data.get("joint_threshold")
     return Detector(text_head, head("embedding"), str(data.get("embedder_id", "")), threshold,
                     sources, None if joint is None else float(joint))

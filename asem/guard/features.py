@@ -12,6 +12,12 @@ shape features carry the rest:
   classes, in English, German, Spanish, French, Italian and Portuguese);
 - how far it reaches: the share of universal quantifiers and frequency adverbs ("always",
   "every", "never"), the mark of a standing rule rather than a one-off event;
+- how a planted rule is built: conditional conjunctions (a trigger: "when asked ...", "if
+  the phrase appears ..."), substitution adverbs (a redirection: "instead", "actually",
+  "from now on"), nouns of the agent's own dialogue (answers, questions, messages,
+  sessions, instructions: a text that regulates a conversation speaks of them), claims of
+  authority (rule, policy, override, operator, verified) and secrecy ("quietly", "do not
+  reveal"), each a closed class in the six languages;
 - the marks of a tool or chat protocol: a role label opening a line ("SYSTEM:",
   "[tool]"), special tokens (``<|...|>``, ``[INST]``), braces, arrows, links;
 - quotation (a person quoting what they were told), shouting (capitals, "!"), length.
@@ -29,7 +35,8 @@ NGRAM_BUCKETS = 1024
 SHAPE_NAMES = (
     "second_person", "first_person", "addressee", "role_label", "special_token", "braces",
     "arrow", "link", "quoted", "capitals", "exclaim", "colon", "lines", "length",
-    "names_user", "universal",
+    "names_user", "universal", "conditional", "substitution", "dialogue", "names_dialogue",
+    "authority", "secrecy",
 )
 SHAPE_DIM = len(SHAPE_NAMES)
 
@@ -59,6 +66,54 @@ _UNIVERSAL = frozenset(
     "jeder jedes jedem jeden jedesmal siempre nunca jamás cada cualquier cualquiera toujours "
     "jamais chaque quiconque sempre mai ogni qualsiasi qualunque nunca cada qualquer".split())
 """Universal quantifiers and frequency adverbs (a closed class)."""
+_CONDITIONAL = frozenset(
+    "if when whenever once after unless should wenn falls sobald sollte nachdem si cuando "
+    "siempre quand lorsque dès lorsqu se quando qualora caso".split())
+"""Conditional and temporal conjunctions (a closed class): the trigger of a standing rule."""
+_SUBSTITUTION = frozenset(
+    "instead actually now rather henceforth stattdessen eigentlich jetzt künftig ab ahora "
+    "realmente vez lugar désormais maintenant plutôt fait invece ora adesso poi agora "
+    "verdade".split())
+"""Adverbs of substitution and change (a closed class): "X is actually Y", "instead",
+"from now on"."""
+_DIALOGUE = frozenset(
+    "answer answers answered reply replies response responses respond question questions "
+    "query queries request requests conversation conversations chat chats session sessions "
+    "message messages prompt prompts instruction instructions output input "
+    "antwort antworten antwortest frage fragen anfrage anfragen gespräch gespräche sitzung "
+    "sitzungen nachricht nachrichten anweisung anweisungen ausgabe eingabe "
+    "respuesta respuestas responde responder pregunta preguntas consulta consultas petición "
+    "peticiones conversación conversaciones sesión sesiones mensaje mensajes instrucción "
+    "instrucciones salida entrada "
+    "réponse réponses réponds répondre requête requêtes demande demandes discussion "
+    "consigne consignes sortie entrée "
+    "risposta risposte rispondi rispondere domanda domande richiesta richieste "
+    "conversazione conversazioni sessione sessioni messaggio messaggi istruzione istruzioni "
+    "uscita "
+    "resposta respostas pergunta perguntas pedido pedidos conversa conversas sessão sessões "
+    "mensagem mensagens instrução instruções saída".split())
+"""Nouns and verbs of an agent's own dialogue: a text that regulates the conversation
+speaks of its answers, questions and messages."""
+_AUTHORITY = frozenset(
+    "rule rules policy override overrides priority mandatory official authorised authorized "
+    "authoritative administrator admin operator developer developers directive verified "
+    "permanent permanently "
+    "regel regeln richtlinie vorrang pflicht offiziell autorisiert betreiber entwickler "
+    "geprüft dauerhaft "
+    "regla reglas política prioridad obligatoria oficial autorizado administrador operador "
+    "desarrolladores directiva verificado permanente "
+    "règle règles politique priorité obligatoire officiel autorisé administrateur opérateur "
+    "développeurs vérifié "
+    "regola regole priorità obbligatoria ufficiale autorizzato amministratore operatore "
+    "sviluppatori direttiva verificato "
+    "regra regras prioridade obrigatória programadores diretiva".split())
+"""Words that claim authority over the reader (a closed class of rule and role nouns)."""
+_SECRECY = frozenset(
+    "quietly secretly silently hidden hide reveal admit unnoticed heimlich unauffällig "
+    "verrate verstecken verschweige silencio secreto oculta ocultas revela reveles admitas "
+    "discrètement secrètement cacher révèle silenzio nascosto nascondi rivelare segredo "
+    "escondido silêncio".split())
+"""Words that ask for concealment (a closed class)."""
 _ROLE_LABEL = re.compile(r"(?m)^\s*[\[<(#*]*\s*[A-Za-z_]{2,16}\s*[\]>)]*\s*:")
 _SPECIAL = re.compile(r"<\|[^|>]{1,20}\|>|\[/?INST\]|<</?SYS>>|</?(system|tool|assistant)>",
                       re.IGNORECASE)
@@ -81,9 +136,13 @@ def shape_vector(text: str) -> np.ndarray:
     words = _WORD.findall(text.lower())
     n = max(len(words), 1)
     letters = [c for c in text if c.isalpha()]
+
+    def share(words_of: frozenset[str]) -> float:
+        return sum(w in words_of for w in words) / n * 5
+
     return np.array([
-        sum(w in _SECOND for w in words) / n * 5,
-        sum(w in _FIRST for w in words) / n * 5,
+        share(_SECOND),
+        share(_FIRST),
         float(any(w in _ADDRESSEE for w in words)),
         float(bool(_ROLE_LABEL.search(text))),
         float(bool(_SPECIAL.search(text))),
@@ -97,7 +156,13 @@ def shape_vector(text: str) -> np.ndarray:
         min(text.count("\n"), 4) / 4,
         math.log1p(len(text)) / 8,
         float(any(w in _USER for w in words)),
-        sum(w in _UNIVERSAL for w in words) / n * 5,
+        share(_UNIVERSAL),
+        share(_CONDITIONAL),
+        share(_SUBSTITUTION),
+        share(_DIALOGUE),
+        float(any(w in _DIALOGUE for w in words)),
+        share(_AUTHORITY),
+        float(any(w in _SECRECY for w in words)),
     ], dtype=np.float32)
 
 
