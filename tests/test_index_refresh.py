@@ -2,7 +2,8 @@
 
 Two ``Memory`` objects on one file stand for two processes (each its own connection):
 whatever one writes, the other's index must match an index loaded from the file afresh —
-the same live notes, vectors, validity, conversational neighbours and last turns.
+the same live notes, vectors, validity, conversational neighbours, last turns, speakers,
+conversations and replies (maps the index updates by each write, never rebuilds).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from asem import Memory, MemoryConfig
 from asem.chat import ChatTurn
 from asem.errors import ASEMError
 from asem.providers import HashEmbedder
+from asem.stores.dense import reply_map
 from asem.stores.sqlite import SQLiteStore
 from asem.stores.sqlite.index_cache import KEEP_CHANGES, index_bytes, prune_changes
-from asem.stores.vector_index import VectorIndex
+from asem.stores.vector_index import IndexRow, Turn, VectorIndex
 from asem.types import Message, Scope
 
 STAMP = datetime(2024, 5, 8, 13, 0)
@@ -32,6 +34,8 @@ def canonical(index: VectorIndex) -> dict:
     live = index.scope_mask(Scope("u"))
     rows = [r for r in range(len(index)) if live[r]]
     now = datetime(2030, 1, 1)
+    # the maps the index keeps say what a map built from every turn says
+    assert index.replies_to([t.note_id for t in index.turns]) == reply_map(index.turns)
     return {
         index.ids[r]: (index.embeddings[r].tobytes(), index.intents[r].tobytes(),
                        bool(index.closed()[r]), bool(index.ended_by(now)[r]),
@@ -40,7 +44,11 @@ def canonical(index: VectorIndex) -> dict:
         for r in rows
     } | {"turns": list(index.turns),
          "last": {(t.agent_id, t.thread): index.last_turn(t.agent_id, t.thread)
-                  for t in index.turns}}
+                  for t in index.turns},
+         "speakers": dict(index.speakers()), "threads": dict(index.threads()),
+         "replies": index.replies_to([t.note_id for t in index.turns]),
+         "said_by": {label: index.said_by(frozenset({label}))
+                     for label in index.speaker_labels()}}
 
 
 def fresh(path) -> dict:
@@ -222,3 +230,29 @@ def test_a_filtered_search_after_a_delete_masks_every_row(tmp_path):
         memory.delete(gone, user_id="u")
         hits = memory.search("kayak", user_id="u", session_id="s1")
         assert [h.note.id for h in hits] == [kept]
+
+
+def test_indexes_made_from_one_index_each_keep_their_own_rows_and_maps():
+    """Rows are shared along a chain of indexes and appended to in place; an index extended
+    a second time (from the same one) copies them, and every index keeps what it held."""
+
+    def row(note_id: str, i: int) -> IndexRow:
+        vector = np.eye(8, dtype=np.float32)[i]
+        return IndexRow(note_id, vector, vector, "", "s", (None, None))
+
+    said = [Turn("u", "", "c", "Ann", "a"), Turn("u", "", "c", "Bob", "b")]
+    base = VectorIndex().patched([row("a", 0), row("b", 1)], (), said)
+    assert base.row_of("a") == 0  # maps built: the next index takes them over
+    one = base.patched([row("c", 2)], (), [Turn("u", "", "c", "Cy", "c")])
+    two = base.patched([row("d", 3)], ["a"], [Turn("u", "", "c", "Dee", "d")])
+    assert (list(base.ids), list(one.ids), list(two.ids)) == (
+        ["a", "b"], ["a", "b", "c"], ["a", "b", "d"])
+    assert [t.note_id for t in two.turns] == ["a", "b", "d"]
+    assert two.turns[-1:] == [Turn("u", "", "c", "Dee", "d")]
+    assert (one.row_of("c"), two.row_of("c"), two.row_of("a"), base.row_of("a")) == (
+        2, None, None, 0)
+    assert one.replies_to(["b"]) == {"b": ("c",)} and two.replies_to(["b"]) == {"b": ("d",)}
+    assert base.replies_to(["b"]) == {} and base.speaker_labels() == {"ann", "bob"}
+    assert [two.turn_neighbours(r) for r in range(3)] == [(), (2,), (1,)]
+    with pytest.raises(IndexError):
+        base.ids[2]

@@ -24,24 +24,14 @@ from dataclasses import replace
 import numpy as np
 
 from asem.read.rank import Ranked
-from asem.read.turn_maps import TurnMap
-from asem.stores.vector_index import Turn, VectorIndex
-
-
-def _add_threads(found: dict[str, str], turns: Sequence[Turn]) -> None:
-    for turn in turns:
-        if turn.thread:
-            found.setdefault(turn.note_id, f"{turn.agent_id}\x1f{turn.thread}")
-
-
-_threads = TurnMap[dict[str, str]](dict, dict, _add_threads)
+from asem.stores.vector_index import VectorIndex
 
 
 def threads_of(index: VectorIndex) -> dict[str, str]:
-    """Note id → the conversation its first recorded turn belongs to (one map per index,
-    carried over from the index before, ``asem.read.turn_maps``); notes of no known
-    conversation are left out."""
-    return _threads.of(index)
+    """Note id → the conversation its first recorded turn belongs to (a map the index keeps
+    and each write updates, ``VectorIndex.threads``); notes of no known conversation are
+    left out."""
+    return index.threads()
 
 
 def contenders(ranked: Sequence[Ranked], places: int, weight: float,

@@ -14,71 +14,32 @@ pool. A query that names every speaker of the tenant, or none, changes nothing.
 from __future__ import annotations
 
 import re
-import weakref
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from asem.read.turn_maps import TurnMap
-from asem.stores.vector_index import Turn, VectorIndex
+from asem.stores.vector_index import VectorIndex
 
 if TYPE_CHECKING:  # rank imports recall, which imports this module
     from asem.read.rank import Ranked
 
 _WORD = re.compile(r"[\w']+")
-_rows_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, np.ndarray]] = (
-    weakref.WeakKeyDictionary())
-
-
-Said = tuple[dict[str, frozenset[str]], set[str]]
-"""Note id → the labels of its speakers, and every label."""
-
-
-def _add_speakers(said: Said, turns: Sequence[Turn]) -> None:
-    by_note, labels = said
-    for turn in turns:
-        if turn.speaker:
-            label = turn.speaker.lower()
-            by_note[turn.note_id] = by_note.get(turn.note_id, frozenset()) | {label}
-            labels.add(label)
-
-
-_said = TurnMap[Said](lambda: ({}, set()), lambda s: (dict(s[0]), set(s[1])), _add_speakers)
 
 
 def speakers_of(index: VectorIndex) -> dict[str, frozenset[str]]:
-    """Note id → the labels (lower-cased) of the speakers of its turns (one map per index,
-    carried over from the index before, ``asem.read.turn_maps``); notes with no recorded
+    """Note id → the labels (lower-cased) of the speakers of its turns (a map the index
+    keeps and each write updates, ``VectorIndex.speakers``); notes with no recorded
     speaker are left out."""
-    return _said.of(index)[0]
-
-
-def speaker_rows(index: VectorIndex) -> dict[str, np.ndarray]:
-    """Speaker label (lower-cased) → the live rows of the notes they said (built once per
-    index)."""
-    found = _rows_cache.get(index)
-    if found is None:
-        rows: dict[str, list[int]] = {}
-        for note_id, labels in speakers_of(index).items():
-            if (row := index.row_of(note_id)) is not None:
-                for label in labels:
-                    rows.setdefault(label, []).append(row)
-        found = _rows_cache[index] = {label: np.array(sorted(r), dtype=np.int64)
-                                      for label, r in rows.items()}
-    return found
+    return index.speakers()
 
 
 def notes_of(named: frozenset[str], index: VectorIndex) -> frozenset[str]:
-    """The ids of the notes said by any of ``named``."""
-    rows = speaker_rows(index)
-    return frozenset(index.ids[int(r)] for label in named for r in rows.get(label, ()))
+    """The ids of the live notes said by any of ``named``."""
+    return index.said_by(named)
 
 
 def named_in(query: str, index: VectorIndex) -> frozenset[str]:
     """The speakers of ``index`` that ``query`` names; none when it names every one."""
-    labels = frozenset(_said.of(index)[1])
+    labels = index.speaker_labels()
     named = named_speakers(query, labels)
     return frozenset() if named == labels else named
 

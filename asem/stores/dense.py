@@ -16,7 +16,6 @@ answer a lookup in it. A store that searches elsewhere (PostgreSQL's HNSW index,
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -164,16 +163,3 @@ def reply_map(turns: Sequence[Turn]) -> dict[str, tuple[str, ...]]:
         if before is not None and replies(before, turn) and before.note_id != turn.note_id:
             found.setdefault(before.note_id, []).append(turn.note_id)
     return {note_id: tuple(dict.fromkeys(ids)) for note_id, ids in found.items()}
-
-
-_replies_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, tuple[str, ...]]] = (
-    weakref.WeakKeyDictionary())
-
-
-def replies_in(index: VectorIndex, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """``reply_map`` of ``index``'s turns for ``ids`` (those with replies), the map built
-    once per index (an index never changes)."""
-    found = _replies_cache.get(index)
-    if found is None:
-        found = _replies_cache[index] = reply_map(index.turns)
-    return {note_id: found[note_id] for note_id in ids if note_id in found}
