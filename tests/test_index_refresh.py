@@ -47,7 +47,7 @@ def canonical(index: VectorIndex) -> dict:
                   for t in index.turns},
          "speakers": dict(index.speakers()), "threads": dict(index.threads()),
          "replies": index.replies_to([t.note_id for t in index.turns]),
-         "said_by": {label: index.said_by(frozenset({label}))
+         "said_by": {label: {index.ids[r] for r in index.said_rows(frozenset({label}))}
                      for label in index.speaker_labels()}}
 
 

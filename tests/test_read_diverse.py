@@ -13,7 +13,7 @@ from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
 from asem.read.diverse import contenders, diversified, threads_of
 from asem.read.rank import Ranked
-from asem.read.speakers import named_in, named_speakers, notes_of, speaker_lifted, speakers_of
+from asem.read.speakers import named_in, named_speakers, speaker_lifted, speakers_of
 from asem.stores.vector_index import IndexRow, Turn, VectorIndex
 from asem.types import Message, ScoreParts
 
@@ -87,6 +87,10 @@ def test_the_first_places_do_not_depend_on_how_many_are_asked():
     ten = diversified(pool, vectors, threads, 10, 0.8, 0.2, 0.1)
     assert [r.note_id for r in five[:5]] == [r.note_id for r in ten[:5]]
     assert [r.score for r in ten] == sorted((r.score for r in ten), reverse=True)
+
+
+def notes_of(named: frozenset[str], index: VectorIndex) -> set[str]:
+    return {index.ids[r] for r in index.said_rows(named)}
 
 
 def index_of(turns: list[Turn]) -> VectorIndex:
@@ -239,3 +243,29 @@ def test_the_turn_maps_of_an_index_are_handed_to_the_next_and_the_old_one_keeps_
     gone = new.patched((), ["n2"])  # a deleted note: no longer one of its speakers' notes
     assert notes_of(frozenset({"ana"}), gone) == {"n1"}
     assert [gone.row_of(i) for i in ("n1", "n2", "n3")] == [0, None, 2]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_speakers_nearest_notes_are_those_of_their_visible_notes_most_similar(seed):
+    from asem.stores.dense import MatrixSource
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 80))
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    who = [str(rng.choice(["Ann", "Bob", "Cy"])) for _ in range(n)]
+    ids = [f"n{i}" for i in range(n)]
+    turns = [Turn("u", "", "c", w, i) for w, i in zip(who, ids, strict=True)]
+    index = VectorIndex(ids, vectors, vectors, [""] * n, [""] * n, turns)
+    gone = [i for i in ids if rng.random() < 0.2]
+    index = index.patched((), gone)
+    mask = rng.random(n) < 0.7
+    query = vectors[0]
+    k = int(rng.integers(1, 6))
+    found = MatrixSource(index, mask).nearest_said(query, frozenset({"ann", "cy"}), k)
+    sims = vectors @ query
+    allowed = [i for i in range(n) if who[i] in ("Ann", "Cy") and mask[i]
+               and ids[i] not in gone]
+    want = sorted(allowed, key=lambda i: -sims[i])[:k]
+    assert list(found) == [ids[i] for i in want]
+    assert [float(s) for s in found.values()] == [float(sims[i]) for i in want]

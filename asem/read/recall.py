@@ -10,10 +10,9 @@ import numpy as np
 
 from asem.config import ReadConfig
 from asem.read.lexical import coverage, weight_scale
-from asem.read.speakers import notes_of
 from asem.read.terms import asks_for_total, query_terms
 from asem.stores.base import Store
-from asem.stores.dense import DenseSource
+from asem.stores.dense import DenseSource, MatrixSource
 from asem.types import Filters, Scope
 
 
@@ -68,9 +67,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
     sims = dense | {note_id: visible[note_id] for note_id in lexical}
     sims |= _nearest_of(dated, source.similarities(vector, list(dated)) if dated else {}, k1)
-    if named and config.speaker_pool > 0:
-        said = notes_of(named, store.vector_index(scope.user_id))
-        sims |= _nearest_of(said, source.similarities(vector, list(said)), config.speaker_pool)
+    if named and config.speaker_pool > 0 and isinstance(source, MatrixSource):
+        sims |= source.nearest_said(vector, named, config.speaker_pool)
     ids = list(sims)
     around: list[tuple[int, ...]] = []
     if config.context_weight > 0:

@@ -32,11 +32,6 @@ def speakers_of(index: VectorIndex) -> dict[str, frozenset[str]]:
     return index.speakers()
 
 
-def notes_of(named: frozenset[str], index: VectorIndex) -> frozenset[str]:
-    """The ids of the live notes said by any of ``named``."""
-    return index.said_by(named)
-
-
 def named_in(query: str, index: VectorIndex) -> frozenset[str]:
     """The speakers of ``index`` that ``query`` names; none when it names every one."""
     labels = index.speaker_labels()

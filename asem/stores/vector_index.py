@@ -96,7 +96,8 @@ class VectorIndex:
     ``turns`` is the order of conversation that conversational context reads.
     An index is never changed in place: ``extended`` returns a new one, so a search holding
     the old index keeps a consistent view. Appends share row buffers that grow by doubling,
-    so adding one note does not copy the whole matrix.
+    and lists that grow (``Rows``), so adding one note copies neither the matrix nor the
+    lists.
     """
 
     compact_after = 1024
@@ -197,11 +198,12 @@ class VectorIndex:
         """Every speaker label (lower-cased) of the turns."""
         return frozenset(self._maps().labels)
 
-    def said_by(self, labels: frozenset[str]) -> frozenset[str]:
-        """The ids of the live notes said by any of ``labels``."""
-        maps, alive, ids = self._maps(), self._alive, self.ids.items
-        return frozenset(ids[row] for label in labels for row in maps.spoken.get(label, ())
-                         if alive is None or alive[row])
+    def said_rows(self, labels: frozenset[str]) -> np.ndarray:
+        """The live rows of the notes said by any of ``labels``, in order."""
+        spoken = self._maps().spoken
+        rows = np.unique(np.fromiter(
+            (row for label in labels for row in spoken.get(label, ())), dtype=np.int64))
+        return rows if self._alive is None else rows[self._alive[rows]]
 
     def threads(self) -> dict[str, str]:
         """Note id → the conversation its first recorded turn belongs to ("agent\x1fthread");
@@ -266,8 +268,10 @@ class VectorIndex:
 
         A note whose vectors are as held keeps its row (its validity is updated); any other
         is appended, and the row it had is masked out (the matrices are shared, never
-        copied). Row lookups and conversational neighbours are carried over and updated,
-        not rebuilt: a write to a large index costs what it changes."""
+        copied, and so are the lists of ids, scopes and turns: appended to). The maps this
+        index has built (rows, neighbours, speakers, conversations, replies) are handed to
+        the new one and updated by the change, not rebuilt: a write to a large index costs
+        what it changes."""
         kept: dict[int, IndexRow] = {}
         dead: list[int] = []
         added: list[IndexRow] = []
