@@ -256,3 +256,26 @@ def test_indexes_made_from_one_index_each_keep_their_own_rows_and_maps():
     assert [two.turn_neighbours(r) for r in range(3)] == [(), (2,), (1,)]
     with pytest.raises(IndexError):
         base.ids[2]
+
+
+def test_the_agent_and_session_masks_of_an_index_are_extended_by_each_write(monkeypatch):
+    def row(i: int, agent: str, session: str) -> IndexRow:
+        vector = np.eye(16, dtype=np.float32)[i]
+        return IndexRow(f"n{i}", vector, vector, agent, session, (None, None))
+
+    def expected(index: VectorIndex, scope: Scope) -> list[bool]:
+        return [index.row_of(i) == r and scope.agent_id in (None, index.agents[r])
+                and scope.session_id in (None, index.sessions[r])
+                for r, i in enumerate(index.ids)]
+
+    monkeypatch.setattr("asem.stores.vector_index.SCOPES_KEPT", 3)
+    layout = [("a", "s1"), ("b", "s1"), ("a", "s2"), ("b", "s2"), ("a", "s1"), ("c", "s3")]
+    index = VectorIndex().patched([row(i, *layout[i]) for i in range(3)])
+    scopes = [Scope("u", "a"), Scope("u", None, "s1"), Scope("u", "b", "s2"),
+              Scope("u", "c")]
+    for step, (adds, gone) in enumerate([((3,), ()), ((4, 5), ("n0",)), ((), ("n4",))]):
+        for scope in scopes[: step + 2]:  # masks made, some dropped past the limit
+            assert index.scope_mask(scope).tolist() == expected(index, scope)
+        index = index.patched([row(i, *layout[i]) for i in adds], gone)
+    for scope in scopes:
+        assert index.scope_mask(scope).tolist() == expected(index, scope)

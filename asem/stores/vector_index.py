@@ -87,6 +87,11 @@ class Rows(Sequence[T]):
         return Rows(items)
 
 
+SCOPES_KEPT = 8
+"""Agent and session masks an index keeps (and extends at each write) for the scopes last
+searched."""
+
+
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
@@ -132,6 +137,9 @@ class VectorIndex:
         # Rows of the shared buffers in use, shared by every index on those buffers: only the
         # index that ends at that mark may append in place.
         self._filled = [len(self.ids)]
+        self._scoped: dict[tuple[str, str], np.ndarray] = {}
+        """(column, value) → rows whose agent or session is that value: made at the first
+        search of that scope, extended by each write (``_appended``)."""
 
     def __len__(self) -> int:
         """Rows, dead ones included: the length of every mask over the index."""
@@ -230,10 +238,21 @@ class VectorIndex:
         """Live rows visible to ``scope`` (agent and session narrow when given)."""
         mask = np.ones(len(self.ids), dtype=bool) if self._alive is None else self._alive.copy()
         if scope.agent_id is not None:
-            mask &= np.array([a == scope.agent_id for a in self.agents], dtype=bool)
+            mask &= self._holding("agent", scope.agent_id)
         if scope.session_id is not None:
-            mask &= np.array([s == scope.session_id for s in self.sessions], dtype=bool)
+            mask &= self._holding("session", scope.session_id)
         return mask
+
+    def _holding(self, column: str, value: str) -> np.ndarray:
+        """Rows whose agent (``column`` "agent") or session is ``value``."""
+        found = self._scoped.get((column, value))
+        if found is None:
+            values = self.agents if column == "agent" else self.sessions
+            found = np.fromiter((v == value for v in values), dtype=bool, count=len(self))
+            if len(self._scoped) >= SCOPES_KEPT:
+                self._scoped.clear()
+            self._scoped[(column, value)] = found
+        return found
 
     def valid_at(self, at: datetime) -> np.ndarray:
         """Rows that held at ``at``: valid_from <= at < valid_until (``Note.valid_at``)."""
@@ -349,6 +368,9 @@ class VectorIndex:
         grown._expiry = np.concatenate([self._expiry,
                                         _instants([r.expires for r in rows], np.inf)])
         grown._alive, grown._lookups, grown._generation = None, None, 0
+        grown._scoped = {(column, value): np.concatenate([held, np.fromiter(
+            ((r.agent if column == "agent" else r.session) == value for r in rows),
+            dtype=bool, count=len(rows))]) for (column, value), held in self._scoped.items()}
         grown._filled = self._filled if buf_e is self._e else [n]
         grown._filled[0] = need
         return grown
