@@ -487,7 +487,8 @@ class _Lookups:
         self.spoken: dict[str, list[int]] = {}
         """Speaker label → the rows of the notes they said (dead rows too: masked on use)."""
         self.threads: dict[str, str] = {}
-        """Note id → "agent\x1fthread" of its first turn."""
+        """Note id → "agent\x1fthread" of its first turn (one string per conversation)."""
+        self._names: dict[tuple[str, str], str] = {}
         self.replies: dict[str, tuple[str, ...]] = {}
         """Note id → the notes holding the replies to its turns."""
         self.read(index.turns)
@@ -509,8 +510,12 @@ class _Lookups:
                         self.spoken.setdefault(label, []).append(row)
             if not turn.thread:
                 continue
-            self.threads.setdefault(note_id, f"{turn.agent_id}\x1f{turn.thread}")
             key = (turn.agent_id, turn.thread)
+            if note_id not in self.threads:
+                name = self._names.get(key)
+                if name is None:
+                    name = self._names[key] = f"{turn.agent_id}\x1f{turn.thread}"
+                self.threads[note_id] = name
             before, last[key] = last.get(key), turn
             if before is None or not replies(before, turn):
                 continue
