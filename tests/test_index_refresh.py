@@ -279,3 +279,66 @@ def test_the_agent_and_session_masks_of_an_index_are_extended_by_each_write(monk
         index = index.patched([row(i, *layout[i]) for i in adds], gone)
     for scope in scopes:
         assert index.scope_mask(scope).tolist() == expected(index, scope)
+
+
+def view(index: VectorIndex) -> dict:
+    """What the read path can ask of an index, by note id (rows aside)."""
+    live = [r for r, note_id in enumerate(index.ids) if index.row_of(note_id) == r]
+    labels = index.speaker_labels()
+    return {"rows": {index.ids[r]: (index.embeddings[r].tobytes(), index.agents[r],
+                                    sorted(index.ids[n] for n in index.turn_neighbours(r)))
+                     for r in live},
+            "speakers": dict(index.speakers()), "threads": dict(index.threads()),
+            "replies": index.replies_to(list(index.speakers())),
+            "said": {label: sorted(index.ids[r] for r in index.said_rows(frozenset({label})))
+                     for label in labels},
+            "last": {(t.agent_id, t.thread): index.last_turn(t.agent_id, t.thread)
+                     for t in index.turns}}
+
+
+def rebuilt(index: VectorIndex) -> VectorIndex:
+    """The same live notes and turns in an index built from scratch."""
+    live = [r for r, note_id in enumerate(index.ids) if index.row_of(note_id) == r]
+    return VectorIndex([index.ids[r] for r in live], index.embeddings[live].copy(),
+                       index.intents[live].copy(), [index.agents[r] for r in live],
+                       [index.sessions[r] for r in live], list(index.turns))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_index_of_a_chain_of_writes_answers_as_one_built_afresh(seed):
+    """Random writes (new notes with turns, deletes, re-embedded notes, restores), each
+    index built on one of the chain (mostly the newest): each one, asked at any time after,
+    answers as an index built from its own notes and turns."""
+    rng = random.Random(seed)
+
+    def row(note_id: str) -> IndexRow:
+        vector = np.random.default_rng(rng.randrange(10**6)).normal(size=8).astype(np.float32)
+        return IndexRow(note_id, vector, vector, rng.choice(["", "bot"]), "s", (None, None))
+
+    chain = [VectorIndex()]
+    made = 0
+    for _ in range(60):
+        index = chain[-1] if rng.random() < 0.85 else rng.choice(chain)
+        live = [i for i in dict.fromkeys(index.ids) if index.row_of(i) is not None]
+        gone = [i for i in dict.fromkeys(index.ids) if i not in live]
+        kind = rng.choice(["add", "add", "delete", "move", "restore", "say"])
+        rows, dropped, turns = [], [], []
+        if kind == "add" or not live:
+            for _ in range(rng.randrange(1, 4)):
+                made += 1
+                rows.append(row(f"n{made}"))
+                turns.append(Turn("u", "", f"c{rng.randrange(3)}",
+                                  rng.choice(["Ann", "Bob", "Cy", ""]), f"n{made}"))
+        elif kind == "delete":
+            dropped = rng.sample(live, min(len(live), rng.randrange(1, 3)))
+        elif kind == "move":
+            rows = [row(i) for i in rng.sample(live, min(len(live), 2))]
+        elif kind == "restore" and gone:
+            rows = [row(rng.choice(gone))]
+        else:
+            note = rng.choice(live)
+            turns = [Turn("u", "", f"c{rng.randrange(3)}", rng.choice(["Ann", "Dee"]), note)]
+        chain.append(index.patched(rows, dropped, turns))
+        for old in rng.sample(chain, min(len(chain), 3)):
+            assert view(old) == view(rebuilt(old))
+    assert all(view(index) == view(rebuilt(index)) for index in chain)
