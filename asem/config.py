@@ -240,6 +240,10 @@ class LifecycleConfig:
     information_weight: float = 1.0
     """Keep score: weight of how specific a note is among the tenant's notes (a percentile
     rank in [0, 1] of the rare words it holds; see ``asem.lifecycle.keep``)."""
+    salience_weight: float = 1.0
+    """Keep score: weight of salience, how likely the note is to be a later question's
+    evidence as a model fitted on LongMemEval reads its z embedding and shape (a percentile
+    rank in [0, 1]; ``asem.lifecycle.salience``); 0 leaves it out (and skips the model)."""
     utility_weight: float = 0.10
     """Keep score: weight of learned utility above q0, tanh((q − q0) / α): about 0.46 of it
     per rewarded use."""

@@ -35,8 +35,9 @@ def budget(
     policies: Annotated[str, typer.Option(
         "--policies", metavar="NAMES", help="Comma-separated eviction policies: keep-score, "
         "keep-score-fold (notes over the count folded into near neighbours), "
-        "keep-score-no-feedback, fifo, random.",
-    )] = "keep-score,keep-score-fold,keep-score-no-feedback,fifo,random",
+        "keep-score-no-feedback, keep-score-no-salience (without the salience term), fifo, "
+        "random.",
+    )] = "keep-score,keep-score-fold,keep-score-no-feedback,keep-score-no-salience,fifo,random",
     kind: Annotated[str, typer.Option(
         "--kind", metavar="KIND", help="What the budget counts: 'notes' (each "
         "conversation's live notes) or 'tokens' (the words they hold).",
@@ -55,8 +56,8 @@ def budget(
 ) -> None:
     """Does a bounded memory keep what matters? Held-out recall@5 on LoCoMo with each
     conversation cut to a share of its notes (or words, --kind tokens), by the keep score
-    (information, times returned, utility, usage, recency; a question and its reply folded
-    into one note rather than one of them archived; or, 'keep-score-fold', with notes over
+    (information, salience, times returned, utility, usage, recency; a question and its reply
+    folded into one note rather than one of them archived; or, 'keep-score-fold', with notes over
     the count folded into near neighbours too) against first-in-first-out and random
     eviction.
 

@@ -11,7 +11,7 @@ a share of each conversation's live notes (``kind="notes"``) or of the words the
 (``kind="tokens"``) — by one policy:
 
 - ``keep-score``: ``Memory.maintain`` with the memory's settings (superseded notes first,
-  then the lowest keep score: information, times returned, learned utility, usage, recency;
+  then the lowest keep score: information, salience, times returned, utility, usage, recency;
   asem.lifecycle.keep; a note that asks or replies folds into the kept other note of its
   exchange, asem.lifecycle.consolidate);
 - ``keep-score-fold``: the same with consolidation on (``fold_similarity`` 0.5 unless the
@@ -19,6 +19,8 @@ a share of each conversation's live notes (``kind="notes"``) or of the words the
   where one is close enough (asem.lifecycle.consolidate);
 - ``keep-score-no-feedback``: ``keep-score`` on the memory as ingested, before any replay
   (what the score does with nothing learned);
+- ``keep-score-no-salience``: ``keep-score`` without its salience term (``salience_weight``
+  0; asem.lifecycle.salience), the score as it was before that term;
 - ``fifo``: the oldest notes go first (the newest are kept);
 - ``random``: a seeded random sample goes.
 
@@ -45,7 +47,8 @@ from asem.memory import Memory
 from asem.providers.embedder import Embedder
 from asem.stores.base import LifecycleStore, NoteLife
 
-POLICIES = ("keep-score", "keep-score-fold", "keep-score-no-feedback", "fifo", "random")
+POLICIES = ("keep-score", "keep-score-fold", "keep-score-no-feedback", "keep-score-no-salience",
+            "fifo", "random")
 FOLD_SIMILARITY = 0.5
 """``keep-score-fold``'s cosine when the memory's settings fold nothing."""
 KINDS = ("notes", "tokens")
@@ -104,6 +107,9 @@ def apply_budget(db: Path, embedder: Embedder, config: MemoryConfig | None, poli
         config = config or MemoryConfig()
         config = replace(config, lifecycle=replace(
             config.lifecycle, fold_similarity=config.lifecycle.fold_similarity or FOLD_SIMILARITY))
+    if policy == "keep-score-no-salience":
+        config = config or MemoryConfig()
+        config = replace(config, lifecycle=replace(config.lifecycle, salience_weight=0.0))
     with Memory(db, embedder=embedder, config=config) as memory:
         caps = capacities(memory, users, budget, kind)
         store: LifecycleStore = memory.store  # type: ignore[assignment]

@@ -35,6 +35,7 @@ from typing import Protocol
 import numpy as np
 
 from asem.config import WriteConfig
+from asem.lifecycle.salience import load_salience
 from asem.providers.embedder import Embedder
 from asem.read.answers import asking_share
 from asem.stores.base import NoteLife, Store
@@ -49,10 +50,16 @@ BLOCK = 256
 
 
 class Folder(Protocol):
-    """What maintenance needs to fold notes: their vectors and a way to merge them."""
+    """What maintenance reads of notes beyond their signals (vectors, salience) and a way
+    to merge them."""
 
     def vectors(self, note_ids: Sequence[str]) -> np.ndarray:
         """e of each note, unit length, one row per id in order."""
+        ...
+
+    def salience(self, note_ids: Sequence[str]) -> np.ndarray:
+        """The salience model's log-odds of each note, NaN where it cannot read one
+        (``asem.lifecycle.salience``)."""
         ...
 
     def fold(self, target_id: str, folded_ids: Sequence[str], reason: str) -> None:
@@ -136,6 +143,15 @@ class NoteFolder:
         if any(r is None for r in rows):
             raise ValueError("a note without an embedding cannot be folded")
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+
+    def salience(self, note_ids: Sequence[str]) -> np.ndarray:
+        model = load_salience()
+        if model.embedder_id != self.embedder.model_id:  # its notes' z say nothing to it
+            return np.full(len(note_ids), np.nan)
+        notes = self._notes(note_ids)
+        rows = [notes[i] for i in note_ids]
+        return model.of_notes([n.content for n in rows], [n.intent_embedding for n in rows],
+                              self.embedder.model_id)
 
     def fold(self, target_id: str, folded_ids: Sequence[str], reason: str) -> None:
         notes = self._notes([target_id, *folded_ids])

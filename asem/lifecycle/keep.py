@@ -1,6 +1,6 @@
 """The keep score: which notes a tenant over its budget keeps (SPEC section 2).
 
-keep = w_i · information + w_q · tanh((q − q0) / α)
+keep = w_i · information + w_s · salience + w_q · tanh((q − q0) / α)
      + [q ≥ q0] · w_u · log(1 + uses) / log(1 + most uses)
      + w_r · log(1 + times returned) / log(1 + most returned)
      + w_t · 2^(−age / half-life)
@@ -11,6 +11,11 @@ keep = w_i · information + w_q · tanh((q − q0) / α)
   there is for a note nobody has asked about yet, and most notes are such notes: on LoCoMo
   it keeps the evidence of 90 % of questions at half the notes, against 85 % for word count
   and 57 % for first-in-first-out (docs/lifecycle.md).
+- salience: how likely the note is to be the evidence of a later question, as the salience
+  model (``asem.lifecycle.salience``, fitted on LongMemEval's labelled turns) reads its
+  z embedding and shape, as a percentile rank in [0, 1] among the tenant's notes; a note the
+  model cannot read (no z, another embedder) ranks in the middle (0.5). Where information
+  says a note holds rare words, salience says it reads like a turn that states a fact.
 - q is the learned utility (SPEC stage 5) from q0 in units of the learning rate α, squashed:
   one rewarded use adds about w_q·0.46, one punished use takes as much away, so a note
   feedback has shown useful is kept over an equally specific one never retrieved, and one
@@ -46,8 +51,10 @@ _WORD = re.compile(r"\w+")
 
 
 def keep_scores(notes: Sequence[NoteLife], at: datetime, config: LifecycleConfig,
-                feedback: FeedbackConfig) -> np.ndarray:
-    """One keep score per note (higher: kept longer); comparable within one call only."""
+                feedback: FeedbackConfig, salience: np.ndarray | None = None) -> np.ndarray:
+    """One keep score per note (higher: kept longer); comparable within one call only.
+    ``salience``: the salience model's log-odds per note, NaN where it could not read one
+    (None: the term is left out)."""
     if not notes:
         return np.zeros(0)
     learned = np.array([(n.utility - feedback.initial_utility) / feedback.learning_rate
@@ -58,11 +65,14 @@ def keep_scores(notes: Sequence[NoteLife], at: datetime, config: LifecycleConfig
     half_life = config.recency_half_life_days
     recency = np.array([math.exp(-math.log(2) * _age_days(n, at) / half_life) for n in notes])
     squashed = np.tanh(learned)
-    return (config.information_weight * information(notes)
+    scores = (config.information_weight * information(notes)
             + config.utility_weight * np.maximum(squashed, 0)
             + config.penalty_weight * np.minimum(squashed, 0)
             + helpful * config.usage_weight * uses + config.retrieval_weight * returned
             + config.recency_weight * recency)
+    if salience is not None and config.salience_weight:
+        scores = scores + config.salience_weight * percentile(salience)
+    return scores
 
 
 def information(notes: Sequence[NoteLife]) -> np.ndarray:
@@ -73,12 +83,24 @@ def information(notes: Sequence[NoteLife]) -> np.ndarray:
     rare = max(RARE_MIN, RARE_SHARE * total)
     specific = np.array([sum(math.log(total / df[w]) for w in found if df[w] <= rare)
                          for found in words])
+    return percentile(specific)
+
+
+def percentile(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the known (not NaN) ``values``, in [0, 1]; equal values share
+    their mean rank, unknown ones rank in the middle (0.5)."""
+    values = np.asarray(values, dtype=np.float64)
+    known = ~np.isnan(values)
+    ranks = np.full(len(values), 0.5)
+    total = int(known.sum())
     if total < 2:
-        return np.ones(total)
-    ordered = np.sort(specific)  # equal notes share their mean rank
-    below = np.searchsorted(ordered, specific, side="left")
-    upto = np.searchsorted(ordered, specific, side="right")
-    return (below + upto - 1) / 2 / (total - 1)
+        ranks[known] = 1.0
+        return ranks
+    ordered = np.sort(values[known])
+    below = np.searchsorted(ordered, values[known], side="left")
+    upto = np.searchsorted(ordered, values[known], side="right")
+    ranks[known] = (below + upto - 1) / 2 / (total - 1)
+    return ranks
 
 
 def _share(values: np.ndarray) -> np.ndarray:

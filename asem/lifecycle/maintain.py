@@ -82,26 +82,31 @@ def plan(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
     expired = [n.note_id for n in notes if n.expires_at is not None and n.expires_at <= at]
     gone = set(expired)
     kept = [n for n in notes if n.note_id not in gone]
-    vectors, partners = None, None
+    vectors, partners, salience = None, None, None
+    if (folder is not None and config.salience_weight
+            and _over(len(kept), sum(n.words for n in kept), limits)):
+        salience = folder.salience([n.note_id for n in kept])
     if folder is not None and limits.max_notes is not None and len(kept) > limits.max_notes:
         if config.fold_similarity is not None:
             vectors = folder.vectors([n.note_id for n in kept])
         if config.fold_exchanges:
             partners = exchanges(kept, reply_map(turns))
-    return expired, evictions(kept, limits, at, config, feedback, vectors, partners)
+    return expired, evictions(kept, limits, at, config, feedback, vectors, partners, salience)
 
 
 def evictions(notes: Sequence[NoteLife], limits: TenantSettings, at: datetime,
               config: LifecycleConfig, feedback: FeedbackConfig,
               vectors: np.ndarray | None = None,
-              partners: Mapping[int, Sequence[int]] | None = None) -> list[Eviction]:
+              partners: Mapping[int, Sequence[int]] | None = None,
+              salience: np.ndarray | None = None) -> list[Eviction]:
     """The notes to archive so that ``notes`` fit the tenant's capacity and token budget;
     over the note count, a note folds instead into a kept note of its exchange (given its
-    ``partners``, ``consolidate.exchanges``) or a near one (given their unit ``vectors``)."""
+    ``partners``, ``consolidate.exchanges``) or a near one (given their unit ``vectors``).
+    ``salience``: the salience model's log-odds per note (``keep.keep_scores``)."""
     count, words = len(notes), sum(n.words for n in notes)
     if not _over(count, words, limits):
         return []
-    scores = keep_scores(notes, at, config, feedback)
+    scores = keep_scores(notes, at, config, feedback, salience)
     order = sorted(range(len(notes)), key=lambda i: (
         notes[i].superseded_at is None,  # past facts first, the longest superseded first
         notes[i].superseded_at or at, scores[i], notes[i].created_at))
