@@ -2,7 +2,8 @@
 
 Two ``Memory`` objects on one file stand for two processes (each its own connection):
 whatever one writes, the other's index must match an index loaded from the file afresh —
-the same live notes, vectors, validity, conversational neighbours and last turns.
+the same live notes, vectors, validity, conversational neighbours, last turns, speakers,
+conversations and replies (maps the index updates by each write, never rebuilds).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from asem import Memory, MemoryConfig
 from asem.chat import ChatTurn
 from asem.errors import ASEMError
 from asem.providers import HashEmbedder
+from asem.stores.dense import reply_map
 from asem.stores.sqlite import SQLiteStore
 from asem.stores.sqlite.index_cache import KEEP_CHANGES, index_bytes, prune_changes
-from asem.stores.vector_index import VectorIndex
+from asem.stores.vector_index import IndexRow, Turn, VectorIndex
 from asem.types import Message, Scope
 
 STAMP = datetime(2024, 5, 8, 13, 0)
@@ -32,6 +34,8 @@ def canonical(index: VectorIndex) -> dict:
     live = index.scope_mask(Scope("u"))
     rows = [r for r in range(len(index)) if live[r]]
     now = datetime(2030, 1, 1)
+    # the maps the index keeps say what a map built from every turn says
+    assert index.replies_to([t.note_id for t in index.turns]) == reply_map(index.turns)
     return {
         index.ids[r]: (index.embeddings[r].tobytes(), index.intents[r].tobytes(),
                        bool(index.closed()[r]), bool(index.ended_by(now)[r]),
@@ -40,7 +44,11 @@ def canonical(index: VectorIndex) -> dict:
         for r in rows
     } | {"turns": list(index.turns),
          "last": {(t.agent_id, t.thread): index.last_turn(t.agent_id, t.thread)
-                  for t in index.turns}}
+                  for t in index.turns},
+         "speakers": dict(index.speakers()), "threads": dict(index.threads()),
+         "replies": index.replies_to([t.note_id for t in index.turns]),
+         "said_by": {label: {index.ids[r] for r in index.said_rows(frozenset({label}))}
+                     for label in index.speaker_labels()}}
 
 
 def fresh(path) -> dict:
@@ -222,3 +230,115 @@ def test_a_filtered_search_after_a_delete_masks_every_row(tmp_path):
         memory.delete(gone, user_id="u")
         hits = memory.search("kayak", user_id="u", session_id="s1")
         assert [h.note.id for h in hits] == [kept]
+
+
+def test_indexes_made_from_one_index_each_keep_their_own_rows_and_maps():
+    """Rows are shared along a chain of indexes and appended to in place; an index extended
+    a second time (from the same one) copies them, and every index keeps what it held."""
+
+    def row(note_id: str, i: int) -> IndexRow:
+        vector = np.eye(8, dtype=np.float32)[i]
+        return IndexRow(note_id, vector, vector, "", "s", (None, None))
+
+    said = [Turn("u", "", "c", "Ann", "a"), Turn("u", "", "c", "Bob", "b")]
+    base = VectorIndex().patched([row("a", 0), row("b", 1)], (), said)
+    assert base.row_of("a") == 0  # maps built: the next index takes them over
+    one = base.patched([row("c", 2)], (), [Turn("u", "", "c", "Cy", "c")])
+    two = base.patched([row("d", 3)], ["a"], [Turn("u", "", "c", "Dee", "d")])
+    assert (list(base.ids), list(one.ids), list(two.ids)) == (
+        ["a", "b"], ["a", "b", "c"], ["a", "b", "d"])
+    assert [t.note_id for t in two.turns] == ["a", "b", "d"]
+    assert two.turns[-1:] == [Turn("u", "", "c", "Dee", "d")]
+    assert (one.row_of("c"), two.row_of("c"), two.row_of("a"), base.row_of("a")) == (
+        2, None, None, 0)
+    assert one.replies_to(["b"]) == {"b": ("c",)} and two.replies_to(["b"]) == {"b": ("d",)}
+    assert base.replies_to(["b"]) == {} and base.speaker_labels() == {"ann", "bob"}
+    assert [two.turn_neighbours(r) for r in range(3)] == [(), (2,), (1,)]
+    with pytest.raises(IndexError):
+        base.ids[2]
+
+
+def test_the_agent_and_session_masks_of_an_index_are_extended_by_each_write(monkeypatch):
+    def row(i: int, agent: str, session: str) -> IndexRow:
+        vector = np.eye(16, dtype=np.float32)[i]
+        return IndexRow(f"n{i}", vector, vector, agent, session, (None, None))
+
+    def expected(index: VectorIndex, scope: Scope) -> list[bool]:
+        return [index.row_of(i) == r and scope.agent_id in (None, index.agents[r])
+                and scope.session_id in (None, index.sessions[r])
+                for r, i in enumerate(index.ids)]
+
+    monkeypatch.setattr("asem.stores.vector_index.SCOPES_KEPT", 3)
+    layout = [("a", "s1"), ("b", "s1"), ("a", "s2"), ("b", "s2"), ("a", "s1"), ("c", "s3")]
+    index = VectorIndex().patched([row(i, *layout[i]) for i in range(3)])
+    scopes = [Scope("u", "a"), Scope("u", None, "s1"), Scope("u", "b", "s2"),
+              Scope("u", "c")]
+    for step, (adds, gone) in enumerate([((3,), ()), ((4, 5), ("n0",)), ((), ("n4",))]):
+        for scope in scopes[: step + 2]:  # masks made, some dropped past the limit
+            assert index.scope_mask(scope).tolist() == expected(index, scope)
+        index = index.patched([row(i, *layout[i]) for i in adds], gone)
+    for scope in scopes:
+        assert index.scope_mask(scope).tolist() == expected(index, scope)
+
+
+def view(index: VectorIndex) -> dict:
+    """What the read path can ask of an index, by note id (rows aside)."""
+    live = [r for r, note_id in enumerate(index.ids) if index.row_of(note_id) == r]
+    labels = index.speaker_labels()
+    return {"rows": {index.ids[r]: (index.embeddings[r].tobytes(), index.agents[r],
+                                    sorted(index.ids[n] for n in index.turn_neighbours(r)))
+                     for r in live},
+            "speakers": dict(index.speakers()), "threads": dict(index.threads()),
+            "replies": index.replies_to(list(index.speakers())),
+            "said": {label: sorted(index.ids[r] for r in index.said_rows(frozenset({label})))
+                     for label in labels},
+            "last": {(t.agent_id, t.thread): index.last_turn(t.agent_id, t.thread)
+                     for t in index.turns}}
+
+
+def rebuilt(index: VectorIndex) -> VectorIndex:
+    """The same live notes and turns in an index built from scratch."""
+    live = [r for r, note_id in enumerate(index.ids) if index.row_of(note_id) == r]
+    return VectorIndex([index.ids[r] for r in live], index.embeddings[live].copy(),
+                       index.intents[live].copy(), [index.agents[r] for r in live],
+                       [index.sessions[r] for r in live], list(index.turns))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_index_of_a_chain_of_writes_answers_as_one_built_afresh(seed):
+    """Random writes (new notes with turns, deletes, re-embedded notes, restores), each
+    index built on one of the chain (mostly the newest): each one, asked at any time after,
+    answers as an index built from its own notes and turns."""
+    rng = random.Random(seed)
+
+    def row(note_id: str) -> IndexRow:
+        vector = np.random.default_rng(rng.randrange(10**6)).normal(size=8).astype(np.float32)
+        return IndexRow(note_id, vector, vector, rng.choice(["", "bot"]), "s", (None, None))
+
+    chain = [VectorIndex()]
+    made = 0
+    for _ in range(60):
+        index = chain[-1] if rng.random() < 0.85 else rng.choice(chain)
+        live = [i for i in dict.fromkeys(index.ids) if index.row_of(i) is not None]
+        gone = [i for i in dict.fromkeys(index.ids) if i not in live]
+        kind = rng.choice(["add", "add", "delete", "move", "restore", "say"])
+        rows, dropped, turns = [], [], []
+        if kind == "add" or not live:
+            for _ in range(rng.randrange(1, 4)):
+                made += 1
+                rows.append(row(f"n{made}"))
+                turns.append(Turn("u", "", f"c{rng.randrange(3)}",
+                                  rng.choice(["Ann", "Bob", "Cy", ""]), f"n{made}"))
+        elif kind == "delete":
+            dropped = rng.sample(live, min(len(live), rng.randrange(1, 3)))
+        elif kind == "move":
+            rows = [row(i) for i in rng.sample(live, min(len(live), 2))]
+        elif kind == "restore" and gone:
+            rows = [row(rng.choice(gone))]
+        else:
+            note = rng.choice(live)
+            turns = [Turn("u", "", f"c{rng.randrange(3)}", rng.choice(["Ann", "Dee"]), note)]
+        chain.append(index.patched(rows, dropped, turns))
+        for old in rng.sample(chain, min(len(chain), 3)):
+            assert view(old) == view(rebuilt(old))
+    assert all(view(index) == view(rebuilt(index)) for index in chain)

@@ -13,15 +13,10 @@ from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
 from asem.read.diverse import contenders, diversified
 from asem.read.rank import Ranked
+from asem.read.recall import _nearest_of
 from asem.read.speakers import named_in, named_speakers, speaker_lifted
-from asem.stores.turn_maps import (
-    notes_of,
-    speaker_labels,
-    speaker_rows,
-    speakers_of,
-    threads_of,
-)
-from asem.stores.vector_index import Turn, VectorIndex
+from asem.stores.dense import MatrixSource
+from asem.stores.vector_index import IndexRow, Turn, VectorIndex
 from asem.types import Message, ScoreParts
 
 STAMP = datetime(2024, 5, 8, 13, 0)
@@ -102,17 +97,28 @@ def index_of(turns: list[Turn]) -> VectorIndex:
                        dtype=np.float32), [""] * len(ids), [""] * len(ids), turns)
 
 
+def speakers_of(index: VectorIndex) -> dict[str, frozenset[str]]:
+    return index.speakers()
+
+
+def threads_of(index: VectorIndex) -> dict[str, str]:
+    return index.threads()
+
+
+def notes_of(labels: frozenset[str], index: VectorIndex) -> frozenset[str]:
+    return frozenset(index.ids[int(r)] for r in index.said_rows(labels))
+
+
 def test_threads_and_speakers_come_from_the_turns():
     index = index_of([Turn("u", "", "s1", "Ann", "a"), Turn("u", "", "s1", "Bob", "b"),
                       Turn("u", "", "s2", "Bob", "a"), Turn("u", "", "", "", "c")])
     assert threads_of(index) == {"a": "\x1fs1", "b": "\x1fs1"}  # a's first turn's
     assert speakers_of(index) == {"a": frozenset({"ann", "bob"}), "b": frozenset({"bob"})}
-    assert {k: v.tolist() for k, v in speaker_rows(index).items()} == {"ann": [0],
-                                                                        "bob": [0, 1]}
     assert notes_of(frozenset({"ann"}), index) == {"a"}
-    assert named_in("What does Ann like?", speaker_labels(index)) == {"ann"}
+    assert notes_of(frozenset({"bob", "cy"}), index) == {"a", "b"}
+    assert named_in("What does Ann like?", index.speaker_labels()) == {"ann"}
     # every speaker: none
-    assert named_in("What do Ann and Bob share?", speaker_labels(index)) == set()
+    assert named_in("What do Ann and Bob share?", index.speaker_labels()) == set()
 
 
 @pytest.mark.parametrize(("query", "named"), [
@@ -220,11 +226,10 @@ def test_the_contenders_alone_give_the_same_first_places_as_the_whole_pool(seed)
     assert [r.score for r in cut] == pytest.approx([r.score for r in whole], abs=1e-12)
 
 
-def test_the_turn_maps_of_an_index_are_carried_to_the_next_and_rebuilt_after_a_removal():
-    def index_of(turns):
-        ids = sorted({t.note_id for t in turns})
-        vectors = np.eye(len(ids), 8, dtype=np.float32)
-        return VectorIndex(ids, vectors, vectors, [""] * len(ids), ["s"] * len(ids), turns)
+def test_the_turn_maps_of_an_index_are_handed_to_the_next_and_the_old_one_keeps_its_own():
+    def row(note_id: str, i: int) -> IndexRow:
+        vector = np.eye(8, dtype=np.float32)[i]
+        return IndexRow(note_id, vector, vector, "", "s", (None, None))
 
     def fresh(turns):  # what a map built from every turn says
         said: dict[str, set[str]] = {}
@@ -233,17 +238,50 @@ def test_the_turn_maps_of_an_index_are_carried_to_the_next_and_rebuilt_after_a_r
         return {k: frozenset(v) for k, v in said.items()}
 
     first = [Turn("u", "", "c1", "Ana", "n1"), Turn("u", "", "c1", "Ben", "n2")]
-    old = index_of(first)
+    old = VectorIndex().patched([row("n1", 0), row("n2", 1)], (), first)
     assert speakers_of(old) == fresh(first) and threads_of(old) == {"n1": "\x1fc1",
                                                                    "n2": "\x1fc1"}
-    grown = [*first, Turn("u", "", "c2", "Cleo", "n3"), Turn("u", "", "c2", "Ana", "n2")]
-    new = index_of(grown)  # the same turn objects, then more: the map is carried over
-    assert speakers_of(new) == fresh(grown) and speakers_of(old) == fresh(first)
-    assert named_in("What does Cleo like?", speaker_labels(new)) == {"cleo"}
-    assert named_in("What does Cleo like?", speaker_labels(old)) == frozenset()
+    more = [Turn("u", "", "c2", "Cleo", "n3"), Turn("u", "", "c2", "Ana", "n2")]
+    new = old.patched([row("n3", 2)], (), more)  # the maps move on to the new index
+    assert new._lookups is old._lookups
+    assert speakers_of(new) == fresh(first + more)
+    assert named_in("What does Cleo like?", new.speaker_labels()) == {"cleo"}
+    assert notes_of(frozenset({"ana"}), new) == {"n1", "n2"}
+    assert new.replies_to(["n1", "n3"]) == {"n1": ("n2",), "n3": ("n2",)}
+    # the old index, asked again, builds its own maps: it still sees only its turns
+    assert speakers_of(old) == fresh(first) and new._lookups is not old._lookups
+    assert named_in("What does Cleo like?", old.speaker_labels()) == frozenset()
     assert threads_of(new)["n3"] == "\x1fc2" and "n3" not in threads_of(old)
-    shrunk = [first[0], *grown[2:]]  # a turn removed: built again
-    assert speakers_of(index_of(shrunk)) == fresh(shrunk)
+    assert speakers_of(new) == fresh(first + more)  # and the new one keeps its maps
+    gone = new.patched((), ["n2"])  # a deleted note: no longer one of its speakers' notes
+    assert notes_of(frozenset({"ana"}), gone) == {"n1"}
+    assert [gone.row_of(i) for i in ("n1", "n2", "n3")] == [0, None, 2]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_speakers_nearest_notes_are_those_of_their_visible_notes_most_similar(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 80))
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    who = [str(rng.choice(["Ann", "Bob", "Cy"])) for _ in range(n)]
+    ids = [f"n{i}" for i in range(n)]
+    turns = [Turn("u", "", "c", w, i) for w, i in zip(who, ids, strict=True)]
+    index = VectorIndex(ids, vectors, vectors, [""] * n, [""] * n, turns)
+    gone = [i for i in ids if rng.random() < 0.2]
+    index = index.patched((), gone)
+    mask = rng.random(n) < 0.7
+    query = vectors[0]
+    k = int(rng.integers(1, 6))
+    source = MatrixSource(index, mask)  # the speaker pool of recall: said_by, then nearest
+    said = source.said_by(frozenset({"ann", "cy"}))
+    found = _nearest_of(said, source.similarities(query, list(said)), k)
+    sims = vectors @ query
+    allowed = [i for i in range(n) if who[i] in ("Ann", "Cy") and mask[i]
+               and ids[i] not in gone]
+    want = sorted(allowed, key=lambda i: -sims[i])[:k]
+    assert list(found) == [ids[i] for i in want]
+    assert [float(s) for s in found.values()] == [float(sims[i]) for i in want]
 
 
 def test_a_note_that_asks_rises_by_the_share_of_it_that_does_not():

@@ -136,6 +136,23 @@ def assert_fts5_scores(m, db_path, terms):
         [s for _, s in fts5_bm25(db_path, "a", terms)], rel=1e-9)
 
 
+def test_fts5_scores_each_match_of_a_whole_table_ranking_once(db_path):
+    """Sorting by the returned score, not by a second bm25() call: every match of a common
+    word is scored, so a second call doubles the lexical channel's cost."""
+    with Memory(db_path, embedder=HashEmbedder()) as m:
+        m.add("The kayak is red", user_id="a")
+        m.search("kayak", user_id="a")
+        conn, seen = m.store._conn, []
+        conn.set_trace_callback(seen.append)
+        try:
+            assert m.store.lexical("a", ["kayak", "red"], 5)
+        finally:
+            conn.set_trace_callback(None)
+        (ranking,) = [q for q in seen if "bm25" in q]
+        program = conn.execute(f"EXPLAIN {ranking}").fetchall()
+        assert [op[1] for op in program].count("Function") == 1
+
+
 def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
     with Memory(db_path, embedder=HashEmbedder(), manager="always-add") as m:
         for text in ("Alice plays the cello", "Alice walks her dog by the cello shop",

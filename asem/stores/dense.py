@@ -20,7 +20,6 @@ answer a lookup in it. A store that searches elsewhere (PostgreSQL's HNSW index,
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,6 @@ from typing import Protocol
 
 import numpy as np
 
-from asem.stores import turn_maps
 from asem.stores.vector_index import Turn, VectorIndex, replies
 from asem.types import Filters, Scope
 
@@ -42,7 +40,7 @@ class PoolNotes:
     note the store no longer holds live: it is then never redundant)."""
     threads: Mapping[str, str]
     """Note id → the conversation its first recorded turn belongs to
-    (``turn_maps.thread_key``), for at least each note asked about that has one (a store may
+    (``vector_index.thread_key``), for at least each note asked about that has one (a store may
     answer with more notes); notes of no known conversation are left out."""
 
 
@@ -164,16 +162,17 @@ class MatrixSource:
     def live_count(self) -> int:
         return self._index.live_count
 
-    # The speaker and diversity steps read the index and its turn maps
-    # (``asem.stores.turn_maps``, built once per index): no query, and the maps whole.
+    # The speaker and diversity steps read the maps the index keeps and each write
+    # updates (``VectorIndex.speakers``, ``threads``): no query, and the maps whole.
     def speakers(self) -> frozenset[str]:
-        return turn_maps.speaker_labels(self._index)
+        return self._index.speaker_labels()
 
     def said_by(self, labels: frozenset[str]) -> frozenset[str]:
-        return turn_maps.notes_of(labels, self._index)
+        ids = self._index.ids
+        return frozenset(ids[int(row)] for row in self._index.said_rows(labels))
 
     def speakers_of(self, ids: Sequence[str]) -> Mapping[str, frozenset[str]]:
-        return turn_maps.speakers_of(self._index)
+        return self._index.speakers()
 
     def pool_notes(self, ids: Sequence[str]) -> PoolNotes:
         index = self._index
@@ -181,7 +180,7 @@ class MatrixSource:
         vectors = np.zeros((len(ids), index.embeddings.shape[1]))
         found = [i for i, row in enumerate(rows) if row is not None]
         vectors[found] = index.embeddings[[rows[i] for i in found]]
-        return PoolNotes(vectors, turn_maps.threads_of(index))
+        return PoolNotes(vectors, index.threads())
 
 
 class MatrixStore(Protocol):
@@ -223,16 +222,3 @@ def reply_map(turns: Sequence[Turn]) -> dict[str, tuple[str, ...]]:
         if before is not None and replies(before, turn) and before.note_id != turn.note_id:
             found.setdefault(before.note_id, []).append(turn.note_id)
     return {note_id: tuple(dict.fromkeys(ids)) for note_id, ids in found.items()}
-
-
-_replies_cache: weakref.WeakKeyDictionary[VectorIndex, dict[str, tuple[str, ...]]] = (
-    weakref.WeakKeyDictionary())
-
-
-def replies_in(index: VectorIndex, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """``reply_map`` of ``index``'s turns for ``ids`` (those with replies), the map built
-    once per index (an index never changes)."""
-    found = _replies_cache.get(index)
-    if found is None:
-        found = _replies_cache[index] = reply_map(index.turns)
-    return {note_id: found[note_id] for note_id in ids if note_id in found}

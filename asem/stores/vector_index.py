@@ -4,17 +4,19 @@ the turns of conversations that give each note its conversational neighbours."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+import itertools
+import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from asem.types import Note, Scope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One input said in a conversation, and the note that now holds it.
 
@@ -33,6 +35,63 @@ class Turn:
 
 
 
+T = TypeVar("T")
+
+
+class Rows(Sequence[T]):
+    """The first ``len`` items of a list that the indexes made after this one extend: one
+    list is shared along a chain of indexes, so a write appends to it instead of copying
+    it (a copy of every note's id after each write, and the garbage collector's walk over
+    that new list, cost O(notes)). Items below ``len`` never change."""
+
+    __slots__ = ("items", "_n")
+
+    def __init__(self, items: list[T], n: int | None = None) -> None:
+        self.items = items
+        """The shared list (read only the first ``len`` items)."""
+        self._n = len(items) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            items = self.items
+            return [items[j] for j in range(*i.indices(self._n))]
+        at = operator.index(i)
+        if not -self._n <= at < self._n:
+            raise IndexError(f"row {at} of {self._n}")
+        return self.items[at % self._n]
+
+    def __iter__(self) -> Iterator[T]:
+        return itertools.islice(self.items, self._n)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
+
+    def plus(self, more: Sequence[T]) -> Rows[T]:
+        """These items then ``more``: appended to the shared list when these are all of it,
+        else (an index before the last one extended) to a copy."""
+        items = self.items if len(self.items) == self._n else self.items[: self._n]
+        items.extend(more)
+        return Rows(items)
+
+
+SCOPES_KEPT = 8
+"""Agent and session masks an index keeps (and extends at each write) for the scopes last
+searched."""
+
+
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
 
@@ -42,7 +101,8 @@ class VectorIndex:
     ``turns`` is the order of conversation that conversational context reads.
     An index is never changed in place: ``extended`` returns a new one, so a search holding
     the old index keeps a consistent view. Appends share row buffers that grow by doubling,
-    so adding one note does not copy the whole matrix.
+    and lists that grow (``Rows``), so adding one note copies neither the matrix nor the
+    lists.
     """
 
     compact_after = 1024
@@ -54,16 +114,16 @@ class VectorIndex:
                  sessions: Sequence[str] = (), turns: Sequence[Turn] = (),
                  validity: Sequence[Validity] = (),
                  expiry: Sequence[datetime | None] = ()) -> None:
-        self.ids = list(ids)
-        self.agents = list(agents)
-        self.sessions = list(sessions)
+        self.ids = Rows(list(ids))
+        self.agents = Rows(list(agents))
+        self.sessions = Rows(list(sessions))
         # valid_from and valid_until as seconds since the epoch (-inf, +inf: open).
         self._start, self._end = _bounds(validity) if validity else (
             np.full(len(self.ids), -np.inf), np.full(len(self.ids), np.inf))
         # expires_at of each row (+inf: never, every long-term note).
         self._expiry = (_instants(expiry, np.inf) if expiry
                         else np.full(len(self.ids), np.inf))
-        self.turns = list(turns)
+        self.turns = Rows(list(turns))
         """The user's stored inputs in the order said, each with the note holding it."""
         dim = embeddings.shape[1] if embeddings is not None and embeddings.ndim == 2 else 0
         self._e = embeddings if embeddings is not None else np.zeros((0, dim), np.float32)
@@ -71,12 +131,15 @@ class VectorIndex:
         self._alive: np.ndarray | None = None
         """Rows still live (None: all): a row whose note was deleted or re-embedded since the
         index was loaded stays in the matrices, masked out (``patched``)."""
-        self._row_of: dict[str, int] | None = None
-        self._turn_neighbours: dict[int, list[int]] | None = None
-        self._last_turns: dict[tuple[str, str], Turn] | None = None
+        self._lookups: _Lookups | None = None
+        self._generation = 0
+        """The maps are this index's while their generation is this one (``_maps``)."""
         # Rows of the shared buffers in use, shared by every index on those buffers: only the
         # index that ends at that mark may append in place.
         self._filled = [len(self.ids)]
+        self._scoped: dict[tuple[str, str], np.ndarray] = {}
+        """(column, value) → rows whose agent or session is that value: made at the first
+        search of that scope, extended by each write (``_appended``)."""
 
     def __len__(self) -> int:
         """Rows, dead ones included: the length of every mask over the index."""
@@ -101,14 +164,11 @@ class VectorIndex:
 
     def row_of(self, note_id: str) -> int | None:
         """The live row holding ``note_id`` (None when the index holds no live one)."""
-        return self._rows().get(note_id)
-
-    def _rows(self) -> dict[str, int]:
-        if self._row_of is None:
-            alive = self._alive
-            self._row_of = {note_id: row for row, note_id in enumerate(self.ids)
-                            if alive is None or alive[row]}
-        return self._row_of
+        maps = self._maps()
+        row = maps.row_of.get(note_id)
+        if maps.generation != self._generation:  # a newer index took the maps meanwhile
+            return self.row_of(note_id)
+        return row
 
     def turn_neighbours(self, row: int) -> tuple[int, ...]:
         """The rows holding the turns just before and after those ``row`` holds, in the same
@@ -120,27 +180,79 @@ class VectorIndex:
         nobody recorded); a turn whose note was deleted breaks the chain, and a discarded one
         was never recorded. Notes from no known conversation have none.
         """
-        if self._turn_neighbours is None:
-            around: dict[int, list[int]] = {}
-            last: dict[tuple[str, str], Turn] = {}
-            _pair_turns(around, last, self.turns, self.row_of)
-            self._turn_neighbours, self._last_turns = around, last
-        return tuple(self._turn_neighbours.get(row, ()))
+        maps = self._maps()
+        if maps.around is None:
+            maps.around = _paired(self.turns, maps.row_of)
+        found = tuple(maps.around.get(row, ()))
+        if maps.generation != self._generation:
+            return self.turn_neighbours(row)
+        return found
 
     def last_turn(self, agent_id: str, thread: str) -> Turn | None:
         """The latest stored input of conversation ``thread`` (None for none)."""
-        if self._last_turns is None:
-            self._last_turns = {(t.agent_id, t.thread): t for t in self.turns if t.thread}
-        return self._last_turns.get((agent_id, thread))
+        maps = self._maps()
+        found = maps.last.get((agent_id, thread))
+        if maps.generation != self._generation:
+            return self.last_turn(agent_id, thread)
+        return found
+
+    def speakers(self) -> dict[str, frozenset[str]]:
+        """Note id → the labels (lower-cased) of the speakers of its turns; notes with no
+        recorded speaker are left out. Like ``threads`` and ``replies_to``, a map kept by
+        the index and updated by each write (read it before the next one)."""
+        return self._maps().said
+
+    def speaker_labels(self) -> frozenset[str]:
+        """Every speaker label (lower-cased) of the turns."""
+        return frozenset(self._maps().labels)
+
+    def said_rows(self, labels: frozenset[str]) -> np.ndarray:
+        """The live rows of the notes said by any of ``labels``, in order."""
+        spoken = self._maps().spoken
+        rows = np.unique(np.fromiter(
+            (row for label in labels for row in spoken.get(label, ())), dtype=np.int64))
+        return rows if self._alive is None else rows[self._alive[rows]]
+
+    def threads(self) -> dict[str, str]:
+        """Note id → the conversation its first recorded turn belongs to ("agent\x1fthread");
+        notes of no known conversation are left out."""
+        return self._maps().threads
+
+    def replies_to(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Per note of ``ids`` with any: the notes holding the turns said right after its
+        turns, by someone else, in the same conversation (``asem.stores.dense.reply_map``)."""
+        found = self._maps().replies
+        return {note_id: found[note_id] for note_id in ids if note_id in found}
+
+    def _maps(self) -> _Lookups:
+        """The maps over this index's rows and turns: built at the first question, then
+        handed on to the index made by each write and updated there by what it changed
+        (``_carry_lookups``). An index asked after it has handed them on builds its own."""
+        maps = self._lookups
+        if maps is None or maps.generation != self._generation:
+            maps = self._lookups = _Lookups(self)
+            self._generation = maps.generation
+        return maps
 
     def scope_mask(self, scope: Scope) -> np.ndarray:
         """Live rows visible to ``scope`` (agent and session narrow when given)."""
         mask = np.ones(len(self.ids), dtype=bool) if self._alive is None else self._alive.copy()
         if scope.agent_id is not None:
-            mask &= np.array([a == scope.agent_id for a in self.agents], dtype=bool)
+            mask &= self._holding("agent", scope.agent_id)
         if scope.session_id is not None:
-            mask &= np.array([s == scope.session_id for s in self.sessions], dtype=bool)
+            mask &= self._holding("session", scope.session_id)
         return mask
+
+    def _holding(self, column: str, value: str) -> np.ndarray:
+        """Rows whose agent (``column`` "agent") or session is ``value``."""
+        found = self._scoped.get((column, value))
+        if found is None:
+            values = self.agents if column == "agent" else self.sessions
+            found = np.fromiter((v == value for v in values), dtype=bool, count=len(self))
+            if len(self._scoped) >= SCOPES_KEPT:
+                self._scoped.clear()
+            self._scoped[(column, value)] = found
+        return found
 
     def valid_at(self, at: datetime) -> np.ndarray:
         """Rows that held at ``at``: valid_from <= at < valid_until (``Note.valid_at``)."""
@@ -175,8 +287,10 @@ class VectorIndex:
 
         A note whose vectors are as held keeps its row (its validity is updated); any other
         is appended, and the row it had is masked out (the matrices are shared, never
-        copied). Row lookups and conversational neighbours are carried over and updated,
-        not rebuilt: a write to a large index costs what it changes."""
+        copied, and so are the lists of ids, scopes and turns: appended to). The maps this
+        index has built (rows, neighbours, speakers, conversations, replies) are handed to
+        the new one and updated by the change, not rebuilt: a write to a large index costs
+        what it changes."""
         kept: dict[int, IndexRow] = {}
         dead: list[int] = []
         added: list[IndexRow] = []
@@ -211,9 +325,10 @@ class VectorIndex:
     def compacted(self) -> VectorIndex:
         """The same live notes in fresh matrices without the dead rows."""
         live = np.flatnonzero(self._alive) if self._alive is not None else np.arange(len(self))
-        index = VectorIndex([self.ids[r] for r in live], self.embeddings[live].copy(),
-                            self.intents[live].copy(), [self.agents[r] for r in live],
-                            [self.sessions[r] for r in live], self.turns)
+        ids, agents, sessions = self.ids.items, self.agents.items, self.sessions.items
+        index = VectorIndex([ids[r] for r in live], self.embeddings[live].copy(),
+                            self.intents[live].copy(), [agents[r] for r in live],
+                            [sessions[r] for r in live], self.turns)
         index._start, index._end = self._start[live].copy(), self._end[live].copy()
         index._expiry = self._expiry[live].copy()
         return index
@@ -241,18 +356,21 @@ class VectorIndex:
                     buf_e[:n], buf_z[:n] = self.embeddings, self.intents
             # Rows past n are invisible to this index and to any older one: writing is safe.
             buf_e[n:need], buf_z[n:need] = e, z
-        grown = copy.copy(self)  # then each list copied once, not twice as by the constructor
-        grown.ids = self.ids + [r.id for r in rows]
-        grown.agents = self.agents + [r.agent for r in rows]
-        grown.sessions = self.sessions + [r.session for r in rows]
-        grown.turns = self.turns + list(turns)
+        grown = copy.copy(self)  # the lists appended to in place, not copied
+        grown.ids = self.ids.plus([r.id for r in rows])
+        grown.agents = self.agents.plus([r.agent for r in rows])
+        grown.sessions = self.sessions.plus([r.session for r in rows])
+        grown.turns = self.turns.plus(turns)
         grown._e, grown._z = buf_e, buf_z
         start, end = _bounds([r.validity for r in rows])
         grown._start = np.concatenate([self._start, start])
         grown._end = np.concatenate([self._end, end])
         grown._expiry = np.concatenate([self._expiry,
                                         _instants([r.expires for r in rows], np.inf)])
-        grown._alive = grown._row_of = grown._turn_neighbours = grown._last_turns = None
+        grown._alive, grown._lookups, grown._generation = None, None, 0
+        grown._scoped = {(column, value): np.concatenate([held, np.fromiter(
+            ((r.agent if column == "agent" else r.session) == value for r in rows),
+            dtype=bool, count=len(rows))]) for (column, value), held in self._scoped.items()}
         grown._filled = self._filled if buf_e is self._e else [n]
         grown._filled[0] = need
         return grown
@@ -311,6 +429,11 @@ def turn_of(note: Note) -> Turn:
     return turn(note.scope, note.provenance.source_id, note.speaker, note.id)
 
 
+def thread_key(agent_id: str, thread: str) -> str:
+    """How a conversation is named in the maps: threads of different agents are apart."""
+    return f"{agent_id}\x1f{thread}"
+
+
 def replies(before: Turn, turn: Turn) -> bool:
     """``turn``, said right after ``before`` in one conversation, answers it: someone else
     said it (not the same person going on, nor a turn whose speaker nobody recorded)."""
@@ -339,70 +462,136 @@ class IndexRow:
                    note.expires_at)
 
 
+class _Lookups:
+    """The maps an index answers from, over its rows and its turns.
+
+    Built once from a whole index, then carried along: the index a write makes
+    (``VectorIndex.patched``) takes them over and updates them in place by what changed
+    (``_carry_lookups``: O(changed rows and turns), not O(notes)), and ``generation`` moves
+    on, so the index before no longer reads them (it builds its own if it is asked again).
+    A reader of the old index that raced the hand-over sees the generation move and asks
+    again. Turns are only ever appended to (a turn gone for good makes the store load the
+    user's index afresh), so the maps of turns grow with them."""
+
+    def __init__(self, index: VectorIndex) -> None:
+        self.generation = 0
+        alive = index._alive
+        self.row_of: dict[str, int] = {note_id: row for row, note_id in enumerate(index.ids)
+                                       if alive is None or alive[row]}
+        """Note id → its live row."""
+        self.around: dict[int, tuple[int, ...]] | None = {}
+        """Row → the rows of its conversational neighbours (None: built when asked). Tuples,
+        like the maps' other values, so that the garbage collector need not follow them."""
+        self.last: dict[tuple[str, str], Turn] = {}
+        """(agent, thread) → the conversation's latest turn."""
+        self.said: dict[str, frozenset[str]] = {}
+        """Note id → the labels of its speakers."""
+        self.labels: set[str] = set()
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        """One object per distinct set of labels, shared by the notes that have it."""
+        self.spoken: dict[str, list[int]] = {}
+        """Speaker label → the rows of the notes they said (dead rows too: masked on use)."""
+        self.threads: dict[str, str] = {}
+        """Note id → "agent\x1fthread" of its first turn (one string per conversation)."""
+        self._names: dict[tuple[str, str], str] = {}
+        self.replies: dict[str, tuple[str, ...]] = {}
+        """Note id → the notes holding the replies to its turns."""
+        self.read(index.turns)
+
+    def read(self, turns: Sequence[Turn]) -> None:
+        """Take in ``turns``, said after those read before (their notes' rows already in
+        ``row_of``)."""
+        around, last, row_of = self.around, self.last, self.row_of
+        for turn in turns:
+            note_id = turn.note_id
+            if turn.speaker:
+                label = turn.speaker.lower()
+                labels = self.said.get(note_id, frozenset())
+                if label not in labels:
+                    labels = labels | {label}
+                    self.said[note_id] = self._sets.setdefault(labels, labels)
+                    self.labels.add(label)
+                    if (row := row_of.get(note_id)) is not None:
+                        self.spoken.setdefault(label, []).append(row)
+            if not turn.thread:
+                continue
+            key = (turn.agent_id, turn.thread)
+            if note_id not in self.threads:
+                name = self._names.get(key)
+                if name is None:
+                    name = self._names[key] = thread_key(turn.agent_id, turn.thread)
+                self.threads[note_id] = name
+            before, last[key] = last.get(key), turn
+            if before is None or not replies(before, turn):
+                continue
+            if before.note_id != note_id:
+                held = self.replies.get(before.note_id, ())
+                if note_id not in held:
+                    self.replies[before.note_id] = (*held, note_id)
+            if around is not None:
+                _pair(around, row_of.get(before.note_id), row_of.get(note_id))
+
+
 def _carry_lookups(old: VectorIndex, new: VectorIndex, dead: Sequence[int],
                    added: Sequence[IndexRow], turns: Sequence[Turn]) -> None:
-    """Give ``new`` (``old`` with ``dead`` rows masked, ``added`` rows and ``turns``
-    appended) the lookups ``old`` has built, updated by the change instead of rebuilt."""
-    if old._row_of is None:
-        return
-    first = len(old.ids)
-    rows = old._row_of.copy()
-    moved: dict[int, int] = {}
+    """Hand the maps ``old`` has built to ``new`` (``old`` with ``dead`` rows masked,
+    ``added`` rows and ``turns`` appended), updated by the change instead of rebuilt."""
+    maps = old._lookups
+    if maps is None or maps.generation != old._generation:
+        return  # new builds its own when asked
+    maps.generation += 1  # first: from here on ``old`` no longer reads them
+    new._lookups, new._generation = maps, maps.generation
+    rows, first = maps.row_of, len(old.ids)
+    moved = {was: first + offset for offset, row in enumerate(added)
+             if (was := rows.get(row.id)) is not None}
     for at in dead:
         rows.pop(old.ids[at], None)
     for offset, row in enumerate(added):
-        if row.id in old._row_of:
-            moved[old._row_of[row.id]] = first + offset
         rows[row.id] = first + offset
-    new._row_of = rows
-    if old._last_turns is None:
-        return
-    last = dict(old._last_turns)
-    new._last_turns = last
+        for label in maps.said.get(row.id, ()):  # a note of known speakers on a new row
+            maps.spoken.setdefault(label, []).append(first + offset)
     turned = {t.note_id for t in turns}
     back = any(row.id not in turned and first + i not in moved.values()
                for i, row in enumerate(added))  # a restored note: its old turns pair again
-    if old._turn_neighbours is None or back:
-        last.update(((t.agent_id, t.thread), t) for t in turns if t.thread)
-        return  # neighbours are rebuilt when next asked for
-    around = _remapped(old._turn_neighbours, moved, set(dead) - set(moved))
-    _pair_turns(around, last, turns, rows.get)
-    new._turn_neighbours = around
+    if back:
+        maps.around = None  # built again when next asked
+    elif maps.around is not None:
+        _remap(maps.around, moved, set(dead) - set(moved))
+    maps.read(turns)
 
 
-def _remapped(around: dict[int, list[int]], moved: dict[int, int],
-              dropped: set[int]) -> dict[int, list[int]]:
-    """Neighbour lists with moved rows renamed and dropped rows left out. Pairs are kept
-    both ways, so only the lists of those rows and of their neighbours change."""
-    out = dict(around)
+def _remap(around: dict[int, tuple[int, ...]], moved: dict[int, int], dropped: set[int]) -> None:
+    """Rename moved rows and leave dropped rows out of the neighbour lists, in place. Pairs
+    are kept both ways, so only the lists of those rows and of their neighbours change."""
     touched = set(moved) | dropped
     for row in list(touched):
         touched.update(around.get(row, ()))
-    lists = {row: around[row] for row in touched if row in around}
-    for row in lists:
-        del out[row]
+    lists = {row: around.pop(row) for row in touched if row in around}
     for row, rows in lists.items():
         if row not in dropped:
-            out[moved.get(row, row)] = [moved.get(r, r) for r in rows if r not in dropped]
-    return out
+            around[moved.get(row, row)] = tuple(moved.get(r, r) for r in rows
+                                                if r not in dropped)
 
 
-def _pair_turns(around: dict[int, list[int]], last: dict[tuple[str, str], Turn],
-                turns: Sequence[Turn], row_of: Callable[[str], int | None]) -> None:
-    """Extend ``around`` (rows holding consecutive turns of one thread said by two
-    different known speakers) and ``last`` (each thread's latest turn) by ``turns``, said
-    after those they were built from. A neighbour list is replaced, never changed in
-    place: another index may share it."""
+def _pair(around: dict[int, tuple[int, ...]], a: int | None, b: int | None) -> None:
+    """Record rows ``a`` and ``b`` as conversational neighbours (both ways)."""
+    if a is None or b is None or a == b:
+        return
+    for row, other in ((a, b), (b, a)):
+        if other not in around.get(row, ()):
+            around[row] = (*around.get(row, ()), other)
+
+
+def _paired(turns: Sequence[Turn], row_of: dict[str, int]) -> dict[int, tuple[int, ...]]:
+    """The neighbour lists of ``turns`` from scratch: rows holding consecutive turns of one
+    thread said by two different known speakers."""
+    around: dict[int, tuple[int, ...]] = {}
+    last: dict[tuple[str, str], Turn] = {}
     for turn in turns:
         if not turn.thread:
             continue
         key = (turn.agent_id, turn.thread)
         before, last[key] = last.get(key), turn
-        if before is None or not replies(before, turn):
-            continue
-        a, b = row_of(before.note_id), row_of(turn.note_id)
-        if a is None or b is None or a == b:
-            continue
-        for row, other in ((a, b), (b, a)):
-            if other not in around.get(row, ()):
-                around[row] = [*around.get(row, ()), other]
+        if before is not None and replies(before, turn):
+            _pair(around, row_of.get(before.note_id), row_of.get(turn.note_id))
+    return around

@@ -3,7 +3,7 @@
 query.
 
 Speakers are kept as said ("Ana"); they are lower-cased in Python, as the SQLite store's
-turn maps do (``asem.stores.turn_maps``), so both stores compare the same labels. The
+in-process index does (``VectorIndex.speakers``), so both stores compare the same labels. The
 distinct speakers of a tenant are walked on ``turns_speaker`` (migration 0011), one index
 probe per speaker, not a scan of the tenant's turns.
 """

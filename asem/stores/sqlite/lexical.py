@@ -91,9 +91,11 @@ def _fts5_ranked(conn: sqlite3.Connection, terms: Sequence[str],
     """FTS5's own ranking and cut, right when the user's notes are the whole table (so the
     table's statistics are the user's, and the owner need not be matched: intersecting
     with the owner's postings, which list every note, cost more than the ranking)."""
+    # Sorted by the result column itself: ORDER BY bm25(...) would compute the score of
+    # every match twice (once to sort, once to return).
     rows = conn.execute(
         f"SELECT n.id AS id, hits.score AS score FROM (SELECT rowid, -{_BM25} AS score "
-        f"FROM notes_fts WHERE notes_fts MATCH ? ORDER BY {_BM25} LIMIT ?) AS hits "
+        "FROM notes_fts WHERE notes_fts MATCH ? ORDER BY score DESC LIMIT ?) AS hits "
         "JOIN notes n ON n.rowid = hits.rowid ORDER BY hits.score DESC",
         (_quoted(terms), limit),
     ).fetchall()

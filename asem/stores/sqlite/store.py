@@ -24,7 +24,7 @@ from asem.stores.base import (
     turn_of,
 )
 from asem.stores.batch import Statements, apply_batch
-from asem.stores.dense import DenseSource, matrix_source, replies_in
+from asem.stores.dense import DenseSource, matrix_source
 from asem.stores.sqlite import jobs, lexical, validity, writes
 from asem.stores.sqlite.codec import (
     blob,
@@ -99,7 +99,7 @@ class SQLiteStore(JobsMixin, KeysMixin, ArchiveMixin, LifecycleMixin, ForgetMixi
         return matrix_source(self, scope, filters, now())
 
     def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        return replies_in(self.vector_index(user_id), note_ids)
+        return self.vector_index(user_id).replies_to(note_ids)
 
     @property
     def index_loads(self) -> int:
