@@ -36,7 +36,7 @@ from asem.eval import locomo
 from asem.eval.embed_cache import CachedEmbedder
 from asem.eval.learn import split_questions
 from asem.guard.train import content_intents
-from asem.lifecycle.keep import information, percentile
+from asem.lifecycle.keep import information, percentile_rank
 from asem.lifecycle.salience import Salience, load_salience
 from asem.lifecycle.train_salience import HELD_OUT, auc, held_out, turns
 from asem.providers.onnx_minilm import MiniLMEmbedder
@@ -60,7 +60,7 @@ def rankings(pool: Pool, salience: np.ndarray, weights: Sequence[float]
     lives = [NoteLife(str(i), "u", "long_term", EPOCH, None, None, 0.5, 0, None, 0, t)
              for i, t in enumerate(pool.texts)]
     info = information(lives)
-    ranked = percentile(salience)
+    ranked = percentile_rank(salience)
     found = {"information": info, "salience": ranked,
              "words": np.array([len(t.split()) for t in pool.texts], dtype=float),
              "fifo": np.arange(len(pool.texts), dtype=float)}
@@ -85,7 +85,7 @@ def measure(pools: Sequence[Pool], model: Salience, intents: Callable[[list[str]
         evidence = set().union(*pool.questions) if pool.questions else set()
         labels.append(np.array([i in evidence for i in range(len(pool.texts))], dtype=float))
         for name, scores in rankings(pool, salience, weights).items():
-            ranks.setdefault(name, []).append(percentile(scores))
+            ranks.setdefault(name, []).append(percentile_rank(scores))
             for share in SHARES:
                 keep = kept(scores, share)
                 row = tallies.setdefault(name, {}).setdefault(f"{share:g}", [0, 0, 0, 0])

@@ -11,7 +11,7 @@ from asem.chat import ChatTurn
 from asem.providers import HashEmbedder
 from asem.read.answers import answers_first, asking_share, reply_map
 from asem.read.rank import Ranked
-from asem.stores.vector_index import Turn
+from asem.stores.turns import Turn
 from asem.types import Message, ScoreParts
 
 

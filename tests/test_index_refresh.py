@@ -21,7 +21,8 @@ from asem.providers import HashEmbedder
 from asem.stores.dense import reply_map
 from asem.stores.sqlite import SQLiteStore
 from asem.stores.sqlite.index_cache import KEEP_CHANGES, index_bytes, prune_changes
-from asem.stores.vector_index import IndexRow, Turn, VectorIndex
+from asem.stores.turns import Turn
+from asem.stores.vector_index import IndexRow, VectorIndex
 from asem.types import Message, Scope
 
 STAMP = datetime(2024, 5, 8, 13, 0)

@@ -16,7 +16,8 @@ from asem.read.rank import Ranked
 from asem.read.recall import _nearest_of
 from asem.read.speakers import named_in, named_speakers, speaker_lifted
 from asem.stores.dense import MatrixSource
-from asem.stores.vector_index import IndexRow, Turn, VectorIndex
+from asem.stores.turns import Turn
+from asem.stores.vector_index import IndexRow, VectorIndex
 from asem.types import Message, ScoreParts
 
 STAMP = datetime(2024, 5, 8, 13, 0)

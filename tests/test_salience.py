@@ -12,7 +12,7 @@ from asem import Memory, MemoryConfig
 from asem.config import FeedbackConfig, LifecycleConfig
 from asem.guard.train import content_intents
 from asem.lifecycle import train_salience
-from asem.lifecycle.keep import keep_scores, percentile
+from asem.lifecycle.keep import keep_scores, percentile_rank
 from asem.lifecycle.salience import SHAPE_NAMES, load_salience, shape
 from asem.providers import HashEmbedder
 from asem.stores.base import NoteLife
@@ -80,14 +80,14 @@ def test_with_weight_zero_the_keep_scores_are_those_without_salience():
     off = keep_scores(notes, AT, LifecycleConfig(salience_weight=0), FeedbackConfig(), salience)
     on = keep_scores(notes, AT, LifecycleConfig(salience_weight=1), FeedbackConfig(), salience)
     assert np.array_equal(off, before)
-    assert np.allclose(on - before, percentile(salience))  # the term, and only it, differs
+    assert np.allclose(on - before, percentile_rank(salience))  # the term, and only it, differs
     assert not np.allclose(on, before)
 
 
 def test_a_note_without_salience_ranks_in_the_middle():
-    assert percentile(np.array([2.0, np.nan, -1.0, 0.5])).tolist() == [1.0, 0.5, 0.0, 0.5]
-    assert percentile(np.array([np.nan, np.nan])).tolist() == [0.5, 0.5]
-    assert percentile(np.array([3.0, 3.0, 1.0])).tolist() == [0.75, 0.75, 0.0]
+    assert percentile_rank(np.array([2.0, np.nan, -1.0, 0.5])).tolist() == [1.0, 0.5, 0.0, 0.5]
+    assert percentile_rank(np.array([np.nan, np.nan])).tolist() == [0.5, 0.5]
+    assert percentile_rank(np.array([3.0, 3.0, 1.0])).tolist() == [0.75, 0.75, 0.0]
 
 
 def test_notes_of_another_embedder_get_no_salience():

@@ -71,7 +71,7 @@ def keep_scores(notes: Sequence[NoteLife], at: datetime, config: LifecycleConfig
             + helpful * config.usage_weight * uses + config.retrieval_weight * returned
             + config.recency_weight * recency)
     if salience is not None and config.salience_weight:
-        scores = scores + config.salience_weight * percentile(salience)
+        scores = scores + config.salience_weight * percentile_rank(salience)
     return scores
 
 
@@ -83,10 +83,10 @@ def information(notes: Sequence[NoteLife]) -> np.ndarray:
     rare = max(RARE_MIN, RARE_SHARE * total)
     specific = np.array([sum(math.log(total / df[w]) for w in found if df[w] <= rare)
                          for found in words])
-    return percentile(specific)
+    return percentile_rank(specific)
 
 
-def percentile(values: np.ndarray) -> np.ndarray:
+def percentile_rank(values: np.ndarray) -> np.ndarray:
     """Each value's rank among the known (not NaN) ``values``, in [0, 1]; equal values share
     their mean rank, unknown ones rank in the middle (0.5)."""
     values = np.asarray(values, dtype=np.float64)

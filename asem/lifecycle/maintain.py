@@ -29,7 +29,7 @@ from asem.lifecycle.consolidate import Folder, Neighbours, exchange_target, exch
 from asem.lifecycle.keep import keep_scores
 from asem.read.answers import reply_map
 from asem.stores.base import LifecycleStore, MaintenanceLog, NoteLife
-from asem.stores.vector_index import Turn
+from asem.stores.turns import Turn
 from asem.types import now
 
 ACTOR = "maintenance"

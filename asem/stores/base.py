@@ -24,13 +24,13 @@ import numpy as np
 
 from asem.errors import EmbedderMismatchError
 from asem.stores.dense import DenseSource
-from asem.stores.vector_index import (  # noqa: F401  (re-exported: part of the contract)
+from asem.stores.turns import (  # noqa: F401  (re-exported: part of the contract)
     Turn,
-    VectorIndex,
     replies,
     turn,
     turn_of,
 )
+from asem.stores.vector_index import VectorIndex  # noqa: F401  (re-exported)
 from asem.types import FeedbackEvent, FeedbackResult, Filters, HistoryEntry, Link, Note, Scope
 
 

@@ -27,7 +27,8 @@ from typing import Protocol
 
 import numpy as np
 
-from asem.stores.vector_index import Turn, VectorIndex, replies
+from asem.stores.turns import Turn, replies
+from asem.stores.vector_index import VectorIndex
 from asem.types import Filters, Scope
 
 

@@ -26,7 +26,7 @@ from asem.stores.postgres.codec import array
 from asem.stores.postgres.filters import searched
 from asem.stores.postgres.nearest import EXACT_LIMIT, nearest
 from asem.stores.postgres.writes import Conn
-from asem.stores.vector_index import thread_key
+from asem.stores.turns import thread_key
 from asem.types import Filters, Scope
 
 # The turn said just before (``step = -1``) or after (``+1``) each turn of the given notes

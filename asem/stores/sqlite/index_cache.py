@@ -19,7 +19,8 @@ import numpy as np
 from asem.stores.base import check_embedder
 from asem.stores.sqlite import lexical
 from asem.stores.sqlite.codec import parse_ts
-from asem.stores.vector_index import IndexRow, Turn, VectorIndex
+from asem.stores.turns import Turn
+from asem.stores.vector_index import IndexRow, VectorIndex
 
 MAX_PATCH = 5000
 """More changes than this since an index was last brought up to date: reload instead."""
