@@ -74,3 +74,19 @@ def test_a_bad_manager_is_one_line_and_writes_nothing(db_path, spec, fragment):
     assert_one_line_error(run("--db", str(db_path), "--manager", spec, "add", "x"), fragment)
     with fake_memory(db_path) as memory:
         assert memory.stats("default")["notes"] == 0
+
+
+def test_train_attribute_writes_the_projection_with_its_merge_gate(tmp_path):
+    """The real embedder: seconds. The gate is saved beside the projection and read back."""
+    from asem.manager import attribute
+
+    out = tmp_path / "attribute.npz"
+    result = run("--json", "train", "attribute", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["attributes"] > attribute.FOLDS + 1 and summary["dim"] == attribute.DIM
+    assert 0.0 < summary["min_same"] < 1.0
+    assert 0.5 < summary["different_attribute_pairs_below"] <= 1.0
+    assert attribute.min_same(str(out)) == pytest.approx(summary["min_same"], abs=1e-4)
+    bad = run("train", "attribute", "--out", str(tmp_path / "attribute.txt"))
+    assert_one_line_error(bad, ".npz")

@@ -144,3 +144,57 @@ def test_a_checkpoint_reads_the_projection_it_was_trained_on(tmp_path):
         px, pc = attribute.project(x, name), attribute.project(c, name)
         assert px is not None and pc is not None
         assert value == pytest.approx(float(px @ pc), abs=1e-6)
+
+
+def test_separation_compares_attributes_the_projection_never_saw():
+    table, groups = synthetic(attributes=8)
+    embed = lambda texts: np.stack([table[t] for t in texts])  # noqa: E731
+    same, other = attribute.separation(embed, groups, dim=3, folds=2)
+    pairs_within = sum(len(g) * (len(g) - 1) // 2 for g in groups.values())
+    assert len(same) == attribute.REPEATS * pairs_within  # each attribute left out once a way
+    assert np.median(same) > np.median(other)
+    gate = float(np.quantile(same, 1.0 - attribute.KEEP_SAME))
+    assert (same >= gate).mean() >= attribute.KEEP_SAME
+
+
+def test_choosing_the_gate_needs_attributes_to_leave_out():
+    table, groups = synthetic(attributes=4)
+    with pytest.raises(InvalidInputError, match="more than"):
+        attribute.separation(lambda texts: np.stack([table[t] for t in texts]), groups,
+                             folds=3)
+
+
+def test_the_gate_is_saved_with_the_projection(tmp_path):
+    p = np.eye(4, 2, dtype=np.float32)
+    attribute.save(p, tmp_path / "gated.npz", min_same=0.4)
+    attribute.save(p, tmp_path / "bare.npz")
+    assert attribute.min_same(str(tmp_path / "gated.npz")) == pytest.approx(0.4)
+    assert attribute.min_same(str(tmp_path / "bare.npz")) is None
+    assert 0.0 < attribute.min_same() < 1.0  # the shipped projection carries its gate
+
+
+def test_an_input_is_never_merged_into_a_note_of_another_attribute(embedder):
+    """The merge gate masks MERGE and REPLACE, never ADD, DELETE or NOOP, on candidates
+    whose projected cosine is under the shipped gate."""
+    from asem.manager import policy
+    from asem.manager.learned import ATTRIBUTE_CHECKPOINT, LearnedManager, asset
+
+    pin, city, new = embedder.embed(["Bob's secret bank PIN is 4321.", "I live in Boston.",
+                                     "Bob is allergic to peanuts."], kind="document")
+    moved = embedder.embed(["I moved to Denver."], kind="document")[0]
+    proposal = Proposal("Bob is allergic to peanuts.", None,
+                        [Candidate("n1", "Bob's secret bank PIN is 4321.", 0.3, 0.3, intent=pin)],
+                        intent=new)
+    f = features(proposal)
+    assert f.apart is not None and f.apart.tolist() == [True]
+    mask = policy.forward(LearnedManager.load(asset(ATTRIBUTE_CHECKPOINT)).params, f).mask
+    assert not mask[policy.Targeted.MERGE] and not mask[policy.Targeted.REPLACE]
+    assert mask[policy.Targeted.DELETE] and mask[4 * policy.K + policy.Untargeted.ADD_LONG]
+    change = Proposal("I moved to Denver.", None,
+                      [Candidate("n1", "I live in Boston.", 0.4, 0.4, intent=city)],
+                      intent=moved)
+    assert features(change).apart.tolist() == [False]
+    assert features(change, guards=False).apart is None  # training never sees the gate
+    bare = Proposal("Bob is allergic to peanuts.", None,
+                    [Candidate("n1", "Bob's secret bank PIN is 4321.", 0.3, 0.3)])
+    assert features(bare).apart is None  # no embeddings: no gate

@@ -139,6 +139,8 @@ def attribute(
     seconds on a CPU. Retrain the manager after refitting it: a checkpoint names the
     projection it was trained with, and its weights were learnt on that one.
     """
+    import numpy as np
+
     from asem.manager import attribute as attr
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
@@ -147,13 +149,23 @@ def attribute(
     check_writable("--out", out)
     embedder = MiniLMEmbedder()
     groups = attr.training_sentences()
-    projection = attr.fit(lambda texts: embedder.embed(texts, kind="document"), groups)
+    def embed(texts: list[str]) -> np.ndarray:
+        return embedder.embed(texts, kind="document")
+
+    projection = attr.fit(embed, groups)
+    same, other = attr.separation(embed, groups)
+    gate = float(np.quantile(same, 1.0 - attr.KEEP_SAME))
     out.parent.mkdir(parents=True, exist_ok=True)
-    attr.save(projection, out)
+    attr.save(projection, out, min_same=gate)
     summary = {"projection": str(out), "attributes": len(groups),
-               "sentences": sum(len(v) for v in groups.values()), "dim": projection.shape[1]}
+               "sentences": sum(len(v) for v in groups.values()), "dim": projection.shape[1],
+               "min_same": round(gate, 4),
+               "different_attribute_pairs_below": round(float((other < gate).mean()), 4)}
     if settings(ctx).json:
         emit_json(summary)
     else:
         stdout().print(f"wrote {out}: {summary['dim']} directions from {summary['sentences']} "
-                       f"sentences of {summary['attributes']} attributes")
+                       f"sentences of {summary['attributes']} attributes; merge gate at "
+                       f"cosine {gate:.3f} (keeps {attr.KEEP_SAME:.0%} of same-attribute "
+                       f"pairs of attributes left out of the fit, stops "
+                       f"{summary['different_attribute_pairs_below']:.0%} of the others)")

@@ -19,6 +19,7 @@ per candidate: the embeddings are those the write path already has.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -37,6 +38,13 @@ said of a person drawn per sentence, ``training_sentences``)."""
 LEGACY = "attribute.npz"
 """The projection of checkpoints that name none (``learned-attribute``): fitted with one
 person per attribute, so a name told attributes apart."""
+KEEP_SAME = 0.95
+"""Share of same-attribute pairs the write path's merge gate lets through (``separation``)."""
+FOLDS = 5
+"""Groups of attributes left out in turn when the merge gate is chosen (``separation``)."""
+REPEATS = 5
+"""Ways of dealing the attributes into those groups, pooled: one way alone moves the gate
+by several hundredths."""
 RIDGE = 1e-3
 """Added to the within-attribute scatter's diagonal: a direction no wording varies along
 is not taken for an attribute on that ground alone."""
@@ -92,15 +100,19 @@ def fit(embed: Embed, groups: dict[str, list[str]] | None = None, dim: int = DIM
     per attribute (the top generalised eigenvectors of between- against within-attribute
     scatter, each attribute weighted alike)."""
     groups = groups if groups is not None else training_sentences()
-    means, within = [], None
-    for sentences in groups.values():
-        x = np.asarray(embed(sentences), dtype=np.float64)
-        mean = x.mean(axis=0)
-        scatter = (x - mean).T @ (x - mean) / len(x)
-        within = scatter if within is None else within + scatter
-        means.append(mean)
-    if within is None or len(means) < 2:
+    return _discriminant([np.asarray(embed(s), dtype=np.float64) for s in groups.values()],
+                         dim)
+
+
+def _discriminant(classes: Sequence[np.ndarray], dim: int) -> np.ndarray:
+    """``fit`` on the embeddings of each attribute's sentences."""
+    if len(classes) < 2:
         raise InvalidInputError("fitting the attribute projection needs two attributes or more")
+    means, within = [], np.zeros((classes[0].shape[1],) * 2)
+    for x in classes:
+        mean = x.mean(axis=0)
+        within += (x - mean).T @ (x - mean) / len(x)
+        means.append(mean)
     m = np.stack(means)
     between = (m - m.mean(axis=0)).T @ (m - m.mean(axis=0)) / len(m)
     within = within / len(m) + RIDGE * np.eye(len(within))
@@ -110,17 +122,63 @@ def fit(embed: Embed, groups: dict[str, list[str]] | None = None, dim: int = DIM
     return (whiten @ directions[:, ::-1][:, :dim]).astype(np.float32)
 
 
-def save(projection: np.ndarray, path: str | Path) -> None:
-    np.savez_compressed(path, projection=projection)
+def separation(embed: Embed, groups: dict[str, list[str]] | None = None, dim: int = DIM,
+               folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines after the projection of sentence pairs of one attribute and of two, each
+    attribute compared on a projection fitted without it: the attributes are dealt into
+    ``folds`` groups (``REPEATS`` ways) and the projection fitted without each group in
+    turn, so the pairs are compared as the write path meets attributes, unseen. The write
+    path's merge gate
+    (``min_same``) is the cosine that ``KEEP_SAME`` of the same-attribute pairs reach;
+    the share of different-attribute pairs below it is what the gate stops."""
+    groups = groups if groups is not None else training_sentences()
+    if len(groups) < folds + 2:
+        raise InvalidInputError(f"choosing the gate needs more than {folds + 1} attributes")
+    vectors = {name: np.asarray(embed(sentences), dtype=np.float64)
+               for name, sentences in groups.items()}
+    same, other = [], []
+    for repeat, k in itertools.product(range(REPEATS), range(folds)):
+        names = sorted(groups)
+        random.Random(f"attribute-folds:{repeat}").shuffle(names)
+        left_out = names[k::folds]
+        p = _discriminant([vectors[name] for name in names if name not in left_out], dim)
+        unit = {name: _unit(vectors[name] @ p) for name in left_out}
+        for i, a in enumerate(left_out):
+            cos = unit[a] @ unit[a].T
+            same.append(cos[np.triu_indices(len(cos), 1)])
+            other.extend((unit[a] @ unit[b].T).ravel() for b in left_out[i + 1:])
+    return np.concatenate(same), np.concatenate(other) if other else np.zeros(0)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
+def save(projection: np.ndarray, path: str | Path, min_same: float | None = None) -> None:
+    extra = {} if min_same is None else {"min_same": np.float32(min_same)}
+    np.savez_compressed(path, projection=projection, **extra)
+
+
+def projection(path: str | None = None) -> np.ndarray:
+    """The shipped projection (or the one at ``path``), read once."""
+    return _read(path)[0]
+
+
+def min_same(name: str = ASSET) -> float | None:
+    """The merge gate saved with the projection ``name`` (``separation``): an input is never
+    merged into a note whose cosine with it, after the projection, is below it. None for a
+    projection saved without one (no gate)."""
+    return _read(str(asset_path(name)))[1]
 
 
 @cache
-def projection(path: str | None = None) -> np.ndarray:
-    """The shipped projection (or the one at ``path``), read once."""
+def _read(path: str | None) -> tuple[np.ndarray, float | None]:
     where = path or asset_path()
     try:
         with np.load(where) as data:
-            return np.asarray(data["projection"], dtype=np.float32)
+            gate = float(data["min_same"]) if "min_same" in data.files else None
+            return np.asarray(data["projection"], dtype=np.float32), gate
     except (OSError, ValueError, KeyError) as e:
         raise InvalidInputError(f"cannot read the attribute projection {where}: {e}; "
                                 "refit it with 'asem train attribute'") from e

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
 from asem.manager import attribute, news, text
+from asem.read.when import Period, periods
 from asem.write.dates import date_phrases
 from asem.write.manager import Candidate, Proposal
 
@@ -77,11 +80,24 @@ class Features:
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
     training for the Berlin marathon." would read as Ana's. x may still be recorded on it as
-    already known (NOOP: its content is unchanged). None: no candidate is foreign.
+    already known (NOOP: its content is unchanged). None: no candidate is foreign."""
+    apart: np.ndarray | None = None
+    """(n,) bool: x and the candidate state different attributes, so x is never merged into
+    it nor replaces it: their cosine after the merge gate's projection (``attribute.ASSET``,
+    whatever projection the checkpoint's feature reads) is below the gate it was saved with
+    (``attribute.min_same``: "Bob is allergic to peanuts." is no update of "Bob's secret
+    bank PIN is 4321."). None: no candidate is apart (no embeddings, or another embedder's)."""
+    other_time: np.ndarray | None = None
+    """(n,) bool: x and the candidate each say when something happened, and no time of one
+    overlaps a time of the other (``read.when.periods``, read at when each was said): two
+    events, each with its own event time, so x is never merged into it ("I took a trip to
+    Rome in March." is no more of "I visited Vienna last weekend."). It may still replace
+    it. None: no candidate is.
 
-    ``asks``, ``closed``, ``news`` and ``foreign`` are decision-time guards (``features(...,
-    guards=False)`` in training): the shipped weights were trained without them
-    (docs/manager.md)."""
+    ``asks``, ``closed``, ``news``, ``foreign``, ``apart`` and ``other_time`` are
+    decision-time guards
+    (``features(..., guards=False)`` in training): the shipped weights were trained without
+    them (docs/manager.md)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
@@ -158,7 +174,7 @@ def features(proposal: Proposal, *, guards: bool = True,
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
     amends = np.array([text.amends(x, c) for c in contents], dtype=bool)
-    closed = foreign = fresh = None
+    closed = foreign = fresh = apart = other_time = None
     if guards:
         said = text.relations(x)
         closed = np.array([c.note_id == proposal.replies_to or text.asks(content)
@@ -173,8 +189,40 @@ def features(proposal: Proposal, *, guards: bool = True,
                           or (own and other) or news.about(x, content)
                           for content, other in zip(contents, foreign, strict=True)],
                          dtype=bool)
+        apart = _apart(proposal.intent, candidates)
+        when = _periods(x, proposal.observed_at)
+        other_time = np.array([bool(when) and _apart_in_time(when, _periods(content,
+                                                                             c.observed_at))
+                               for c, content in zip(candidates, contents, strict=True)],
+                              dtype=bool)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
-                    restates, amends, guards and text.asks(x), closed, fresh, foreign)
+                    restates, amends, guards and text.asks(x), closed, fresh, foreign,
+                    apart, other_time)
+
+
+@lru_cache(maxsize=65536)
+def _periods(said: str, at: datetime | None) -> tuple[Period, ...]:
+    """When ``said`` says something happened (``read.when.periods``: "last Friday", "in
+    March", "3 Jan 2024"), read at the time it was said; none when that is unknown."""
+    return () if at is None else periods(said, at)
+
+
+def _apart_in_time(x: tuple[Period, ...], c: tuple[Period, ...]) -> bool:
+    """Both name a time, and no time of one overlaps a time of the other."""
+    return bool(x and c) and not any(a.start < b.end and b.start < a.end
+                                     for a in x for b in c)
+
+
+def _apart(intent: np.ndarray | None, candidates: list[Candidate]) -> np.ndarray | None:
+    """Which candidates state another attribute than x (``Features.apart``)."""
+    gate = attribute.min_same()
+    x = None if intent is None or gate is None else attribute.project(intent)
+    if x is None:
+        return None
+    cosines = [_same_attribute(x, c, attribute.ASSET) for c in candidates]
+    known = [c.intent is not None for c in candidates]
+    return np.array([k and cos < gate for k, cos in zip(known, cosines, strict=True)],
+                    dtype=bool)
 
 
 def _frame(words: frozenset[str], values: frozenset[str],

@@ -97,6 +97,11 @@ def forward(params: Params, f: Features) -> Forward:
         mask[[4 * j + op for j in range(n) if f.closed[j] for op in Targeted]] = False
     if f.news is not None:
         mask[[4 * j + Targeted.NOOP for j in range(n) if f.news[j]]] = False
+    if f.apart is not None:
+        mask[[4 * j + op for j in range(n) if f.apart[j]
+              for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
+    if f.other_time is not None:
+        mask[[4 * j + Targeted.MERGE for j in range(n) if f.other_time[j]]] = False
     if f.foreign is not None:
         mask[[4 * j + op for j in range(n) if f.foreign[j]
               for op in (Targeted.MERGE, Targeted.REPLACE, Targeted.DELETE)]] = False
