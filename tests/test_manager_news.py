@@ -271,3 +271,19 @@ def test_a_merge_of_no_correction_stays_a_merge():
     buddy, scout = "I adopted a dog named Buddy.", "I adopted another dog named Scout."
     d = LearnedManager.load().decide(Proposal(scout, None, [Candidate("n", buddy, 0.8, 0.8)]))
     assert isinstance(d, Decision) and d.merged_content == f"{buddy} {scout}"
+
+
+@pytest.mark.parametrize(("said", "note", "is_news"), [
+    # a change said of the note's attribute: never already known, whatever words it adds
+    ("I switched from the ferry to the bike for my commute.",
+     "Every day I take the ferry to work.", True),
+    ("These days I live in Denver.", "I live in Boston.", True),
+    # "new" alone names no change; a note that says the change already is restated
+    ("I play tennis. Do I need new shoes?", "I play tennis.", False),
+    ("Yes, I moved to Denver.", "I moved to Denver.", False),
+])
+def test_a_change_the_note_does_not_say_is_never_already_known(said, note, is_news):
+    assert _closes_noop(said, note) is is_news
+    if is_news:
+        d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.7, 0.7)]))
+        assert d.op is not Op.NOOP

@@ -64,7 +64,9 @@ class Features:
     """(n,) bool: x is news about the candidate, never already known: no NOOP. The candidate
     retracts nothing (``text.retracts``) and x retracts something or denies a word it says
     (``text.negates``): "I no longer have Buddy, he passed away." recorded on "I have a dog
-    named Buddy." left the note saying Buddy is there. Or x is news about it by
+    named Buddy." left the note saying Buddy is there. Or x names a change the candidate
+    does not (``news.CHANGE_CUES``: "I switched from the ferry to the bike for my
+    commute." of "Every day I take the ferry to work."). Or x is news about it by
     ``news.about``: it corrects it ("Actually I hate sushi." of "I love sushi."), says it
     with another value ("I love pizza." of "I love sushi."), says a milestone it does not
     ("I finished Dune." of "I'm reading Dune."), says more than it in words no paraphrase
@@ -183,9 +185,10 @@ def features(proposal: Proposal, *, guards: bool = True,
                            for c, content in zip(candidates, contents, strict=True)], dtype=bool)
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
-        own = news.of_speaker(x)
+        own, changes = news.of_speaker(x), text.has_cue(x, news.CHANGE_CUES)
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
+                          or (changes and not text.has_cue(content, news.CHANGE_CUES))
                           or (own and other) or news.about(x, content)
                           for content, other in zip(contents, foreign, strict=True)],
                          dtype=bool)

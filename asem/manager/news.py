@@ -196,12 +196,13 @@ def adds_to(x: str, candidate: str) -> bool:
     no change: no change cue ("instead", "these days", "moved", …; "new" alone names none:
     "new brakes"), no retraction or denial, no name or number the candidate does not say.
     An UPDATE of the candidate then merges, never replaces."""
-    changes = (text.has_cue(x, _CHANGE) or text.retracts(x) or text.negates(x, candidate)
+    changes = (text.has_cue(x, CHANGE_CUES) or text.retracts(x) or text.negates(x, candidate)
                or _new_values(x, candidate))
     return not changes and (covers(x, candidate) or _of_value(x, candidate))
 
 
-_CHANGE = tuple(cue for cue in text.CHANGE if cue != "new")
+CHANGE_CUES = tuple(cue for cue in text.CHANGE if cue != "new")
+"""The change cues that name a change alone ("new" does not: "new brakes", "new shoes")."""
 
 
 def _elsewhere(x: str, candidate: str) -> bool:
