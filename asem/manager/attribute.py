@@ -52,8 +52,10 @@ is not taken for an attribute on that ground alone."""
 Embed = Callable[[list[str]], np.ndarray]
 
 
+@cache
 def asset_path(name: str = ASSET) -> Path:
-    """A projection shipped in ``asem/manager/assets`` (a path as it is)."""
+    """A projection shipped in ``asem/manager/assets`` (a path as it is); looked up once
+    per name, since every candidate of every decision asks."""
     if Path(name).name != name:
         return Path(name)
     return Path(str(resources.files("asem.manager") / "assets" / name))
