@@ -92,9 +92,10 @@ class Features:
     other_time: np.ndarray | None = None
     """(n,) bool: x and the candidate each say when something happened, and no time of one
     overlaps a time of the other (``read.when.periods``, read at when each was said): two
-    events, each with its own event time, so x is never merged into it ("I took a trip to
-    Rome in March." is no more of "I visited Vienna last weekend."). It may still replace
-    it. None: no candidate is.
+    events, each with its own event time and both true, so x is never merged into it nor
+    replaces it ("I took a trip to Rome in March." is no more of "I visited Vienna last
+    weekend.", nor "I went to Seoul in 2021." a change of "I went to Tokyo in 2019.").
+    None: no candidate is.
 
     ``asks``, ``closed``, ``news``, ``foreign``, ``apart`` and ``other_time`` are
     decision-time guards

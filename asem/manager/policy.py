@@ -101,7 +101,8 @@ def forward(params: Params, f: Features) -> Forward:
         mask[[4 * j + op for j in range(n) if f.apart[j]
               for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
     if f.other_time is not None:
-        mask[[4 * j + Targeted.MERGE for j in range(n) if f.other_time[j]]] = False
+        mask[[4 * j + op for j in range(n) if f.other_time[j]
+              for op in (Targeted.MERGE, Targeted.REPLACE)]] = False
     if f.foreign is not None:
         mask[[4 * j + op for j in range(n) if f.foreign[j]
               for op in (Targeted.MERGE, Targeted.REPLACE, Targeted.DELETE)]] = False
