@@ -149,6 +149,7 @@ def attribute(
     check_writable("--out", out)
     embedder = MiniLMEmbedder()
     groups = attr.training_sentences()
+
     def embed(texts: list[str]) -> np.ndarray:
         return embedder.embed(texts, kind="document")
 

@@ -137,9 +137,8 @@ def separation(embed: Embed, groups: dict[str, list[str]] | None = None, dim: in
     attribute compared on a projection fitted without it: the attributes are dealt into
     ``folds`` groups (``REPEATS`` ways) and the projection fitted without each group in
     turn, so the pairs are compared as the write path meets attributes, unseen. The write
-    path's merge gate
-    (``min_same``) is the cosine that ``KEEP_SAME`` of the same-attribute pairs reach;
-    the share of different-attribute pairs below it is what the gate stops."""
+    path's merge gate (``min_same``) is the cosine that ``KEEP_SAME`` of the same-attribute
+    pairs reach; the share of different-attribute pairs below it is what the gate stops."""
     groups = groups if groups is not None else training_sentences()
     if len(groups) < folds + 2:
         raise InvalidInputError(f"choosing the gate needs more than {folds + 1} attributes")

@@ -1,7 +1,7 @@
 """More attributes for fitting the same-attribute projection (``attribute.fit``) only: no
 stream of training or of the benchmarks says them. The manager's slots and the
 correctness benchmark's training families name 37 attributes, and a projection fitted on
-so few reads two attributes it never saw as one more often than it need. Each attribute
+so few reads two attributes it never saw as one more often than it needs to. Each attribute
 here is stated in four wordings, of the speaker or of a person (``{p}``), with six values
 or more (``{v}``). None is an attribute of the benchmark's held-out families or slots.
 """

@@ -98,9 +98,8 @@ class Features:
     None: no candidate is.
 
     ``asks``, ``closed``, ``news``, ``foreign``, ``apart`` and ``other_time`` are
-    decision-time guards
-    (``features(..., guards=False)`` in training): the shipped weights were trained without
-    them (docs/manager.md)."""
+    decision-time guards (``features(..., guards=False)`` in training): the shipped weights
+    were trained without them (docs/manager.md)."""
 
 
 def x_features(content: str, n_candidates: int) -> np.ndarray:
