@@ -201,8 +201,7 @@ def adds_to(x: str, candidate: str) -> bool:
     return not changes and (covers(x, candidate) or _of_value(x, candidate))
 
 
-CHANGE_CUES = tuple(cue for cue in text.CHANGE if cue != "new")
-"""The change cues that name a change alone ("new" does not: "new brakes", "new shoes")."""
+CHANGE_CUES = tuple(cue for cue in text.CHANGE if cue != "new")  # "new" alone: "new brakes"
 
 
 def _elsewhere(x: str, candidate: str) -> bool:
