@@ -305,14 +305,3 @@ def test_a_write_in_another_process_is_seen_by_the_next_search(pg_url):
             assert reader.store._indexes == {}  # the searching process held no vectors
         finally:
             reader.close()
-
-
-@pytest.mark.parametrize("rows", [3, 2 * 50_000 + 1])
-def test_the_index_product_is_numpys_on_one_thread_or_several(rows):
-    from asem.stores.vector_index import ROWS_PER_THREAD, matvec
-
-    assert rows < ROWS_PER_THREAD or rows >= 2 * ROWS_PER_THREAD
-    rng = np.random.default_rng(rows)
-    matrix = rng.normal(size=(rows, 8)).astype(np.float32)
-    vector = rng.normal(size=8).astype(np.float32)
-    np.testing.assert_allclose(matvec(matrix, vector), matrix @ vector, rtol=1e-5, atol=1e-5)

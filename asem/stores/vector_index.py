@@ -142,7 +142,7 @@ class VectorIndex:
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of ``vector`` (unit length, float32) with every row's note embedding."""
-        return matvec(self.embeddings, vector)
+        return single_threaded_matvec(self.embeddings, vector)
 
     def row_of(self, note_id: str) -> int | None:
         """The live row holding ``note_id`` (None when the index holds no live one)."""
@@ -383,26 +383,19 @@ def _instants(times: Sequence[datetime | None], missing: float) -> np.ndarray:
 _blas: Any = None
 
 
-ROWS_PER_THREAD = 50_000
-"""``matvec`` gives a BLAS thread to every this many rows (one below twice as many)."""
+def single_threaded_matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` on one BLAS thread.
 
-
-def matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``matrix @ vector`` on one BLAS thread per ``ROWS_PER_THREAD`` rows (at least one;
-    OpenBLAS caps it at its own thread count).
-
-    OpenBLAS splits even a 10,000 × 384 product over every core; when the cores are busy
-    (other searches, the embedder, another process) the threads wait on each other and the
-    product takes 4–5 times longer than on one thread. A product over 100,000 rows reads
-    150 MB: two threads halve it on an idle machine (12 → 6 ms on two cores) and cost about
-    a tenth with another search on the other core (docs/scaling.md).
+    OpenBLAS splits a 10,000 × 384 product over every core; when the cores are busy (other
+    searches, the embedder, another process) the threads wait on each other and the product
+    takes 4–5 times longer than on one thread.
     """
     global _blas
     if _blas is None:
         from threadpoolctl import ThreadpoolController
 
         _blas = ThreadpoolController()
-    with _blas.limit(limits=max(1, len(matrix) // ROWS_PER_THREAD), user_api="blas"):
+    with _blas.limit(limits=1, user_api="blas"):
         return matrix @ vector
 
 
