@@ -158,7 +158,7 @@ def attribute(
 
     projection = attr.fit(embed, groups)
     same, other = attr.separation(embed, groups)
-    gate = float(np.quantile(same, 1.0 - attr.KEEP_SAME))
+    gate = attr.merge_gate(same)
     out.parent.mkdir(parents=True, exist_ok=True)
     attr.save(projection, out, min_same=gate)
     summary = {"projection": str(out), "attributes": len(groups),

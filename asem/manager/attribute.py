@@ -158,6 +158,11 @@ def separation(embed: Embed, groups: dict[str, list[str]] | None = None, dim: in
     return np.concatenate(same), np.concatenate(other) if other else np.zeros(0)
 
 
+def merge_gate(same: np.ndarray) -> float:
+    """The cosine that ``KEEP_SAME`` of the same-attribute pairs of ``separation`` reach."""
+    return float(np.quantile(same, 1.0 - KEEP_SAME))
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.where(norms == 0, 1.0, norms)

@@ -193,11 +193,7 @@ def features(proposal: Proposal, *, guards: bool = True,
                           for content, other in zip(contents, foreign, strict=True)],
                          dtype=bool)
         apart = _apart(proposal.intent, candidates)
-        when = _periods(x, proposal.observed_at)
-        other_time = np.array([bool(when) and _apart_in_time(when, _periods(content,
-                                                                             c.observed_at))
-                               for c, content in zip(candidates, contents, strict=True)],
-                              dtype=bool)
+        other_time = _other_times(x, proposal.observed_at, candidates, contents)
     return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign,
                     apart, other_time)
@@ -210,6 +206,15 @@ def _periods(said: str, at: datetime | None) -> tuple[Period, ...]:
     return () if at is None else periods(said, at)
 
 
+def _other_times(x: str, at: datetime | None, candidates: list[Candidate],
+                 contents: list[str]) -> np.ndarray:
+    """Which candidates name a time and none that a time x names overlaps
+    (``Features.other_time``); the candidates' times are read only when x names one."""
+    when = _periods(x, at)
+    return np.array([bool(when) and _apart_in_time(when, _periods(content, c.observed_at))
+                     for c, content in zip(candidates, contents, strict=True)], dtype=bool)
+
+
 def _apart_in_time(x: tuple[Period, ...], c: tuple[Period, ...]) -> bool:
     """Both name a time, and no time of one overlaps a time of the other."""
     return bool(x and c) and not any(a.start < b.end and b.start < a.end
@@ -217,15 +222,14 @@ def _apart_in_time(x: tuple[Period, ...], c: tuple[Period, ...]) -> bool:
 
 
 def _apart(intent: np.ndarray | None, candidates: list[Candidate]) -> np.ndarray | None:
-    """Which candidates state another attribute than x (``Features.apart``)."""
+    """Which candidates state another attribute than x (``Features.apart``); a candidate
+    without an embedding never is."""
     gate = attribute.min_same()
     x = None if intent is None or gate is None else attribute.project(intent)
     if x is None:
         return None
-    cosines = [_same_attribute(x, c, attribute.ASSET) for c in candidates]
-    known = [c.intent is not None for c in candidates]
-    return np.array([k and cos < gate for k, cos in zip(known, cosines, strict=True)],
-                    dtype=bool)
+    return np.array([c.intent is not None and _same_attribute(x, c, attribute.ASSET) < gate
+                     for c in candidates], dtype=bool)
 
 
 def _frame(words: frozenset[str], values: frozenset[str],
