@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from asem.cli.app import app
 from asem.eval import bench_longmemeval, bench_multihop, longmemeval, multihop
+from asem.errors import InvalidInputError
 from asem.eval.dataset import Turn, chunk_text, chunked, select
 from asem.eval.embed_cache import CachedEmbedder
 from asem.eval.metrics import ndcg_at_k, recall_all_at_k, recall_any_at_k, sessions_ranked
@@ -161,6 +162,14 @@ def test_longmemeval_loader_follows_the_official_recipe(tmp_path):
     assert longmemeval.variant_of(_lme_file(tmp_path)) == "s"
 
 
+def test_longmemeval_loader_keeps_only_the_question_types_asked_for(tmp_path):
+    loaded = longmemeval.load(_lme_file(tmp_path), types=("knowledge-update",))
+    assert [c.id for c in loaded.cases] == ["q3"]
+    assert loaded.skipped["another question type"] == 2  # q1 and q2; q1_abs is an abstention
+    with pytest.raises(InvalidInputError, match="unknown question type"):
+        longmemeval.load(_lme_file(tmp_path), types=("multi_session",))
+
+
 def test_longmemeval_skips_empty_user_turns(tmp_path):
     question = _lme_question("q1", "multi-session")
     question["haystack_sessions"][0].insert(0, {"role": "user", "content": " \n"})
@@ -268,6 +277,22 @@ def test_longmemeval_command_builds_the_memories_on_postgresql_alike(tmp_path, p
     bad = CliRunner().invoke(app, ["bench", "longmemeval", "--data", str(data), "--store",
                                    "nowhere"])
     assert bad.exit_code == 1 and "give sqlite, postgres" in bad.stderr
+
+
+def test_longmemeval_command_runs_one_question_type_and_says_so(tmp_path):
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["--json", "bench", "longmemeval", "--data",
+                                      str(_lme_file(tmp_path)), "--types", "knowledge-update",
+                                      "--systems", "bm25", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["questions"] == {"knowledge-update": 1, "total": 1}
+    assert "of type knowledge-update" in report["data"][0]
+    assert "--types knowledge-update" in report["command"]
+    bad = CliRunner().invoke(app, ["bench", "longmemeval", "--data", str(_lme_file(tmp_path)),
+                                   "--types", "multi"])
+    assert bad.exit_code == 1 and "unknown question type(s) multi" in bad.stderr
+    assert "Traceback" not in bad.output
 
 
 def test_longmemeval_command_rejects_a_bad_variant(tmp_path):

@@ -58,6 +58,12 @@ def longmemeval(
         "--offset", min=0, metavar="I", help="Start the --stride sample at the I-th answerable "
         "question (0: the first; less than K): another sample of the same size.",
     )] = 0,
+    types: Annotated[str | None, typer.Option(
+        "--types", metavar="TYPES", help="Comma-separated question types (multi-session, "
+        "temporal-reasoning, knowledge-update, single-session-user, "
+        "single-session-assistant, single-session-preference): only those questions, before "
+        "--stride.",
+    )] = None,
     systems: SystemsOption = "asem,bm25,dense",
     out: JsonOption = None,
     report_dir: ReportOption = None,
@@ -77,15 +83,18 @@ def longmemeval(
     if offset >= stride:
         raise InvalidInputError(f"--offset {offset} must be less than --stride {stride}")
     names = _system_names(systems, bench_longmemeval.SYSTEMS)
+    kinds = tuple(t.strip() for t in (types or "").split(",") if t.strip())
     name = f"longmemeval-{variant or longmemeval.variant_of(data)}"
     with _harness(ctx, name, out, report_dir, fresh) as (embedder, cache, progress), \
             databases_for(store) as databases:
         report = bench_longmemeval.run(data, embedder=embedder, variant=variant, stride=stride,
-                                       limit=limit, offset=offset, systems=names,
+                                       limit=limit, offset=offset, types=kinds,
+                                       systems=names,
                                        progress=progress, cache=cache, databases=databases)
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
     words = ["longmemeval", "--data", str(data), *(["--variant", variant] if variant else []),
              "--stride", str(stride), *(["--offset", str(offset)] if offset else []),
+             *(["--types", ",".join(kinds)] if kinds else []),
              *(["--limit", str(limit)] if limit else []),
              *(["--store", redacted(store)] if store != "sqlite" else [])]
     _finish(ctx, report, name, words, names, out, report_dir, fresh)

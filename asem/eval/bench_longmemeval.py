@@ -36,26 +36,27 @@ SYSTEMS = baselines.ALL
 
 
 def run(data: str | Path, *, embedder: Embedder, variant: str | None = None, stride: int = 1,
-        limit: int | None = None, offset: int = 0,
+        limit: int | None = None, offset: int = 0, types: Sequence[str] = (),
         systems: Sequence[str] = baselines.DEFAULT,
         progress: runner.Progress | None = None, cache: ResultCache | None = None,
         databases: DatabasesFor = SQLiteFiles) -> dict[str, Any]:
     """Evaluate ``systems`` on every ``stride``-th question of ``data`` from the
-    ``offset``-th (at most ``limit``); ``databases``: where ASEM's memories are built
+    ``offset``-th (at most ``limit``; with ``types``, of those question types only);
+    ``databases``: where ASEM's memories are built
     (SQLite files by default)."""
     started = time.perf_counter()
     runner.check_systems(systems, SYSTEMS)
     variant = variant or longmemeval.variant_of(data)
     if variant not in longmemeval.VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose oracle or s")
-    loaded = longmemeval.load(data, stride=stride, limit=limit, offset=offset)
+    loaded = longmemeval.load(data, stride=stride, limit=limit, offset=offset, types=types)
     store = databases(Path(".")).kind
     # Results of another store are kept apart (they should match; that is what a run checks).
     key = (KS, METRICS) if store == "sqlite" else (KS, METRICS, store)
     records, reused = runner.run_cases(loaded.cases, systems=systems, embedder=embedder,
                                        scorer=score, depth=DEPTH, key=key, cache=cache,
                                        progress=progress, databases=databases)
-    report = summarise(records, loaded, variant, stride, limit, offset)
+    report = summarise(records, loaded, variant, stride, limit, offset, types)
     report["cached_results"] = reused
     report["store"] = store
     report["run_seconds"] = round(time.perf_counter() - started, 1)
@@ -76,16 +77,17 @@ def score(ranked: Sequence[str], query: Query, case: Case) -> dict[str, list[flo
 
 
 def summarise(records: dict[str, list[dict[str, Any]]], loaded: longmemeval.Loaded,
-              variant: str, stride: int, limit: int | None, offset: int = 0
-              ) -> dict[str, Any]:
+              variant: str, stride: int, limit: int | None, offset: int = 0,
+              types: Sequence[str] = ()) -> dict[str, Any]:
     """The report: metrics per level, overall and per question type, and costs."""
     cases = loaded.cases
     order = {t: i for i, t in enumerate(longmemeval.TYPES)}
     queries = sorted((c.queries[0] for c in cases), key=lambda q: order.get(q.category, 99))
     title = "LongMemEval oracle" if variant == "oracle" else "LongMemEval_S"
-    sample = "all answerable questions" if stride == 1 and limit is None else (
-        f"every {stride}th answerable question"
-        + (f" from the {offset + 1}th" if offset else "")
+    of = f" of type {', '.join(types)}" if types else ""
+    sample = f"all answerable questions{of}" if stride == 1 and limit is None else (
+        ("the answerable questions" if stride == 1 else f"every {stride}th answerable question")
+        + of + (f" from the {offset + 1}th" if offset else "")
         + (f", at most {limit}" if limit else ""))
     report = {
         "benchmark": f"longmemeval-{variant}",

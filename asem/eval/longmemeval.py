@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,15 +49,22 @@ def variant_of(path: str | Path) -> str:
 
 
 def load(path: str | Path, *, stride: int = 1, limit: int | None = None,
-         offset: int = 0) -> Loaded:
+         offset: int = 0, types: Sequence[str] = ()) -> Loaded:
     """Every ``stride``-th answerable question of ``path`` from the ``offset``-th (at most
-    ``limit``) as cases."""
+    ``limit``) as cases; with ``types``, only questions of those types (``TYPES``)."""
+    unknown = sorted(set(types) - set(TYPES))
+    if unknown:
+        raise InvalidInputError(f"unknown question type(s) {', '.join(unknown)}; choose from "
+                                f"{', '.join(TYPES)}")
     raw = _read(Path(path))
     skipped: Counter[str] = Counter()
     cases = []
     for entry in raw:
         if str(entry["question_id"]).endswith("_abs"):
             skipped["abstention"] += 1
+            continue
+        if types and entry["question_type"] not in types:
+            skipped["another question type"] += 1
             continue
         case = _case(entry)
         if case.queries[0].evidence:
