@@ -21,6 +21,7 @@ from asem.stores.base import NewNote, Supersession, WriteBatch
 from asem.stores.open import StoreOptions, open_store
 from asem.stores.postgres.connection import migrate, migrations
 from asem.stores.postgres.store import PostgresStore
+from asem.types import Filters, Scope
 from tests.conftest import new_database, query
 from tests.test_cli import run
 
@@ -174,6 +175,43 @@ def test_one_tenants_notes_never_change_another_tenants_lexical_scores(pg_url):
     assert stats["alice"][0] == 2 and stats["cello"][0] == 1
     best, _ = scores[0]
     assert best == ids[0]  # the note holding both terms ranks first
+
+
+def test_lexical_statistics_are_kept_until_any_process_writes_the_tenant(pg_url):
+    """The counts of a tenant (N, mean length, each term's notes) are read once per state of
+    the tenant: kept while nothing of it changes, counted again after a write by this store
+    or another one, and the scores always those a store counting afresh gives."""
+    terms = ["alice", "cello"]
+    with memory(pg_url, "always-add") as one, memory(pg_url, "always-add") as two:
+        one.add("Alice plays the cello", user_id="a")
+        one.add("Alice walks her dog", user_id="a")
+        counted = one.store.lexical("a", terms, 10)
+        statements: list[str] = []
+
+        def counting(conn, sql, *args, **kwargs):
+            statements.append(str(sql))
+            return original(conn, sql, *args, **kwargs)
+
+        original = psycopg.Connection.execute
+        psycopg.Connection.execute = counting  # type: ignore[method-assign]
+        try:
+            assert one.store.lexical("a", terms, 10) == counted
+            assert one.store.dense(Scope("a"), Filters()).live_count() == 2
+            kept = [s for s in statements if "count(*)" in s]
+        finally:
+            psycopg.Connection.execute = original  # type: ignore[method-assign]
+        assert kept == []  # nothing was counted again
+        two.add("Alice tunes her cello", user_id="a")  # another store, another process
+        one.add("Bob fixes bikes", user_id="b")  # another tenant: a's counts stand
+        with memory(pg_url, "always-add") as fresh:
+            expected = fresh.store.lexical("a", terms, 10)
+            expected_stats = fresh.store.term_stats("a", terms, [])
+        assert one.store.lexical("a", terms, 10) == expected and len(expected) == 3
+        assert one.store.term_stats("a", terms, []) == expected_stats
+        assert expected_stats["cello"][0] == 2
+        assert one.store.dense(Scope("a"), Filters()).live_count() == 3
+        one.delete(expected[0][0], user_id="a")
+        assert len(one.store.lexical("a", terms, 10)) == 2
 
 
 # -- SQLite to PostgreSQL --------------------------------------------------------------------------

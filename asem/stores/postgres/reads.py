@@ -23,6 +23,7 @@ class ReadsMixin:
     """Read methods of PostgresStore (see ``asem.stores.base.Store`` for the contract)."""
 
     path: str
+    _term_counts: lexical.TermCounts
 
     def _read(self) -> AbstractContextManager[Conn]:
         raise NotImplementedError
@@ -32,7 +33,7 @@ class ReadsMixin:
 
     def lexical(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         with self._read() as conn:
-            return lexical.ranked(conn, user_id, terms, limit)
+            return lexical.ranked(conn, user_id, terms, limit, self._term_counts)
 
     def nearest(self, scope: Scope, filters: Filters, vector: np.ndarray,
                 k: int) -> list[tuple[str, float]]:
@@ -45,7 +46,7 @@ class ReadsMixin:
     def term_stats(self, user_id: str, terms: Sequence[str], note_ids: Sequence[str]
                    ) -> dict[str, tuple[int, set[str]]]:
         with self._read() as conn:
-            return lexical.term_stats(conn, user_id, terms, note_ids)
+            return lexical.term_stats(conn, user_id, terms, note_ids, self._term_counts)
 
     def filtered_ids(self, scope: Scope, filters: Filters) -> set[str]:
         where, params = filter_clauses(scope, filters)
@@ -76,7 +77,7 @@ class ReadsMixin:
         live = "" if include_deleted else " AND deleted_at IS NULL"
         with self._read() as conn:
             rows = conn.execute(f"SELECT {COLUMNS} FROM notes WHERE id = ANY(%s){live}",
-                                (list(ids),)).fetchall()
+                                (list(ids),), binary=True).fetchall()
             links = _links(conn, list(ids))
         return {r["id"]: row_to_note(r, tuple(links.get(r["id"], ()))) for r in rows}
 

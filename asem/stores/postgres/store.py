@@ -43,12 +43,13 @@ from asem.stores.postgres.feedback import FeedbackMixin
 from asem.stores.postgres.forget import ForgetMixin
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
+from asem.stores.postgres.lexical import TermCounts
 from asem.stores.postgres.lifecycle import LifecycleMixin, short_term_owners
 from asem.stores.postgres.names import NamesMixin, count_names
 from asem.stores.postgres.nearest import EXACT_LIMIT
 from asem.stores.postgres.reads import ReadsMixin
 from asem.stores.postgres.restore import ArchiveMixin
-from asem.stores.postgres.writes import Conn
+from asem.stores.postgres.writes import Conn, tenant_changes
 from asem.types import Filters, Note, Scope, now
 
 _ALL_TENANTS = "*"
@@ -99,6 +100,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[int, VectorIndex]] = {}
+        self._term_counts = TermCounts()
         self._exact_limit = exact_limit
 
     # -- connections and transactions ------------------------------------------------------
@@ -169,7 +171,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         if row is not None:
             check_embedder([row["embedder"]], self._embedder_id, scope.user_id, self.path)
         return PostgresDense(self._read, scope, filters, now(), exact_limit=self._exact_limit,
-                             dimension=0 if row is None else int(row["dimension"]))
+                             dimension=0 if row is None else int(row["dimension"]),
+                             counts=self._term_counts)
 
     def replies(self, user_id: str, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         with self._read() as conn:
@@ -178,7 +181,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
     def vector_index(self, user_id: str) -> VectorIndex:
         """The tenant's matrices, for the write path (a search asks ``dense``)."""
         with self._read() as conn:
-            changes = _changes(conn, user_id)
+            changes = tenant_changes(conn, user_id)
             with self._lock:
                 cached = self._indexes.get(user_id)
             if cached is not None and cached[0] == changes:
@@ -193,7 +196,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
             "valid_until, expires_at FROM notes WHERE user_id = %s AND deleted_at IS NULL "
             "ORDER BY seq",
-            (user_id,)).fetchall()
+            (user_id,), binary=True).fetchall()  # vectors as bytes: parsing text cost 90 %
         check_embedder((r["embedder"] for r in rows), self._embedder_id, user_id, self.path)
         if not rows:
             return VectorIndex()
@@ -266,7 +269,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                    ts(now()))
             count_names(conn, batch.names)
-            counters = {u: _changes(conn, u) for u in users - changed}
+            counters = {u: tenant_changes(conn, u) for u in users - changed}
         for user_id, changes in counters.items():
             self._extend_index(user_id, changes,
                                [n for n in inserted if n.scope.user_id == user_id],
@@ -338,12 +341,6 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
 
     def close(self) -> None:
         self._pool.close()
-
-
-def _changes(conn: Conn, user_id: str) -> int:
-    row = conn.execute("SELECT changes FROM tenant_changes WHERE user_id = %s",
-                       (user_id,)).fetchone()
-    return int(row["changes"]) if row is not None else 0
 
 
 def _lock_tenants(conn: Conn, users: Sequence[str], *, exclusive: bool) -> None:

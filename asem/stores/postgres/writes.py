@@ -40,6 +40,13 @@ _LINK = ("INSERT INTO links (src, dst, relation, strength, created_at) VALUES (%
          "strength = EXCLUDED.strength, created_at = EXCLUDED.created_at")
 
 
+def tenant_changes(conn: Conn, user_id: str) -> int:
+    """The tenant's change counter: every write of its notes bumps it in its transaction."""
+    row = conn.execute("SELECT changes FROM tenant_changes WHERE user_id = %s",
+                       (user_id,)).fetchone()
+    return int(row["changes"]) if row is not None else 0
+
+
 def history(conn: Conn, note_id: str, op: str, old: Any, new: Any, at: datetime | None,
             reason: str, actor: str) -> None:
     conn.execute(
