@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from asem.cli.app import app
-from asem.eval import bench_longmemeval, bench_multihop, longmemeval, multihop
 from asem.errors import InvalidInputError
+from asem.eval import bench_longmemeval, bench_multihop, longmemeval, multihop
 from asem.eval.dataset import Turn, chunk_text, chunked, select
 from asem.eval.embed_cache import CachedEmbedder
 from asem.eval.metrics import ndcg_at_k, recall_all_at_k, recall_any_at_k, sessions_ranked
