@@ -144,18 +144,42 @@ def test_two_workers_never_claim_the_same_job(pg_url):
         two.close()
 
 
-def test_a_cached_index_is_reloaded_only_when_another_process_wrote(pg_url):
+def test_a_cached_index_is_brought_up_to_date_from_the_change_log(pg_url):
+    """The write path's matrix is loaded once; every later write, this worker's or another's
+    (an add, an update, a delete, a supersession), is read from the change log and patched
+    in, so the matrix always equals one loaded afresh; a note removed for good loads it
+    anew."""
     with memory(pg_url) as one, memory(pg_url) as two:
         one.add("Alice plays the cello", user_id="u")
         first = one.store.vector_index("u")
         assert one.store.vector_index("u") is first  # nothing changed: the cached one
         one.add("Alice also plays the piano", user_id="u")
-        grown = one.store.vector_index("u")
-        assert len(grown) == 2  # its own write extended it
+        assert len(one.store.vector_index("u")) == 2  # its own write patched in
         (r,) = two.add("Bob likes jazz", user_id="u")
         assert one.store.vector_index("u").ids[-1] == r.note_id
         two.add("Carol likes opera", user_id="other")
         assert len(one.store.vector_index("u")) == 3
+        two.delete(r.note_id, user_id="u")
+        (c,) = two.add("Dan sings in a choir", user_id="u")
+        two.update(c.note_id, "Dan sings in two choirs", user_id="u")
+        held = one.store.vector_index("u")
+        assert one.store.index_loads == 1  # every change above came from the log
+        with memory(pg_url) as fresh:
+            loaded = fresh.store.vector_index("u")
+            _same_matrix(held, loaded)
+        two.forget(c.note_id, user_id="u")  # removed for good: its turns too
+        assert c.note_id not in one.store.vector_index("u").ids
+        assert one.store.index_loads == 2
+
+
+def _same_matrix(held, loaded) -> None:
+    live = {note_id for note_id in held.ids if held.row_of(note_id) is not None}
+    assert live == set(loaded.ids) and held.live_count == loaded.live_count
+    for note_id in loaded.ids:
+        a, b = held.row_of(note_id), loaded.row_of(note_id)
+        np.testing.assert_array_equal(held.embeddings[a], loaded.embeddings[b])
+        np.testing.assert_array_equal(held.intents[a], loaded.intents[b])
+    assert [t.note_id for t in held.turns] == [t.note_id for t in loaded.turns]
 
 
 # -- lexical statistics --------------------------------------------------------------------------

@@ -36,15 +36,6 @@ def promote_rows(conn: Conn, note_ids: Sequence[str], at: datetime | None, reaso
     return [r["id"] for r in rows]
 
 
-def short_term_owners(conn: Conn, note_ids: Sequence[str]) -> set[str]:
-    """The tenants of the live short-term notes among ``note_ids`` (a merge promotes them)."""
-    if not note_ids:
-        return set()
-    return {r["user_id"] for r in conn.execute(
-        "SELECT DISTINCT user_id FROM notes WHERE id = ANY(%s) AND tier = 'short_term' "
-        "AND deleted_at IS NULL", (list(note_ids),))}
-
-
 class LifecycleMixin:
     """Lifecycle methods of PostgresStore."""
 

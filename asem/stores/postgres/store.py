@@ -15,12 +15,10 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-import numpy as np
 from psycopg import IsolationLevel
 
 from asem.errors import InvalidInputError, NotFoundError, StoreReadOnlyError
 from asem.stores.base import (
-    Turn,
     TurnHolder,
     VectorIndex,
     WriteBatch,
@@ -29,8 +27,8 @@ from asem.stores.base import (
 )
 from asem.stores.batch import Statements, apply_batch
 from asem.stores.dense import DenseSource
-from asem.stores.postgres import jobs, writes
-from asem.stores.postgres.codec import COLUMNS, array, row_to_note, ts
+from asem.stores.postgres import jobs, matrix, writes
+from asem.stores.postgres.codec import COLUMNS, row_to_note, ts
 from asem.stores.postgres.connection import (
     ensure_vector_index,
     migrate,
@@ -44,7 +42,7 @@ from asem.stores.postgres.forget import ForgetMixin
 from asem.stores.postgres.jobs import JobsMixin
 from asem.stores.postgres.keys import KeysMixin
 from asem.stores.postgres.lexical import TermCounts
-from asem.stores.postgres.lifecycle import LifecycleMixin, short_term_owners
+from asem.stores.postgres.lifecycle import LifecycleMixin
 from asem.stores.postgres.names import NamesMixin, count_names
 from asem.stores.postgres.nearest import EXACT_LIMIT
 from asem.stores.postgres.reads import ReadsMixin
@@ -99,7 +97,9 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         self._lock_wait = f"SET LOCAL lock_timeout = {max(1, int(busy_timeout_s * 1000))}"
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._indexes: dict[str, tuple[int, VectorIndex]] = {}
+        self._indexes: dict[str, matrix.Matrix] = {}
+        self.index_loads = 0
+        """Matrices loaded whole (not brought up to date from the change log)."""
         self._term_counts = TermCounts()
         self._exact_limit = exact_limit
 
@@ -179,48 +179,23 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             return replies(conn, user_id, note_ids)
 
     def vector_index(self, user_id: str) -> VectorIndex:
-        """The tenant's matrices, for the write path (a search asks ``dense``)."""
+        """The tenant's matrices, for the write path (a search asks ``dense``): the cached
+        ones while no write of the tenant came since, else brought up to date from the
+        change log (``asem.stores.postgres.matrix``), else loaded anew."""
         with self._read() as conn:
             changes = tenant_changes(conn, user_id)
             with self._lock:
-                cached = self._indexes.get(user_id)
-            if cached is not None and cached[0] == changes:
-                return cached[1]
-            index = self._load_index(conn, user_id)
+                held = self._indexes.get(user_id)
+            if held is not None and held.changes == changes:
+                return held.index
+            current = None if held is None else matrix.caught_up(
+                conn, held, user_id, changes, self._embedder_id, self.path)
+            if current is None:
+                self.index_loads += 1
+                current = matrix.load(conn, user_id, changes, self._embedder_id, self.path)
         with self._lock:
-            self._indexes[user_id] = (changes, index)
-        return index
-
-    def _load_index(self, conn: Conn, user_id: str) -> VectorIndex:
-        rows = conn.execute(
-            "SELECT id, agent_id, session_id, embedding, intent_embedding, embedder, valid_from, "
-            "valid_until, expires_at FROM notes WHERE user_id = %s AND deleted_at IS NULL "
-            "ORDER BY seq",
-            (user_id,), binary=True).fetchall()  # vectors as bytes: parsing text cost 90 %
-        check_embedder((r["embedder"] for r in rows), self._embedder_id, user_id, self.path)
-        if not rows:
-            return VectorIndex()
-        turns = [Turn(user_id, r["agent_id"], r["thread"], r["speaker"], r["note_id"])
-                 for r in conn.execute("SELECT agent_id, thread, speaker, note_id FROM turns "
-                                       "WHERE user_id = %s ORDER BY seq", (user_id,))]
-        return VectorIndex(
-            ids=[r["id"] for r in rows],
-            embeddings=np.stack([array(r["embedding"]) for r in rows]),
-            intents=np.stack([array(r["intent_embedding"]) for r in rows]),
-            agents=[r["agent_id"] for r in rows],
-            sessions=[r["session_id"] for r in rows],
-            turns=turns,
-            validity=[(r["valid_from"], r["valid_until"]) for r in rows],
-            expiry=[r["expires_at"] for r in rows])
-
-    def _extend_index(self, user_id: str, changes: int, notes: Sequence[Note],
-                      turns: Sequence[Turn]) -> None:
-        """After this process's own insert-only write: grow the cached index instead of
-        reloading it, when the write was the only change since it was loaded."""
-        with self._lock:
-            cached = self._indexes.get(user_id)
-            if cached is not None and cached[0] == changes - 1:
-                self._indexes[user_id] = (changes, cached[1].extended(notes, turns))
+            self._indexes[user_id] = current
+        return current.index
 
     # -- writes ------------------------------------------------------------------------------
     def note_ids_for_hashes(self, scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
@@ -260,20 +235,15 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         """Commit the batch in one transaction, in the order ``asem.stores.batch`` gives;
         returns the ids inserted."""
         turns = batch.turns or tuple(turn_of(new.note) for new in batch.new)
-        changed = ({c.note.scope.user_id for c in batch.updates}
-                   | {d.user_id for d in batch.deletes} | {s.user_id for s in batch.supersessions})
-        users = {n.note.scope.user_id for n in batch.new} | {t.user_id for t in turns} | changed
+        users = ({n.note.scope.user_id for n in batch.new} | {t.user_id for t in turns}
+                 | {c.note.scope.user_id for c in batch.updates}
+                 | {d.user_id for d in batch.deletes} | {s.user_id for s in batch.supersessions})
         with self._write(users) as conn:
-            # A short-term note said again is promoted: its expiry leaves the cached index.
-            changed |= short_term_owners(conn, [m.note_id for m in batch.merges])
             inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                    ts(now()))
             count_names(conn, batch.names)
-            counters = {u: tenant_changes(conn, u) for u in users - changed}
-        for user_id, changes in counters.items():
-            self._extend_index(user_id, changes,
-                               [n for n in inserted if n.scope.user_id == user_id],
-                               [t for t in turns if t.user_id == user_id])
+            for user_id in users:
+                matrix.prune(conn, user_id, tenant_changes(conn, user_id))
         return {n.id for n in inserted}
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:
