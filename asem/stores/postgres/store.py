@@ -98,6 +98,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, matrix.Matrix] = {}
+        self._matrix_locks: dict[str, threading.Lock] = {}
         self.index_loads = 0
         """Matrices loaded whole (not brought up to date from the change log)."""
         self._term_counts = TermCounts()
@@ -182,7 +183,11 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         """The tenant's matrices, for the write path (a search asks ``dense``): the cached
         ones while no write of the tenant came since, else brought up to date from the
         change log (``asem.stores.postgres.matrix``), else loaded anew."""
-        with self._read() as conn:
+        with self._lock:
+            tenant_lock = self._matrix_locks.setdefault(user_id, threading.Lock())
+        # One thread at a time brings a tenant's matrix up to date: patches share its
+        # buffers, and two patches of one matrix at once would write the same rows.
+        with tenant_lock, self._read() as conn:
             changes = tenant_changes(conn, user_id)
             with self._lock:
                 held = self._indexes.get(user_id)
@@ -193,8 +198,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             if current is None:
                 self.index_loads += 1
                 current = matrix.load(conn, user_id, changes, self._embedder_id, self.path)
-        with self._lock:
-            self._indexes[user_id] = current
+            with self._lock:
+                self._indexes[user_id] = current
         return current.index
 
     # -- writes ------------------------------------------------------------------------------
