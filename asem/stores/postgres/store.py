@@ -4,8 +4,9 @@ Every call takes a connection from a pool (or the one its thread's snapshot hold
 in one transaction. Writers of one tenant take that tenant's advisory lock in the
 transaction that writes, and ``snapshot(exclusive=True)`` holds those locks until it ends,
 so a write decided under it stays right across servers. Each write transaction also bumps
-the tenant's row of ``tenant_changes``: a process serving the tenant's vector index from its
-own cache compares that counter (one indexed read) and reloads when another process wrote.
+the tenant's row of ``tenant_changes``: a process holding the tenant's vector index compares
+that counter (one indexed read) and, when any process wrote, patches in what the change log
+lists since (``asem.stores.postgres.matrix``); the lexical statistics are kept by it too.
 """
 
 from __future__ import annotations
@@ -195,11 +196,12 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
                 return held.index
             current = None if held is None else matrix.caught_up(
                 conn, held, user_id, changes, self._embedder_id, self.path)
+            loaded = current is None
             if current is None:
-                self.index_loads += 1
                 current = matrix.load(conn, user_id, changes, self._embedder_id, self.path)
             with self._lock:
                 self._indexes[user_id] = current
+                self.index_loads += loaded
         return current.index
 
     # -- writes ------------------------------------------------------------------------------
