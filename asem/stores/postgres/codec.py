@@ -35,6 +35,15 @@ def vector(value: np.ndarray | None) -> np.ndarray:
     return np.asarray(value, dtype=np.float32)
 
 
+def given_notes(ids: str = "%s") -> str:
+    """The notes whose ids the parameter ``ids`` lists (an SQL subquery to alias), read by
+    primary key first: ``OFFSET 0`` keeps the conditions around it (the tenant's, a
+    search's) out of that lookup, whatever the planner estimates of the tenant's rows. Beside
+    those conditions, ``id = ANY(...)`` was planned as a walk of every note of the tenant on
+    a table not analysed yet (25 ms for 80 ids among 10,000 notes)."""
+    return f"(SELECT * FROM notes WHERE id = ANY({ids}) OFFSET 0)"
+
+
 def array(value: Any) -> np.ndarray:
     """A stored vector as float32 (pgvector loads a ``Vector``, or an array)."""
     found = value.to_numpy() if hasattr(value, "to_numpy") else value

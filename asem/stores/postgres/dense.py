@@ -22,7 +22,7 @@ import numpy as np
 
 from asem.stores.dense import PoolNotes
 from asem.stores.postgres import pool
-from asem.stores.postgres.codec import array
+from asem.stores.postgres.codec import array, given_notes
 from asem.stores.postgres.filters import searched
 from asem.stores.postgres.lexical import TermCounts
 from asem.stores.postgres.nearest import EXACT_LIMIT, nearest
@@ -53,11 +53,7 @@ ORDER BY said
 """
 
 
-_GIVEN = "(SELECT * FROM notes WHERE id = ANY(%s) OFFSET 0) AS notes"
-"""The notes of a list of ids, read by primary key first (``OFFSET 0`` keeps the tenant's
-conditions out of that read), whatever the planner estimates of the tenant's rows: ``id =
-ANY(...)`` beside the tenant's conditions was planned as a walk of every note of the tenant
-on a table not analysed yet (25 ms for 80 ids among 10,000 notes)."""
+_GIVEN = f"{given_notes()} AS notes"
 
 
 def turn_pairs(conn: Conn, user_id: str, ids: Sequence[str], *, before: bool = True

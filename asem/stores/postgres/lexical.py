@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from asem.stores.postgres.codec import given_notes
 from asem.stores.postgres.writes import Conn, tenant_changes
 
 K1 = 1.2
@@ -47,12 +48,14 @@ SELECT l.lexeme AS key, (SELECT count(*) FROM notes WHERE {_TENANT}
                          AND lexical @@ quote_literal(l.lexeme)::tsquery)::float8 AS df
 FROM unnest(%(keys)s::text[]) AS l(lexeme)
 """
-# A term of several words matches a note holding all of them.
-_TERM_DF = f"""
+# Each term as a query: a term of several words matches a note holding all of them.
+_TERMS = """
 WITH term AS (
     SELECT t, (SELECT string_agg(quote_literal(u.lexeme), ' & ')
                FROM unnest(to_tsvector('asem_text', t)) u)::tsquery AS q
-    FROM unnest(%(keys)s::text[]) t)
+    FROM unnest(%({list})s::text[]) t)
+"""
+_TERM_DF = _TERMS.format(list="keys") + f"""
 SELECT term.t AS key, CASE WHEN term.q IS NULL THEN 0 ELSE
            (SELECT count(*) FROM notes WHERE {_TENANT} AND lexical @@ term.q) END::float8 AS df
 FROM term
@@ -79,16 +82,11 @@ GROUP BY m.id, m.seq
 ORDER BY score DESC, m.seq
 LIMIT %(limit)s
 """
-# Which of the given notes match each term (read by primary key first: ``OFFSET 0`` keeps
-# the tenant's conditions out of that read, whatever the planner estimates).
-_HOLDERS = f"""
-WITH term AS (
-    SELECT t, (SELECT string_agg(quote_literal(u.lexeme), ' & ')
-               FROM unnest(to_tsvector('asem_text', t)) u)::tsquery AS q
-    FROM unnest(%(terms)s::text[]) t)
+# Which of the given notes (read by primary key first) match each term.
+_HOLDERS = _TERMS.format(list="terms") + f"""
 SELECT term.t AS term,
        CASE WHEN term.q IS NULL THEN '{{}}'::text[] ELSE
-           array(SELECT id FROM (SELECT * FROM notes WHERE id = ANY(%(ids)s) OFFSET 0) given
+           array(SELECT id FROM {given_notes("%(ids)s")} given
                  WHERE {_TENANT} AND lexical @@ term.q) END AS holders
 FROM term
 """

@@ -90,7 +90,7 @@ def caught_up(conn: Conn, held: Matrix, user_id: str, changes: int, embedder_id:
 
 def prune(conn: Conn, user_id: str, changes: int) -> None:
     """Drop the tenant's log entries older than ``KEEP_CHANGES`` counter values, once every
-    ``PRUNE_EVERY`` writes."""
+    ``PRUNE_EVERY`` writes (``changes``: the counter the write just bumped it to)."""
     if changes % PRUNE_EVERY == 0:
         conn.execute("DELETE FROM note_changes WHERE user_id = %s AND changes <= %s",
                      (user_id, changes - KEEP_CHANGES))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from asem.stores.postgres.codec import given_notes
 from asem.stores.postgres.writes import Conn
 
 _SPEAKERS = """
@@ -28,16 +29,14 @@ SELECT speaker FROM spoken WHERE speaker IS NOT NULL
 """
 
 # Per asked note: its embedding when it is live, the speakers of its turns, and the
-# conversation of its first turn that has one. The notes are read by primary key first
-# (``OFFSET 0`` keeps the tenant's conditions out of that read): joined on them, a table
-# not analysed yet was planned as a walk of every note of the tenant.
-_POOL = """
+# conversation of its first turn that has one (the notes read by primary key first).
+_POOL = f"""
 SELECT i.id, n.embedding,
        ARRAY(SELECT t.speaker FROM turns t WHERE t.user_id = %(user)s AND t.note_id = i.id
              AND t.speaker <> '') AS speakers,
        f.agent_id, f.thread
 FROM unnest(%(ids)s::text[]) AS i(id)
-LEFT JOIN (SELECT * FROM notes WHERE id = ANY(%(ids)s) OFFSET 0) n
+LEFT JOIN {given_notes("%(ids)s")} n
        ON n.id = i.id AND n.user_id = %(user)s AND n.deleted_at IS NULL
 LEFT JOIN LATERAL (SELECT t.agent_id, t.thread FROM turns t WHERE t.user_id = %(user)s
                    AND t.note_id = i.id AND t.thread <> '' ORDER BY t.seq LIMIT 1) f ON true

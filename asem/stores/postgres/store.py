@@ -120,7 +120,8 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
     @contextmanager
     def _write(self, users: Iterable[str]) -> Iterator[Conn]:
         """One transaction (a savepoint inside a snapshot) holding the tenants' write locks,
-        with their change counters bumped (their vector indexes are reloaded elsewhere)."""
+        with their change counters bumped (the matrices held elsewhere catch up from the
+        change log, which the bump prunes now and then: ``matrix.prune``)."""
         if self.read_only:
             raise StoreReadOnlyError(f"the database {self.path} was opened read-only; open it "
                                      "without read_only to write")
@@ -128,11 +129,12 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         with self._read() as conn, conn.transaction():
             conn.execute(self._lock_wait)  # type: ignore[arg-type]
             _lock_tenants(conn, users, exclusive=False)
-            if users:
-                conn.cursor().executemany(
+            for user_id in users:
+                bumped = conn.execute(
                     "INSERT INTO tenant_changes (user_id, changes) VALUES (%s, 1) ON CONFLICT "
-                    "(user_id) DO UPDATE SET changes = tenant_changes.changes + 1",
-                    [(u,) for u in users])
+                    "(user_id) DO UPDATE SET changes = tenant_changes.changes + 1 "
+                    "RETURNING changes", (user_id,)).fetchone()
+                matrix.prune(conn, user_id, int(bumped["changes"]))
             yield conn
 
     @contextmanager
@@ -249,8 +251,6 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
             inserted = apply_batch(_STATEMENTS, conn, batch, turns, self._embedder_id,
                                    ts(now()))
             count_names(conn, batch.names)
-            for user_id in users:
-                matrix.prune(conn, user_id, tenant_changes(conn, user_id))
         return {n.id for n in inserted}
 
     def update_note(self, note: Note, reason: str, actor: str) -> None:
