@@ -13,6 +13,11 @@ tenant's notes bumps its row of ``tenant_changes`` in the same transaction (as t
 index cache relies on), so a count read with the counter at c is right for every snapshot
 that reads c again (``TermCounts``). Counting them on every search read each of the
 tenant's notes: 10 ms a search at 10,000 notes, growing with the tenant.
+
+Scores and document frequencies are read from the postings (``note_terms``, migration 0013:
+one row per live note and lexeme, with the lexeme's weighted term frequency and the note's
+length, kept by a trigger on every write of a note): unnesting the tsvector of every note
+that matched a query term took 110 ms a search at 100,000 notes.
 """
 
 from __future__ import annotations
@@ -43,9 +48,9 @@ _SIZE = f"""
 SELECT count(*)::float8 AS n, greatest(coalesce(avg(lexical_len), 0), 1)::float8 AS avgdl
 FROM notes WHERE {_TENANT}
 """
-_LEXEME_DF = f"""
-SELECT l.lexeme AS key, (SELECT count(*) FROM notes WHERE {_TENANT}
-                         AND lexical @@ quote_literal(l.lexeme)::tsquery)::float8 AS df
+_LEXEME_DF = """
+SELECT l.lexeme AS key, (SELECT count(*) FROM note_terms t WHERE t.user_id = %(user)s
+                         AND t.lexeme = l.lexeme)::float8 AS df
 FROM unnest(%(keys)s::text[]) AS l(lexeme)
 """
 # Each term as a query: a term of several words matches a note holding all of them.
@@ -60,27 +65,22 @@ SELECT term.t AS key, CASE WHEN term.q IS NULL THEN 0 ELSE
            (SELECT count(*) FROM notes WHERE {_TENANT} AND lexical @@ term.q) END::float8 AS df
 FROM term
 """
-# The tenant's matching notes are found first (MATERIALIZED), so only they are unnested: a
-# plan that unnested every note of the tenant before matching was chosen on a table not
-# analysed yet.
+# Scored from the postings (``note_terms``, one row per live note and lexeme): a range scan
+# of the tenant's rows for each query lexeme, the best ``limit`` kept, and only their ids
+# read from the notes.
 _RANKED = f"""
 WITH weights AS MATERIALIZED (
     SELECT d.lexeme, greatest(ln((%(n)s - d.df + 0.5) / (d.df + 0.5)), 1e-6) AS idf
     FROM unnest(%(lexemes)s::text[], %(dfs)s::float8[]) AS d(lexeme, df)),
-query AS MATERIALIZED (
-    SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM weights),
-matched AS MATERIALIZED (
-    SELECT n.id, n.seq, n.lexical, n.lexical_len FROM notes n, query
-    WHERE n.user_id = %(user)s AND n.deleted_at IS NULL AND n.lexical @@ query.q)
-SELECT m.id, sum(weights.idf * f.tf * {K1 + 1}
-                 / (f.tf + {K1} * (1 - {B} + {B} * m.lexical_len / %(avgdl)s))) AS score
-FROM matched m
-CROSS JOIN LATERAL unnest(m.lexical) AS x(lexeme, positions, weights)
-JOIN weights ON weights.lexeme = x.lexeme
-CROSS JOIN LATERAL (SELECT sum({_WEIGHT})::float8 AS tf FROM unnest(x.weights) w) f
-GROUP BY m.id, m.seq
-ORDER BY score DESC, m.seq
-LIMIT %(limit)s
+best AS MATERIALIZED (
+    SELECT t.seq, sum(w.idf * t.tf * {K1 + 1}
+                      / (t.tf + {K1} * (1 - {B} + {B} * t.len / %(avgdl)s))) AS score
+    FROM weights w JOIN note_terms t ON t.user_id = %(user)s AND t.lexeme = w.lexeme
+    GROUP BY t.seq
+    ORDER BY score DESC, t.seq
+    LIMIT %(limit)s)
+SELECT n.id, best.score FROM best JOIN notes n ON n.seq = best.seq
+ORDER BY best.score DESC, best.seq
 """
 # Which of the given notes (read by primary key first) match each term.
 _HOLDERS = _TERMS.format(list="terms") + f"""
