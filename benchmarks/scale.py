@@ -29,9 +29,13 @@ loading a tenant's vectors into the process.
 
 Embedding a million texts takes hours on two cores, so the fill reuses a pool of real
 MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every stored note is
-one of them with a running number of its own (its vector is its pool text's; its intent
-vector the same). The lexical index holds every note's own text. Queries and adds are
-embedded for real.
+one of them with a running number of its own. Its vector (and its intent vector, the same)
+is its pool text's moved by a little Gaussian noise (``JITTER`` per dimension, then made
+unit length again: a cosine of about 0.98 with the pool text's), so that no two notes have
+the same vector: a pool reused 250 times at a million notes would otherwise store each
+vector 250 times over, and exact duplicates cut an HNSW graph into cliques no search walks
+between (recall@10 0.41 at a million notes, each query all found or none). The lexical
+index holds every note's own text. Queries and adds are embedded for real.
 """
 
 from __future__ import annotations
@@ -111,13 +115,16 @@ def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants:
     Notes are written to the store directly (as an import would: no manager decision, no
     keyword extraction), each a turn of one of a few sessions."""
     vectors = embedder.embed(list(pool))
+    noise = np.random.default_rng(0)
     started = time.perf_counter()
     with Memory(path, embedder=embedder) as memory:
         store = memory.store
         for tenant in range(tenants):
             for first in range(0, per_tenant, BATCH):
-                new = tuple(NewNote(_note(tenant, i, pool, vectors))
-                            for i in range(first, min(per_tenant, first + BATCH)))
+                rows = range(first, min(per_tenant, first + BATCH))
+                moved = jittered(vectors[[i % len(pool) for i in rows]], noise)
+                new = tuple(NewNote(_note(tenant, i, pool, vector))
+                            for i, vector in zip(rows, moved, strict=True))
                 with store.snapshot(exclusive=True, users=[f"t{tenant}"]):
                     store.write(WriteBatch(new=new))
                 print(f"\r  filled {tenant * per_tenant + first + len(new):,} notes", end="",
@@ -126,15 +133,25 @@ def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants:
     return time.perf_counter() - started
 
 
-def _note(tenant: int, i: int, pool: Sequence[str], vectors: np.ndarray) -> Note:
+JITTER = 0.01
+"""Standard deviation, per dimension, of the noise that makes each stored vector its own."""
+
+
+def jittered(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``vectors`` each moved by Gaussian noise (``JITTER``) and made unit length again."""
+    moved = vectors + rng.normal(0.0, JITTER, vectors.shape)
+    return (moved / np.linalg.norm(moved, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _note(tenant: int, i: int, pool: Sequence[str], vector: np.ndarray) -> Note:
     text = f"{pool[i % len(pool)]} #{tenant}-{i}"
     at = STAMP + timedelta(minutes=i)
     speaker = NAMES[i % len(NAMES)]
     return Note(id=uuid.uuid4().hex, content=text,
                 scope=Scope(f"t{tenant}", None, f"s{i // 500}"), created_at=at,
                 observed_at=at, event_time=at, keywords=tuple(text.lower().split()[:4]),
-                context=f"{speaker}, on {at:%d %B %Y}", embedding=vectors[i % len(pool)],
-                intent_embedding=vectors[i % len(pool)], content_hash=content_hash(text),
+                context=f"{speaker}, on {at:%d %B %Y}", embedding=vector,
+                intent_embedding=vector, content_hash=content_hash(text),
                 provenance=Provenance(turn_ids=(f"{tenant}-{i}",), source_id=f"s{i // 500}"))
 
 
