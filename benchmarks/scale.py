@@ -213,28 +213,42 @@ def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, add
 
 
 def hnsw_recall(url: str, real: MiniLMEmbedder, user: str, queries: int,
-                rng: random.Random, k: int = 10) -> dict[str, float]:
+                rng: random.Random, k: int = 10,
+                ef_searches: Sequence[int] | None = None) -> dict[str, object]:
     """Recall@k of the HNSW index against an exact scan over the same rows (see the module
-    docstring), and the share of queries answered fully."""
+    docstring), the share of queries answered fully, and the index walk's time per query,
+    at each of ``ef_searches`` (default: the store's; the first gives the top figures)."""
     from asem.stores.postgres import PostgresStore
+    from asem.stores.postgres.nearest import EF_SEARCH
 
-    indexed = PostgresStore(url, embedder_id=real.model_id, exact_limit=0)
+    ef_searches = ef_searches or [EF_SEARCH]
     exact = PostgresStore(url, embedder_id=real.model_id, exact_limit=2**62)
+    vectors = embed_queries(real, [query(rng) for _ in range(queries)])
     try:
-        found, full = 0, 0
-        vectors = embed_queries(real, [query(rng) for _ in range(queries)])
-        for vector in vectors:
-            want = exact.nearest(Scope(user), Filters(), vector, k)
-            got = indexed.nearest(Scope(user), Filters(), vector, k)
-            bar = want[-1][1] - 1e-6 if want else 1.0
-            hits = sum(1 for _, sim in got if sim >= bar)
-            found += min(hits, len(want))
-            full += hits >= len(want)
-        return {"hnsw_recall_at_10": round(found / max(1, k * len(vectors)), 4),
-                "hnsw_queries_complete": round(full / max(1, len(vectors)), 4)}
+        wanted = [exact.nearest(Scope(user), Filters(), vector, k) for vector in vectors]
     finally:
-        indexed.close()
         exact.close()
+    by_ef: dict[str, dict[str, float]] = {}
+    for ef in ef_searches:
+        indexed = PostgresStore(url, embedder_id=real.model_id, exact_limit=0, ef_search=ef)
+        try:
+            found, full, took = 0, 0, []
+            for vector, want in zip(vectors, wanted, strict=True):
+                started = time.perf_counter()
+                got = indexed.nearest(Scope(user), Filters(), vector, k)
+                took.append((time.perf_counter() - started) * 1000)
+                bar = want[-1][1] - 1e-6 if want else 1.0
+                hits = sum(1 for _, sim in got if sim >= bar)
+                found += min(hits, len(want))
+                full += hits >= len(want)
+        finally:
+            indexed.close()
+        by_ef[str(ef)] = {"recall_at_10": round(found / max(1, k * len(vectors)), 4),
+                          "queries_complete": round(full / max(1, len(vectors)), 4),
+                          "ms_p50": round(percentile(took, 50), 2)}
+    first = by_ef[str(ef_searches[0])]
+    return {"hnsw_recall_at_10": first["recall_at_10"],
+            "hnsw_queries_complete": first["queries_complete"], "hnsw_by_ef_search": by_ef}
 
 
 def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: int,
@@ -281,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
     parser.add_argument("--recall-queries", type=int, default=100,
                         help="queries for the HNSW recall figure (PostgreSQL only)")
+    parser.add_argument("--ef-search", type=int, nargs="+", metavar="N",
+                        help="hnsw.ef_search values the recall figure is taken at "
+                             "(PostgreSQL only; default: the store's)")
     parser.add_argument("--store", default="sqlite",
                         help="sqlite (a file, the default), postgres (a local server started "
                              "for the run) or a PostgreSQL URL (a database is made on it)")
@@ -307,7 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if isinstance(target, Path):
                 figures["file_mb"] = round(target.stat().st_size / 2**20)
             else:
-                figures |= hnsw_recall(target, real, "t0", args.recall_queries, rng)
+                figures |= hnsw_recall(target, real, "t0", args.recall_queries, rng,
+                                       ef_searches=args.ef_search)
             results.append(figures)
             print(json.dumps(figures), file=sys.stderr)
     report = {"store": args.store.split("://")[0], "pool_embeddings": len(pool), "results": results}

@@ -487,3 +487,27 @@ def test_the_url_sizes_the_pool_and_the_registry_examples_run(pg_url):
         assert "pool_max" not in m.store.path
     with pytest.raises(InvalidInputError, match="pool_max must be a whole number"):
         Memory(f"{pg_url}&pool_max=lots", embedder=HashEmbedder())
+
+
+def test_the_url_sets_the_hnsw_walk(pg_url):
+    """``?ef_search=N`` is the candidate list of the HNSW walk a search makes."""
+    with Memory(f"{pg_url}&exact_limit=0&ef_search=321", embedder=HashEmbedder(),
+                manager="always-add") as m:
+        for text in ("Alice plays the cello", "Bob fixes bikes", "Cleo bakes bread"):
+            m.add(text, user_id="a")
+        said: list[str] = []
+        original = psycopg.Connection.execute
+
+        def recording(conn, sql, *args, **kwargs):
+            said.append(str(sql))
+            return original(conn, sql, *args, **kwargs)
+
+        psycopg.Connection.execute = recording  # type: ignore[method-assign]
+        try:
+            m.search("who plays the cello?", user_id="a")
+        finally:
+            psycopg.Connection.execute = original  # type: ignore[method-assign]
+        assert "SET LOCAL hnsw.ef_search = 321" in said
+        assert "ef_search" not in m.store.path
+    with pytest.raises(InvalidInputError, match="ef_search must be a whole number"):
+        Memory(f"{pg_url}&ef_search=0", embedder=HashEmbedder())

@@ -51,11 +51,12 @@ def _sqlite(target: str, options: StoreOptions) -> Store:
                        index_cache_mb=options.index_cache_mb)
 
 
-POOL_OPTIONS = {"pool_min": 1, "pool_max": 1, "exact_limit": 0}
+POOL_OPTIONS = {"pool_min": 1, "pool_max": 1, "exact_limit": 0, "ef_search": 1}
 """Query parameters of a PostgreSQL URL that the store takes, with their least value: the
-connection pool's size (``postgresql://host/asem?pool_max=20``) and the tenant size up to
-which a search scans a tenant's vectors exactly rather than through the HNSW index
-(``asem.stores.postgres.nearest``); the rest go to the server."""
+connection pool's size (``postgresql://host/asem?pool_max=20``), the tenant size up to
+which a search scans a tenant's vectors exactly rather than through the HNSW index, and the
+candidate list of that index's walk (``ef_search``; ``asem.stores.postgres.nearest``); the
+rest go to the server."""
 
 
 def pool_options(url: str) -> tuple[str, dict[str, int]]:

@@ -25,7 +25,7 @@ from asem.stores.postgres import pool
 from asem.stores.postgres.codec import array, given_notes
 from asem.stores.postgres.filters import searched
 from asem.stores.postgres.lexical import TermCounts
-from asem.stores.postgres.nearest import EXACT_LIMIT, nearest
+from asem.stores.postgres.nearest import EF_SEARCH, EXACT_LIMIT, nearest
 from asem.stores.postgres.writes import Conn, tenant_changes
 from asem.stores.turns import thread_key
 from asem.types import Filters, Scope
@@ -83,11 +83,13 @@ class PostgresDense:
 
     def __init__(self, read: Callable[[], AbstractContextManager[Conn]], scope: Scope,
                  filters: Filters, at: datetime, *, exact_limit: int = EXACT_LIMIT,
-                 dimension: int = 0, counts: TermCounts | None = None) -> None:
+                 ef_search: int = EF_SEARCH, dimension: int = 0,
+                 counts: TermCounts | None = None) -> None:
         self._read = read
         self._user = scope.user_id
         self._where, self._params = searched(scope, filters, at)
         self._exact_limit = exact_limit
+        self._ef_search = ef_search
         self._counts = counts or TermCounts()
         self._dimension = dimension
         """Of the tenant's embeddings (0 for a tenant of no notes)."""
@@ -98,7 +100,7 @@ class PostgresDense:
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         with self._read() as conn:
             return nearest(conn, self._where, self._params, vector, k, self._user,
-                           exact_limit=self._exact_limit)
+                           exact_limit=self._exact_limit, ef_search=self._ef_search)
 
     def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
         if not ids:

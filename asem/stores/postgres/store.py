@@ -45,7 +45,7 @@ from asem.stores.postgres.keys import KeysMixin
 from asem.stores.postgres.lexical import TermCounts
 from asem.stores.postgres.lifecycle import LifecycleMixin
 from asem.stores.postgres.names import NamesMixin, count_names
-from asem.stores.postgres.nearest import EXACT_LIMIT
+from asem.stores.postgres.nearest import EF_SEARCH, EXACT_LIMIT
 from asem.stores.postgres.reads import ReadsMixin
 from asem.stores.postgres.restore import ArchiveMixin
 from asem.stores.postgres.writes import Conn, tenant_changes
@@ -77,11 +77,12 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
     def __init__(self, url: str, *, embedder_id: str, dimension: int | None = None,
                  read_only: bool = False, pool_min: int = 1, pool_max: int = 10,
                  timeout_s: float = 10.0, busy_timeout_s: float = 5.0,
-                 exact_limit: int = EXACT_LIMIT) -> None:
+                 exact_limit: int = EXACT_LIMIT, ef_search: int = EF_SEARCH) -> None:
         """``timeout_s``: how long to wait for the server to answer a connection;
         ``busy_timeout_s``: how long a write waits for a lock another connection holds
         before StoreLockedError; ``exact_limit``: a search of a tenant of at most this many
-        notes scans its vectors exactly instead of the HNSW index
+        notes scans its vectors exactly instead of the HNSW index; ``ef_search``: the
+        candidate list of that index's walk, more for recall, fewer for speed
         (``asem.stores.postgres.nearest``)."""
         self.path = redacted(url)
         self._url = url
@@ -104,6 +105,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         """Matrices loaded whole (not brought up to date from the change log)."""
         self._term_counts = TermCounts()
         self._exact_limit = exact_limit
+        self._ef_search = ef_search
 
     # -- connections and transactions ------------------------------------------------------
     @contextmanager
@@ -175,6 +177,7 @@ class PostgresStore(ReadsMixin, JobsMixin, KeysMixin, FeedbackMixin, ArchiveMixi
         if row is not None:
             check_embedder([row["embedder"]], self._embedder_id, scope.user_id, self.path)
         return PostgresDense(self._read, scope, filters, now(), exact_limit=self._exact_limit,
+                             ef_search=self._ef_search,
                              dimension=0 if row is None else int(row["dimension"]),
                              counts=self._term_counts)
 
