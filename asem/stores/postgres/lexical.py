@@ -36,7 +36,6 @@ MAX_TENANTS = 1024
 """Tenants whose counts a store keeps; beyond, they are all counted again when next asked."""
 
 _TENANT = "user_id = %(user)s AND deleted_at IS NULL"
-_WEIGHT = "CASE w WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.6 WHEN 'C' THEN 0.4 ELSE 0.3 END"
 
 # The tenant's change counter and the query's lexemes, in one round trip.
 _ASKED = """
