@@ -188,6 +188,25 @@ def store_target(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@contextmanager
+def executed() -> Iterator[list[str]]:
+    """The SQL statements every psycopg connection runs inside the block, in order."""
+    import psycopg
+
+    said: list[str] = []
+    original = psycopg.Connection.execute
+
+    def recording(conn, sql, *args, **kwargs):
+        said.append(str(sql))
+        return original(conn, sql, *args, **kwargs)
+
+    psycopg.Connection.execute = recording  # type: ignore[method-assign]
+    try:
+        yield said
+    finally:
+        psycopg.Connection.execute = original  # type: ignore[method-assign]
+
+
 def query(target, sql: str, *params) -> list[tuple]:
     """Rows of ``sql`` (``?`` placeholders) read by a separate connection to ``target``: an
     SQLite file or a PostgreSQL URL."""
