@@ -111,10 +111,12 @@ def visible_rows(index: VectorIndex, filters: Filters, at: datetime) -> np.ndarr
 
 class MatrixSource:
     """A ``DenseSource`` over an in-memory ``VectorIndex`` and a mask of the rows the
-    search may return. The similarities of the last vector asked about are kept: the
-    nearest notes, the lexical and dated candidates and the neighbours of one search read
-    one matrix product. Similarities are NumPy float32 scalars, as the product gives
-    them."""
+    search may return. Over an index small enough to rank whole, the similarities of the
+    last vector asked about are kept: the nearest notes, the lexical and dated candidates
+    and the neighbours of one search read one matrix product. Over a larger one the nearest
+    notes are ranked among a shortlist (``VectorIndex.shortlist``) and other similarities
+    are computed for the notes asked about. Similarities are NumPy float32 scalars, as the
+    product gives them."""
 
     def __init__(self, index: VectorIndex, mask: np.ndarray) -> None:
         self._index = index
@@ -130,24 +132,36 @@ class MatrixSource:
             self._last = (key, np.where(self._mask, self._index.similarities(vector), -np.inf))
         return self._last[1]
 
+    def _nearest_rows(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the ``k`` visible notes most similar to ``vector`` (fewer when fewer
+        are visible), in no particular order, and their similarities."""
+        rows = self._index.shortlist(vector, self._mask, k)
+        if rows is None:
+            sims = self._sims(vector)
+            m = min(k, int(np.isfinite(sims).sum()))
+            top = np.argpartition(-sims, m - 1)[:m] if len(sims) > m > 0 else np.arange(m)
+            return top, sims[top]
+        sims = self._index.similarities_at(vector, rows)
+        best = np.argpartition(-sims, k - 1)[:k] if len(sims) > k else np.arange(len(sims))
+        return rows[best], sims[best]
+
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        sims = self._sims(vector)
-        top = np.argpartition(-sims, k - 1)[:k] if len(sims) > k else np.arange(len(sims))
-        top = top[np.argsort(-sims[top])]
-        return [(self._index.ids[r], sims[r]) for r in top if np.isfinite(sims[r])]
+        rows, sims = self._nearest_rows(vector, k)
+        return [(self._index.ids[rows[i]], sims[i]) for i in np.argsort(-sims)]
 
     def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
-        sims = self._sims(vector)
-        rows = ((note_id, self._index.row_of(note_id)) for note_id in ids)
-        return {note_id: sims[row] for note_id, row in rows
-                if row is not None and self._mask[row]}
+        found = ((note_id, self._index.row_of(note_id)) for note_id in ids)
+        visible = [(note_id, row) for note_id, row in found
+                   if row is not None and self._mask[row]]
+        if not self._index.shortlists or not visible:
+            sims = self._sims(vector)
+            return {note_id: sims[row] for note_id, row in visible}
+        sims = self._index.similarities_at(vector, np.array([row for _, row in visible]))
+        return {note_id: sim for (note_id, _), sim in zip(visible, sims, strict=True)}
 
     def nearest_embeddings(self, vector: np.ndarray, k: int) -> np.ndarray:
-        sims = self._sims(vector)
-        m = min(k, int(np.isfinite(sims).sum()))
-        if m <= 0:
-            return self._index.embeddings[:0]
-        return self._index.embeddings[np.argpartition(-sims, m - 1)[:m]]
+        rows, _ = self._nearest_rows(vector, k) if len(self._index) else (np.arange(0), None)
+        return self._index.embeddings[rows]
 
     def turn_neighbours(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         index, found = self._index, {}

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from asem.stores.sign_codes import SignCodes
 from asem.stores.turns import Lookups, Turn, paired, remap, turn_of
 from asem.types import Note, Scope
 
@@ -73,6 +74,14 @@ SCOPES_KEPT = 8
 """Agent and session masks an index keeps (and extends at each write) for the scopes last
 searched."""
 
+SHORTLIST_ROWS = 2_000
+"""Rows a shortlist holds, at least. Over 100,000 LongMemEval turns searched with its
+questions, it holds every one of the 5 nearest by cosine and 99.97 % of the 10 nearest
+(4,000 rows: all of them, for 1 ms more a search; ``benchmarks/shortlist.py``)."""
+SHORTLIST_PER_RESULT = 100
+"""Rows a shortlist holds per result asked for, when that is more than ``SHORTLIST_ROWS``
+(the 20 candidates of a search: 2,000 rows, holding 99.93 % of the 20 nearest)."""
+
 
 class VectorIndex:
     """The live notes of one user as matrices, for brute-force cosine search.
@@ -86,6 +95,10 @@ class VectorIndex:
     and lists that grow (``Rows``), so adding one note copies neither the matrix nor the
     lists.
     """
+
+    shortlist_from = 20_000
+    """Rows from which a nearest-neighbour search ranks a shortlist (``shortlist``) instead
+    of every row: below it the exact product over every row costs under 3 ms."""
 
     compact_after = 1024
     """Dead rows (of notes deleted or re-embedded) an index keeps before it is compacted
@@ -122,6 +135,9 @@ class VectorIndex:
         self._scoped: dict[tuple[str, str], np.ndarray] = {}
         """(column, value) → rows whose agent or session is that value: made at the first
         search of that scope, extended by each write (``_appended``)."""
+        self._codes: SignCodes | None = None
+        """The rows' sign codes (``shortlist``): made at the first shortlist, extended by
+        each write."""
 
     def __len__(self) -> int:
         """Rows, dead ones included: the length of every mask over the index."""
@@ -143,6 +159,32 @@ class VectorIndex:
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of ``vector`` (unit length, float32) with every row's note embedding."""
         return single_threaded_matvec(self.embeddings, vector)
+
+    @property
+    def shortlists(self) -> bool:
+        """Whether a nearest-neighbour search ranks a shortlist (``shortlist_from`` rows or
+        more) rather than every row."""
+        return len(self) >= self.shortlist_from
+
+    def similarities_at(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Cosine of ``vector`` with the note embedding of each of ``rows``."""
+        return single_threaded_matvec(self.embeddings[rows], vector)
+
+    def shortlist(self, vector: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray | None:
+        """Rows of ``mask`` among which the ``k`` most similar to ``vector`` lie, with high
+        probability (those nearest by the Hamming distance of their sign codes,
+        ``asem.stores.sign_codes``); None where ranking every row exactly is about as
+        cheap (``shortlists`` false). Every visible row when there are not many more than
+        the shortlist holds."""
+        if not self.shortlists:
+            return None
+        size = max(SHORTLIST_ROWS, SHORTLIST_PER_RESULT * k)
+        if int(np.count_nonzero(mask)) <= size:
+            return np.flatnonzero(mask)
+        if self._codes is None:
+            self._codes = SignCodes.of(self.embeddings)
+        distance = np.where(mask, self._codes.distances(vector), np.iinfo(np.uint16).max)
+        return np.argpartition(distance, size - 1)[:size]
 
     def row_of(self, note_id: str) -> int | None:
         """The live row holding ``note_id`` (None when the index holds no live one)."""
@@ -313,6 +355,8 @@ class VectorIndex:
                             [sessions[r] for r in live], self.turns)
         index._start, index._end = self._start[live].copy(), self._end[live].copy()
         index._expiry = self._expiry[live].copy()
+        if self._codes is not None:
+            index._codes = self._codes.taken(live)
         return index
 
     def _holds(self, row: int, data: IndexRow) -> bool:
@@ -355,6 +399,8 @@ class VectorIndex:
             dtype=bool, count=len(rows))]) for (column, value), held in self._scoped.items()}
         grown._filled = self._filled if buf_e is self._e else [n]
         grown._filled[0] = need
+        if self._codes is not None and rows:
+            grown._codes = self._codes.extended(e)
         return grown
 
 

@@ -56,26 +56,36 @@ class Neighbourhood:
         visible = [n for n in self._pending.values() if scope.contains(n.scope)]
         if not len(index) and not visible:
             return []
-        sims = [np.zeros(0)]
-        if len(index):
-            mask = index.scope_mask(scope) & ~index.closed()
-            mask[list(self._hidden)] = False
-            sims = [np.where(mask, index.similarities(embedding), -np.inf)]
+        rows, sims = self._stored(scope, embedding, k)
         if visible:
-            sims.append(np.stack([n.embedding for n in visible]) @ embedding)  # type: ignore[misc]
-        sim = np.concatenate(sims)
-        best = np.argpartition(-sim, k - 1)[:k] if len(sim) > k > 0 else np.arange(len(sim))
-        top = [int(i) for i in best[np.argsort(-sim[best])][:k] if np.isfinite(sim[i])]
-        stored = len(index)
-        found = self._lookup([index.ids[i] for i in top if i < stored])
-        notes = [found.get(index.ids[i]) if i < stored else visible[i - stored] for i in top]
+            sims = np.concatenate([sims, np.stack([n.embedding for n in visible]) @ embedding])
+        best = np.argpartition(-sims, k - 1)[:k] if len(sims) > k > 0 else np.arange(len(sims))
+        top = [int(i) for i in best[np.argsort(-sims[best])][:k] if np.isfinite(sims[i])]
+        stored = len(rows)
+        found = self._lookup([index.ids[rows[i]] for i in top if i < stored])
+        notes = [found.get(index.ids[rows[i]]) if i < stored else visible[i - stored]
+                 for i in top]
         # z-similarities only for the k winners: the whole matrix is not needed.
         return [
-            Candidate(note.id, note.content, float(sim[i]),
+            Candidate(note.id, note.content, float(sims[i]),
                       float(np.dot(note.intent_embedding, intent)),  # type: ignore[arg-type]
                       note.observed_at, note.tier, note.speaker, note.intent_embedding)
             for i, note in zip(top, notes, strict=True) if note is not None
         ]
+
+    def _stored(self, scope: Scope, embedding: np.ndarray, k: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the stored index that may hold the k nearest (every row, or a shortlist
+        of a large index) and their similarities, −∞ for a row not to be found."""
+        index = self._index
+        if not len(index):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        mask = index.scope_mask(scope) & ~index.closed()
+        mask[list(self._hidden)] = False
+        rows = index.shortlist(embedding, mask, k)
+        if rows is None:
+            return np.arange(len(index)), np.where(mask, index.similarities(embedding), -np.inf)
+        return rows, index.similarities_at(embedding, rows)
 
 
 def similarity_links(candidates: list[Candidate], min_similarity: float
