@@ -41,10 +41,10 @@ def main() -> None:
     if args.reload:
         matrix.caught_up = lambda *a, **k: None  # type: ignore[assignment]
     real, rng = MiniLMEmbedder(), random.Random(0)
-    pool = scale.pool_texts(4000, rng)
+    corpus = scale.templates_corpus(real, 4000, rng)
     with local_postgres() as url:
         target = PostgresDatabases(url).new(f"writers_{args.notes}")
-        scale.fill(target, pool, scale.PoolEmbedder(real, pool), 1, args.notes)
+        scale.fill(target, corpus, real, 1, args.notes)
         with Memory(target, embedder=real) as one, Memory(target, embedder=real) as other:
             one.add("A first note of this worker.", user_id="t0")  # its matrix loaded
             times = []

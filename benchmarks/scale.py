@@ -2,6 +2,7 @@
 
     python benchmarks/scale.py [--sizes 10000 100000] [--queries 200] [--adds 100]
                                [--tenants 1 --per-tenant N] [--store sqlite|postgres|URL]
+                               [--texts templates|longmemeval --data PATH --embeddings PATH]
                                [--json bench-out/scale.json]
 
 For each size, a fresh database (an SQLite file, or a new database on PostgreSQL: a local
@@ -27,15 +28,24 @@ On PostgreSQL a search reads its dense candidates from the database (``Store.den
 HNSW index for a large tenant, an exact scan for a small one), so no figure here includes
 loading a tenant's vectors into the process.
 
-Embedding a million texts takes hours on two cores, so the fill reuses a pool of real
-MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every stored note is
-one of them with a running number of its own. Its vector (and its intent vector, the same)
-is its pool text's moved by a little Gaussian noise (``JITTER`` per dimension, then made
-unit length again: a cosine of about 0.98 with the pool text's), so that no two notes have
-the same vector: a pool reused 250 times at a million notes would otherwise store each
-vector 250 times over, and exact duplicates cut an HNSW graph into cliques no search walks
-between (recall@10 0.41 at a million notes, each query all found or none). The lexical
-index holds every note's own text. Queries and adds are embedded for real.
+Two corpora (``--texts``). **templates** (the default): sentences from five templates
+over names, things and cities (a small, flat vocabulary: a common query word is in a fifth
+of the notes). Embedding a million texts takes hours on two cores, so the fill reuses a
+pool of real MiniLM embeddings: ``--pool`` distinct texts are embedded once, and every
+stored note is one of them with a running number of its own. Its vector (and its intent
+vector, the same) is its pool text's moved by a little Gaussian noise (``JITTER`` per
+dimension, then made unit length again: a cosine of about 0.98 with the pool text's), so
+that no two notes have the same vector: a pool reused 250 times at a million notes would
+otherwise store each vector 250 times over, and exact duplicates cut an HNSW graph into
+cliques no search walks between (recall@10 0.41 at a million notes, each query all found
+or none). The lexical index holds every note's own text. Queries and adds are embedded
+for real.
+
+**longmemeval** (``--data`` LongMemEval_S): its distinct turns, user turns first then the
+assistant's (their first ``TURN_CHARS`` characters), each stored once with its own real
+embedding (about 86,000 user turns; 100,000 notes take some assistant turns; embedded once
+into ``--embeddings``, a cache that ``asem bench longmemeval`` shares); searches ask its
+questions, adds and updates say turns left over. Real text, real vectors, no reuse.
 """
 
 from __future__ import annotations
@@ -57,11 +67,12 @@ from pathlib import Path
 
 import numpy as np
 from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
+from tqdm import tqdm
 
 from asem import Memory
 from asem.eval.databases import Databases, PostgresDatabases, SQLiteFiles, local_postgres
 from asem.eval.metrics import percentile
-from asem.providers.embedder import embed_queries
+from asem.providers.embedder import Embedder, embed_queries
 from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores.base import NewNote, WriteBatch
 from asem.types import Filters, Note, Provenance, Scope
@@ -79,27 +90,94 @@ QUERIES = ["What did {name} buy in {city}?", "Who has a {thing}?",
 BATCH = 2000
 
 
-class PoolEmbedder:
-    """Real MiniLM vectors of a pool of texts, served for those texts with any number added.
+class Corpus:
+    """What a run stores and asks: distinct texts with their real embeddings, the note
+    stored at each position, the questions searches ask and the texts adds say."""
 
-    Only for filling a benchmark store fast: it answers for the pool's texts alone."""
+    name = "templates"
 
-    def __init__(self, real: MiniLMEmbedder, pool: Sequence[str]) -> None:
-        self.model_id, self.dimension = real.model_id, real.dimension
-        vectors = real.embed(list(pool))
-        self._of = {text: vectors[i] for i, text in enumerate(pool)}
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.texts = list(texts)
+        self.vectors = vectors
 
-    def embed(self, texts: Sequence[str], *, kind: str = "document") -> np.ndarray:
-        return np.stack([self._of[_base(t)] for t in texts])
+    def stored(self, tenant: int, rows: range,
+               noise: np.random.Generator) -> tuple[list[str], np.ndarray]:
+        """The texts and vectors of the notes at ``rows`` of a tenant: each a pool text with
+        a running number, its vector the pool text's moved a little (``jittered``)."""
+        texts = [f"{self.texts[i % len(self.texts)]} #{tenant}-{i}" for i in rows]
+        moved = jittered(self.vectors[[i % len(self.texts) for i in rows]], noise)
+        return texts, moved
 
-    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[tuple[int, int]]
-                         ) -> tuple[np.ndarray, np.ndarray]:
-        vectors = self.embed(texts)
-        return vectors, vectors
+    def ask(self, rng: random.Random) -> str:
+        """A question a search asks."""
+        return query(rng)
+
+    def said(self, rng: random.Random, i: int) -> str:
+        """The text of the ``i``-th add of the measurements."""
+        return f"{query(rng)} Noted as item {i}."
 
 
-def _base(text: str) -> str:
-    return text.rsplit(" #", 1)[0]
+class RealCorpus(Corpus):
+    """LongMemEval_S's distinct turns (user turns first, then the assistant's, the first
+    ``TURN_CHARS`` characters of each), each stored once with its own real embedding; its
+    questions are what searches ask, and turns left over are what adds say."""
+
+    name = "longmemeval"
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray,
+                 questions: Sequence[str], spare: Sequence[str]) -> None:
+        super().__init__(texts, vectors)
+        self.questions = list(questions)
+        self.spare = list(spare)
+
+    def stored(self, tenant: int, rows: range,
+               noise: np.random.Generator) -> tuple[list[str], np.ndarray]:
+        if rows.stop > len(self.texts):
+            raise SystemExit(f"the corpus holds {len(self.texts):,} texts (and some kept "
+                             "for adds); ask for fewer notes")
+        return [self.texts[i] for i in rows], self.vectors[rows.start:rows.stop]
+
+    def ask(self, rng: random.Random) -> str:
+        return rng.choice(self.questions)
+
+    def said(self, rng: random.Random, i: int) -> str:
+        return self.spare[i % len(self.spare)]
+
+
+TURN_CHARS = 600
+"""Characters of an assistant turn kept as a note (they run to pages)."""
+
+
+def templates_corpus(real: Embedder, size: int, rng: random.Random) -> Corpus:
+    pool = pool_texts(size, rng)
+    return Corpus(pool, real.embed(pool))
+
+
+def longmemeval_corpus(real: Embedder, data: Path, cache: Path | None, notes: int,
+                       spare: int = 500) -> RealCorpus:
+    """The first ``notes`` distinct turns of LongMemEval_S (and ``spare`` more for adds),
+    embedded by ``real`` through the embedding cache ``cache``."""
+    from asem.eval.embed_cache import CachedEmbedder
+    from asem.eval.longmemeval import _read
+
+    raw = _read(data)
+    texts: dict[str, None] = {}
+    for role in ("user", "assistant"):
+        for entry in raw:
+            for session in entry["haystack_sessions"]:
+                for turn in session:
+                    text = turn["content"].strip()[:TURN_CHARS]
+                    if turn["role"] == role and text:
+                        texts.setdefault(text)
+    wanted = list(texts)[: notes + spare]
+    embedder = CachedEmbedder(real, cache)
+    vectors = np.concatenate([
+        embedder.embed(wanted[i:i + BATCH], kind="document")
+        for i in tqdm(range(0, len(wanted), BATCH), desc="embedding turns", unit="batch")])
+    questions = [str(entry["question"]) for entry in raw]
+    kept = min(notes, len(wanted) - min(spare, len(wanted) // 2))
+    return RealCorpus(wanted[:kept], vectors[:kept].astype(np.float32), questions,
+                      wanted[kept:])
 
 
 def pool_texts(size: int, rng: random.Random) -> list[str]:
@@ -108,13 +186,13 @@ def pool_texts(size: int, rng: random.Random) -> list[str]:
     return rng.sample(sorted(texts), min(size, len(texts)))
 
 
-def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants: int,
+def fill(path: Path | str, corpus: Corpus, embedder: Embedder, tenants: int,
          per_tenant: int) -> float:
-    """Store ``per_tenant`` notes for each tenant, BATCH per transaction; seconds taken.
+    """Store ``per_tenant`` notes of ``corpus`` for each tenant, BATCH per transaction;
+    seconds taken.
 
     Notes are written to the store directly (as an import would: no manager decision, no
     keyword extraction), each a turn of one of a few sessions."""
-    vectors = embedder.embed(list(pool))
     noise = np.random.default_rng(0)
     started = time.perf_counter()
     with Memory(path, embedder=embedder) as memory:
@@ -122,9 +200,9 @@ def fill(path: Path | str, pool: Sequence[str], embedder: PoolEmbedder, tenants:
         for tenant in range(tenants):
             for first in range(0, per_tenant, BATCH):
                 rows = range(first, min(per_tenant, first + BATCH))
-                moved = jittered(vectors[[i % len(pool) for i in rows]], noise)
-                new = tuple(NewNote(_note(tenant, i, pool, vector))
-                            for i, vector in zip(rows, moved, strict=True))
+                texts, vectors = corpus.stored(tenant, rows, noise)
+                new = tuple(NewNote(_note(tenant, i, text, vector))
+                            for i, text, vector in zip(rows, texts, vectors, strict=True))
                 with store.snapshot(exclusive=True, users=[f"t{tenant}"]):
                     store.write(WriteBatch(new=new))
                 print(f"\r  filled {tenant * per_tenant + first + len(new):,} notes", end="",
@@ -143,8 +221,7 @@ def jittered(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (moved / np.linalg.norm(moved, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _note(tenant: int, i: int, pool: Sequence[str], vector: np.ndarray) -> Note:
-    text = f"{pool[i % len(pool)]} #{tenant}-{i}"
+def _note(tenant: int, i: int, text: str, vector: np.ndarray) -> Note:
     at = STAMP + timedelta(minutes=i)
     speaker = NAMES[i % len(NAMES)]
     return Note(id=uuid.uuid4().hex, content=text,
@@ -182,25 +259,26 @@ with Memory(sys.argv[1]) as memory:
 
 
 def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, adds: int,
-            rng: random.Random) -> dict[str, object]:
+            rng: random.Random, corpus: Corpus) -> dict[str, object]:
+    ask = corpus.ask
     started = time.perf_counter()
     memory = Memory(path, embedder=real)
-    memory.search(query(rng), user_id=user, k=10)
+    memory.search(ask(rng), user_id=user, k=10)
     cold = time.perf_counter() - started
     try:
-        search = [timed(lambda: memory.search(query(rng), user_id=user, k=10))
+        search = [timed(lambda: memory.search(ask(rng), user_id=user, k=10))
                   for _ in range(queries)]
         add, after_add = [], []
         for i in range(adds):
-            add.append(timed(lambda i=i: memory.add(f"{query(rng)} Noted as item {i}.",
-                                                    user_id=user)))
-            after_add.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+            add.append(timed(lambda i=i: memory.add(corpus.said(rng, i), user_id=user)))
+            after_add.append(timed(lambda: memory.search(ask(rng), user_id=user, k=10)))
         after_update = []
         ids = [n.id for n in memory.list_notes(user, limit=500)]
         for i in range(min(adds, 50)):
-            memory.update(rng.choice(ids), f"{query(rng)} Changed {i}.", user_id=user)
-            after_update.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
-        after_other = _after_other_process(path, memory, user, min(adds, 50), rng)
+            memory.update(rng.choice(ids), f"{corpus.said(rng, adds + i)} Changed {i}.",
+                          user_id=user)
+            after_update.append(timed(lambda: memory.search(ask(rng), user_id=user, k=10)))
+        after_other = _after_other_process(path, memory, user, min(adds, 50), rng, corpus)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"cold_start_s": round(cold, 3), "search_ms": summary(search),
                 "add_ms": summary(add), "search_after_add_ms": summary(after_add),
@@ -214,7 +292,8 @@ def measure(path: Path | str, real: MiniLMEmbedder, user: str, queries: int, add
 
 def hnsw_recall(url: str, real: MiniLMEmbedder, user: str, queries: int,
                 rng: random.Random, k: int = 10,
-                ef_searches: Sequence[int] | None = None) -> dict[str, object]:
+                ef_searches: Sequence[int] | None = None,
+                corpus: Corpus | None = None) -> dict[str, object]:
     """Recall@k of the HNSW index against an exact scan over the same rows (see the module
     docstring), the share of queries answered fully, and the index walk's time per query,
     at each of ``ef_searches`` (default: the store's; the first gives the top figures)."""
@@ -223,7 +302,8 @@ def hnsw_recall(url: str, real: MiniLMEmbedder, user: str, queries: int,
 
     ef_searches = ef_searches or [EF_SEARCH]
     exact = PostgresStore(url, embedder_id=real.model_id, exact_limit=2**62)
-    vectors = embed_queries(real, [query(rng) for _ in range(queries)])
+    ask = corpus.ask if corpus is not None else query
+    vectors = embed_queries(real, [ask(rng) for _ in range(queries)])
     try:
         wanted = [exact.nearest(Scope(user), Filters(), vector, k) for vector in vectors]
     finally:
@@ -252,18 +332,19 @@ def hnsw_recall(url: str, real: MiniLMEmbedder, user: str, queries: int,
 
 
 def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: int,
-                         rng: random.Random) -> list[float]:
+                         rng: random.Random, corpus: Corpus) -> list[float]:
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), user],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdin is not None and child.stdout is not None
     try:
         times = []
         for i in range(rounds):
-            child.stdin.write(f"{query(rng)} Said elsewhere {i}.\n")
+            said = " ".join(corpus.said(rng, 200 + i).split())
+            child.stdin.write(f"{said} Said elsewhere {i}.\n")
             child.stdin.flush()
             if child.stdout.readline().strip() != "ok":
                 raise RuntimeError("the writing process failed")
-            times.append(timed(lambda: memory.search(query(rng), user_id=user, k=10)))
+            times.append(timed(lambda: memory.search(corpus.ask(rng), user_id=user, k=10)))
         return times
     finally:
         child.stdin.close()
@@ -293,6 +374,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--adds", type=int, default=100)
     parser.add_argument("--pool", type=int, default=4000, help="real embeddings to reuse")
+    parser.add_argument("--texts", choices=["templates", "longmemeval"], default="templates",
+                        help="templates (a pool of embeddings reused, the default) or "
+                             "longmemeval: LongMemEval_S's distinct turns, each its own real "
+                             "embedding, its questions as queries (needs --data)")
+    parser.add_argument("--data", type=Path, help="LongMemEval_S JSON (.gz), for --texts "
+                        "longmemeval")
+    parser.add_argument("--embeddings", type=Path,
+                        help="embedding cache (SQLite) for --texts longmemeval")
     parser.add_argument("--recall-queries", type=int, default=100,
                         help="queries for the HNSW recall figure (PostgreSQL only)")
     parser.add_argument("--ef-search", type=int, nargs="+", metavar="N",
@@ -306,8 +395,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(7)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     real = MiniLMEmbedder()
-    pool = pool_texts(args.pool, rng)
-    embedder = PoolEmbedder(real, pool)
+    if args.texts == "longmemeval" and args.data is None:
+        parser.error("--texts longmemeval needs --data PATH (longmemeval_s_cleaned_498.json.gz)")
+    corpus = (templates_corpus(real, args.pool, rng) if args.texts == "templates" else
+              longmemeval_corpus(real, args.data, args.embeddings,
+                                 max([args.per_tenant] if args.tenants > 1 else args.sizes)))
     layouts = ([(args.tenants, args.per_tenant)] if args.tenants > 1
                else [(1, size) for size in args.sizes])
     results = []
@@ -317,18 +409,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for tenants, per_tenant in layouts:
             target = databases.new(f"scale_{tenants}_{per_tenant}")
             print(f"{tenants} tenant(s) x {per_tenant:,} notes", file=sys.stderr)
-            fill_s = fill(target, pool, embedder, tenants, per_tenant)
-            figures = measure(target, real, "t0", args.queries, args.adds, rng)
+            fill_s = fill(target, corpus, real, tenants, per_tenant)
+            figures = measure(target, real, "t0", args.queries, args.adds, rng, corpus)
             figures |= {"tenants": tenants, "notes_per_tenant": per_tenant,
                         "fill_s": round(fill_s, 1)}
             if isinstance(target, Path):
                 figures["file_mb"] = round(target.stat().st_size / 2**20)
             else:
                 figures |= hnsw_recall(target, real, "t0", args.recall_queries, rng,
-                                       ef_searches=args.ef_search)
+                                       ef_searches=args.ef_search, corpus=corpus)
             results.append(figures)
             print(json.dumps(figures), file=sys.stderr)
-    report = {"store": args.store.split("://")[0], "pool_embeddings": len(pool), "results": results}
+    report = {"store": args.store.split("://")[0], "texts": corpus.name,
+              "distinct_embeddings": len(corpus.texts), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))

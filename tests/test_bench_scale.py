@@ -31,8 +31,7 @@ def test_the_scale_fill_stores_distinct_vectors_and_the_recall_check_sweeps_ef_s
 
     bench = importlib.import_module("scale")
     real = MiniLMEmbedder()
-    pool = bench.pool_texts(40, random.Random(0))
-    bench.fill(pg_url, pool, bench.PoolEmbedder(real, pool), 1, 200)
+    bench.fill(pg_url, bench.templates_corpus(real, 40, random.Random(0)), real, 1, 200)
     store = PostgresStore(pg_url, embedder_id=real.model_id)
     try:
         index = store.vector_index("t0")
