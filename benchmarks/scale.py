@@ -70,6 +70,7 @@ from server_load import CITIES, NAMES, THINGS  # the same vocabulary of names
 from tqdm import tqdm
 
 from asem import Memory
+from asem.errors import InvalidInputError
 from asem.eval.databases import Databases, PostgresDatabases, SQLiteFiles, local_postgres
 from asem.eval.metrics import percentile
 from asem.providers.embedder import Embedder, embed_queries
@@ -397,9 +398,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     real = MiniLMEmbedder()
     if args.texts == "longmemeval" and args.data is None:
         parser.error("--texts longmemeval needs --data PATH (longmemeval_s_cleaned_498.json.gz)")
-    corpus = (templates_corpus(real, args.pool, rng) if args.texts == "templates" else
-              longmemeval_corpus(real, args.data, args.embeddings,
-                                 max([args.per_tenant] if args.tenants > 1 else args.sizes)))
+    try:
+        corpus = (templates_corpus(real, args.pool, rng) if args.texts == "templates" else
+                  longmemeval_corpus(real, args.data, args.embeddings,
+                                     max([args.per_tenant] if args.tenants > 1 else args.sizes)))
+    except InvalidInputError as e:
+        parser.error(str(e))
     layouts = ([(args.tenants, args.per_tenant)] if args.tenants > 1
                else [(1, size) for size in args.sizes])
     results = []
