@@ -89,10 +89,46 @@ def test_bm25_postings_follow_every_write_of_a_note(pg_url):
         for step in steps:
             step()
             assert query(pg_url, _POSTINGS) == query(pg_url, _FROM_NOTES)
+            assert_counts_kept(pg_url)
             got, expected = m.store.lexical("a", terms, 10), _reference_scores(pg_url, terms)
             assert [i for i, _ in got] == [i for i, _ in expected]
             assert [s for _, s in got] == pytest.approx([s for _, s in expected])
         assert [i for i, _ in m.store.lexical("a", terms, 10)] == [second]
+
+
+_TENANT_COUNTS = "SELECT user_id, notes, tokens FROM tenant_lexical WHERE notes > 0 ORDER BY 1"
+_TENANT_COUNTED = ("SELECT user_id, count(*), sum(lexical_len) FROM notes "
+                   "WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1")
+_LEXEME_COUNTS = "SELECT user_id, lexeme, notes FROM lexeme_notes ORDER BY 1, 2"
+_LEXEME_COUNTED = "SELECT user_id, lexeme, count(*) FROM note_terms GROUP BY 1, 2 ORDER BY 1, 2"
+
+
+def assert_counts_kept(url: str) -> None:
+    """The counts the triggers keep (migration 0014) are what counting gives: each tenant's
+    live notes and tokens, each lexeme's live notes, and no row for a lexeme none holds."""
+    assert query(url, _TENANT_COUNTS) == query(url, _TENANT_COUNTED)
+    assert query(url, _LEXEME_COUNTS) == query(url, _LEXEME_COUNTED)
+
+
+def test_the_counts_are_backfilled_for_a_database_of_an_earlier_schema(pg_url):
+    from pathlib import Path
+
+    import psycopg
+
+    import asem.stores.postgres as package
+
+    with memory(pg_url, "always-add") as m:
+        m.add("Alice plays the cello", user_id="a")
+        m.add("Bob fixes bikes and the cello", user_id="b")
+        scores = m.store.lexical("a", ["alice", "cello"], 10)
+    sql = (Path(package.__file__).parent / "migrations" / "0014_lexical_counts.sql").read_text()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE tenant_lexical, lexeme_notes")
+        conn.execute(sql)  # type: ignore[arg-type]
+    assert_counts_kept(pg_url)
+    assert query(pg_url, "SELECT count(*) FROM lexeme_notes")[0][0] > 0
+    with memory(pg_url, "always-add") as m:
+        assert m.store.lexical("a", ["alice", "cello"], 10) == scores
 
 
 def _reference_scores(url: str, terms: list[str]) -> list[tuple[str, float]]:

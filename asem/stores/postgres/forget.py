@@ -25,8 +25,9 @@ from asem.stores.postgres.connection import translated
 from asem.stores.postgres.writes import Conn
 from asem.types import now
 
-TABLES = ("notes", "note_terms", "note_turns", "links", "history", "turns", "llm_jobs",
-          "note_feedback", "feedback", "retrievals", "maintenance_runs", "name_uses")
+TABLES = ("notes", "note_terms", "lexeme_notes", "note_turns", "links", "history", "turns",
+          "llm_jobs", "note_feedback", "feedback", "retrievals", "maintenance_runs",
+          "name_uses")
 """The tables that may hold a forgotten note's text or id: rebuilt after a forget."""
 
 

@@ -14,10 +14,13 @@ index cache relies on), so a count read with the counter at c is right for every
 that reads c again (``TermCounts``). Counting them on every search read each of the
 tenant's notes: 10 ms a search at 10,000 notes, growing with the tenant.
 
-Scores and document frequencies are read from the postings (``note_terms``, migration 0013:
-one row per live note and lexeme, with the lexeme's weighted term frequency and the note's
-length, kept by a trigger on every write of a note): unnesting the tsvector of every note
-that matched a query term took 110 ms a search at 100,000 notes.
+Scores are read from the postings (``note_terms``, migration 0013: one row per live note and
+lexeme, with the lexeme's weighted term frequency and the note's length, kept by a trigger on
+every write of a note): unnesting the tsvector of every note that matched a query term took
+110 ms a search at 100,000 notes. The counts are kept by triggers too (migration 0014: the
+tenant's live notes and tokens, ``tenant_lexical``; each lexeme's live notes,
+``lexeme_notes``), so counting a new state reads one row per lexeme instead of scanning the
+tenant's notes and each lexeme's postings.
 """
 
 from __future__ import annotations
@@ -43,13 +46,15 @@ SELECT coalesce((SELECT changes FROM tenant_changes WHERE user_id = %(user)s), 0
        ARRAY(SELECT DISTINCT u.lexeme FROM unnest(%(terms)s::text[]) t,
              unnest(to_tsvector('asem_text', t)) u) AS lexemes
 """
-_SIZE = f"""
-SELECT count(*)::float8 AS n, greatest(coalesce(avg(lexical_len), 0), 1)::float8 AS avgdl
-FROM notes WHERE {_TENANT}
+# N, the mean length and each lexeme's notes, as triggers keep them (migration 0014).
+_SIZE = """
+SELECT coalesce(max(notes), 0)::float8 AS n,
+       greatest(coalesce(max(tokens)::float8 / nullif(max(notes), 0), 0), 1)::float8 AS avgdl
+FROM tenant_lexical WHERE user_id = %(user)s
 """
 _LEXEME_DF = """
-SELECT l.lexeme AS key, (SELECT count(*) FROM note_terms t WHERE t.user_id = %(user)s
-                         AND t.lexeme = l.lexeme)::float8 AS df
+SELECT l.lexeme AS key, coalesce((SELECT c.notes FROM lexeme_notes c WHERE c.user_id = %(user)s
+                                  AND c.lexeme = l.lexeme), 0)::float8 AS df
 FROM unnest(%(keys)s::text[]) AS l(lexeme)
 """
 # Each term as a query: a term of several words matches a note holding all of them.
