@@ -234,5 +234,7 @@ def _matrix(rows: Sequence[sqlite3.Row], column: str) -> np.ndarray:
 
 def index_bytes(index: VectorIndex) -> int:
     """Bytes the index holds: its matrices, and per row about 500 bytes of ids, turns,
-    validity and the maps built over them (measured: about 250 of those are the maps)."""
-    return index.embeddings.nbytes + index.intents.nbytes + 500 * len(index)
+    validity and the maps built over them (measured: about 250 of those are the maps), and
+    one bit per dimension where it ranks a shortlist (its sign codes)."""
+    codes = index.embeddings.shape[1] // 8 if index.shortlists else 0
+    return index.embeddings.nbytes + index.intents.nbytes + (500 + codes) * len(index)
