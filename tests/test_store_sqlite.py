@@ -179,3 +179,12 @@ def test_one_tenants_notes_never_change_another_tenants_lexical_scores(db_path):
         # FTS5's bm25() would have moved: the statistics it mixes in are b's.
         assert [s for _, s in fts5_bm25(db_path, "a", terms)] != pytest.approx(
             [s for _, s in scores], rel=1e-6)
+        # Taken apart by the ratio of two scores: no term is counted in the whole table
+        # (FTS5's bm25() walks each term's notes once per statement already).
+        conn, seen = m.store._conn, []
+        conn.set_trace_callback(seen.append)
+        try:
+            m.store.lexical("a", terms, 10)
+        finally:
+            conn.set_trace_callback(None)
+        assert [q for q in seen if "count(" in q] == []

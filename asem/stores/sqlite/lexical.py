@@ -5,10 +5,11 @@ codec.owner_token). FTS5's own ``bm25()`` takes its statistics (how many notes t
 their mean length, how many hold a term) from the whole table, every tenant's notes
 together: one tenant's writes would move another's scores. So each note's score is taken
 apart and put together again with the tenant's own statistics: FTS5 scores the tenant's
-matches of one term at a time, which with the table's statistics (its averages record and a
-count of the term's notes) and the note's length (``notes_fts_docsize``) gives the note's
-column-weighted hit count f back; BM25 is then FTS5's formula over f with N, n and the mean
-length counted in the tenant's notes alone. On a file with one tenant the scores are FTS5's.
+matches of one term at a time, with the column weights once and twice over: the ratio of the
+two scores, the table's mean length (its averages record) and the note's length
+(``notes_fts_docsize``) give the note's column-weighted hit count f back (``_hits``); BM25
+is then FTS5's formula over f with N, n and the mean length counted in the tenant's notes
+alone. On a file with one tenant the scores are FTS5's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ B = 0.75
 """BM25's term-frequency saturation and length normalisation (FTS5's values)."""
 _BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
 """Column weights: content, keywords, tags, context, entities, owner (never scored)."""
+_BM25_TWICE = "bm25(notes_fts, 2.0, 1.2, 0.6, 0.8, 1.2, 0.0)"
+"""The same weights twice over: the ratio of the two scores gives f (``_hits``)."""
 
 
 def _match(user_id: str, terms: Sequence[str]) -> str:
@@ -63,20 +66,16 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     slope = K1 * B * documents / tokens
     scores: dict[int, float] = {}
     for term in terms:
-        rows = conn.execute(f"SELECT rowid, -{_BM25} FROM notes_fts WHERE notes_fts MATCH ?",
-                            (_match(user_id, [term]),)).fetchall()
+        rows = conn.execute(f"SELECT rowid, -{_BM25}, -{_BM25_TWICE} FROM notes_fts "
+                            "WHERE notes_fts MATCH ?", (_match(user_id, [term]),)).fetchall()
         if not rows:
             continue
-        held = conn.execute("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?",
-                            (_quoted([term]),)).fetchone()[0]
-        table_idf = _idf(table_rows, held) * (K1 + 1)
         idf = _idf(documents, len(rows))
-        for rowid, score in rows:
+        for rowid, score, twice in rows:
             length = note_length.get(rowid) or lengths_of(conn, [rowid])[rowid]
-            share = min(score / table_idf, 1 - 1e-12)  # f / (f + K), K the table's
             # f is a sum of column weights (tenths): rounded, it is the same whatever the
             # table's statistics it was recovered through.
-            hits = round(share * (base + table_slope * length) / (1 - share), 6)
+            hits = round(_hits(score / twice, base + table_slope * length), 6)
             norm = base + slope * length
             scores[rowid] = scores.get(rowid, 0.0) + idf * hits * (K1 + 1) / (hits + norm)
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -84,6 +83,17 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     ids = dict(conn.execute(f"SELECT rowid, id FROM notes WHERE rowid IN ({marks})",
                             [rowid for rowid, _ in best]).fetchall()) if best else {}
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
+
+
+def _hits(ratio: float, k: float) -> float:
+    """The column-weighted hit count f of a term in a note, from the ratio of FTS5's scores
+    of the term with the column weights once and twice over: with I the term's IDF and K
+    the note's length normalisation (the table's), s(c) = I · (k1 + 1) · c·f / (c·f + K),
+    so s(1) / s(2) = (2f + K) / (2f + 2K) and f = K (2r − 1) / (2 (1 − r)). The term's IDF
+    cancels out: no count of the term's notes in the whole table is needed (FTS5 counts
+    them once per statement for its own score; a second count doubled that walk)."""
+    ratio = min(max(ratio, 0.5), 1 - 1e-12)
+    return k * (2 * ratio - 1) / (2 * (1 - ratio))
 
 
 def _fts5_ranked(conn: sqlite3.Connection, terms: Sequence[str],
