@@ -75,7 +75,7 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
             length = note_length.get(rowid) or lengths_of(conn, [rowid])[rowid]
             # f is a sum of column weights (tenths): rounded, it is the same whatever the
             # table's statistics it was recovered through.
-            hits = round(_hits(score / twice, base + table_slope * length), 6)
+            hits = round(_hits(score, twice, base + table_slope * length), 6)
             norm = base + slope * length
             scores[rowid] = scores.get(rowid, 0.0) + idf * hits * (K1 + 1) / (hits + norm)
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -85,14 +85,17 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
 
 
-def _hits(ratio: float, k: float) -> float:
+def _hits(once: float, twice: float, k: float) -> float:
     """The column-weighted hit count f of a term in a note, from the ratio of FTS5's scores
     of the term with the column weights once and twice over: with I the term's IDF and K
     the note's length normalisation (the table's), s(c) = I · (k1 + 1) · c·f / (c·f + K),
     so s(1) / s(2) = (2f + K) / (2f + 2K) and f = K (2r − 1) / (2 (1 − r)). The term's IDF
     cancels out: no count of the term's notes in the whole table is needed (FTS5 counts
-    them once per statement for its own score; a second count doubled that walk)."""
-    ratio = min(max(ratio, 0.5), 1 - 1e-12)
+    them once per statement for its own score; a second count doubled that walk). A term
+    matched in no weighted column (the owner's alone) has f = 0: both scores are 0."""
+    if twice <= 0:
+        return 0.0
+    ratio = min(max(once / twice, 0.5), 1 - 1e-12)
     return k * (2 * ratio - 1) / (2 * (1 - ratio))
 
 
