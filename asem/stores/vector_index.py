@@ -75,7 +75,7 @@ SCOPES_KEPT = 8
 searched."""
 
 SHORTLIST_ROWS = 2_000
-"""Rows a shortlist holds, at least. Over 100,000 LongMemEval turns searched with its
+"""Rows a shortlist holds, at least. Over 86,272 LongMemEval_S user turns searched with its
 questions, it holds every one of the 5 nearest by cosine and 99.97 % of the 10 nearest
 (4,000 rows: all of them, for 1 ms more a search; ``benchmarks/shortlist.py``)."""
 SHORTLIST_PER_RESULT = 100
