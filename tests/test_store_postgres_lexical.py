@@ -90,6 +90,11 @@ def test_bm25_postings_follow_every_write_of_a_note(pg_url):
             step()
             assert query(pg_url, _POSTINGS) == query(pg_url, _FROM_NOTES)
             assert_counts_kept(pg_url)
+            stats = m.store.term_stats("a", [*terms, "walks every", "the"], [])
+            assert {t: n for t, (n, _) in stats.items()} == {
+                t: query(pg_url, "SELECT count(*) FROM notes WHERE user_id = 'a' AND "
+                                 "deleted_at IS NULL AND lexical @@ plainto_tsquery("
+                                 "'asem_text', ?)", t)[0][0] for t in stats}
             got, expected = m.store.lexical("a", terms, 10), _reference_scores(pg_url, terms)
             assert [i for i, _ in got] == [i for i, _ in expected]
             assert [s for _, s in got] == pytest.approx([s for _, s in expected])

@@ -61,12 +61,18 @@ FROM unnest(%(keys)s::text[]) AS l(lexeme)
 _TERMS = """
 WITH term AS (
     SELECT t, (SELECT string_agg(quote_literal(u.lexeme), ' & ')
-               FROM unnest(to_tsvector('asem_text', t)) u)::tsquery AS q
+               FROM unnest(to_tsvector('asem_text', t)) u)::tsquery AS q,
+           ARRAY(SELECT DISTINCT u.lexeme FROM unnest(to_tsvector('asem_text', t)) u) AS lexemes
     FROM unnest(%({list})s::text[]) t)
 """
+# A term of one lexeme has that lexeme's notes (kept by triggers, migration 0014); a term of
+# several is counted through the GIN index.
 _TERM_DF = _TERMS.format(list="keys") + f"""
-SELECT term.t AS key, CASE WHEN term.q IS NULL THEN 0 ELSE
-           (SELECT count(*) FROM notes WHERE {_TENANT} AND lexical @@ term.q) END::float8 AS df
+SELECT term.t AS key, CASE WHEN term.q IS NULL THEN 0
+       WHEN cardinality(term.lexemes) = 1 THEN coalesce(
+           (SELECT c.notes FROM lexeme_notes c WHERE c.user_id = %(user)s
+            AND c.lexeme = term.lexemes[1]), 0)
+       ELSE (SELECT count(*) FROM notes WHERE {_TENANT} AND lexical @@ term.q) END::float8 AS df
 FROM term
 """
 # Scored from the postings (``note_terms``, one row per live note and lexeme): a range scan
