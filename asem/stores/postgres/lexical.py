@@ -60,10 +60,10 @@ FROM unnest(%(keys)s::text[]) AS l(lexeme)
 # Each term as a query: a term of several words matches a note holding all of them.
 _TERMS = """
 WITH term AS (
-    SELECT t, (SELECT string_agg(quote_literal(u.lexeme), ' & ')
-               FROM unnest(to_tsvector('asem_text', t)) u)::tsquery AS q,
-           ARRAY(SELECT DISTINCT u.lexeme FROM unnest(to_tsvector('asem_text', t)) u) AS lexemes
-    FROM unnest(%({list})s::text[]) t)
+    SELECT t, w.lexemes,
+           (SELECT string_agg(quote_literal(l), ' & ') FROM unnest(w.lexemes) l)::tsquery AS q
+    FROM unnest(%({list})s::text[]) t,
+         LATERAL (SELECT tsvector_to_array(to_tsvector('asem_text', t)) AS lexemes) w)
 """
 # A term of one lexeme has that lexeme's notes (kept by triggers, migration 0014); a term of
 # several is counted through the GIN index.
