@@ -159,9 +159,9 @@ def longmemeval_corpus(real: Embedder, data: Path, cache: Path | None, notes: in
     """The first ``notes`` distinct turns of LongMemEval_S (and ``spare`` more for adds),
     embedded by ``real`` through the embedding cache ``cache``."""
     from asem.eval.embed_cache import CachedEmbedder
-    from asem.eval.longmemeval import _read
+    from asem.eval.longmemeval import read
 
-    raw = _read(data)
+    raw = read(data)
     texts: dict[str, None] = {}
     for role in ("user", "assistant"):
         for entry in raw:

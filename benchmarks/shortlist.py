@@ -33,6 +33,7 @@ from asem.eval.metrics import percentile
 from asem.providers.onnx_minilm import MiniLMEmbedder
 from asem.stores import vector_index
 from asem.stores.dense import MatrixSource
+from asem.stores.sign_codes import SignCodes
 from asem.stores.vector_index import VectorIndex
 
 BATCH = 2000
@@ -66,11 +67,10 @@ def measure(vectors: np.ndarray, questions: np.ndarray, ks: list[int]) -> dict:
     n = len(vectors)
     index = VectorIndex([f"n{i}" for i in range(n)], vectors, vectors, ["a"] * n, [""] * n)
     mask = np.ones(n, bool)
-    index.shortlist(questions[0], mask, max(ks))  # codes made (timed apart below)
     started = time.perf_counter()
-    index._codes = None
-    index.shortlist(questions[0], mask, max(ks))
+    SignCodes.of(index.embeddings)  # what the first shortlist of an index makes
     codes_ms = (time.perf_counter() - started) * 1000
+    index.shortlist(questions[0], mask, max(ks))  # the index's own codes, made untimed
     result: dict = {"notes": n, "queries": len(questions), "codes_made_ms": round(codes_ms, 1)}
     for k in ks:
         recall, exact_ms, listed_ms = [], [], []

@@ -56,7 +56,7 @@ def load(path: str | Path, *, stride: int = 1, limit: int | None = None,
     if unknown:
         raise InvalidInputError(f"unknown question type(s) {', '.join(unknown)}; choose from "
                                 f"{', '.join(TYPES)}")
-    raw = _read(Path(path))
+    raw = read(Path(path))
     skipped: Counter[str] = Counter()
     cases = []
     for entry in raw:
@@ -75,7 +75,9 @@ def load(path: str | Path, *, stride: int = 1, limit: int | None = None,
                   len(raw))
 
 
-def _read(file: Path) -> list[dict[str, Any]]:
+def read(file: Path) -> list[dict[str, Any]]:
+    """The file's questions as they are (a clear error when it is missing or not
+    LongMemEval)."""
     if not file.exists():
         raise InvalidInputError(f"LongMemEval file {file} not found; pass --data PATH to "
                                 "longmemeval_oracle.json or longmemeval_s_cleaned_498.json.gz")
