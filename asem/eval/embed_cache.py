@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,9 @@ class CachedEmbedder:
     """``inner``, remembering every vector it made in ``path`` (``None``: in memory only).
 
     Misses of one call are embedded in one call of ``inner`` (which sorts them by length),
-    so batching stays as good as without the cache.
+    so batching stays as good as without the cache. Thread-safe, as the embedder protocol
+    asks (a search embeds its query on a thread of its own): one thread at a time reads or
+    writes the file.
     """
 
     def __init__(self, inner: Embedder, path: Path | None = None) -> None:
@@ -34,7 +37,9 @@ class CachedEmbedder:
         self.dimension = inner.dimension
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(":memory:" if path is None else str(path))
+        self._db = sqlite3.connect(":memory:" if path is None else str(path),
+                                   check_same_thread=False)
+        self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
         self.hits = 0
@@ -71,7 +76,8 @@ class CachedEmbedder:
                 _stack([found[k][1] for k in keys], self.dimension))
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def _key(self, kind: str, text: str) -> bytes:
         return hashlib.sha256(f"{self.model_id}\0{kind}\0{text}".encode()).digest()[:20]
@@ -80,6 +86,12 @@ class CachedEmbedder:
                 ) -> dict[bytes, tuple[np.ndarray, np.ndarray | None]]:
         found: dict[bytes, tuple[np.ndarray, np.ndarray | None]] = {}
         unique = list(dict.fromkeys(keys))
+        with self._lock:
+            self._read(unique, found)
+        return found
+
+    def _read(self, unique: Sequence[bytes],
+              found: dict[bytes, tuple[np.ndarray, np.ndarray | None]]) -> None:
         for start in range(0, len(unique), _CHUNK):
             part = unique[start:start + _CHUNK]
             rows = self._db.execute(
@@ -88,10 +100,9 @@ class CachedEmbedder:
             for key, e, z in rows:
                 found[key] = (np.frombuffer(e, dtype=np.float32),
                               None if z is None else np.frombuffer(z, dtype=np.float32))
-        return found
 
     def _store(self, vectors: dict[bytes, tuple[np.ndarray, np.ndarray | None]]) -> None:
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors (key, e, z) VALUES (?, ?, ?)",
                 [(k, np.asarray(e, np.float32).tobytes(),
@@ -99,8 +110,9 @@ class CachedEmbedder:
                  for k, (e, z) in vectors.items()])
 
     def _count(self, total: int, missed: int) -> None:
-        self.misses += missed
-        self.hits += total - missed
+        with self._lock:
+            self.misses += missed
+            self.hits += total - missed
 
 
 def _stack(rows: Sequence[np.ndarray | None], dimension: int) -> np.ndarray:
