@@ -3,13 +3,14 @@
 Every query is restricted to one user by the owner column (one token per user, see
 codec.owner_token). FTS5's own ``bm25()`` takes its statistics (how many notes there are,
 their mean length, how many hold a term) from the whole table, every tenant's notes
-together: one tenant's writes would move another's scores. So each note's score is taken
-apart and put together again with the tenant's own statistics: FTS5 scores the tenant's
-matches of one term at a time, with the column weights once and twice over: the ratio of the
-two scores, the table's mean length (its averages record) and the note's length
-(``notes_fts_docsize``) give the note's column-weighted hit count f back (``_hits``); BM25
-is then FTS5's formula over f with N, n and the mean length counted in the tenant's notes
-alone. On a file with one tenant the scores are FTS5's.
+together: one tenant's writes would move another's scores, and counting how many notes of
+the whole table hold a term walks every tenant's postings of it, at each search. So in a
+file of several tenants the score is FTS5's formula computed here, with the tenant's own
+statistics: FTS5 finds the tenant's matches of one term at a time and marks each instance
+of the term in each column (``highlight()``, which reads the matched notes alone); the
+marks, weighted by column, are the note's hit count f (``_HITS``); N, n and the mean length are
+counted in the tenant's notes alone, the note's length read from ``notes_fts_docsize``. On
+a file with one tenant FTS5 ranks by its own ``bm25()``: the scores are the same.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from asem.stores.sqlite.codec import owner_token
 K1 = 1.2
 B = 0.75
 """BM25's term-frequency saturation and length normalisation (FTS5's values)."""
-_BM25 = "bm25(notes_fts, 1.0, 0.6, 0.3, 0.4, 0.6, 0.0)"
-"""Column weights: content, keywords, tags, context, entities, owner (never scored)."""
-_BM25_TWICE = "bm25(notes_fts, 2.0, 1.2, 0.6, 0.8, 1.2, 0.0)"
-"""The same weights twice over: the ratio of the two scores gives f (``_hits``)."""
+WEIGHTS = {"content": 1.0, "keywords": 0.6, "tags": 0.3, "context": 0.4, "entities": 0.6}
+"""Column weights, in the table's order (the owner column, the last, is never scored)."""
+_BM25 = f"bm25(notes_fts, {', '.join(map(str, WEIGHTS.values()))}, 0.0)"
+_HITS = " + ".join(
+    f"{weight} * coalesce(length(highlight(notes_fts, {i}, char(1), '')) - length({column}), 0)"
+    for i, (column, weight) in enumerate(WEIGHTS.items()))
+"""A matched note's column-weighted hit count f of the term: ``highlight()`` puts one
+character before each instance of it in a column, so the column grows by as many."""
 
 
 def _match(user_id: str, terms: Sequence[str]) -> str:
@@ -57,25 +62,19 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     documents = len(note_length)
     if documents == 0:
         return []
-    table_rows, table_tokens = _table_size(conn)
-    if (documents, tokens) == (table_rows, table_tokens):  # the user is the whole table
+    if (documents, tokens) == _table_size(conn):  # the user is the whole table
         return _fts5_ranked(conn, terms, limit)
-    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the table's mean length
-    # (to take FTS5's score apart) and the tenant's (to put it together again).
-    base, table_slope = K1 * (1 - B), K1 * B * table_rows / table_tokens
-    slope = K1 * B * documents / tokens
+    # K = k1 · (1 − b + b · |D| / avgdl) = base + slope · |D|, with the tenant's mean length
+    base, slope = K1 * (1 - B), K1 * B * documents / tokens
     scores: dict[int, float] = {}
     for term in terms:
-        rows = conn.execute(f"SELECT rowid, -{_BM25}, -{_BM25_TWICE} FROM notes_fts "
-                            "WHERE notes_fts MATCH ?", (_match(user_id, [term]),)).fetchall()
+        rows = conn.execute(f"SELECT rowid, {_HITS} FROM notes_fts WHERE notes_fts MATCH ?",
+                            (_match(user_id, [term]),)).fetchall()
         if not rows:
             continue
         idf = _idf(documents, len(rows))
-        for rowid, score, twice in rows:
+        for rowid, hits in rows:
             length = note_length.get(rowid) or lengths_of(conn, [rowid])[rowid]
-            # f is a sum of column weights (tenths): rounded, it is the same whatever the
-            # table's statistics it was recovered through.
-            hits = round(_hits(score, twice, base + table_slope * length), 6)
             norm = base + slope * length
             scores[rowid] = scores.get(rowid, 0.0) + idf * hits * (K1 + 1) / (hits + norm)
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -83,20 +82,6 @@ def ranked(conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: 
     ids = dict(conn.execute(f"SELECT rowid, id FROM notes WHERE rowid IN ({marks})",
                             [rowid for rowid, _ in best]).fetchall()) if best else {}
     return [(ids[rowid], max(0.0, score)) for rowid, score in best if rowid in ids]
-
-
-def _hits(once: float, twice: float, k: float) -> float:
-    """The column-weighted hit count f of a term in a note, from the ratio of FTS5's scores
-    of the term with the column weights once and twice over: with I the term's IDF and K
-    the note's length normalisation (the table's), s(c) = I · (k1 + 1) · c·f / (c·f + K),
-    so s(1) / s(2) = (2f + K) / (2f + 2K) and f = K (2r − 1) / (2 (1 − r)). The term's IDF
-    cancels out: no count of the term's notes in the whole table is needed (FTS5 counts
-    them once per statement for its own score; a second count doubled that walk). A term
-    matched in no weighted column (the owner's alone) has f = 0: both scores are 0."""
-    if twice <= 0:
-        return 0.0
-    ratio = min(max(once / twice, 0.5), 1 - 1e-12)
-    return k * (2 * ratio - 1) / (2 * (1 - ratio))
 
 
 def _fts5_ranked(conn: sqlite3.Connection, terms: Sequence[str],
