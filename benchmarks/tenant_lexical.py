@@ -34,7 +34,6 @@ from asem.stores.sqlite import lexical
 
 LIMIT = 400
 """Results asked of the lexical channel (4 · k_candidates, as a search asks)."""
-POOL = 4000
 
 
 def timed_lexical(path: Path, user: str, questions: Sequence[list[str]]) -> dict[str, float]:
@@ -53,11 +52,14 @@ def timed_lexical(path: Path, user: str, questions: Sequence[list[str]]) -> dict
             "n": len(took), "notes_of_tenant": len(found)}
 
 
-def made(directory: Path, tenants: int, per_tenant: int, embedder: MiniLMEmbedder) -> Path:
-    path = directory / f"tenants-{tenants}x{per_tenant}.db"
+def made(directory: Path, tenants: int, per_tenant: int, embedder: MiniLMEmbedder,
+         pool: int) -> Path:
+    """The file of ``tenants`` × ``per_tenant`` notes (and the one-note tenant), made unless
+    it is there already."""
+    path = directory / f"tenants-{tenants}x{per_tenant}-pool{pool}.db"
     if path.exists():
         return path
-    corpus = templates_corpus(embedder, POOL, random.Random(0))
+    corpus = templates_corpus(embedder, pool, random.Random(0))
     partial = path.with_suffix(".partial")
     fill(partial, corpus, embedder, tenants, per_tenant)
     with Memory(partial, embedder=embedder, manager="always-add") as memory:
@@ -75,19 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="tenant counts, one file each (default: 1 300 1000)")
     parser.add_argument("--per-tenant", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--pool", type=int, default=4000,
+                        help="real embeddings the notes reuse, as in scale.py (default 4000)")
     parser.add_argument("--dir", type=Path, default=Path("bench-out/tenant-files"),
                         help="where the files are made, and reused when there")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
-    if any(n < 1 for n in args.tenants) or args.per_tenant < 1 or args.queries < 1:
-        parser.error("--tenants, --per-tenant and --queries must be positive")
+    if min(*args.tenants, args.per_tenant, args.queries, args.pool) < 1:
+        parser.error("--tenants, --per-tenant, --queries and --pool must be positive")
     args.dir.mkdir(parents=True, exist_ok=True)
     embedder = MiniLMEmbedder()
     rng = random.Random(3)
     questions = [query_terms(query(rng)) for _ in range(args.queries)]
     results = []
     for tenants in args.tenants:
-        path = made(args.dir, tenants, args.per_tenant, embedder)
+        path = made(args.dir, tenants, args.per_tenant, embedder, args.pool)
         figures = timed_lexical(path, f"t{tenants // 2}", questions)
         row = {"tenants": tenants, "per_tenant": args.per_tenant,
                "file_mb": round(path.stat().st_size / 2**20), **figures}
