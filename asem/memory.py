@@ -47,7 +47,7 @@ from asem.lifecycle.api import LifecycleAPI
 from asem.llm.base import LLM
 from asem.llm.retry import RetryPolicy
 from asem.llm.usage import UsageMeter
-from asem.providers.embedder import Embedder, embed_query_soon
+from asem.providers.embedder import Embedder, embed_queries
 from asem.read.answer import Answer, distil_and_answer, evidence_of
 from asem.read.pipeline import ReadDeps
 from asem.read.pipeline import search as read_search
@@ -353,14 +353,12 @@ class Memory(LifecycleAPI):
                               or filters.include_quarantined)
         expand = self.config.read.expand_links if expand_links is None else expand_links
         deps = ReadDeps(self.store, self.embedder, self._read_config(scope.user_id))
+        # Embedded here so the retrieval keeps it: feedback can then be conditioned on it.
+        query_vector = embed_queries(self.embedder, [query])[0]
         if asked_at is not None and not isinstance(asked_at, datetime):
             raise InvalidInputError("asked_at must be a datetime (when the query is asked)")
-        # Embedded here so the retrieval keeps it (feedback can then be conditioned on it),
-        # on a thread of its own while the read path reads the lexical index.
-        embedding = embed_query_soon(self.embedder, query)
-        hits = read_search(query, scope, filters, k, expand, deps, embedding,
+        hits = read_search(query, scope, filters, k, expand, deps, query_vector,
                            utc_naive(asked_at) if asked_at is not None else None)
-        query_vector = embedding.result()
         retrieval_id = uuid.uuid4().hex
         if not self.store.read_only:
             self.store.record_retrieval(retrieval_id, scope, query,

@@ -7,9 +7,7 @@ documents may be encoded differently (e5-style prefixes); callers say which.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 
@@ -63,23 +61,6 @@ def embed_queries(embedder: Embedder, queries: Sequence[str]) -> np.ndarray:
     with failures_typed(embedder):
         vectors = embedder.embed(queries, kind="query")
     return _checked(embedder, vectors, len(queries))
-
-
-def embed_query_soon(embedder: Embedder, query: str) -> Future[np.ndarray]:
-    """The vector of ``query`` (as ``embed_queries``), made on a thread of its own while the
-    caller goes on: a search reads its lexical index meanwhile. One thread per call (a pool
-    could make one search wait for another's embedding); what the embedder raises is raised
-    by ``result()``."""
-    future: Future[np.ndarray] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(embed_queries(embedder, [query])[0])
-        except BaseException as e:  # handed to the caller, raised where it waits
-            future.set_exception(e)
-
-    threading.Thread(target=run, name="asem-query-embedding", daemon=True).start()
-    return future
 
 
 @contextmanager

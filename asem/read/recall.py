@@ -4,7 +4,6 @@ among the notes valid for the search (``asem.read.validity``) and, unless
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,14 +39,12 @@ class Candidates:
 def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
            store: Store, config: ReadConfig, dated: frozenset[str] = frozenset(),
            named: frozenset[str] = frozenset(), *,
-           source: DenseSource | None = None,
-           matches: Sequence[tuple[str, float]] | None = None) -> Candidates:
+           source: DenseSource | None = None) -> Candidates:
     """C(q); ``dated``: notes of a period the query names (``asem.read.when``), whose
     ``k_candidates`` most similar join the pool; ``named``: speakers the query names
     (``asem.read.speakers``), whose ``speaker_pool`` most similar notes join it. The dense
     channel is the store's (``Store.dense``; ``source`` when the search has it already):
-    whichever holds the vectors, only the notes the search may return are read.
-    ``matches``: the lexical channel's matches (``lexical_matches``), when read already."""
+    whichever holds the vectors, only the notes the search may return are read."""
     if source is None:
         source = store.dense(scope, filters)
     vector = query_vector
@@ -57,9 +54,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     dense = {note_id: sim for note_id, sim in source.nearest(vector, k1)
              if sim > config.min_similarity}
     lexical: dict[str, float] = {}
-    terms = _terms(query, config)
-    if matches is None:
-        matches = lexical_matches(query, scope, store, config)
+    terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
+    matches = store.lexical(scope.user_id, terms, limit=k1 * 4)
     visible = source.similarities(vector, [note_id for note_id, _ in matches])
     for note_id, score in matches:
         if note_id in visible:
@@ -88,18 +84,6 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         around=around,
         lexical_scale=scale,
     )
-
-
-def lexical_matches(query: str, scope: Scope, store: Store,
-                    config: ReadConfig) -> list[tuple[str, float]]:
-    """The lexical channel's matches of ``query`` in ``scope``, best first: the store's BM25
-    ranking of its terms, ``4 · k_candidates`` deep. It needs no query vector, so a search
-    reads it while the query is being embedded."""
-    return store.lexical(scope.user_id, _terms(query, config), limit=config.k_candidates * 4)
-
-
-def _terms(query: str, config: ReadConfig) -> list[str]:
-    return query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
 
 
 def _nearest_of(ids: frozenset[str], sims: dict[str, float], k: int) -> dict[str, float]:
