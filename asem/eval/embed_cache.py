@@ -27,8 +27,8 @@ class CachedEmbedder:
 
     Misses of one call are embedded in one call of ``inner`` (which sorts them by length),
     so batching stays as good as without the cache. Thread-safe, as the embedder protocol
-    asks (a search embeds its query on a thread of its own): one thread at a time reads or
-    writes the file.
+    asks (a server searches from many threads): one thread at a time reads or writes the
+    file.
     """
 
     def __init__(self, inner: Embedder, path: Path | None = None) -> None:
