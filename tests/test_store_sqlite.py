@@ -8,10 +8,14 @@ import sqlite3
 import numpy as np
 import pytest
 
-from asem import Memory
+from asem import Memory, Scope, Tier
 from asem.providers import HashEmbedder
-from asem.stores import SQLiteStore
+from asem.stores import NewNote, SQLiteStore
+from asem.stores.base import WriteBatch
 from asem.stores.sqlite import connection
+from asem.write.construct import new_note
+from asem.write.enrich import Enrichment
+from asem.write.inputs import WriteInput
 
 
 def raw(path, sql, *params):
@@ -155,18 +159,9 @@ def test_fts5_scores_each_match_of_a_whole_table_ranking_once(db_path):
 
 def tagged(content: str, tags: tuple[str, ...], m: Memory) -> None:
     """A note of tenant "a" with ``tags``, written to the store as an import writes it."""
-    import uuid
-    from datetime import datetime
-
-    from asem.stores.base import NewNote, WriteBatch
-    from asem.types import Note, Scope
-    from asem.write.inputs import content_hash
-
     (vector,) = m.embedder.embed([content])
-    at = datetime(2024, 1, 1)
-    note = Note(id=uuid.uuid4().hex, content=content, scope=Scope("a"), created_at=at,
-                observed_at=at, event_time=at, tags=tags, embedding=vector,
-                intent_embedding=vector, content_hash=content_hash(content))
+    note = new_note(WriteInput(content, Scope("a")), Enrichment(tags=tags), vector, vector,
+                    utility=0.5, tier=Tier.LONG_TERM)
     with m.store.snapshot(exclusive=True, users=["a"]):
         m.store.write(WriteBatch(new=(NewNote(note),)))
 
