@@ -70,6 +70,29 @@ def test_relative_periods_are_read_against_the_time_of_asking(query, expected):
     assert spans(query) == expected
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    # a span up to now, to the end of the day of asking: not the calendar month before
+    ("How many events did I attend in the past month?", [("2023-09-20", "2023-10-21")]),
+    ("What did I buy over the last two weeks?", [("2023-10-06", "2023-10-21")]),
+    ("How much did I spend in the last 3 months?", [("2023-07-22", "2023-10-21")]),
+    ("Which plants did I get in the past few months?", [("2023-07-22", "2023-10-21")]),
+    ("Who did I meet in the past couple of weeks?", [("2023-10-06", "2023-10-21")]),
+    ("What did I read in the previous year?", [("2022-10-20", "2023-10-21")]),
+    ("Where have I been the last weeks?", [("2023-09-29", "2023-10-21")]),  # a few
+])
+def test_a_span_up_to_the_time_of_asking(query, expected):
+    assert spans(query) == expected
+
+
+@pytest.mark.parametrize("query", [
+    "What did we eat on the last day of the trip?",  # a day of something, not a span
+    "What did she do in the last week of May?",
+])
+def test_the_last_unit_of_something_is_no_span_up_to_now(query):
+    assert ("2023-10-13", "2023-10-21") not in spans(query)
+    assert all(end != "2023-10-21" for _, end in spans(query))
+
+
 def test_a_relative_period_before_a_date_is_read_against_that_date():
     assert spans("What did she join last weekend before April 10, 2023?") == [
         ("2023-04-10", "2023-04-11"), ("2023-04-07", "2023-04-10")]

@@ -14,6 +14,9 @@ What is read, structurally (no vocabulary beyond month, season and unit names):
 - months, seasons and years: "March 2023", "summer 2021", "in March", "in 2023";
 - relative periods, read by the write path's resolver (``asem.write.dates``) against the
   time the question is asked: "last week", "two weeks ago", "last winter", "yesterday";
+- spans that end when the question is asked: "in the past month", "over the last two
+  weeks", "the past few months" (a calendar "last month" is the month before this one;
+  "the past month" is the 30 days up to now);
   one written just before an absolute date is read against that date instead ("last
   weekend before April 10, 2023");
 - a span before or after a date: "the week before August 3, 2023", "two days after 3 May".
@@ -66,6 +69,15 @@ _SPAN = re.compile(
     r"(?P<unit>day|week(?:end)?|month|year)s? (?P<dir>before|after) $",
     re.IGNORECASE,
 )
+_ROLLING = re.compile(
+    r"\bthe (?:past|last|previous) (?:(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|(?:a )?few|several|(?:a )?couple(?: of)?) )?(?P<unit>day|week|month|year)s?\b(?! of\b)",
+    re.IGNORECASE,
+)
+"""A span that ends at the time of asking: "the past month", "the last two weeks"; not "the
+last day of the trip"."""
+_SOME = {"few": 3, "a few": 3, "several": 3, "couple": 2, "a couple": 2, "couple of": 2,
+         "a couple of": 2}
 _ANCHOR = re.compile(r"^,? (?:before|on|of|as of|after) $", re.IGNORECASE)
 
 
@@ -111,8 +123,21 @@ def periods(query: str, asked_at: datetime) -> tuple[Period, ...]:
             if period.end - period.start == timedelta(days=1):
                 anchors.append((match.start(), match.end(), period.start.date()))
                 found.extend(_spans(query[:match.start()], period.start, match.group(0)))
-    found.extend(_relative(query, asked_at, anchors))
+    rolling = list(_ROLLING.finditer(query))
+    found.extend(_rolled(match, asked_at) for match in rolling)
+    found.extend(_relative(query, asked_at, anchors,
+                           [(m.start(), m.end()) for m in rolling]))
     return tuple(dict.fromkeys(found))
+
+
+def _rolled(match: re.Match[str], asked_at: datetime) -> Period:
+    """"the past two weeks": from that many units before the time of asking to the end of
+    its day ("the past months": a few)."""
+    word = (match.group("n") or ("few" if match.group(0).endswith("s") else "one")).lower()
+    count = int(word) if word.isdigit() else _SOME.get(word) or _NUMBERS[word]
+    days = count * _UNIT_DAYS[match.group("unit").lower()]
+    today = datetime.combine(asked_at.date(), datetime.min.time())
+    return Period(today - timedelta(days=days), today + timedelta(days=1), match.group(0))
 
 
 def _absolute(match: re.Match[str], asked_at: datetime) -> Iterator[Period]:
@@ -193,15 +218,18 @@ def _around(point: datetime, unit_days: int, text: str) -> Period:
     return Period(point - half, point + half + timedelta(days=1), text)
 
 
-def _relative(query: str, asked_at: datetime, anchors: list[tuple[int, int, date]]
-              ) -> Iterator[Period]:
+def _relative(query: str, asked_at: datetime, anchors: list[tuple[int, int, date]],
+              rolling: list[tuple[int, int]]) -> Iterator[Period]:
     """Relative periods, each read against the date written right after it (if any), else
     against the time of asking. "in a day", "in two weeks" are left out: in a question they
-    are mostly rates ("How many steps do I walk in a day?"), not a time ahead."""
+    are mostly rates ("How many steps do I walk in a day?"), not a time ahead; so is what
+    lies inside a span up to now (``rolling``: "past month" of "the past month")."""
     for resolved in resolve_dates(query, asked_at):
         if resolved.phrase.lower().startswith("in "):
             continue
         at = query.lower().find(resolved.phrase.lower())
+        if any(start <= at < end for start, end in rolling):
+            continue
         base = asked_at
         for start, _end, day in anchors:
             if at >= 0 and _ANCHOR.match(query[at + len(resolved.phrase):start]):
