@@ -173,3 +173,47 @@ def attribute(
                        f"cosine {gate:.3f} (keeps {attr.KEEP_SAME:.0%} of same-attribute "
                        f"pairs of attributes left out of the fit, stops "
                        f"{summary['different_attribute_pairs_below']:.0%} of the others)")
+
+
+@train_app.command("one-value")
+def one_value(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(
+        "--out", metavar="FILE", dir_okay=False,
+        help="Where to write the weights (.npz). The write path reads "
+             "asem/manager/assets/one-value.npz.",
+    )] = Path("one-value.npz"),
+) -> None:
+    """Fit the reading of whether an attribute holds one value at a time ("I work at
+    Microsoft.") or a list ("I'm allergic to peanuts."), with which the write path makes
+    a merge of a new value into a note of one value a replacement.
+
+    A class-balanced logistic regression over the local embedder's sentence embeddings,
+    every attribute of the training templates whose kind the data says (held-out slots,
+    families and wordings left out) and the labelled attributes of
+    asem/manager/attribute_data.py; seconds on a CPU. benchmarks/one_value.py measures it
+    on attributes left out of the fit.
+    """
+    import numpy as np
+
+    from asem.manager import cardinality
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    if out.suffix != ".npz":
+        raise InvalidInputError("--out must name a .npz file")
+    check_writable("--out", out)
+    embedder = MiniLMEmbedder()
+    groups, label = cardinality.training_sentences()
+    x = np.vstack([embedder.embed(groups[name]) for name in groups])
+    y = np.concatenate([[label[name]] * len(groups[name]) for name in groups]).astype(float)
+    w, b = cardinality.fit(x, y)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cardinality.save(w, b, out)
+    summary = {"weights": str(out), "attributes": len(groups),
+               "one_value": sum(label.values()), "sentences": len(y)}
+    if settings(ctx).json:
+        emit_json(summary)
+    else:
+        stdout().print(f"wrote {out}: {summary['sentences']} sentences of "
+                       f"{summary['attributes']} attributes ({summary['one_value']} of one "
+                       "value at a time)")

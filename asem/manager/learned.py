@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asem.manager import attribute, news, policy, text
+from asem.manager import attribute, cardinality, news, policy, text
 from asem.manager.features import MAX_MERGE_CHARS, Features, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
@@ -137,11 +137,31 @@ def merge(decision: Decision, proposal: Proposal) -> Decision:
     sentences kept, and history keeps the old content. Any other merge stands: an input
     that says every word of the note need not say what the note means ("I ran into
     volunteers from the homeless shelter." of "I volunteer at the homeless shelter.")."""
-    if not news.substitutes(text.substance(proposal.content),
-                            text.substance(_target(decision, proposal).content)):
-        return decision
-    return replacement(replace(decision, merged_content=proposal.content,
-                               reason=f"{decision.reason}; a correction: replaced"), proposal)
+    target = _target(decision, proposal)
+    if news.substitutes(text.substance(proposal.content), text.substance(target.content)):
+        return replacement(replace(decision, merged_content=proposal.content,
+                                   reason=f"{decision.reason}; a correction: replaced"),
+                           proposal)
+    return one_value_change(decision, proposal, target) or decision
+
+
+def one_value_change(decision: Decision, proposal: Proposal,
+                     target: Candidate) -> Decision | None:
+    """The policy's UPDATE-merge as a replacement when the input and the note both state an
+    attribute that holds one value at a time (``cardinality.one_value`` at least
+    ``cardinality.BAR`` for each: "I got a job at Amazon." of "I work at Microsoft."), the
+    note's other sentences kept (``replacement``); history keeps the old content. None when
+    either reads as a list ("I'm allergic to shellfish too."), or when the note says more
+    than one thing and which of its sentences the input changes is unknown."""
+    x, note = cardinality.one_value(proposal.intent), cardinality.one_value(target.intent)
+    if x is None or note is None or min(x, note) < cardinality.BAR:
+        return None
+    replaced = replacement(replace(decision, merged_content=proposal.content,
+                                   reason=f"{decision.reason}; one value at a time "
+                                          f"(p={min(x, note):.2f}): replaced"), proposal)
+    if replaced.merged_content == proposal.content and len(text.sentences(target.content)) > 1:
+        return None
+    return replaced
 
 
 def retraction(decision: Decision, proposal: Proposal) -> Decision:
