@@ -101,3 +101,10 @@ def test_one_more_value_of_a_list_keeps_both(name, embedder, manager):
     stream = CaseStream("same-list", name, "held-out", tuple(Fact(*f) for f in LISTS[name]))
     outcome = run_stream(stream, manager, embedder)
     assert outcome.lost == 0 and outcome.current and outcome.expected
+
+
+def test_another_embedders_vectors_are_not_read(embedder):
+    vector = embedder.embed(["I work at Microsoft."])[0]
+    assert cardinality.one_value(vector, cardinality.MODEL_ID) is not None
+    assert cardinality.one_value(vector, None) is not None
+    assert cardinality.one_value(vector, "multilingual-e5-small") is None

@@ -33,7 +33,7 @@ from asem.manager.attribute_data import EXTRA
 ASSET = "one-value.npz"
 """The shipped weights, inside ``asem/manager/assets``."""
 MODEL_ID = "all-MiniLM-L6-v2-int8-onnx"
-"""The embedder whose vectors the weights read; other embedders' vectors are never read."""
+"""The embedder whose vectors the weights were fitted on; another's are never read."""
 BAR = 0.6
 """Both the input and the note must read as one value at a time at least this probably."""
 ONE_VALUE = {"hometown": 1, "colour": 1, "eyes": 1, "school": 1, "doctor": 1, "gym": 1,
@@ -121,10 +121,12 @@ def asset_path() -> Path:
     return Path(str(resources.files("asem.manager") / "assets" / ASSET))
 
 
-def one_value(intent: np.ndarray | None) -> float | None:
+def one_value(intent: np.ndarray | None, embedder: str | None = None) -> float | None:
     """How probably the sentence whose raw-content embedding is ``intent`` states an
-    attribute that holds one value at a time; None without an embedding of the right size."""
+    attribute that holds one value at a time; None without an embedding of the right size,
+    or one that the embedder ``embedder`` (a model id; None: not known) made when it is not
+    ``MODEL_ID``."""
     w, b = _weights(str(asset_path()))
-    if intent is None or intent.shape != w.shape:
+    if intent is None or intent.shape != w.shape or embedder not in (None, MODEL_ID):
         return None
     return float(1 / (1 + np.exp(-(float(intent @ w) + b))))

@@ -151,9 +151,11 @@ def one_value_change(decision: Decision, proposal: Proposal,
     attribute that holds one value at a time (``cardinality.one_value`` at least
     ``cardinality.BAR`` for each: "I got a job at Amazon." of "I work at Microsoft."), the
     note's other sentences kept (``replacement``); history keeps the old content. None when
-    either reads as a list ("I'm allergic to shellfish too."), or when the note says more
-    than one thing and which of its sentences the input changes is unknown."""
-    x, note = cardinality.one_value(proposal.intent), cardinality.one_value(target.intent)
+    either reads as a list ("I'm allergic to shellfish too."), when another embedder than
+    the one the reading was fitted on made the embeddings, or when the note says more than
+    one thing and which of its sentences the input changes is unknown."""
+    x = cardinality.one_value(proposal.intent, proposal.embedder)
+    note = cardinality.one_value(target.intent, proposal.embedder)
     if x is None or note is None or min(x, note) < cardinality.BAR:
         return None
     replaced = replacement(replace(decision, merged_content=proposal.content,

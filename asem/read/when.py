@@ -14,11 +14,11 @@ What is read, structurally (no vocabulary beyond month, season and unit names):
 - months, seasons and years: "March 2023", "summer 2021", "in March", "in 2023";
 - relative periods, read by the write path's resolver (``asem.write.dates``) against the
   time the question is asked: "last week", "two weeks ago", "last winter", "yesterday";
+  one written just before an absolute date is read against that date instead ("last
+  weekend before April 10, 2023");
 - spans that end when the question is asked: "in the past month", "over the last two
   weeks", "the past few months" (a calendar "last month" is the month before this one;
   "the past month" is the 30 days up to now);
-  one written just before an absolute date is read against that date instead ("last
-  weekend before April 10, 2023");
 - a span before or after a date: "the week before August 3, 2023", "two days after 3 May".
 
 A date without a year means its latest occurrence at or before the time of asking.

@@ -80,7 +80,7 @@ def _decided(draft: Draft, replies_to: str | None, view: BatchView,
         return apply.add(draft, Tier.LONG_TERM, QUARANTINED, (), view.gone(), config)
     candidates = view.nearest(item.scope, draft.embedding, draft.intent, config.write.k_links)
     proposal = Proposal(item.content, item.speaker, candidates, item.observed_at, replies_to,
-                        intent=draft.intent)
+                        intent=draft.intent, embedder=deps.embedder.model_id)
     decision = checked(deps.manager.decide(proposal), candidates)
     target = None if decision.op is Op.ADD else view.current(decision.target_id or "")
     if target is None and decision.op is not Op.ADD:  # gone since the candidates were found

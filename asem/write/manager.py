@@ -53,6 +53,9 @@ class Proposal:
     details that make it unique"), whatever words they share."""
     intent: np.ndarray | None = field(default=None, compare=False, repr=False)
     """The raw-content embedding (z) of the new information, when the caller has it."""
+    embedder: str | None = None
+    """The model id of the embedder that made ``intent`` and the candidates' embeddings
+    (None: not known); readings learnt on one embedder's vectors skip another's."""
 
 
 class ManagerPolicy(Protocol):
