@@ -55,7 +55,7 @@ def test_the_shipped_weights_are_the_ones_the_training_split_gives(embedder):
     y = np.concatenate([[label[name]] * len(groups[name]) for name in groups]).astype(float)
     w, b = cardinality.fit(x, y)
     shipped, bias = cardinality._weights(str(cardinality.asset_path()))
-    assert np.allclose(w, shipped, atol=1e-5) and abs(b - bias) < 1e-5
+    assert np.allclose(w, shipped, atol=1e-4) and abs(b - bias) < 1e-4
 
 
 def test_no_reading_without_an_embedding_of_the_embedders_size():
