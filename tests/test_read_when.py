@@ -84,6 +84,10 @@ def test_a_span_up_to_the_time_of_asking(query, expected):
     assert spans(query) == expected
 
 
+def test_a_span_longer_than_the_calendar_starts_at_its_first_day():
+    assert spans("What happened in the past 99999 years?") == [("1-01-01", "2023-10-21")]
+
+
 @pytest.mark.parametrize("query", [
     "What did we eat on the last day of the trip?",  # a day of something, not a span
     "What did she do in the last week of May?",

@@ -132,12 +132,14 @@ def periods(query: str, asked_at: datetime) -> tuple[Period, ...]:
 
 def _rolled(match: re.Match[str], asked_at: datetime) -> Period:
     """"the past two weeks": from that many units before the time of asking to the end of
-    its day ("the past months": a few)."""
+    its day ("the past months": a few; "the past 99999 years": from the first day there
+    is)."""
     word = (match.group("n") or ("few" if match.group(0).endswith("s") else "one")).lower()
     count = int(word) if word.isdigit() else _SOME.get(word) or _NUMBERS[word]
-    days = count * _UNIT_DAYS[match.group("unit").lower()]
     today = datetime.combine(asked_at.date(), datetime.min.time())
-    return Period(today - timedelta(days=days), today + timedelta(days=1), match.group(0))
+    days = min(count * _UNIT_DAYS[match.group("unit").lower()], (today - datetime.min).days)
+    end = today + timedelta(days=1) if today.date() < date.max else today
+    return Period(today - timedelta(days=days), end, match.group(0))
 
 
 def _absolute(match: re.Match[str], asked_at: datetime) -> Iterator[Period]:
