@@ -122,6 +122,13 @@ def manager(
                                    if v is not None))
 
 
+def _npz_out(out: Path) -> None:
+    """``--out`` names a .npz file that can be written."""
+    if out.suffix != ".npz":
+        raise InvalidInputError("--out must name a .npz file")
+    check_writable("--out", out)
+
+
 @train_app.command("attribute")
 def attribute(
     ctx: typer.Context,
@@ -147,9 +154,7 @@ def attribute(
     from asem.manager import attribute as attr
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
-    if out.suffix != ".npz":
-        raise InvalidInputError("--out must name a .npz file")
-    check_writable("--out", out)
+    _npz_out(out)
     embedder = MiniLMEmbedder()
     groups = attr.training_sentences()
 
@@ -194,23 +199,18 @@ def one_value(
     asem/manager/attribute_data.py; seconds on a CPU. benchmarks/one_value.py measures it
     on attributes left out of the fit.
     """
-    import numpy as np
-
     from asem.manager import cardinality
     from asem.providers.onnx_minilm import MiniLMEmbedder
 
-    if out.suffix != ".npz":
-        raise InvalidInputError("--out must name a .npz file")
-    check_writable("--out", out)
+    _npz_out(out)
     embedder = MiniLMEmbedder()
-    groups, label = cardinality.training_sentences()
-    x = np.vstack([embedder.embed(groups[name]) for name in groups])
-    y = np.concatenate([[label[name]] * len(groups[name]) for name in groups]).astype(float)
-    w, b = cardinality.fit(x, y)
+    w, b = cardinality.fitted(embedder.embed)
     out.parent.mkdir(parents=True, exist_ok=True)
     cardinality.save(w, b, out)
+    groups, label = cardinality.training_sentences()
     summary = {"weights": str(out), "attributes": len(groups),
-               "one_value": sum(label.values()), "sentences": len(y)}
+               "one_value": sum(label.values()),
+               "sentences": sum(len(said) for said in groups.values())}
     if settings(ctx).json:
         emit_json(summary)
     else:

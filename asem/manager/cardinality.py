@@ -21,6 +21,7 @@ path already has.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -103,12 +104,23 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return w, b
 
 
+def fitted(embed: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, float]:
+    """The weights fitted on the training split (``training_sentences``) with ``embed``
+    (texts → unit vectors): what ``asem train one-value`` writes."""
+    groups, label = training_sentences()
+    x = np.vstack([embed(groups[name]) for name in groups])
+    y = np.concatenate([[label[name]] * len(groups[name]) for name in groups]).astype(float)
+    return fit(x, y)
+
+
 def save(w: np.ndarray, b: float, path: str | Path) -> None:
     np.savez_compressed(path, w=w.astype(np.float32), b=np.float32(b))
 
 
 @cache
-def _weights(path: str) -> tuple[np.ndarray, float]:
+def _weights() -> tuple[np.ndarray, float]:
+    """The shipped weights, read once (every merge asks)."""
+    path = asset_path()
     try:
         with np.load(path) as data:
             return np.asarray(data["w"], dtype=np.float32), float(data["b"])
@@ -126,7 +138,7 @@ def one_value(intent: np.ndarray | None, embedder: str | None = None) -> float |
     attribute that holds one value at a time; None without an embedding of the right size,
     or one that the embedder ``embedder`` (a model id; None: not known) made when it is not
     ``MODEL_ID``."""
-    w, b = _weights(str(asset_path()))
+    w, b = _weights()
     if intent is None or intent.shape != w.shape or embedder not in (None, MODEL_ID):
         return None
     return float(1 / (1 + np.exp(-(float(intent @ w) + b))))
