@@ -25,8 +25,10 @@
 ``--compare`` runs steps 2–4 twice on the same database, with one server and then with
 ``--servers``, and reports the throughput of both and their ratio.
 
-Reports throughput, p50/p95/p99 per operation, and errors by status code. Run it on an
-otherwise idle machine: the clients, the server and the embedder share the CPU.
+Reports throughput, p50/p95/p99 per operation, and errors by status code (JSON on stdout;
+what it is doing, and a bar of the operations answered, on stderr: with many clients adding
+to few tenants a run can take many minutes). Run it on an otherwise idle machine: the
+clients, the server and the embedder share the CPU.
 """
 
 from __future__ import annotations
@@ -44,13 +46,15 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asem import Memory
 from asem.chat import ChatTurn
@@ -158,7 +162,8 @@ class ClientLog:
     """Responses holding a note whose user_id is not this client's tenant."""
 
 
-def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: int) -> None:
+def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: int,
+               tick: Callable[[], None] | None = None) -> None:
     rng = random.Random(seed)
     last_retrieval: str | None = None
     kinds, weights = zip(*WEIGHTS.items(), strict=True)
@@ -182,6 +187,9 @@ def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: 
             except httpx.TransportError:
                 log.statuses[kind, "transport"] += 1
                 continue
+            finally:
+                if tick is not None:
+                    tick()
             log.latencies[kind].append(time.perf_counter() - start)
             log.statuses[kind, r.status_code] += 1
             if r.status_code >= 300:
@@ -198,18 +206,24 @@ def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: 
 
 def load(urls: list[str], keys: dict[str, str], clients: int, ops: int,
          seed: int) -> tuple[list[ClientLog], float]:
+    """Each client's log and the wall time of the load; a progress bar on stderr counts the
+    operations answered (or failed) of all clients together."""
     tenants = list(keys)
     logs = [ClientLog(tenants[i % len(tenants)]) for i in range(clients)]
-    threads = [threading.Thread(target=run_client, args=(urls[i % len(urls)],
-                                                         keys[log.tenant], log, ops,
-                                                         seed * 1000 + i, i))
-               for i, log in enumerate(logs)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return logs, time.perf_counter() - start
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"load on {len(urls)} server(s)", total=clients * ops)
+        threads = [threading.Thread(target=run_client, args=(urls[i % len(urls)],
+                                                             keys[log.tenant], log, ops,
+                                                             seed * 1000 + i, i,
+                                                             lambda: bar.advance(task)))
+                   for i, log in enumerate(logs)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return logs, time.perf_counter() - start
 
 
 # -- 4. check ------------------------------------------------------------------------------
@@ -351,6 +365,8 @@ def main() -> int:
     tenants = [f"tenant-{i}" for i in range(args.tenants)]
     with tempfile.TemporaryDirectory() as tmp, database(args.store, Path(tmp)) as db:
         began = time.perf_counter()
+        print(f"filling {args.notes:,} notes over {len(tenants)} tenants ...", file=sys.stderr,
+              flush=True)
         owned = fill(db, tenants, args.notes, args.seed)
         fill_s = time.perf_counter() - began
         with Memory(db, manager="always-add") as memory:
@@ -361,6 +377,7 @@ def main() -> int:
             run = serve_and_load(db, keys, servers, args.pin, args, args.seed + n)
             run |= check(db, run.pop("_logs"), owned)
             runs.append(run)
+        print(f"{args.in_process_ops} operations in-process ...", file=sys.stderr, flush=True)
         local = in_process(db, tenants[0], args.in_process_ops, args.seed)
     report = {
         "store": "sqlite" if args.store == "sqlite" else "postgres",
