@@ -187,10 +187,11 @@ def run_client(url: str, key: str, log: ClientLog, ops: int, seed: int, number: 
             except httpx.TransportError:
                 log.statuses[kind, "transport"] += 1
                 continue
-            finally:
+            finally:  # the time read before the bar moves: its lock is not in the latency
+                took = time.perf_counter() - start
                 if tick is not None:
                     tick()
-            log.latencies[kind].append(time.perf_counter() - start)
+            log.latencies[kind].append(took)
             log.statuses[kind, r.status_code] += 1
             if r.status_code >= 300:
                 continue
