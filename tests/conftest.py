@@ -35,6 +35,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def embedder():
+    """The default local embedder (MiniLM), loaded once for the test session."""
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="module")
+def manager():
+    """The default write manager, as a memory with the default config resolves it."""
+    from asem.config import MemoryConfig
+    from asem.manager.registry import resolve
+
+    config = MemoryConfig()
+    return resolve(config.write.manager, config)
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "m.db"

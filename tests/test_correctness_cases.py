@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from asem.config import MemoryConfig
 from asem.eval.correctness import run_stream
 from asem.eval.correctness_data import CaseStream, Fact
 from asem.manager.learned import LearnedManager
-from asem.manager.registry import resolve
 
 CASES = {
     "pin-then-allergy": ("unrelated-same-person",
@@ -40,19 +38,6 @@ CASES = {
                        ("I'm allergic to shellfish too.", "shellfish",
                         "What am I allergic to?")),
 }
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    from asem.providers.onnx_minilm import MiniLMEmbedder
-
-    return MiniLMEmbedder()
-
-
-@pytest.fixture(scope="module")
-def manager():
-    config = MemoryConfig()
-    return resolve(config.write.manager, config)  # the default
 
 
 REACHED = ("two-trips", "new-favourite", "second-allergy")

@@ -81,13 +81,6 @@ def test_the_feature_is_the_projected_cosine_or_else_the_raw_one():
     assert features(bare).pairs[0, SAME] == pytest.approx(0.4)
 
 
-@pytest.fixture(scope="module")
-def embedder():
-    from asem.providers.onnx_minilm import MiniLMEmbedder
-
-    return MiniLMEmbedder()
-
-
 @pytest.mark.parametrize(("old", "new", "same"), [
     ("I live in Boston.", "I moved to Denver.", True),
     ("I get around in my Volkswagen Golf.", "My new car is a Subaru Outback.", True),

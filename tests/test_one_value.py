@@ -17,22 +17,6 @@ from asem.types import Decision, Op
 from asem.write.manager import Candidate, Proposal
 
 
-@pytest.fixture(scope="module")
-def embedder():
-    from asem.providers.onnx_minilm import MiniLMEmbedder
-
-    return MiniLMEmbedder()
-
-
-@pytest.fixture(scope="module")
-def manager():
-    from asem.config import MemoryConfig
-    from asem.manager.registry import resolve
-
-    config = MemoryConfig()
-    return resolve(config.write.manager, config)  # the default
-
-
 def test_the_training_sentences_leave_the_held_out_data_out():
     groups, label = cardinality.training_sentences()
     assert set(groups) == set(label) and len(groups) > 30

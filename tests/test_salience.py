@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 
 import numpy as np
-import pytest
 
 from asem import Memory, MemoryConfig
 from asem.config import FeedbackConfig, LifecycleConfig
@@ -20,13 +19,6 @@ from asem.stores.base import NoteLife
 AT = datetime(2024, 6, 1)
 FACT = "I adopted a golden retriever named Max from the Portland shelter on March 3rd."
 CHATTER = "Haha, that's so cool! Thanks for sharing, talk soon!"
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    from asem.providers.onnx_minilm import MiniLMEmbedder
-
-    return MiniLMEmbedder()
 
 
 def life(note_id: str, content: str, retrievals: int = 0) -> NoteLife:

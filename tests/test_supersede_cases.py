@@ -29,13 +29,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder():
-    from asem.providers.onnx_minilm import MiniLMEmbedder
-
-    return MiniLMEmbedder()
-
-
 @pytest.fixture
 def memory(db_path, embedder):
     with Memory(db_path, embedder=embedder) as m:  # the default manager
