@@ -8,7 +8,7 @@ import pytest
 from asem import MemoryConfig, ReadConfig
 from asem.read.lexical import coverage, idf, weight_scale
 from asem.read.rank import rank
-from asem.read.recall import Candidates, recall
+from asem.read.recall import Candidates, _held_share, _within_budget, recall
 from asem.types import Filters, Scope, now
 
 
@@ -84,3 +84,73 @@ def test_recall_scales_the_lexical_weight_by_how_much_of_the_query_matched(open_
     assert scale(generic, m.config.read) == 0.5  # "tips" and "life" are a small share
     assert scale(named, m.config.read) == 1.0
     assert scale(generic, ReadConfig(lexical_confidence=0.0)) == 1.0
+
+
+class _Counted:
+    """A store's ``term_stats`` over fixed postings (term → notes holding it), recording
+    each call's note ids."""
+
+    def __init__(self, postings: dict[str, set[str]]) -> None:
+        self.postings = postings
+        self.asked: list[list[str]] = []
+
+    def term_stats(self, user_id, terms, note_ids):
+        self.asked.append(list(note_ids))
+        return {t: (len(self.postings.get(t, set())), self.postings.get(t, set()) & set(note_ids))
+                for t in terms}
+
+
+def _notes(prefix: str, count: int) -> set[str]:
+    return {f"{prefix}{i}" for i in range(count)}
+
+
+def test_a_query_over_the_postings_budget_ranks_by_its_rarest_terms_only():
+    store = _Counted({"previous": _notes("p", 500), "conversation": _notes("c", 300),
+                      "netflix": _notes("n", 20), "seasons": _notes("s", 60)})
+    terms = ["previous", "conversation", "netflix", "seasons"]
+    assert _within_budget(store, "u", terms, 10_000, 400) == ["conversation", "netflix",
+                                                              "seasons"]
+    assert _within_budget(store, "u", terms, 10_000, 100) == ["netflix", "seasons"]
+    assert _within_budget(store, "u", terms, 10_000, 5) == ["netflix"]  # the rarest stays
+    assert _within_budget(store, "u", terms, 10_000, 880) == terms
+    assert _within_budget(store, "u", terms, 10_000, None) == terms
+
+
+def test_a_tenant_too_small_to_reach_the_budget_is_never_counted():
+    store = _Counted({"previous": _notes("p", 50)})
+    assert _within_budget(store, "u", ["previous", "talk"], 100, 200) == ["previous", "talk"]
+    assert store.asked == []
+
+
+def test_the_held_share_asks_about_the_other_matches_only_when_the_best_holds_too_little():
+    store = _Counted({"lgbtq": {"a"}, "support": {"a", "b"}, "group": {"b", "c"},
+                      "tips": {"c"}, **{f"w{i}": {f"x{i}"} for i in range(40)}})
+    ranked = ["a", "b", "c"]
+    full = coverage(store.term_stats("u", ["lgbtq", "support", "group"], ranked), 200)
+    store.asked.clear()
+    assert _held_share(store, "u", ["lgbtq", "support", "group"], ranked, 200, 0.5) == full
+    assert store.asked == [["a"]]  # "a" holds the rarest words: the scale is 1 already
+    for terms in (["tips", "group", "support"], ["group", "tips"]):
+        full = coverage(store.term_stats("u", terms, ranked), 200)
+        store.asked.clear()
+        assert _held_share(store, "u", terms, ranked, 200, 0.99) == pytest.approx(full)
+        assert store.asked == [["a"], ["b", "c"]]
+
+
+def test_a_search_over_the_budget_ranks_by_the_rare_term_and_finds_its_note(open_memory):
+    m = open_memory(MemoryConfig(read=ReadConfig(lexical_postings=5)))
+    for i in range(10):
+        m.add(f"Weekend plan number {i}: groceries, laundry and a walk.", user_id="u")
+    wanted = m.add("The weekend we spent on the Zanzibar beach.", user_id="u")[0].note_id
+    asked: list[list[str]] = []
+    lexical = m.store.lexical
+
+    def spy(user_id, terms, limit):
+        asked.append(list(terms))
+        return lexical(user_id, terms, limit)
+
+    m.store.lexical = spy
+    hits = m.search("Which weekend did we spend in Zanzibar?", user_id="u", k=3)
+    assert len(asked) == 1 and "zanzibar" in asked[0]
+    assert "weekend" not in asked[0]  # in every note: over the budget, left out
+    assert hits[0].note.id == wanted

@@ -55,7 +55,9 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
              if sim > config.min_similarity}
     lexical: dict[str, float] = {}
     terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
-    matches = store.lexical(scope.user_id, terms, limit=k1 * 4)
+    ranked_by = _within_budget(store, scope.user_id, terms, source.live_count(),
+                               config.lexical_postings)
+    matches = store.lexical(scope.user_id, ranked_by, limit=k1 * 4)
     visible = source.similarities(vector, [note_id for note_id, _ in matches])
     for note_id, score in matches:
         if note_id in visible:
@@ -64,8 +66,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
                 break
     scale = 1.0
     if config.lexical_confidence > 0 and lexical:
-        share = coverage(store.term_stats(scope.user_id, terms, list(lexical)),
-                         source.live_count())
+        share = _held_share(store, scope.user_id, terms, list(lexical), source.live_count(),
+                            config.lexical_confidence)
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
     sims = dense | {note_id: visible[note_id] for note_id in lexical}
     sims |= _nearest_of(dated, source.similarities(vector, list(dated)) if dated else {}, k1)
@@ -84,6 +86,37 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
         around=around,
         lexical_scale=scale,
     )
+
+
+def _within_budget(store: Store, user_id: str, terms: list[str], documents: int,
+                   budget: int | None) -> list[str]:
+    """``terms`` whose postings the BM25 ranking reads: all of them while they hold at most
+    ``budget`` postings (``ReadConfig.lexical_postings``), else the rarest ones that stay
+    within it (at least one), in the query's order."""
+    if budget is None or len(terms) < 2 or len(terms) * documents <= budget:
+        return terms
+    counts = {term: count for term, (count, _) in store.term_stats(user_id, terms, []).items()}
+    kept: set[str] = set()
+    total = 0
+    for term in sorted(terms, key=lambda t: counts.get(t, 0)):
+        total += counts.get(term, 0)
+        if kept and total > budget:
+            break
+        kept.add(term)
+    return [term for term in terms if term in kept]
+
+
+def _held_share(store: Store, user_id: str, terms: list[str], ranked: list[str],
+                documents: int, enough: float) -> float:
+    """``coverage`` over the lexical matches ``ranked`` (best first), or a share of at least
+    ``enough`` when the best match alone holds that much: the weight's scale is 1 either
+    way, and the other matches need not be asked about (one lookup per term and note).
+    Coverage is a maximum over notes, so the best match's share and the others' together
+    are the share of them all."""
+    share = coverage(store.term_stats(user_id, terms, ranked[:1]), documents)
+    if share >= enough or len(ranked) == 1:
+        return share
+    return max(share, coverage(store.term_stats(user_id, terms, ranked[1:]), documents))
 
 
 def _nearest_of(ids: frozenset[str], sims: dict[str, float], k: int) -> dict[str, float]:

@@ -1,0 +1,161 @@
+"""LongMemEval_S's questions asked of one large tenant: recall and latency of read settings.
+
+    python benchmarks/large_tenant.py --data PATH [--embeddings PATH] [--notes 100000]
+                                      [--postings 40000 none] [--questions N]
+                                      [--json bench-out/large-tenant.json]
+
+``asem bench longmemeval`` searches each question in its own haystack of about 500 turns.
+Here one tenant holds LongMemEval_S's distinct turns (user turns first, then the
+assistant's, as ``scale.py --texts longmemeval`` stores them, each with its real MiniLM
+embedding from ``--embeddings``): with 100,000 notes it holds every user turn of every
+question, so each question is a needle in the haystacks of all of them. For each setting of
+``ReadConfig.lexical_postings`` (``none``: no budget), on the same file, the questions whose
+evidence turns are all stored are asked in turn (the settings in a random order per
+question, so the machine's drift falls on all alike), and the report gives per setting:
+
+- turn recall_any@10 / recall_all@10: one / every evidence turn of the question among the
+  top 10 (a turn is its first ``TURN_CHARS`` characters; every stored note holding an
+  evidence text counts);
+- agreement@10 with the first setting: the share of its top 10 that this one returns too;
+- search p50 / p95 / max, ms (real query embedding, default read path otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
+
+from scale import fill, summary
+from scale_corpus import TURN_CHARS, longmemeval_corpus
+from tqdm import tqdm
+
+from asem import Memory
+from asem.config import MemoryConfig, ReadConfig
+from asem.errors import InvalidInputError
+from asem.eval.longmemeval import read
+from asem.providers.onnx_minilm import MiniLMEmbedder
+
+
+def _budget(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a number of postings nor 'none': {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("a budget is at least 1 posting")
+    return value
+
+
+def questions_with_evidence(data: Path) -> list[tuple[str, frozenset[str]]]:
+    """(question, its evidence turns' stored texts) for every answerable question whose
+    evidence is in user turns."""
+    asked = []
+    for entry in read(data):
+        if str(entry["question_id"]).endswith("_abs"):
+            continue
+        evidence = frozenset(
+            turn["content"].strip()[:TURN_CHARS]
+            for session in entry["haystack_sessions"] for turn in session
+            if turn["role"] == "user" and turn.get("has_answer") and turn["content"].strip())
+        if evidence:
+            asked.append((str(entry["question"]), evidence))
+    return asked
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True,
+                        help="LongMemEval_S JSON (longmemeval_s_cleaned_498.json.gz)")
+    parser.add_argument("--embeddings", type=Path,
+                        help="embedding cache (SQLite), shared with asem bench longmemeval")
+    parser.add_argument("--notes", type=int, default=100_000,
+                        help="notes in the tenant (default 100000: every user turn)")
+    parser.add_argument("--postings", type=_budget, nargs="+", default=[40_000, None],
+                        metavar="N|none",
+                        help="settings of ReadConfig.lexical_postings, the first the "
+                             "reference of agreement (default: 40000 none)")
+    parser.add_argument("--questions", type=int, help="ask only the first N questions")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    if args.notes < 1:
+        parser.error("--notes must be at least 1")
+    real = MiniLMEmbedder()
+    try:
+        corpus = longmemeval_corpus(real, args.data, args.embeddings, args.notes)
+        asked = questions_with_evidence(args.data)
+    except (InvalidInputError, OSError) as e:
+        parser.error(str(e))
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "large.db"
+        print(f"filling one tenant with {min(args.notes, len(corpus.texts)):,} notes",
+              file=sys.stderr)
+        fill_s = fill(path, corpus, real, 1, min(args.notes, len(corpus.texts)))
+        memories = {budget: Memory(path, embedder=real, config=MemoryConfig(
+            read=ReadConfig(lexical_postings=budget))) for budget in args.postings}
+        try:
+            report = _ask(path, memories, asked, args.questions, rng)
+        finally:
+            for memory in memories.values():
+                memory.close()
+    report = {"notes": min(args.notes, len(corpus.texts)), "fill_s": round(fill_s, 1),
+              **report}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _ask(path: Path, memories: dict[int | None, Memory], asked: list[tuple[str, frozenset[str]]],
+         limit: int | None, rng: random.Random) -> dict[str, object]:
+    stored: dict[str, set[str]] = {}
+    with closing(sqlite3.connect(path)) as conn:
+        for note_id, content in conn.execute("SELECT id, content FROM notes"):
+            stored.setdefault(content, set()).add(note_id)
+    kept = [(q, e) for q, e in asked if all(text in stored for text in e)]
+    skipped = len(asked) - len(kept)
+    kept = kept[:limit]
+    for memory in memories.values():  # each loads the tenant's index before timing
+        memory.search(kept[0][0], user_id="t0", k=10)
+    times: dict[int | None, list[float]] = {b: [] for b in memories}
+    found: dict[int | None, list[tuple[int, int]]] = {b: [] for b in memories}
+    tops: dict[int | None, list[list[str]]] = {b: [] for b in memories}
+    for question, evidence in tqdm(kept, desc="questions", unit="q", file=sys.stderr):
+        for budget in rng.sample(list(memories), len(memories)):
+            started = time.perf_counter()
+            hits = memories[budget].search(question, user_id="t0", k=10)
+            times[budget].append((time.perf_counter() - started) * 1000)
+            ids = {h.note.id for h in hits}
+            held = sum(1 for text in evidence if stored[text] & ids)
+            found[budget].append((held, len(evidence)))
+            tops[budget].append([h.note.id for h in hits])
+    reference = tops[next(iter(memories))]
+    settings = []
+    for budget in memories:
+        agree = [len(set(top) & set(ref)) / max(1, len(ref))
+                 for top, ref in zip(tops[budget], reference, strict=True)]
+        settings.append({
+            "lexical_postings": budget,
+            "recall_any_at_10": round(sum(h > 0 for h, _ in found[budget]) / len(kept), 4),
+            "recall_all_at_10": round(sum(h == n for h, n in found[budget]) / len(kept), 4),
+            "agreement_at_10": round(sum(agree) / len(agree), 4),
+            "search_ms": summary(times[budget])})
+    return {"questions": len(kept), "questions_skipped": skipped,
+            "settings": settings}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
