@@ -2,6 +2,7 @@
 
     python benchmarks/large_tenant.py --data PATH [--embeddings PATH] [--notes 100000]
                                       [--postings 40000 none] [--questions N]
+                                      [--store sqlite|postgres|URL]
                                       [--json bench-out/large-tenant.json]
 
 ``asem bench longmemeval`` searches each question in its own haystack of about 500 turns.
@@ -9,7 +10,8 @@ Here one tenant holds LongMemEval_S's distinct turns (user turns first, then the
 assistant's, as ``scale.py --texts longmemeval`` stores them, each with its real MiniLM
 embedding from ``--embeddings``): with 100,000 notes it holds every user turn of every
 question, so each question is a needle in the haystacks of all of them. For each setting of
-``ReadConfig.lexical_postings`` (``none``: no budget), on the same file, the questions whose
+``ReadConfig.lexical_postings`` (``none``: no budget), on the same database (an SQLite
+file, or PostgreSQL with ``--store``: a local server started for the run), the questions whose
 evidence turns are all stored are asked in turn (the settings in a random order per
 question, so the machine's drift falls on all alike), and the report gives per setting:
 
@@ -23,17 +25,17 @@ question, so the machine's drift falls on all alike), and the report gives per s
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
-import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import closing
+from contextlib import ExitStack
 from pathlib import Path
 
-from scale import fill, summary
+from scale import fill, fresh_databases, summary
 from scale_corpus import TURN_CHARS, longmemeval_corpus
 from tqdm import tqdm
 
@@ -42,6 +44,9 @@ from asem.config import MemoryConfig, ReadConfig
 from asem.errors import InvalidInputError
 from asem.eval.longmemeval import read
 from asem.providers.onnx_minilm import MiniLMEmbedder
+
+PAGE = 5000
+"""Notes read per page when matching the stored texts to their notes."""
 
 
 def _budget(text: str) -> int | None:
@@ -87,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "reference of agreement (default: 40000 none)")
     parser.add_argument("--questions", type=int, help="ask only the first N questions")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--store", default="sqlite",
+                        help="sqlite (a file, the default), postgres (a local server started "
+                             "for the run) or a PostgreSQL URL (a database is made on it)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     if args.notes < 1:
@@ -98,15 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InvalidInputError, OSError) as e:
         parser.error(str(e))
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "large.db"
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        path = stack.enter_context(fresh_databases(args.store, tmp)).new("large_tenant")
         print(f"filling one tenant with {min(args.notes, len(corpus.texts)):,} notes",
               file=sys.stderr)
         fill_s = fill(path, corpus, real, 1, min(args.notes, len(corpus.texts)))
         memories = {budget: Memory(path, embedder=real, config=MemoryConfig(
             read=ReadConfig(lexical_postings=budget))) for budget in args.postings}
         try:
-            report = _ask(path, memories, asked, args.questions, rng)
+            report = _ask(memories, asked, args.questions, rng)
         finally:
             for memory in memories.values():
                 memory.close()
@@ -119,12 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _ask(path: Path, memories: dict[int | None, Memory], asked: list[tuple[str, frozenset[str]]],
+def _ask(memories: dict[int | None, Memory], asked: list[tuple[str, frozenset[str]]],
          limit: int | None, rng: random.Random) -> dict[str, object]:
     stored: dict[str, set[str]] = {}
-    with closing(sqlite3.connect(path)) as conn:
-        for note_id, content in conn.execute("SELECT id, content FROM notes"):
-            stored.setdefault(content, set()).add(note_id)
+    first = next(iter(memories.values()))
+    for offset in itertools.count(0, PAGE):
+        page = first.list_notes("t0", limit=PAGE, offset=offset)
+        for note in page:
+            stored.setdefault(note.content, set()).add(note.id)
+        if len(page) < PAGE:
+            break
     kept = [(q, e) for q, e in asked if all(text in stored for text in e)]
     skipped = len(asked) - len(kept)
     kept = kept[:limit]

@@ -235,7 +235,7 @@ def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: in
 
 
 @contextmanager
-def _databases(store: str, tmp: Path) -> Iterator[Databases]:
+def fresh_databases(store: str, tmp: Path) -> Iterator[Databases]:
     """Fresh databases of the kind ``--store`` names, released at the end."""
     if store == "sqlite":
         yield SQLiteFiles(tmp)
@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        databases = stack.enter_context(_databases(args.store, tmp))
+        databases = stack.enter_context(fresh_databases(args.store, tmp))
         for tenants, per_tenant in layouts:
             target = databases.new(f"scale_{tenants}_{per_tenant}")
             print(f"{tenants} tenant(s) x {per_tenant:,} notes", file=sys.stderr)

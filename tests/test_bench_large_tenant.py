@@ -1,0 +1,62 @@
+"""benchmarks/large_tenant.py: recall and latency of read settings in one large tenant,
+run end to end on a small LongMemEval-shaped file."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+large = importlib.import_module("large_tenant")
+
+_TOPICS = ["my dog Rex", "the garden", "my sister's wedding", "a trip to Lisbon",
+           "learning the violin", "our new kitchen"]
+
+
+def _data(path: Path) -> Path:
+    """Two answerable questions (one with its evidence in a user turn) and an abstention."""
+    def sessions(evidence: int | None) -> list[list[dict[str, object]]]:
+        said = [[{"role": "user", "content": f"Let me tell you about {topic}, part {i}."},
+                 {"role": "assistant", "content": f"Thanks for sharing about {topic}."}]
+                for i, topic in enumerate(_TOPICS)]
+        if evidence is not None:
+            said[evidence][0]["has_answer"] = True
+        return said
+
+    entries = [
+        {"question_id": "q1", "question": "What did I say about my sister's wedding?",
+         "haystack_sessions": sessions(2)},
+        {"question_id": "q2", "question": "What did you answer about the garden?",
+         "haystack_sessions": sessions(None)},  # no user evidence: not asked
+        {"question_id": "q3_abs", "question": "What about the wedding?",
+         "haystack_sessions": sessions(2)},  # an abstention: not asked
+    ]
+    path.write_text(json.dumps(entries))
+    return path
+
+
+def test_a_small_run_reports_recall_agreement_and_latency_per_setting(tmp_path):
+    out = tmp_path / "large.json"
+    assert large.main(["--data", str(_data(tmp_path / "lme.json")), "--notes", "10",
+                       "--embeddings", str(tmp_path / "cache.sqlite"),
+                       "--postings", "2", "none", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["questions"] == 1 and report["questions_skipped"] == 0
+    budget, none = report["settings"]
+    assert (budget["lexical_postings"], none["lexical_postings"]) == (2, None)
+    assert budget["agreement_at_10"] == 1.0  # the first setting is the reference
+    for setting in report["settings"]:
+        assert setting["recall_any_at_10"] == 1.0  # ten notes of twelve turns: found
+        assert 0 <= setting["agreement_at_10"] <= 1
+        assert setting["search_ms"]["n"] == 1 and setting["search_ms"]["p50"] > 0
+
+
+@pytest.mark.parametrize("bad", ["0", "many"])
+def test_a_budget_that_is_no_number_of_postings_is_refused(tmp_path, bad, capsys):
+    with pytest.raises(SystemExit):
+        large.main(["--data", str(tmp_path / "none.json"), "--postings", bad])
+    assert "postings" in capsys.readouterr().err
