@@ -1,7 +1,8 @@
 """LongMemEval_S's questions asked of one large tenant: recall and latency of read settings.
 
     python benchmarks/large_tenant.py --data PATH [--embeddings PATH] [--notes 100000]
-                                      [--postings 40000 none] [--questions N]
+                                      [--settings '{}' '{"lexical_postings": null}']
+                                      [--questions N]
                                       [--store sqlite|postgres|URL]
                                       [--json bench-out/large-tenant.json]
 
@@ -9,9 +10,10 @@
 Here one tenant holds LongMemEval_S's distinct turns (user turns first, then the
 assistant's, as ``scale.py --texts longmemeval`` stores them, each with its real MiniLM
 embedding from ``--embeddings``): with 100,000 notes it holds every user turn of every
-question, so each question is a needle in the haystacks of all of them. For each setting of
-``ReadConfig.lexical_postings`` (``none``: no budget), on the same database (an SQLite
-file, or PostgreSQL with ``--store``: a local server started for the run), the questions whose
+question, so each question is a needle in the haystacks of all of them. For each setting
+(a JSON object of ``ReadConfig`` fields over the defaults; ``{}``: the default read path),
+on the same database (an SQLite file, or PostgreSQL with ``--store``: a local server
+started for the run), the questions whose
 evidence turns are all stored are asked in turn (the settings in a random order per
 question, so the machine's drift falls on all alike), and the report gives per setting:
 
@@ -33,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import fields, replace
 from pathlib import Path
 
 from scale import fill, fresh_databases, summary
@@ -49,17 +52,22 @@ PAGE = 5000
 """Notes read per page when matching the stored texts to their notes."""
 
 
-def _budget(text: str) -> int | None:
-    if text.lower() == "none":
-        return None
+def _setting(text: str) -> dict[str, object]:
+    """A JSON object of ``ReadConfig`` fields, checked against them."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a number of postings nor 'none': {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("a budget is at least 1 posting")
-    return value
+        setting = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not JSON: {text!r} ({e})") from None
+    if not isinstance(setting, dict):
+        raise argparse.ArgumentTypeError(f"not a JSON object of ReadConfig fields: {text!r}")
+    unknown = set(setting) - {f.name for f in fields(ReadConfig)}
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no such ReadConfig field: {', '.join(sorted(unknown))}")
+    try:
+        replace(ReadConfig(), **setting)
+    except (TypeError, ValueError) as e:
+        raise argparse.ArgumentTypeError(f"not a ReadConfig: {e}") from None
+    return setting
 
 
 def questions_with_evidence(data: Path) -> list[tuple[str, frozenset[str]]]:
@@ -86,10 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="embedding cache (SQLite), shared with asem bench longmemeval")
     parser.add_argument("--notes", type=int, default=100_000,
                         help="notes in the tenant (default 100000: every user turn)")
-    parser.add_argument("--postings", type=_budget, nargs="+", default=[40_000, None],
-                        metavar="N|none",
-                        help="settings of ReadConfig.lexical_postings, the first the "
-                             "reference of agreement (default: 40000 none)")
+    parser.add_argument("--settings", type=_setting, nargs="+",
+                        default=[{}, {"lexical_postings": None}], metavar="JSON",
+                        help="read settings, each a JSON object of ReadConfig fields; the "
+                             "first is the reference of agreement (default: '{}' "
+                             "'{\"lexical_postings\": null}')")
     parser.add_argument("--questions", type=int, help="ask only the first N questions")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store", default="sqlite",
@@ -99,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.notes < 1:
         parser.error("--notes must be at least 1")
+    if len({json.dumps(s, sort_keys=True) for s in args.settings}) < len(args.settings):
+        parser.error("--settings names one setting twice")
     real = MiniLMEmbedder()
     try:
         corpus = longmemeval_corpus(real, args.data, args.embeddings, args.notes)
@@ -112,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filling one tenant with {min(args.notes, len(corpus.texts)):,} notes",
               file=sys.stderr)
         fill_s = fill(path, corpus, real, 1, min(args.notes, len(corpus.texts)))
-        memories = {budget: Memory(path, embedder=real, config=MemoryConfig(
-            read=ReadConfig(lexical_postings=budget))) for budget in args.postings}
+        memories = {
+            json.dumps(setting, sort_keys=True): Memory(path, embedder=real, config=MemoryConfig(
+                read=replace(ReadConfig(), **setting))) for setting in args.settings}
         try:
             report = _ask(memories, asked, args.questions, rng)
         finally:
@@ -128,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _ask(memories: dict[int | None, Memory], asked: list[tuple[str, frozenset[str]]],
+def _ask(memories: dict[str, Memory], asked: list[tuple[str, frozenset[str]]],
          limit: int | None, rng: random.Random) -> dict[str, object]:
     stored: dict[str, set[str]] = {}
     first = next(iter(memories.values()))
@@ -143,29 +155,29 @@ def _ask(memories: dict[int | None, Memory], asked: list[tuple[str, frozenset[st
     kept = kept[:limit]
     for memory in memories.values():  # each loads the tenant's index before timing
         memory.search(kept[0][0], user_id="t0", k=10)
-    times: dict[int | None, list[float]] = {b: [] for b in memories}
-    found: dict[int | None, list[tuple[int, int]]] = {b: [] for b in memories}
-    tops: dict[int | None, list[list[str]]] = {b: [] for b in memories}
+    times: dict[str, list[float]] = {b: [] for b in memories}
+    found: dict[str, list[tuple[int, int]]] = {b: [] for b in memories}
+    tops: dict[str, list[list[str]]] = {b: [] for b in memories}
     for question, evidence in tqdm(kept, desc="questions", unit="q", file=sys.stderr):
-        for budget in rng.sample(list(memories), len(memories)):
+        for label in rng.sample(list(memories), len(memories)):
             started = time.perf_counter()
-            hits = memories[budget].search(question, user_id="t0", k=10)
-            times[budget].append((time.perf_counter() - started) * 1000)
+            hits = memories[label].search(question, user_id="t0", k=10)
+            times[label].append((time.perf_counter() - started) * 1000)
             ids = {h.note.id for h in hits}
             held = sum(1 for text in evidence if stored[text] & ids)
-            found[budget].append((held, len(evidence)))
-            tops[budget].append([h.note.id for h in hits])
+            found[label].append((held, len(evidence)))
+            tops[label].append([h.note.id for h in hits])
     reference = tops[next(iter(memories))]
     settings = []
-    for budget in memories:
+    for label in memories:
         agree = [len(set(top) & set(ref)) / max(1, len(ref))
-                 for top, ref in zip(tops[budget], reference, strict=True)]
+                 for top, ref in zip(tops[label], reference, strict=True)]
         settings.append({
-            "lexical_postings": budget,
-            "recall_any_at_10": round(sum(h > 0 for h, _ in found[budget]) / len(kept), 4),
-            "recall_all_at_10": round(sum(h == n for h, n in found[budget]) / len(kept), 4),
+            "setting": json.loads(label),
+            "recall_any_at_10": round(sum(h > 0 for h, _ in found[label]) / len(kept), 4),
+            "recall_all_at_10": round(sum(h == n for h, n in found[label]) / len(kept), 4),
             "agreement_at_10": round(sum(agree) / len(agree), 4),
-            "search_ms": summary(times[budget])})
+            "search_ms": summary(times[label])})
     return {"questions": len(kept), "questions_skipped": skipped,
             "settings": settings}
 

@@ -43,11 +43,13 @@ def test_a_small_run_reports_recall_agreement_and_latency_per_setting(tmp_path):
     out = tmp_path / "large.json"
     assert large.main(["--data", str(_data(tmp_path / "lme.json")), "--notes", "10",
                        "--embeddings", str(tmp_path / "cache.sqlite"),
-                       "--postings", "2", "none", "--json", str(out)]) == 0
+                       "--settings", '{"lexical_postings": 2}', '{"lexical_postings": null}',
+                       "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["questions"] == 1 and report["questions_skipped"] == 0
     budget, none = report["settings"]
-    assert (budget["lexical_postings"], none["lexical_postings"]) == (2, None)
+    assert (budget["setting"], none["setting"]) == ({"lexical_postings": 2},
+                                                    {"lexical_postings": None})
     assert budget["agreement_at_10"] == 1.0  # the first setting is the reference
     for setting in report["settings"]:
         assert setting["recall_any_at_10"] == 1.0  # ten notes of twelve turns: found
@@ -55,8 +57,9 @@ def test_a_small_run_reports_recall_agreement_and_latency_per_setting(tmp_path):
         assert setting["search_ms"]["n"] == 1 and setting["search_ms"]["p50"] > 0
 
 
-@pytest.mark.parametrize("bad", ["0", "many"])
-def test_a_budget_that_is_no_number_of_postings_is_refused(tmp_path, bad, capsys):
+@pytest.mark.parametrize(("bad", "said"), [("many", "not JSON"), ("[1]", "JSON object"),
+                                           ('{"k_cands": 5}', "no such ReadConfig field")])
+def test_a_setting_that_is_no_read_config_is_refused(tmp_path, bad, said, capsys):
     with pytest.raises(SystemExit):
-        large.main(["--data", str(tmp_path / "none.json"), "--postings", bad])
-    assert "postings" in capsys.readouterr().err
+        large.main(["--data", str(tmp_path / "none.json"), "--settings", bad])
+    assert said in capsys.readouterr().err
