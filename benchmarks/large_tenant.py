@@ -108,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.notes < 1:
         parser.error("--notes must be at least 1")
+    if args.questions is not None and args.questions < 1:
+        parser.error("--questions must be at least 1")
     if len({json.dumps(s, sort_keys=True) for s in args.settings}) < len(args.settings):
         parser.error("--settings names one setting twice")
     real = MiniLMEmbedder()
@@ -153,6 +155,9 @@ def _ask(memories: dict[str, Memory], asked: list[tuple[str, frozenset[str]]],
     kept = [(q, e) for q, e in asked if all(text in stored for text in e)]
     skipped = len(asked) - len(kept)
     kept = kept[:limit]
+    if not kept:
+        raise SystemExit("no question has all its evidence turns among the notes stored; "
+                         "store more of them (--notes)")
     for memory in memories.values():  # each loads the tenant's index before timing
         memory.search(kept[0][0], user_id="t0", k=10)
     times: dict[str, list[float]] = {b: [] for b in memories}

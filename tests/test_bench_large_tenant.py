@@ -63,3 +63,9 @@ def test_a_setting_that_is_no_read_config_is_refused(tmp_path, bad, said, capsys
     with pytest.raises(SystemExit):
         large.main(["--data", str(tmp_path / "none.json"), "--settings", bad])
     assert said in capsys.readouterr().err
+
+
+def test_a_tenant_too_small_to_hold_any_evidence_says_so(tmp_path):
+    with pytest.raises(SystemExit, match="--notes"):
+        large.main(["--data", str(_data(tmp_path / "lme.json")), "--notes", "2",
+                    "--embeddings", str(tmp_path / "cache.sqlite")])
