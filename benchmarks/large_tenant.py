@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
@@ -44,8 +45,9 @@ from tqdm import tqdm
 
 from asem import Memory
 from asem.config import MemoryConfig, ReadConfig
-from asem.errors import InvalidInputError
+from asem.errors import ASEMError, InvalidInputError
 from asem.eval.longmemeval import read
+from asem.providers import HashEmbedder
 from asem.providers.onnx_minilm import MiniLMEmbedder
 
 PAGE = 5000
@@ -68,6 +70,20 @@ def _setting(text: str) -> dict[str, object]:
     except (TypeError, ValueError) as e:
         raise argparse.ArgumentTypeError(f"not a ReadConfig: {e}") from None
     return setting
+
+
+def _try(setting: dict[str, object], path: Path) -> None:
+    """One search with ``setting`` on a small memory, so that a value of the wrong kind is
+    refused before the fill rather than at the first question."""
+    with Memory(path, embedder=HashEmbedder(32), config=MemoryConfig(
+            read=replace(ReadConfig(), **setting))) as memory:
+        for text in ("I walk my dog Rex every morning.", "Rex likes the park by the river."):
+            memory.add(text, user_id="try")
+        try:
+            memory.search("Where does Rex like to walk?", user_id="try", k=10)
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"the setting {json.dumps(setting)} does not work: "
+                                    f"{e}") from None
 
 
 def questions_with_evidence(data: Path) -> list[tuple[str, frozenset[str]]]:
@@ -112,16 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--questions must be at least 1")
     if len({json.dumps(s, sort_keys=True) for s in args.settings}) < len(args.settings):
         parser.error("--settings names one setting twice")
-    real = MiniLMEmbedder()
-    try:
-        corpus = longmemeval_corpus(real, args.data, args.embeddings, args.notes)
-        asked = questions_with_evidence(args.data)
-    except (InvalidInputError, OSError) as e:
-        parser.error(str(e))
-    rng = random.Random(args.seed)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as scale.py measures
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        path = stack.enter_context(fresh_databases(args.store, tmp)).new("large_tenant")
+        try:
+            for setting in args.settings:
+                _try(setting, tmp / "try.db")
+            path = stack.enter_context(fresh_databases(args.store, tmp)).new("large_tenant")
+            real = MiniLMEmbedder()
+            corpus = longmemeval_corpus(real, args.data, args.embeddings, args.notes)
+            asked = questions_with_evidence(args.data)
+        except (ASEMError, OSError) as e:
+            parser.error(str(e))
+        rng = random.Random(args.seed)
         print(f"filling one tenant with {min(args.notes, len(corpus.texts)):,} notes",
               file=sys.stderr)
         fill_s = fill(path, corpus, real, 1, min(args.notes, len(corpus.texts)))

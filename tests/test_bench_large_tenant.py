@@ -43,25 +43,27 @@ def test_a_small_run_reports_recall_agreement_and_latency_per_setting(tmp_path):
     out = tmp_path / "large.json"
     assert large.main(["--data", str(_data(tmp_path / "lme.json")), "--notes", "10",
                        "--embeddings", str(tmp_path / "cache.sqlite"),
-                       "--settings", '{"lexical_postings": 2}', '{"lexical_postings": null}',
+                       "--settings", '{"lexical_postings": 1}', '{"lexical_postings": null}',
                        "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    assert report["notes"] == 6  # 12 turns: half of them kept back for adds
     assert report["questions"] == 1 and report["questions_skipped"] == 0
     budget, none = report["settings"]
-    assert (budget["setting"], none["setting"]) == ({"lexical_postings": 2},
+    assert (budget["setting"], none["setting"]) == ({"lexical_postings": 1},
                                                     {"lexical_postings": None})
     assert budget["agreement_at_10"] == 1.0  # the first setting is the reference
     for setting in report["settings"]:
-        assert setting["recall_any_at_10"] == 1.0  # ten notes of twelve turns: found
+        assert setting["recall_any_at_10"] == 1.0  # six notes: the evidence among the ten
         assert 0 <= setting["agreement_at_10"] <= 1
         assert setting["search_ms"]["n"] == 1 and setting["search_ms"]["p50"] > 0
 
 
 @pytest.mark.parametrize(("bad", "said"), [("many", "not JSON"), ("[1]", "JSON object"),
-                                           ('{"k_cands": 5}', "no such ReadConfig field")])
+                                           ('{"k_cands": 5}', "no such ReadConfig field"),
+                                           ('{"lexical_postings": "40000"}', "does not work")])
 def test_a_setting_that_is_no_read_config_is_refused(tmp_path, bad, said, capsys):
     with pytest.raises(SystemExit):
-        large.main(["--data", str(tmp_path / "none.json"), "--settings", bad])
+        large.main(["--data", str(_data(tmp_path / "lme.json")), "--settings", bad])
     assert said in capsys.readouterr().err
 
 
@@ -69,3 +71,9 @@ def test_a_tenant_too_small_to_hold_any_evidence_says_so(tmp_path):
     with pytest.raises(SystemExit, match="--notes"):
         large.main(["--data", str(_data(tmp_path / "lme.json")), "--notes", "2",
                     "--embeddings", str(tmp_path / "cache.sqlite")])
+
+
+def test_a_missing_data_file_is_one_error_line(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        large.main(["--data", str(tmp_path / "none.json")])
+    assert "not found" in capsys.readouterr().err

@@ -100,6 +100,16 @@ class _Counted:
                 for t in terms}
 
 
+class _Live:
+    """A dense source that tells only how many live notes the tenant has."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def live_count(self) -> int:
+        return self.count
+
+
 def _notes(prefix: str, count: int) -> set[str]:
     return {f"{prefix}{i}" for i in range(count)}
 
@@ -108,23 +118,32 @@ def test_a_query_over_the_postings_budget_ranks_by_its_rarest_terms_only():
     store = _Counted({"previous": _notes("p", 500), "conversation": _notes("c", 300),
                       "netflix": _notes("n", 20), "seasons": _notes("s", 60)})
     terms = ["previous", "conversation", "netflix", "seasons"]
-    assert _within_budget(store, "u", terms, 10_000, 400) == ["conversation", "netflix",
-                                                              "seasons"]
-    assert _within_budget(store, "u", terms, 10_000, 100) == ["netflix", "seasons"]
-    assert _within_budget(store, "u", terms, 10_000, 5) == ["netflix"]  # the rarest stays
-    assert _within_budget(store, "u", terms, 10_000, 880) == terms
-    assert _within_budget(store, "u", terms, 10_000, None) == terms
+    notes = _Live(10_000)
+    assert _within_budget(store, "u", terms, notes, 400) == ["conversation", "netflix",
+                                                             "seasons"]
+    assert _within_budget(store, "u", terms, notes, 100) == ["netflix", "seasons"]
+    assert _within_budget(store, "u", terms, notes, 5) == ["netflix"]  # the rarest stays
+    assert _within_budget(store, "u", terms, notes, 880) == terms
+    assert _within_budget(store, "u", terms, notes, None) == terms
+
+
+def test_a_term_the_tenant_never_uses_does_not_push_out_the_rarest_it_does():
+    store = _Counted({"remember": _notes("r", 450), "tell": _notes("t", 600)})
+    terms = ["recomend", "remember", "tell"]  # a typo: no notes hold it
+    assert _within_budget(store, "u", terms, _Live(10_000), 400) == ["recomend", "remember"]
+    assert _within_budget(store, "u", ["remember", "tell"], _Live(10_000), 400) == ["remember"]
 
 
 def test_a_tenant_too_small_to_reach_the_budget_is_never_counted():
     store = _Counted({"previous": _notes("p", 50)})
-    assert _within_budget(store, "u", ["previous", "talk"], 100, 200) == ["previous", "talk"]
+    assert _within_budget(store, "u", ["previous", "talk"], _Live(100), 200) == [
+        "previous", "talk"]
     assert store.asked == []
 
 
 def test_the_held_share_asks_about_the_other_matches_only_when_the_best_holds_too_little():
     store = _Counted({"lgbtq": {"a"}, "support": {"a", "b"}, "group": {"b", "c"},
-                      "tips": {"c"}, **{f"w{i}": {f"x{i}"} for i in range(40)}})
+                      "tips": {"c"}})
     ranked = ["a", "b", "c"]
     full = coverage(store.term_stats("u", ["lgbtq", "support", "group"], ranked), 200)
     store.asked.clear()
@@ -133,7 +152,7 @@ def test_the_held_share_asks_about_the_other_matches_only_when_the_best_holds_to
     for terms in (["tips", "group", "support"], ["group", "tips"]):
         full = coverage(store.term_stats("u", terms, ranked), 200)
         store.asked.clear()
-        assert _held_share(store, "u", terms, ranked, 200, 0.99) == pytest.approx(full)
+        assert _held_share(store, "u", terms, ranked, 200, 0.99) == full
         assert store.asked == [["a"], ["b", "c"]]
 
 
@@ -149,8 +168,17 @@ def test_a_search_over_the_budget_ranks_by_the_rare_term_and_finds_its_note(open
         asked.append(list(terms))
         return lexical(user_id, terms, limit)
 
-    m.store.lexical = spy
+    weighed: list[list[str]] = []
+    term_stats = m.store.term_stats
+
+    def stats_spy(user_id, terms, note_ids):
+        if note_ids:  # the confidence's question, not the budget's count
+            weighed.append(list(terms))
+        return term_stats(user_id, terms, note_ids)
+
+    m.store.lexical, m.store.term_stats = spy, stats_spy
     hits = m.search("Which weekend did we spend in Zanzibar?", user_id="u", k=3)
     assert len(asked) == 1 and "zanzibar" in asked[0]
     assert "weekend" not in asked[0]  # in every note: over the budget, left out
+    assert weighed and all("weekend" in terms for terms in weighed)  # still weighed
     assert hits[0].note.id == wanted

@@ -55,8 +55,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
              if sim > config.min_similarity}
     lexical: dict[str, float] = {}
     terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
-    ranked_by = _within_budget(store, scope.user_id, terms, source.live_count(),
-                               config.lexical_postings)
+    ranked_by = _within_budget(store, scope.user_id, terms, source, config.lexical_postings)
     matches = store.lexical(scope.user_id, ranked_by, limit=k1 * 4)
     visible = source.similarities(vector, [note_id for note_id, _ in matches])
     for note_id, score in matches:
@@ -88,20 +87,22 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     )
 
 
-def _within_budget(store: Store, user_id: str, terms: list[str], documents: int,
+def _within_budget(store: Store, user_id: str, terms: list[str], source: DenseSource,
                    budget: int | None) -> list[str]:
     """``terms`` whose postings the BM25 ranking reads: all of them while they hold at most
     ``budget`` postings (``ReadConfig.lexical_postings``), else the rarest ones that stay
-    within it (at least one), in the query's order."""
-    if budget is None or len(terms) < 2 or len(terms) * documents <= budget:
+    within it, in the query's order. The rarest term the tenant holds always stays (with
+    any it does not hold: they cost nothing)."""
+    if budget is None or len(terms) < 2 or len(terms) * source.live_count() <= budget:
         return terms
     counts = {term: count for term, (count, _) in store.term_stats(user_id, terms, []).items()}
     kept: set[str] = set()
     total = 0
     for term in sorted(terms, key=lambda t: counts.get(t, 0)):
-        total += counts.get(term, 0)
-        if kept and total > budget:
+        count = counts.get(term, 0)
+        if total > 0 and total + count > budget:
             break
+        total += count
         kept.add(term)
     return [term for term in terms if term in kept]
 

@@ -179,6 +179,6 @@ def term_stats(conn: Conn, user_id: str, terms: Sequence[str], note_ids: Sequenc
     counted = counts.of(conn, user_id, tenant_changes(conn, user_id))
     dfs = counts.df(conn, user_id, counted, "term", terms)
     rows = conn.execute(_HOLDERS, {  # type: ignore[arg-type]
-        "terms": terms, "user": user_id, "ids": list(note_ids)}).fetchall()
+        "terms": terms, "user": user_id, "ids": list(note_ids)}).fetchall() if note_ids else []
     holders = {r["term"]: set(r["holders"]) for r in rows}
     return {t: (int(df), holders.get(t, set())) for t, df in zip(terms, dfs, strict=True)}
