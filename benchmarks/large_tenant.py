@@ -39,7 +39,7 @@ from contextlib import ExitStack
 from dataclasses import fields, replace
 from pathlib import Path
 
-from scale import fill, fresh_databases, summary
+from scale import fill, fresh_databases, store_kind, summary
 from scale_corpus import TURN_CHARS, longmemeval_corpus
 from tqdm import tqdm
 
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "'{\"lexical_postings\": null}')")
     parser.add_argument("--questions", type=int, help="ask only the first N questions")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--store", default="sqlite",
+    parser.add_argument("--store", default="sqlite", type=store_kind,
                         help="sqlite (a file, the default), postgres (a local server started "
                              "for the run) or a PostgreSQL URL (a database is made on it)")
     parser.add_argument("--json", type=Path, help="write the figures here")

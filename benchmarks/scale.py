@@ -234,6 +234,14 @@ def _after_other_process(path: Path | str, memory: Memory, user: str, rounds: in
         child.wait(timeout=60)
 
 
+def store_kind(text: str) -> str:
+    """``--store``: sqlite, postgres, or a PostgreSQL URL."""
+    if text in ("sqlite", "postgres") or text.startswith(("postgresql://", "postgres://")):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither sqlite, postgres nor a postgresql:// URL")
+
+
 @contextmanager
 def fresh_databases(store: str, tmp: Path) -> Iterator[Databases]:
     """Fresh databases of the kind ``--store`` names, released at the end."""
@@ -270,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ef-search", type=int, nargs="+", metavar="N",
                         help="hnsw.ef_search values the recall figure is taken at "
                              "(PostgreSQL only; default: the store's)")
-    parser.add_argument("--store", default="sqlite",
+    parser.add_argument("--store", default="sqlite", type=store_kind,
                         help="sqlite (a file, the default), postgres (a local server started "
                              "for the run) or a PostgreSQL URL (a database is made on it)")
     parser.add_argument("--json", type=Path, help="write the figures here")

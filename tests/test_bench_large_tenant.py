@@ -77,3 +77,9 @@ def test_a_missing_data_file_is_one_error_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         large.main(["--data", str(tmp_path / "none.json")])
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_store_that_is_neither_sqlite_postgres_nor_a_url_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        large.main(["--data", str(_data(tmp_path / "lme.json")), "--store", "sqllite"])
+    assert "neither sqlite, postgres nor a postgresql:// URL" in capsys.readouterr().err
