@@ -74,8 +74,8 @@ class ReadConfig:
     150,000 postings in a tenant of 100,000 notes (130–170 ms). Over this budget the most
     common terms, whose IDF weighs least, are left out of the ranking (not of
     ``lexical_confidence``), the commonest first, while the rest hold more; the rarest term
-    the tenant holds always stays. A tenant with fewer notes than this divided by the query's terms is never
-    cut. None: no budget."""
+    the tenant holds always stays. A tenant with fewer notes than this divided by the
+    query's terms is never cut. None: no budget."""
     utility_weight: float = 0.40
     """λ: weight of z-scored utility against z-scored similarity in Phase B."""
     timeliness_weight: float = 0.05

@@ -141,9 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ASEMError, OSError) as e:
             parser.error(str(e))
         rng = random.Random(args.seed)
-        print(f"filling one tenant with {min(args.notes, len(corpus.texts)):,} notes",
-              file=sys.stderr)
-        fill_s = fill(path, corpus, real, 1, min(args.notes, len(corpus.texts)))
+        notes = min(args.notes, len(corpus.texts))
+        print(f"filling one tenant with {notes:,} notes", file=sys.stderr)
+        fill_s = fill(path, corpus, real, 1, notes)
         memories = {
             json.dumps(setting, sort_keys=True): Memory(path, embedder=real, config=MemoryConfig(
                 read=replace(ReadConfig(), **setting))) for setting in args.settings}
@@ -152,8 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             for memory in memories.values():
                 memory.close()
-    report = {"notes": min(args.notes, len(corpus.texts)), "fill_s": round(fill_s, 1),
-              **report}
+    report = {"notes": notes, "fill_s": round(fill_s, 1), **report}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))

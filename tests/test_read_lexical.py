@@ -100,16 +100,6 @@ class _Counted:
                 for t in terms}
 
 
-class _Live:
-    """A dense source that tells only how many live notes the tenant has."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-
-    def live_count(self) -> int:
-        return self.count
-
-
 def _notes(prefix: str, count: int) -> set[str]:
     return {f"{prefix}{i}" for i in range(count)}
 
@@ -118,7 +108,7 @@ def test_a_query_over_the_postings_budget_ranks_by_its_rarest_terms_only():
     store = _Counted({"previous": _notes("p", 500), "conversation": _notes("c", 300),
                       "netflix": _notes("n", 20), "seasons": _notes("s", 60)})
     terms = ["previous", "conversation", "netflix", "seasons"]
-    notes = _Live(10_000)
+    notes = 10_000  # live notes of the tenant
     assert _within_budget(store, "u", terms, notes, 400) == ["conversation", "netflix",
                                                              "seasons"]
     assert _within_budget(store, "u", terms, notes, 100) == ["netflix", "seasons"]
@@ -130,13 +120,13 @@ def test_a_query_over_the_postings_budget_ranks_by_its_rarest_terms_only():
 def test_a_term_the_tenant_never_uses_does_not_push_out_the_rarest_it_does():
     store = _Counted({"remember": _notes("r", 450), "tell": _notes("t", 600)})
     terms = ["recomend", "remember", "tell"]  # a typo: no notes hold it
-    assert _within_budget(store, "u", terms, _Live(10_000), 400) == ["recomend", "remember"]
-    assert _within_budget(store, "u", ["remember", "tell"], _Live(10_000), 400) == ["remember"]
+    assert _within_budget(store, "u", terms, 10_000, 400) == ["recomend", "remember"]
+    assert _within_budget(store, "u", ["remember", "tell"], 10_000, 400) == ["remember"]
 
 
 def test_a_tenant_too_small_to_reach_the_budget_is_never_counted():
     store = _Counted({"previous": _notes("p", 50)})
-    assert _within_budget(store, "u", ["previous", "talk"], _Live(100), 200) == [
+    assert _within_budget(store, "u", ["previous", "talk"], 100, 200) == [
         "previous", "talk"]
     assert store.asked == []
 

@@ -55,7 +55,8 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
              if sim > config.min_similarity}
     lexical: dict[str, float] = {}
     terms = query_terms(query) if config.lexical_weight > 0 else []  # weight 0: channel off
-    ranked_by = _within_budget(store, scope.user_id, terms, source, config.lexical_postings)
+    documents = source.live_count() if terms else 0  # BM25's N: a query on PostgreSQL
+    ranked_by = _within_budget(store, scope.user_id, terms, documents, config.lexical_postings)
     matches = store.lexical(scope.user_id, ranked_by, limit=k1 * 4)
     visible = source.similarities(vector, [note_id for note_id, _ in matches])
     for note_id, score in matches:
@@ -65,7 +66,7 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
                 break
     scale = 1.0
     if config.lexical_confidence > 0 and lexical:
-        share = _held_share(store, scope.user_id, terms, list(lexical), source.live_count(),
+        share = _held_share(store, scope.user_id, terms, list(lexical), documents,
                             config.lexical_confidence)
         scale = weight_scale(share, config.lexical_confidence, config.lexical_confidence_floor)
     sims = dense | {note_id: visible[note_id] for note_id in lexical}
@@ -87,13 +88,13 @@ def recall(query_vector: np.ndarray, query: str, scope: Scope, filters: Filters,
     )
 
 
-def _within_budget(store: Store, user_id: str, terms: list[str], source: DenseSource,
+def _within_budget(store: Store, user_id: str, terms: list[str], documents: int,
                    budget: int | None) -> list[str]:
     """``terms`` whose postings the BM25 ranking reads: all of them while they hold at most
     ``budget`` postings (``ReadConfig.lexical_postings``), else the rarest ones that stay
     within it, in the query's order. The rarest term the tenant holds always stays (with
     any it does not hold: they cost nothing)."""
-    if budget is None or len(terms) < 2 or len(terms) * source.live_count() <= budget:
+    if budget is None or len(terms) < 2 or len(terms) * documents <= budget:
         return terms
     counts = {term: count for term, (count, _) in store.term_stats(user_id, terms, []).items()}
     kept: set[str] = set()
