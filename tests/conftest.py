@@ -54,6 +54,17 @@ def manager():
 
 
 @pytest.fixture
+def rules_only():
+    """The manager's decision-time guards without the learned reading of news
+    (``asem.manager.known``): what the hand-written rules alone decide."""
+    from asem.manager import known
+
+    known.use(bar=float("inf"))
+    yield
+    known.use()
+
+
+@pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "m.db"
 

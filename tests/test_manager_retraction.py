@@ -164,6 +164,7 @@ def test_a_retraction_that_names_a_change_replaces_the_note(said):
     ("I don't like sushi.", "I don't like sushi at all.", True),  # the same denial
     ("No, I live in Boston.", "I live in Boston.", True),  # "no" denies nothing here
 ])
+@pytest.mark.usefixtures("rules_only")
 def test_a_retraction_is_never_already_known(said, note, noop_open):
     from asem.manager.features import features
 

@@ -129,6 +129,13 @@ def _npz_out(out: Path) -> None:
     check_writable("--out", out)
 
 
+def _weights_out(asset: str) -> typer.models.OptionInfo:
+    """The ``--out`` option of a reading the write path ships as ``asset``."""
+    return typer.Option("--out", metavar="FILE", dir_okay=False,
+                        help="Where to write the weights (.npz). The write path reads "
+                             f"asem/manager/assets/{asset}.")
+
+
 @train_app.command("attribute")
 def attribute(
     ctx: typer.Context,
@@ -183,11 +190,7 @@ def attribute(
 @train_app.command("one-value")
 def one_value(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option(
-        "--out", metavar="FILE", dir_okay=False,
-        help="Where to write the weights (.npz). The write path reads "
-             "asem/manager/assets/one-value.npz.",
-    )] = Path("one-value.npz"),
+    out: Annotated[Path, _weights_out("one-value.npz")] = Path("one-value.npz"),
 ) -> None:
     """Fit the reading of whether an attribute holds one value at a time ("I work at
     Microsoft.") or a list ("I'm allergic to peanuts."), with which the write path makes
@@ -217,3 +220,36 @@ def one_value(
         stdout().print(f"wrote {out}: {summary['sentences']} sentences of "
                        f"{summary['attributes']} attributes ({summary['one_value']} of one "
                        "value at a time)")
+
+
+@train_app.command("news")
+def news(
+    ctx: typer.Context,
+    out: Annotated[Path, _weights_out("news.npz")] = Path("news.npz"),
+) -> None:
+    """Fit the reading of whether an input is news about a note ("Max is sick." of "I have
+    a dog named Max.") or says nothing the note does not ("Yes, Max is my dog."), with
+    which the write path keeps the manager from recording news as already known.
+
+    A class-balanced logistic regression over the manager's own features of the pair and
+    the words the input says that the note does not, fitted on the hand-written pairs of
+    asem/manager/news_pairs/train-*.jsonl (the held-out set is never read); seconds on a
+    CPU. It reads the local embedder's input embeddings with the onnx package (pip install
+    'asem[train]'). benchmarks/news_pairs.py measures the write decisions it makes on the
+    held-out pairs.
+    """
+    from asem.manager import known
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    _npz_out(out)
+    pairs = known.training_pairs()
+    weights = known.fitted(pairs, MiniLMEmbedder().embed, known.word_vectors())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    known.save(weights, out)
+    summary = {"weights": str(out), "pairs": len(pairs),
+               "news": sum(p.news for p in pairs), "features": len(weights.names)}
+    if settings(ctx).json:
+        emit_json(summary)
+    else:
+        stdout().print(f"wrote {out}: {summary['features']} features, fitted on "
+                       f"{summary['pairs']} pairs ({summary['news']} of news)")

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from asem.manager import attribute, news, text
+from asem.manager import attribute, known, news, text
 from asem.read.when import Period, periods
 from asem.write.dates import date_phrases
 from asem.write.manager import Candidate, Proposal
@@ -66,18 +66,14 @@ class Features:
     (``text.negates``): "I no longer have Buddy, he passed away." recorded on "I have a dog
     named Buddy." left the note saying Buddy is there. Or x names a change the candidate
     does not (``news.CHANGE_CUES``: "I switched from the ferry to the bike for my
-    commute." of "Every day I take the ferry to work."). Or x is news about it by
-    ``news.about``: it corrects it ("Actually I hate sushi." of "I love sushi."), says it
-    with another value ("I love pizza." of "I love sushi."), says a milestone it does not
-    ("I finished Dune." of "I'm reading Dune."), says more than it in words no paraphrase
-    would use instead ("I work as a nurse at Mercy Hospital." of "I work as a nurse."), says
-    what befell something it names ("Scout ran away."), lists one value more or says
-    something of its speaker in a clause of its own ("Finally, I don't have to stress about
-    it, so I can just enjoy my movies and games." of "Playing video games and watching
-    movies are my main hobbies."); or x says something of its speaker and someone else
-    said the candidate (``news.of_speaker``: Ben's "I live in Boston as well." of Ana's "I
-    live in Boston."). Recorded on the note, the new value was lost. None: no candidate
-    is."""
+    commute." of "Every day I take the ferry to work."). Or x is news about it by its shape
+    (``news.about``): it says it with another value ("I love pizza." of "I love sushi.") or
+    says more than it in words no paraphrase would use instead ("I work as a nurse at Mercy
+    Hospital." of "I work as a nurse."). Or the learned reading of news (``known``) reads
+    it so ("Max is sick." of "I have a dog named Max.", "I finished Dune." of "I'm reading
+    Dune."). Or x says something of its speaker and someone else said the candidate
+    (``news.of_speaker``: Ben's "I live in Boston as well." of Ana's "I live in Boston.").
+    Recorded on the note, the new value was lost. None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
@@ -172,6 +168,7 @@ def features(proposal: Proposal, *, guards: bool = True,
             _same_attribute(x_attribute, c, projection),
         ])
     pairs = np.array(rows, dtype=np.float32).reshape(len(rows), len(PAIR_FEATURES))
+    x_row = x_features(x, len(candidates))
     mergeable = np.array([len(c.content) < MAX_MERGE_CHARS for c in candidates], dtype=bool)
     contents = [text.substance(c.content) for c in candidates]
     restates = np.array([text.restates(x, c) for c in contents], dtype=bool)
@@ -186,15 +183,17 @@ def features(proposal: Proposal, *, guards: bool = True,
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
         own, changes = news.of_speaker(x), text.has_cue(x, news.CHANGE_CUES)
+        read = known.probabilities(x, x_row, contents, pairs) >= known.bar()
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
                           or (changes and not text.has_cue(content, news.CHANGE_CUES))
-                          or (own and other) or news.about(x, content)
-                          for content, other in zip(contents, foreign, strict=True)],
+                          or (own and other) or news.about(x, content) or bool(reading)
+                          for content, other, reading in zip(contents, foreign, read,
+                                                             strict=True)],
                          dtype=bool)
         apart = _apart(proposal.intent, candidates)
         other_time = _other_times(x, proposal.observed_at, candidates, contents)
-    return Features(x_features(x, len(candidates)), pairs, mergeable, text.discardable(x),
+    return Features(x_row, pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign,
                     apart, other_time)
 

