@@ -213,6 +213,7 @@ def test_an_answer_takes_no_targeted_action_on_the_turn_it_answers():
     assert training.closed is None
 
 
+@pytest.mark.usefixtures("rules_only")
 def test_no_targeted_action_lands_on_a_note_that_asks():
     from asem.manager.features import features
 

@@ -183,7 +183,7 @@ def features(proposal: Proposal, *, guards: bool = True,
         foreign = np.array([_other_speaker(proposal.speaker, c.speaker) for c in candidates],
                            dtype=bool)
         own, changes = news.of_speaker(x), text.has_cue(x, news.CHANGE_CUES)
-        read = known.probabilities(x, x_row, contents, pairs) >= known.bar()
+        read = _read_as_news(x, x_row, contents, pairs, restates & ~closed)
         fresh = np.array([(not text.retracts(content)
                            and (retraction or text.negates(x, content)))
                           or (changes and not text.has_cue(content, news.CHANGE_CUES))
@@ -196,6 +196,18 @@ def features(proposal: Proposal, *, guards: bool = True,
     return Features(x_row, pairs, mergeable, text.discardable(x),
                     restates, amends, guards and text.asks(x), closed, fresh, foreign,
                     apart, other_time)
+
+
+def _read_as_news(x: str, x_row: np.ndarray, contents: list[str], pairs: np.ndarray,
+                  asked: np.ndarray) -> np.ndarray:
+    """Which candidates the learned reading of news (``known``) reads x as news about. It
+    is asked only of those ``asked`` (where NOOP is otherwise open): the others are not."""
+    read = np.zeros(len(contents), dtype=bool)
+    if asked.any():
+        at = np.flatnonzero(asked)
+        read[at] = known.probabilities(x, x_row, [contents[i] for i in at],
+                                       pairs[at]) >= known.bar()
+    return read
 
 
 @lru_cache(maxsize=65536)
