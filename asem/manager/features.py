@@ -69,11 +69,12 @@ class Features:
     commute." of "Every day I take the ferry to work."). Or x is news about it by its shape
     (``news.about``): it says it with another value ("I love pizza." of "I love sushi.") or
     says more than it in words no paraphrase would use instead ("I work as a nurse at Mercy
-    Hospital." of "I work as a nurse."). Or the learned reading of news (``known``) reads
-    it so ("Max is sick." of "I have a dog named Max.", "I finished Dune." of "I'm reading
-    Dune."). Or x says something of its speaker and someone else said the candidate
-    (``news.of_speaker``: Ben's "I live in Boston as well." of Ana's "I live in Boston.").
-    Recorded on the note, the new value was lost. None: no candidate is."""
+    Hospital." of "I work as a nurse."). Or the learned reading of news (``known``), asked
+    only where NOOP is otherwise open, reads it so ("Max is sick." of "I have a dog named
+    Max.", "I passed my driving test." of "I'm taking driving lessons."). Or x says
+    something of its speaker and someone else said the candidate (``news.of_speaker``:
+    Ben's "I live in Boston as well." of Ana's "I live in Boston."). Recorded on the note,
+    the new value was lost. None: no candidate is."""
     foreign: np.ndarray | None = None
     """(n,) bool: someone else said the candidate (both speakers known), so x may neither
     change nor retract it: merged into Ana's "I adopted a dog named Buddy.", Ben's "I've been
