@@ -158,12 +158,12 @@ def word_vectors() -> np.ndarray:
     return quantised.astype(np.float32) * scale
 
 
-def _mean_vector(words: frozenset[str], vectors: np.ndarray) -> np.ndarray:
-    """The mean over ``words`` of each word's mean piece vector (zeros for none)."""
-    if not words:
-        return np.zeros(vectors.shape[1])
-    return np.mean([vectors[list(_pieces(w))].mean(0) if _pieces(w) else
-                    np.zeros(vectors.shape[1]) for w in sorted(words)], axis=0)
+def _mean_of(words: frozenset[str], table: np.ndarray) -> np.ndarray:
+    """The mean over ``words`` of each word's mean row of ``table`` over its pieces (zeros
+    for none): its mean word vector when fitting, its mean score at decision time."""
+    rows_of = [list(_pieces(w)) for w in sorted(words)]
+    means = [table[ids].mean(axis=0) for ids in rows_of if ids]
+    return np.sum(means, axis=0) / len(rows_of) if means else np.zeros(table.shape[1:])
 
 
 def rows(pairs: Sequence[Pair], embed: Embed,
@@ -186,7 +186,7 @@ def rows(pairs: Sequence[Pair], embed: Embed,
                               intent=x), guards=False)
         out.append(np.concatenate([f.x[keep_x], f.pairs[0, keep]]))
     names = [*(X_FEATURES[i] for i in keep_x), *(PAIR_FEATURES[i] for i in keep)]
-    said = np.array([_mean_vector(new_words(p.said, p.note), vectors) for p in pairs])
+    said = np.array([_mean_of(new_words(p.said, p.note), vectors) for p in pairs])
     return np.array(out, dtype=np.float64), said, names
 
 
@@ -272,17 +272,11 @@ def _weights() -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     return by_x, b, by_pair, pieces
 
 
-def _word_score(word: str, pieces: np.ndarray) -> float:
-    ids = _pieces(word)
-    return float(pieces[list(ids)].mean()) if ids else 0.0
-
-
 def probabilities(said: str, x: np.ndarray, notes: Sequence[str],
                   pairs: np.ndarray) -> np.ndarray:
     """How probably ``said`` is news about each of ``notes``: ``x`` its features
     (``X_FEATURES``), ``pairs`` theirs (n, ``PAIR_FEATURES``)."""
     by_x, b, by_pair, pieces = _weights()
-    words = [new_words(said, note) for note in notes]
-    lexical = np.array([np.mean([_word_score(w, pieces) for w in sorted(ws)]) if ws else 0.0
-                        for ws in words], dtype=np.float32)
+    lexical = np.array([float(_mean_of(new_words(said, note), pieces)) for note in notes],
+                       dtype=np.float32)
     return 1 / (1 + np.exp(-(pairs @ by_pair + lexical + float(x @ by_x) + b)))
