@@ -14,6 +14,14 @@ set; it reads the sets itself, so it measures any checkout that has them (the ru
 the reading were measured so). ``--sets`` also fits the news reading
 (``asem.manager.known``) with each training set left out in turn and measures it on the
 set left out, at several bars: how its bar was chosen (needs the ``onnx`` package).
+
+It also measures what a change does to the note: the share of messages of kinds that
+replace what the note says (``asem.manager.replaces.REPLACES``) that supersede it, where
+a message that stays beside the note, or merges into it, leaves the stale value current;
+and the share of messages that only add to the note (a description, a detail, what
+happened, one value more, a clause about the speaker) that supersede it, a true fact no
+longer current. ``--sets`` fits the reading of changes the same way, at several L2
+penalties and bars, beside the reading off: how its setting was chosen.
 """
 
 from __future__ import annotations
@@ -29,10 +37,15 @@ import numpy as np
 
 from asem.manager.learned import LearnedManager, asset
 from asem.providers.onnx_minilm import MiniLMEmbedder
-from asem.types import Op
+from asem.types import Decision, Op
 from asem.write.manager import Candidate, Proposal
 
 BARS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+CHANGE_SETTINGS = ((0.1, 0.9), (0.1, 0.95), (30.0, 0.9), (30.0, 0.95), (300.0, 0.9),
+                   (300.0, 0.95))
+"""(L2 penalty, bar) of the reading of changes tried with each training set left out."""
+ADDS = ("description", "detail", "happened", "list-more", "self-clause")
+"""Kinds of news that add to what the note says."""
 
 
 def pairs_of(name: str) -> list[dict]:
@@ -47,7 +60,8 @@ def set_names() -> list[str]:
                   if p.name.endswith(".jsonl"))
 
 
-def decisions(manager: LearnedManager, pairs: list[dict], embedder: MiniLMEmbedder) -> list[Op]:
+def decisions(manager: LearnedManager, pairs: list[dict],
+              embedder: MiniLMEmbedder) -> list[Decision]:
     texts = list(dict.fromkeys(t for p in pairs for t in (p["note"], p["said"])))
     vectors = dict(zip(texts, embedder.embed(texts), strict=True))
     out = []
@@ -57,18 +71,33 @@ def decisions(manager: LearnedManager, pairs: list[dict], embedder: MiniLMEmbedd
         proposal = Proposal(p["said"], None, [Candidate("n", p["note"], cosine, cosine,
                                                         intent=c)],
                             intent=x, embedder=embedder.model_id)
-        out.append(manager.decide(proposal).op)
+        out.append(manager.decide(proposal))
     return out
 
 
-def figures(pairs: list[dict], ops: list[Op]) -> dict:
+def superseding(pairs: list[dict], made: list[Decision]) -> dict:
+    """Of the messages that replace what their note says and of those that only add to
+    it: how many, and how many supersede the note."""
+    from asem.manager.replaces import REPLACES
+
+    out = {}
+    for group, kinds in (("replacing", REPLACES), ("adding", ADDS)):
+        of = [d.supersedes for p, d in zip(pairs, made, strict=True) if p["kind"] in kinds]
+        out[group] = len(of)
+        out[f"{group}_superseding"] = sum(of)
+    return out
+
+
+def figures(pairs: list[dict], made: list[Decision]) -> dict:
+    ops = [d.op for d in made]
     known = [op is Op.NOOP for p, op in zip(pairs, ops, strict=True) if p["label"] == "known"]
     lost = Counter(p["kind"] for p, op in zip(pairs, ops, strict=True)
                    if p["label"] == "news" and op is Op.NOOP)
     news = sum(p["label"] == "news" for p in pairs)
     return {"pairs": len(pairs), "known": len(known), "news": news,
             "known_recorded_as_known": round(float(np.mean(known)), 4) if known else None,
-            "news_lost": sum(lost.values()), "news_lost_by_kind": dict(sorted(lost.items()))}
+            "news_lost": sum(lost.values()), "news_lost_by_kind": dict(sorted(lost.items())),
+            **superseding(pairs, made)}
 
 
 def left_out(manager: LearnedManager, embedder: MiniLMEmbedder) -> dict:
@@ -97,6 +126,39 @@ def left_out(manager: LearnedManager, embedder: MiniLMEmbedder) -> dict:
                        "news_lost": t["news_lost"]} for bar, t in totals.items()}
 
 
+def changes_left_out(manager: LearnedManager, embedder: MiniLMEmbedder) -> dict:
+    """The reading of changes fitted without each training set at every setting of
+    ``CHANGE_SETTINGS``, measured on the set left out, beside the reading off."""
+    from asem.manager import known, replaces
+
+    vectors = known.word_vectors()
+    shared = replaces.stream_pairs(embedder.embed) + replaces.correctness_pairs()
+    sets = [n for n in set_names() if n.startswith("train-")]
+    totals: dict[str, Counter] = {"off": Counter()}
+    with tempfile.TemporaryDirectory(prefix="asem-changes-") as tmp:
+        try:
+            for name in sets:
+                pairs = pairs_of(name)
+                replaces.use(bar=float("inf"))
+                totals["off"].update(superseding(pairs, decisions(manager, pairs, embedder)))
+                train = shared + [(p, p.kind in replaces.REPLACES)
+                                  for p in replaces.hand_pairs([name])]
+                for l2 in sorted({l2 for l2, _ in CHANGE_SETTINGS}):
+                    path = Path(tmp) / f"{name}-{l2}.npz"
+                    known.save(known.fitted([p for p, _ in train], embedder.embed, vectors,
+                                            labels=[label for _, label in train], l2=l2),
+                               path)
+                    for penalty, bar in CHANGE_SETTINGS:
+                        if penalty == l2:
+                            replaces.use(path, bar)
+                            made = decisions(manager, pairs, embedder)
+                            totals.setdefault(f"l2 {l2:g}, bar {bar:g}", Counter()).update(
+                                superseding(pairs, made))
+        finally:
+            replaces.use()
+    return {setting: dict(t) for setting, t in totals.items()}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--manager", default="manager-attribute.npz",
@@ -112,12 +174,19 @@ def main() -> None:
         result["sets"][name] = f = figures(pairs, decisions(manager, pairs, embedder))
         print(f"{name:10s} known recorded as known {f['known_recorded_as_known']:.3f} "
               f"({f['known']}), news lost {f['news_lost']} of {f['news']} "
-              f"{f['news_lost_by_kind']}")
+              f"{f['news_lost_by_kind']}; superseding: replacing "
+              f"{f['replacing_superseding']} of {f['replacing']}, adding "
+              f"{f['adding_superseding']} of {f['adding']}")
     if args.sets:
         result["left_out"] = left_out(manager, embedder)
         for bar, f in result["left_out"].items():
             print(f"left out, bar {bar}: known recorded as known "
                   f"{f['known_recorded_as_known']:.3f}, news lost {f['news_lost']}")
+        result["changes_left_out"] = changes_left_out(manager, embedder)
+        for setting, f in result["changes_left_out"].items():
+            print(f"changes left out, {setting}: superseding: replacing "
+                  f"{f['replacing_superseding']} of {f['replacing']}, adding "
+                  f"{f['adding_superseding']} of {f['adding']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

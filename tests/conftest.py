@@ -260,3 +260,18 @@ def dump(target) -> dict[str, list]:
         names = [r[0] for r in query(target, "SELECT name FROM sqlite_master WHERE type = "
                                              "'table' AND name NOT LIKE 'sqlite_%'")]
     return {t: sorted(map(repr, query(target, f"SELECT * FROM {t}"))) for t in names}
+
+
+@pytest.fixture
+def pair_proposal(embedder):
+    """A proposal of ``said`` with ``note`` as its one candidate, both embedded by the
+    local embedder, as the write path makes it (for the manager's readings of pairs)."""
+    from asem.write.manager import Candidate, Proposal
+
+    def make(said: str, note: str) -> Proposal:
+        x, c = embedder.embed([said, note])
+        cosine = float(x @ c)
+        return Proposal(said, None, [Candidate("n", note, cosine, cosine, intent=c)],
+                        intent=x, embedder=embedder.model_id)
+
+    return make

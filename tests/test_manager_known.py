@@ -12,14 +12,6 @@ from asem.manager import known
 from asem.manager.features import PAIR_FEATURES, X_FEATURES, features
 from asem.manager.learned import LearnedManager, asset
 from asem.types import Op
-from asem.write.manager import Candidate, Proposal
-
-
-def _proposal(embedder, said: str, note: str) -> Proposal:
-    x, c = embedder.embed([said, note])
-    cosine = float(x @ c)
-    return Proposal(said, None, [Candidate("n", note, cosine, cosine, intent=c)], intent=x,
-                    embedder=embedder.model_id)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +51,7 @@ def test_a_word_is_its_own_pieces():
     assert 1 < len(known._pieces("outgrew")) < 5
 
 
-def test_decisions_read_the_features_the_weights_were_fitted_on(embedder):
+def test_decisions_read_the_features_the_weights_were_fitted_on(pair_proposal, embedder):
     """The logit at decision time (``features`` → ``probabilities``) is the fitted one:
     the features by name, each once (``rows`` as fitting reads them)."""
     pairs = [known.Pair("I have a dog named Max.", "Max is sick too.", True, "k"),
@@ -74,7 +66,7 @@ def test_decisions_read_the_features_the_weights_were_fitted_on(embedder):
     for p, row in zip(pairs, x, strict=True):
         words = sorted(known.new_words(p.said, p.note))
         lexical = np.mean([pieces[list(known._pieces(w))].mean() for w in words]) if words else 0
-        proposal = _proposal(embedder, p.said, p.note)
+        proposal = pair_proposal(p.said, p.note)
         f = features(proposal)
         served = known.probabilities(p.said, f.x, [p.note], f.pairs)[0]
         # float32 at decision time: the duplicate-name bug this guards against was 1.7–2.2
@@ -87,16 +79,16 @@ def test_new_words_are_what_the_note_does_not_say():
     assert known.new_words("I love movies.", "I love a movie.") == frozenset()  # plurals fold
 
 
-def test_the_guard_forbids_noop_on_what_the_reading_reads_as_news(embedder):
+def test_the_guard_forbids_noop_on_what_the_reading_reads_as_news(pair_proposal):
     """No hand-written rule reads "Max is sick." as news about "I have a dog named Max.";
     the reading does, and the policy's NOOP is closed. With the reading off, it is open."""
-    proposal = _proposal(embedder, "Max is sick.", "I have a dog named Max.")
+    proposal = pair_proposal("Max is sick.", "I have a dog named Max.")
     f = features(proposal)
     p = known.probabilities(proposal.content, f.x, ["I have a dog named Max."], f.pairs)[0]
     assert p >= known.BAR and f.news.tolist() == [True]
     known.use(bar=float("inf"))
     assert features(proposal).news.tolist() == [False]
-    restated = _proposal(embedder, "Yes, Max is my dog.", "I have a dog named Max.")
+    restated = pair_proposal("Yes, Max is my dog.", "I have a dog named Max.")
     known.use()
     assert features(restated).news.tolist() == [False]
 
@@ -108,11 +100,11 @@ def test_the_guard_forbids_noop_on_what_the_reading_reads_as_news(embedder):
     ("I have a sister and a brother.", "I have a sister.", Op.UPDATE),
     ("Max is sick.", "I have a dog named Max.", Op.ADD),
 ])
-def test_news_the_rules_no_longer_read_is_kept(embedder, said, note, op):
+def test_news_the_rules_no_longer_read_is_kept(pair_proposal, said, note, op):
     """Wordings the removed rules were written for (a liking turned, a milestone, one
     value more, what befell something the note names): the reading closes the NOOP and
     the message is kept, merged, replacing or beside the note."""
-    proposal = _proposal(embedder, said, note)
+    proposal = pair_proposal(said, note)
     assert features(proposal).news.tolist() == [True]
     d = LearnedManager.load(asset("manager-attribute.npz")).decide(proposal)
     assert d.op is op
@@ -124,13 +116,13 @@ def test_news_the_rules_no_longer_read_is_kept(embedder, said, note, op):
     ("Globex is where I work.", "I have a job at Globex."),
     ("Home for me is Boston.", "I live in Boston."),
 ])
-def test_a_restatement_stays_known(embedder, said, note):
-    proposal = _proposal(embedder, said, note)
+def test_a_restatement_stays_known(pair_proposal, said, note):
+    proposal = pair_proposal(said, note)
     assert features(proposal).news.tolist() == [False]
     assert LearnedManager.load(asset("manager-attribute.npz")).decide(proposal).op is Op.NOOP
 
 
-def test_the_held_out_pairs_keep_their_news(embedder):
+def test_the_held_out_pairs_keep_their_news(pair_proposal):
     """The write decisions on the held-out pairs (never fitted on), as
     benchmarks/news_pairs.py measures them: the hand-written rules this reading replaced
     lost 3 of the 132 news (recorded them as known) and recorded 49.1 % of the 108 known
@@ -138,7 +130,7 @@ def test_the_held_out_pairs_keep_their_news(embedder):
     manager = LearnedManager.load(asset("manager-attribute.npz"))
     pairs = known.load_pairs("heldout")
     assert len(pairs) == 240 and sum(p.news for p in pairs) == 132
-    ops = [manager.decide(_proposal(embedder, p.said, p.note)).op for p in pairs]
+    ops = [manager.decide(pair_proposal(p.said, p.note)).op for p in pairs]
     lost = sum(op is Op.NOOP for p, op in zip(pairs, ops, strict=True) if p.news)
     recorded = np.mean([op is Op.NOOP for p, op in zip(pairs, ops, strict=True) if not p.news])
     assert lost <= 3

@@ -1,9 +1,8 @@
 """News about a note at decision time, as the hand-written rules read it (the learned
 reading of news is off here: tests/test_manager_known.py). A fact said again with a value
-swapped is another value (a change or one value more), and, by its own account
-("Actually …") or from a liking to a dislike, a correction; one said with a name, a number
-or every word of the note and more is an elaboration. None is already known (no NOOP), and
-an UPDATE replaces what a correction corrects instead of merging beside it."""
+swapped is another value (a change or one value more); one said with a name, a number or
+every word of the note and more is an elaboration. None is already known (no NOOP). Whether
+news replaces the note is learnt (tests/test_manager_replaces.py)."""
 
 from __future__ import annotations
 
@@ -25,43 +24,6 @@ def _closes_noop(said: str, note: str) -> bool:
 
 
 @pytest.mark.parametrize(("said", "note", "swaps"), [
-    ("Actually my favourite colour is green.", "My favourite colour is blue.", True),
-    ("In fact my favourite colour is green.", "My favourite colour is blue.", True),
-    ("Haha, actually my favourite colour is green!", "My favourite colour is blue.", True),
-    ("Actually I work the day shift.", "I work the night shift.", True),
-    ("Actually I prefer tea in the morning.", "I prefer coffee in the morning.", True),
-    ("I hate sushi.", "I love sushi.", True),  # a liking turned: no cue needed
-    ("I love jazz.", "I have 3 cats. I hate jazz.", True),  # any sentence of the note
-    # no cue: a swap may be a paraphrase
-    ("My favourite colour is green.", "My favourite colour is blue.", False),
-    ("I work at Globex.", "I have a job at Globex.", False),
-    ("I really like jazz.", "I love jazz.", False),  # a liking either way
-    # a cue but no swap
-    ("Actually, yes, I am a teacher.", "I am a teacher by profession.", False),
-    ("Actually, Buddy is my dog.", "I have a dog named Buddy.", False),
-    ("Actually my favorite band is Radiohead.", "My favourite band is Radiohead.", False),
-    ("Actually I have a dog called Buddy.", "I adopted a dog named Buddy.", False),
-    ("Actually my favourite colour is green and I paint a lot with it now.",
-     "My favourite colour is blue.", False),  # too much more than a swap
-])
-def test_what_swaps_a_notes_value(said, note, swaps):
-    assert news.substitutes(said, note) is swaps
-
-
-@pytest.mark.parametrize(("said", "note", "content"), [
-    ("Actually my favourite colour is green.", "My favourite colour is blue.",
-     "Actually my favourite colour is green."),
-    # the note's other facts stay
-    ("Actually I work the day shift.", "I have a job at Acme. I work the night shift.",
-     "I have a job at Acme. Actually I work the day shift."),
-])
-def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, content):
-    d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
-    assert (d.op, d.target_id, d.merged_content) == (Op.UPDATE, "n", content)
-    assert "a correction: replaced" in d.reason
-
-
-@pytest.mark.parametrize(("said", "note", "swaps"), [
     ("My favourite colour is green.", "My favourite colour is blue.", True),
     ("I love pizza.", "I love sushi.", True),
     ("I work as a teacher.", "I work as a nurse.", True),
@@ -71,7 +33,7 @@ def test_the_shipped_checkpoint_replaces_what_a_correction_corrects(said, note, 
     # the first word swapped words how the value is held: a rewording
     ("Yes, I work at Globex.", "I have a job at Globex.", False),
     ("Home for me is Boston.", "I live in Boston.", False),
-    ("I hate sushi.", "I love sushi.", False),  # a liking turned: a correction instead
+    ("I hate sushi.", "I love sushi.", False),  # the first word swapped: how it is held
     # a sentence of the note said again, or a value the note says elsewhere
     ("I adopted a dog named Scout.",
      "I adopted a dog named Scout. I adopted another dog named Max.", False),
@@ -109,9 +71,7 @@ def test_a_milestone_says_more_than_a_retraction(said, note, reached):
 ])
 def test_another_value_without_a_cue_is_kept(said, note):
     """Recorded on the note as already known, the new value was lost; a change and one
-    value more both keep it, as a note or merged. Without a cue it is no correction, so an
-    UPDATE merges."""
-    assert not news.substitutes(said, note)
+    value more both keep it, as a note, merged or replacing the note."""
     assert _closes_noop(said, note)
     d = LearnedManager.load().decide(Proposal(said, None, [Candidate("n", note, 0.8, 0.8)]))
     assert d.op is Op.ADD or (d.op is Op.UPDATE and said in (d.merged_content or ""))

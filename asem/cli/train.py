@@ -253,3 +253,38 @@ def news(
     else:
         stdout().print(f"wrote {out}: {summary['features']} features, fitted on "
                        f"{summary['pairs']} pairs ({summary['news']} of news)")
+
+
+@train_app.command("replaces")
+def replaces_command(
+    ctx: typer.Context,
+    out: Annotated[Path, _weights_out("replaces.npz")] = Path("replaces.npz"),
+) -> None:
+    """Fit the reading of whether an input replaces what a note says ("I work at Meta
+    now." of "I work at Google.") or adds to it ("I also tutor math on the side." of "I
+    work as a waiter."), with which the write path supersedes the note instead of adding
+    the input beside it or merging it in.
+
+    The news reading's model fitted to another label: the hand-written pairs of
+    asem/manager/news_pairs/train-*.jsonl by kind (the held-out set is never read) and
+    pairs of the manager's training streams; a minute on a CPU. It reads the local
+    embedder's input embeddings with the onnx package (pip install 'asem[train]').
+    benchmarks/news_pairs.py measures the write decisions it makes on the held-out pairs.
+    """
+    from asem.manager import known, replaces
+    from asem.providers.onnx_minilm import MiniLMEmbedder
+
+    _npz_out(out)
+    embed = MiniLMEmbedder().embed
+    vectors = known.word_vectors()
+    pairs = replaces.training_pairs(embed)
+    weights = replaces.fitted(pairs, embed, vectors)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    known.save(weights, out)
+    summary = {"weights": str(out), "pairs": len(pairs),
+               "replacing": sum(label for _, label in pairs), "features": len(weights.names)}
+    if settings(ctx).json:
+        emit_json(summary)
+    else:
+        stdout().print(f"wrote {out}: {summary['features']} features, fitted on "
+                       f"{summary['pairs']} pairs ({summary['replacing']} replacing)")

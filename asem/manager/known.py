@@ -201,15 +201,19 @@ class Weights:
     and the new words of a pair add the mean of theirs to the logit."""
 
 
-def fitted(pairs: Sequence[Pair], embed: Embed, vectors: np.ndarray) -> Weights:
+def fitted(pairs: Sequence[Pair], embed: Embed, vectors: np.ndarray,
+           labels: Sequence[bool] | None = None, l2: float = 0.1) -> Weights:
     """The reading fitted on ``pairs`` (features standardised while fitting, then folded
-    into the weights and the pieces' scores)."""
+    into the weights and the pieces' scores), labelled by ``labels`` (default: whether each
+    is news; ``asem.manager.replaces`` fits another reading of the same pairs) with the
+    L2 penalty ``l2`` (``cardinality.fit``)."""
     from asem.manager.cardinality import fit
 
     x, said, names = rows(pairs, embed, vectors)
     both = np.hstack([x, said])
     mean, scale = both.mean(0), both.std(0) + 1e-6
-    w, b = fit((both - mean) / scale, np.array([p.news for p in pairs], dtype=float))
+    y = [p.news for p in pairs] if labels is None else labels
+    w, b = fit((both - mean) / scale, np.array(y, dtype=float), l2)
     w = w / scale
     n = x.shape[1]
     return Weights(w[:n], float(b - (w * mean).sum()), tuple(names), vectors @ w[n:])
@@ -234,33 +238,43 @@ def use(path: Path | None = None, bar: float = BAR) -> None:
     refit (``benchmarks/news_pairs.py``) and for tests, between decisions (a decision in
     flight in another thread may still read the weights before)."""
     _read.update(path=path, bar=bar)
-    _weights.cache_clear()
+    served.cache_clear()
 
 
 def bar() -> float:
     return float(_read["bar"])  # type: ignore[arg-type]
 
 
-@cache
-def _weights() -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """(weights of the x features by column of ``X_FEATURES``, bias, weights of the pair
-    features by column of ``PAIR_FEATURES``, the pieces' scores), read once."""
+Served = tuple[np.ndarray, float, np.ndarray, np.ndarray]
+"""(weights of the x features by column of ``X_FEATURES``, bias, weights of the pair
+features by column of ``PAIR_FEATURES``, the pieces' scores)."""
+
+
+def _weights() -> Served:
+    """The weights the news reading reads, read once."""
+    return served(_read["path"] or asset_path(), "asem train news")  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=8)
+def served(path: Path, refit_with: str) -> Served:
+    """The weights saved at ``path`` (``save``) by feature column, read once; a file that
+    cannot be read, or names features or pieces this version does not have, is refused
+    with a clear error that says to refit them with the command ``refit_with``."""
     from asem.manager.features import PAIR_FEATURES, X_FEATURES
 
-    path = _read["path"] or asset_path()
-    refit = "refit them with 'asem train news'"
+    refit = f"refit them with '{refit_with}'"
     try:
-        with np.load(path) as data:  # type: ignore[arg-type]
+        with np.load(path) as data:
             w, b, names = data["w"].astype(np.float32), float(data["b"]), list(data["names"])
             pieces = data["pieces"].astype(np.float32)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise InvalidInputError(f"cannot read the news weights {path}: {e}; {refit}") from e
+        raise InvalidInputError(f"cannot read the weights {path}: {e}; {refit}") from e
     unknown = set(names) - set(X_FEATURES) - set(PAIR_FEATURES)
     if unknown or len(names) != len(w) or len(set(names)) != len(names):
-        raise InvalidInputError(f"the news weights {path} name features this version does "
+        raise InvalidInputError(f"the weights {path} name features this version does "
                                 f"not have, or one twice ({sorted(unknown)}); {refit}")
     if pieces.shape != (_tokenizer().get_vocab_size(),):
-        raise InvalidInputError(f"the news weights {path} score {pieces.shape} pieces, not "
+        raise InvalidInputError(f"the weights {path} score {pieces.shape} pieces, not "
                                 f"the embedder's {_tokenizer().get_vocab_size()}; {refit}")
     by_x, by_pair = np.zeros(len(X_FEATURES), np.float32), np.zeros(len(PAIR_FEATURES),
                                                                      np.float32)
@@ -272,11 +286,12 @@ def _weights() -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     return by_x, b, by_pair, pieces
 
 
-def probabilities(said: str, x: np.ndarray, notes: Sequence[str],
-                  pairs: np.ndarray) -> np.ndarray:
-    """How probably ``said`` is news about each of ``notes``: ``x`` its features
-    (``X_FEATURES``), ``pairs`` theirs (n, ``PAIR_FEATURES``)."""
-    by_x, b, by_pair, pieces = _weights()
+def probabilities(said: str, x: np.ndarray, notes: Sequence[str], pairs: np.ndarray,
+                  weights: Served | None = None) -> np.ndarray:
+    """How probably ``said`` is news about each of ``notes`` (or, with another reading's
+    ``weights``, what that reading reads): ``x`` its features (``X_FEATURES``), ``pairs``
+    theirs (n, ``PAIR_FEATURES``)."""
+    by_x, b, by_pair, pieces = _weights() if weights is None else weights
     lexical = np.array([float(_mean_of(new_words(said, note), pieces)) for note in notes],
                        dtype=np.float32)
     return 1 / (1 + np.exp(-(pairs @ by_pair + lexical + float(x @ by_x) + b)))

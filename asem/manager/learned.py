@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asem.manager import attribute, cardinality, news, policy, text
+from asem.manager import attribute, cardinality, news, policy, replaces, text
 from asem.manager.features import MAX_MERGE_CHARS, Features, features
 from asem.types import Decision, Op, Tier
 from asem.write.manager import Candidate, Proposal
@@ -71,22 +71,62 @@ class LearnedManager:
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
         that say more than one thing (``retraction``, ``replacement``), an UPDATE-replace by
-        an input that only says more of the note made a merge (``elaboration``), an
-        UPDATE-merge of a correction made a replacement (``merge``), and a change of a fact
-        marked as one (``supersession``)."""
+        an input that only says more of the note made a merge (``elaboration``), an ADD
+        beside a note the input replaces and an UPDATE-merge into it made a replacement
+        (``instead_of_add``, ``merge``), and a change of a fact marked as one
+        (``supersession``)."""
         return supersession(self._decide(proposal), proposal)
 
     def _decide(self, proposal: Proposal) -> Decision:
-        probs = self.probabilities(proposal)
+        f = features(proposal, projection=self.projection)
+        forward = self.forward(f)
+        probs = np.exp(policy.log_softmax(forward.logits))
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
+        if decision.op is Op.ADD and decision.tier is not Tier.DISCARD:
+            return instead_of_add(decision, proposal, f, forward.mask) or decision
         if decision.op is Op.DELETE:
             return retraction(decision, proposal)
         if decision.op is Op.UPDATE and decision.merged_content == proposal.content:
             return elaboration(decision, proposal) or replacement(decision, proposal)
         if decision.op is Op.UPDATE:
-            return merge(decision, proposal)
+            return merge(decision, proposal, f)
         return decision
+
+
+def instead_of_add(decision: Decision, proposal: Proposal, f: Features,
+                   mask: np.ndarray) -> Decision | None:
+    """The policy's ADD (kept) as a replacement of the note the input replaces: of the
+    candidates the policy may replace (``mask``), the one the reading of changes
+    (``replaces``) reads it as replacing most probably, at least ``replaces.bar()`` ("I'm
+    on the 6:50 now." of "I take the 7:15 train."; "Also allergic to latex." stays beside
+    "I'm allergic to shellfish."). Made safe as the policy's own replacement is
+    (``elaboration``, ``replacement``). None: the ADD stands."""
+    open_ = [j for j in range(len(f.pairs)) if mask[4 * j + policy.Targeted.REPLACE]]
+    if not open_:
+        return None
+    p = _replacing(proposal, f, open_)
+    best = int(np.argmax(p))
+    if p[best] < replaces.bar():
+        return None
+    target = proposal.candidates[open_[best]]
+    instead = Decision(Op.UPDATE, target.note_id, merged_content=proposal.content,
+                       reason=f"{decision.reason}; replaces {target.note_id} "
+                              f"(p={p[best]:.2f})")
+    return elaboration(instead, proposal) or replacement(instead, proposal)
+
+
+def _replacing(proposal: Proposal, f: Features, at: list[int]) -> np.ndarray:
+    """The reading of changes on the candidates at ``at``; zero where it is not asked
+    (``replaces.asked``: a turn or a note longer than what it was fitted on)."""
+    said = text.substance(proposal.content)
+    notes = [text.substance(proposal.candidates[j].content) for j in at]
+    asked = [i for i, note in enumerate(notes) if replaces.asked(said, note)]
+    p = np.zeros(len(at))
+    if asked:
+        p[asked] = replaces.probabilities(said, f.x, [notes[i] for i in asked],
+                                          f.pairs[[at[i] for i in asked]])
+    return p
 
 
 def supersession(decision: Decision, proposal: Proposal) -> Decision:
@@ -130,17 +170,21 @@ def elaboration(decision: Decision, proposal: Proposal) -> Decision | None:
     return _merged(decision, target, proposal, "says more of the note")
 
 
-def merge(decision: Decision, proposal: Proposal) -> Decision:
-    """The policy's UPDATE-merge at decision time. Merged, a correction would leave the note
-    saying both values: it replaces what it corrects instead ("Actually my favourite colour
-    is green." of "My favourite colour is blue."; ``news.substitutes``), the note's other
-    sentences kept, and history keeps the old content. Any other merge stands: an input
-    that says every word of the note need not say what the note means ("I ran into
-    volunteers from the homeless shelter." of "I volunteer at the homeless shelter.")."""
+def merge(decision: Decision, proposal: Proposal, f: Features) -> Decision:
+    """The policy's UPDATE-merge at decision time. Merged, a change or a correction would
+    leave the note saying both values: it replaces what it changes instead when the reading
+    of changes (``replaces``) reads it so ("Actually my favourite colour is green." of "My
+    favourite colour is blue.") or both read as one value at a time
+    (``one_value_change``), the note's other sentences kept, and history keeps the old
+    content. Any other merge stands: an input that says every word of the note need not
+    say what the note means ("I ran into volunteers from the homeless shelter." of "I
+    volunteer at the homeless shelter.")."""
     target = _target(decision, proposal)
-    if news.substitutes(text.substance(proposal.content), text.substance(target.content)):
+    at = next(j for j, c in enumerate(proposal.candidates) if c.note_id == target.note_id)
+    p = float(_replacing(proposal, f, [at])[0])
+    if p >= replaces.bar():
         return replacement(replace(decision, merged_content=proposal.content,
-                                   reason=f"{decision.reason}; a correction: replaced"),
+                                   reason=f"{decision.reason}; replaces it (p={p:.2f})"),
                            proposal)
     return one_value_change(decision, proposal, target) or decision
 

@@ -1,9 +1,10 @@
 """What makes an input news about a note by the shape of what it says: the note's sentence
 said again with another value ("My favourite colour is green." of "My favourite colour is
 blue."), or more than the note in words no paraphrase would use instead ("I work as a nurse
-at Mercy Hospital." of "I work as a nurse."); and how a change, a correction or an
-elaboration is applied. Decision-time signals, read by no training feature. Other news
-("Max is sick.", "I finished Dune.") is read by a learned reading (``known``).
+at Mercy Hospital." of "I work as a nurse."); and how an elaboration is applied
+(``adds_to``). Decision-time signals, read by no training feature. Other news ("Max is
+sick.", "I finished Dune.") is read by a learned reading (``known``), and whether news
+replaces what its note says by another (``replaces``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from functools import lru_cache
 
 from asem.manager import text
 
-CORRECTION = ("actually", "in fact", "correction", "i meant")
-"""Cues of a correction: what follows replaces what was said before."""
-LIKING = frozenset(("love", "like", "enjoy", "adore"))
-DISLIKING = frozenset(("hate", "dislike", "loathe", "detest", "despise"))
 HEDGES = frozenset(("actually", "fact", "correction", "meant", "called", "named", "honestly",
                     "definitely", "truly", "certainly", "basically", "literally", "seriously"))
 """Words that say how something is said or named, not what: left out when comparing two
@@ -49,31 +46,6 @@ def of_speaker(x: str) -> bool:
     return bool(_SPEAKER & set(text.words(x))) and bool(text.fact_words(x))
 
 
-def substitutes(x: str, candidate: str) -> bool:
-    """x corrects what a sentence of the candidate says: it says the sentence with one value
-    swapped, and it says so ("Actually my favourite colour is green." of "My favourite
-    colour is blue.") or the swap turns a liking into a dislike or back ("I hate sushi." of
-    "I love sushi."). A change, never already known.
-
-    A swap: the same content words in the same order, one or two of them in one place
-    replaced by as many others, and at most two more or fewer elsewhere. Without a cue a
-    swap may be a paraphrase ("I work at Globex." of "I have a job at Globex."), and a word
-    spelt another way ("favorite") is no swap."""
-    xs, corrects = _sayings(x), text.has_cue(x, CORRECTION)
-    if not corrects and not (LIKING | DISLIKING) & set(xs):
-        return False  # no swap could count: spare the alignment
-    for sentence in text.sentences(candidate):
-        swap = _swap(xs, _sayings(sentence))
-        if swap and (corrects or _turns(*swap)):
-            return True
-    return False
-
-
-def _turns(new: Sequence[str], old: Sequence[str]) -> bool:
-    return any((a in LIKING and b in DISLIKING) or (a in DISLIKING and b in LIKING)
-               for a, b in zip(new, old, strict=True))
-
-
 @lru_cache(maxsize=65536)
 def _sayings(said: str) -> tuple[str, ...]:
     """Content words in order, cue words and hedges left out, "-ing" folded (pleasantries
@@ -87,19 +59,6 @@ _SAYING_OUT = text.CUE_WORDS | HEDGES
 def _spelt_alike(new: Sequence[str], old: Sequence[str]) -> bool:
     """A word of ``new`` is one of ``old`` spelt another way ("favorite", "favourite")."""
     return any(SequenceMatcher(None, a, b).ratio() >= MAX_SPELLING for a in new for b in old)
-
-
-def _swap(xs: Sequence[str], cs: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
-    """(the words x says, the words the candidate said) if x swaps one place of ``cs``."""
-    ops = SequenceMatcher(None, xs, cs, autojunk=False).get_opcodes()
-    swapped = [(xs[i1:i2], cs[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag == "replace"]
-    kept = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
-    more = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops
-               if tag in ("insert", "delete"))
-    if len(swapped) != 1 or not kept or more > 2:
-        return None
-    new, old = swapped[0]
-    return None if _spelt_alike(new, old) or len(new) != len(old) or len(new) > 2 else (new, old)
 
 
 def swaps_value(x: str, candidate: str) -> bool:
