@@ -146,8 +146,8 @@ def changes_left_out(manager: LearnedManager, embedder: MiniLMEmbedder) -> dict:
                 for l2 in sorted({l2 for l2, _ in CHANGE_SETTINGS}):
                     path = Path(tmp) / f"{name}-{l2}.npz"
                     known.save(known.fitted([p for p, _ in train], embedder.embed, vectors,
-                                            labels=[label for _, label in train], l2=l2),
-                               path)
+                                            labels=[label for _, label in train], l2=l2,
+                                            words=replaces.said_anew), path)
                     for penalty, bar in CHANGE_SETTINGS:
                         if penalty == l2:
                             replaces.use(path, bar)

@@ -66,6 +66,8 @@ age, tier and length, the gap to the best cosine, whether there is a candidate).
 STREAM_SEEDS = 300
 """Training streams whose pairs join the fit."""
 Embed = Callable[[list[str]], np.ndarray]
+Words = Callable[[str, str], frozenset[str]]
+"""The words of a message (and its note) whose mean vector a reading reads."""
 
 
 @dataclass(frozen=True)
@@ -166,11 +168,12 @@ def _mean_of(words: frozenset[str], table: np.ndarray) -> np.ndarray:
     return np.sum(means, axis=0) / len(rows_of) if means else np.zeros(table.shape[1:])
 
 
-def rows(pairs: Sequence[Pair], embed: Embed,
-         vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def rows(pairs: Sequence[Pair], embed: Embed, vectors: np.ndarray,
+         words: Words | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The reading's features of each pair and their names: the policy's features of a
     proposal of ``said`` with the note as its one candidate, embedded by ``embed``; and,
-    apart, the mean word vector of the words said that the note does not say."""
+    apart, the mean word vector of ``words`` (default: the words said that the note does
+    not say, ``new_words``)."""
     from asem.manager.features import PAIR_FEATURES, X_FEATURES, features
     from asem.write.manager import Candidate, Proposal
 
@@ -186,7 +189,8 @@ def rows(pairs: Sequence[Pair], embed: Embed,
                               intent=x), guards=False)
         out.append(np.concatenate([f.x[keep_x], f.pairs[0, keep]]))
     names = [*(X_FEATURES[i] for i in keep_x), *(PAIR_FEATURES[i] for i in keep)]
-    said = np.array([_mean_of(new_words(p.said, p.note), vectors) for p in pairs])
+    read = words or new_words
+    said = np.array([_mean_of(read(p.said, p.note), vectors) for p in pairs])
     return np.array(out, dtype=np.float64), said, names
 
 
@@ -202,14 +206,15 @@ class Weights:
 
 
 def fitted(pairs: Sequence[Pair], embed: Embed, vectors: np.ndarray,
-           labels: Sequence[bool] | None = None, l2: float = 0.1) -> Weights:
+           labels: Sequence[bool] | None = None, l2: float = 0.1,
+           words: Words | None = None) -> Weights:
     """The reading fitted on ``pairs`` (features standardised while fitting, then folded
     into the weights and the pieces' scores), labelled by ``labels`` (default: whether each
     is news; ``asem.manager.replaces`` fits another reading of the same pairs) with the
-    L2 penalty ``l2`` (``cardinality.fit``)."""
+    L2 penalty ``l2`` (``cardinality.fit``), reading ``words`` (``rows``)."""
     from asem.manager.cardinality import fit
 
-    x, said, names = rows(pairs, embed, vectors)
+    x, said, names = rows(pairs, embed, vectors, words)
     both = np.hstack([x, said])
     mean, scale = both.mean(0), both.std(0) + 1e-6
     y = [p.news for p in pairs] if labels is None else labels
@@ -287,11 +292,12 @@ def served(path: Path, refit_with: str) -> Served:
 
 
 def probabilities(said: str, x: np.ndarray, notes: Sequence[str], pairs: np.ndarray,
-                  weights: Served | None = None) -> np.ndarray:
+                  weights: Served | None = None, words: Words | None = None) -> np.ndarray:
     """How probably ``said`` is news about each of ``notes`` (or, with another reading's
-    ``weights``, what that reading reads): ``x`` its features (``X_FEATURES``), ``pairs``
-    theirs (n, ``PAIR_FEATURES``)."""
+    ``weights`` and ``words``, what that reading reads): ``x`` its features
+    (``X_FEATURES``), ``pairs`` theirs (n, ``PAIR_FEATURES``)."""
     by_x, b, by_pair, pieces = _weights() if weights is None else weights
-    lexical = np.array([float(_mean_of(new_words(said, note), pieces)) for note in notes],
+    read = words or new_words
+    lexical = np.array([float(_mean_of(read(said, note), pieces)) for note in notes],
                        dtype=np.float32)
     return 1 / (1 + np.exp(-(pairs @ by_pair + lexical + float(x @ by_x) + b)))

@@ -12,7 +12,8 @@ the note.
 
 It is the news reading's model (``known``: a class-balanced logistic regression over the
 policy's features of the pair and a lexicon learnt over the embedder's vocabulary) fitted
-to another label of the same data:
+to another label, and reading the words x says anew but its values (``said_anew``: which
+value is said is no sign of a change, how it is said may be). Its data:
 
 - the hand-written pairs of ``news_pairs/train-*.jsonl``: a change, a correction, a turned
   opinion, a new number, a retraction and a denial replace what the note says
@@ -44,7 +45,7 @@ from asem.manager.known import Embed, Pair
 
 ASSET = "replaces.npz"
 """The shipped weights, inside ``asem/manager/assets``."""
-BAR = 0.9
+BAR = 0.95
 """An input replaces a note when the reading gives it at least this probability."""
 L2 = 300.0
 """The fit's L2 penalty (``cardinality.fit``). With ``BAR``, read off ``benchmarks/
@@ -142,7 +143,14 @@ def fitted(pairs: Sequence[tuple[Pair, bool]], embed: Embed,
     """The reading fitted on labelled ``pairs`` (``training_pairs``: what ``asem train
     replaces`` writes)."""
     return known.fitted([p for p, _ in pairs], embed, vectors,
-                        labels=[label for _, label in pairs], l2=L2)
+                        labels=[label for _, label in pairs], l2=L2, words=said_anew)
+
+
+def said_anew(x: str, note: str) -> frozenset[str]:
+    """The words x says and the note does not (``known.new_words``) but its values (names,
+    a capitalised first word: ``text.value_words``): which value is said is no sign of a
+    change ("Muse" for "Radiohead"); how it is said may be ("switched", "anymore")."""
+    return known.new_words(x, note) - text.value_words(text.substance(x))
 
 
 def asset_path() -> Path:
@@ -175,4 +183,4 @@ def probabilities(said: str, x: np.ndarray, notes: Sequence[str],
     """How probably ``said`` replaces what each of ``notes`` says: ``x`` its features
     (``X_FEATURES``), ``pairs`` theirs (n, ``PAIR_FEATURES``)."""
     weights = known.served(_read["path"] or asset_path(), "asem train replaces")
-    return known.probabilities(said, x, notes, pairs, weights)
+    return known.probabilities(said, x, notes, pairs, weights, said_anew)
