@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from asem.errors import InvalidInputError
-from asem.manager import known, replaces
+from asem.manager import known, learned, replaces
+from asem.manager.features import features
 from asem.manager.learned import LearnedManager, asset
 from asem.types import Op
+from asem.write.manager import Candidate, Proposal
 
 
 @pytest.fixture(autouse=True)
@@ -59,18 +61,70 @@ def test_the_reading_turns_the_policys_add_into_a_replacement(pair_proposal, man
     assert manager.decide(proposal).op is Op.ADD
 
 
-def test_a_long_turn_is_read_by_the_policy_alone(embedder, manager):
-    """The reading was fitted on messages of at most 18 words: a longer turn is not asked."""
+def test_a_long_turn_is_read_by_the_policy_alone():
+    """The reading was fitted on messages of at most about 20 words: a longer turn is not
+    asked, and neither is a note far from the input (``MIN_COSINE``)."""
     said = ("Honestly my favourite colour is green these days, I repainted the whole living "
             "room and bought a green sofa and some plants to go with it last weekend.")
-    assert not replaces.asked(said, "My favourite colour is blue.")
-    assert replaces.asked("My favourite colour is green.", "My favourite colour is blue.")
+    note = "My favourite colour is blue."
+    assert not replaces.asked(said, note)
+    assert replaces.asked("My favourite colour is green.", note)
+    proposal = Proposal(said, None, [Candidate("n", note, 0.9, 0.9)])
+    f = features(proposal)
+    assert learned._replacing(proposal, f, [0]).tolist() == [0.0]
+    far = Proposal("My favourite colour is green.", None, [Candidate("n", note, 0.2, 0.2)])
+    assert learned._replacing(far, features(far), [0]).tolist() == [0.0]
+
+
+def test_a_change_of_one_fact_supersedes_no_other(pair_proposal, manager):
+    """A change worded as one ("I moved to …") reads as a change of whatever it is put
+    beside; of another fact it is added."""
+    for note in ("I work at Google.", "I got a job at Amazon."):
+        d = manager.decide(pair_proposal("I moved to Denver.", note))
+        assert not d.supersedes and d.op is Op.ADD
+
+
+def test_decisions_read_the_words_and_features_the_weights_were_fitted_on(embedder):
+    """The probability at decision time is the fitted logit: the same features by name and
+    the same words (values left out)."""
+    pairs = [known.Pair("I take the 7:15 train.", "I'm on the 6:50 now.", True, "k"),
+             known.Pair("My favourite band is Radiohead.", "Actually, it's Muse.", True, "k"),
+             known.Pair("I play tennis.", "I also play golf with the Smiths.", True, "k")]
+    with np.load(replaces.asset_path()) as data:
+        names, w, b = list(data["names"]), data["w"].astype(np.float64), float(data["b"])
+        pieces = data["pieces"].astype(np.float64)
+    x, _, fitted_names = known.rows(pairs, embedder.embed, np.zeros((30522, 1)),
+                                    replaces.said_anew)
+    assert fitted_names == names
+    for p, row in zip(pairs, x, strict=True):
+        words = sorted(replaces.said_anew(p.said, p.note))
+        lexical = np.mean([pieces[list(known._pieces(w))].mean() for w in words]) if words else 0
+        c, s = embedder.embed([p.note, p.said])
+        proposal = Proposal(p.said, None, [Candidate("n", p.note, float(c @ s), float(c @ s),
+                                                     intent=c)], intent=s)
+        f = features(proposal)
+        served = replaces.probabilities(p.said, f.x, [p.note], f.pairs)[0]
+        assert np.log(served / (1 - served)) == pytest.approx(row @ w + b + lexical, abs=0.02)
+
+
+def test_said_anew_leaves_values_out():
+    assert replaces.said_anew("I switched to Lichess.", "I play chess online.") == {"switched"}
+    assert replaces.said_anew("I love the Beatles.", "I love Radiohead.") == frozenset()
+    assert replaces.said_anew("Sarah's my boss now.", "My boss is Tom.") == frozenset()
+
+
+def test_the_cosine_floor_is_read_off_the_replacing_pairs(embedder):
+    pairs = [p for p, replacing in replaces.training_pairs(embedder.embed) if replacing]
+    notes = embedder.embed([p.note for p in pairs])
+    said = embedder.embed([p.said for p in pairs])
+    floor = np.percentile(np.sum(notes * said, axis=1), 5)
+    assert replaces.MIN_COSINE == pytest.approx(floor, abs=0.005)
 
 
 def test_the_held_out_pairs_supersede_more_changes(pair_proposal, manager):
     """The write decisions on the held-out pairs (never fitted or chosen on), as
     benchmarks/news_pairs.py measures them: the rules this reading replaced superseded
-    29 of the 66 notes a message replaces and 10 of the 55 it only adds to; the reading 31
+    29 of the 66 notes a message replaces and 10 of the 55 it only adds to; the reading 30
     and 11 (docs/manager.md)."""
     pairs = known.load_pairs("heldout")
     made = [manager.decide(pair_proposal(p.said, p.note)) for p in pairs]
@@ -79,7 +133,7 @@ def test_the_held_out_pairs_supersede_more_changes(pair_proposal, manager):
     additions = [d.supersedes for p, d in zip(pairs, made, strict=True)
                  if p.kind in ("description", "detail", "happened", "list-more", "self-clause")]
     assert (len(changes), len(additions)) == (66, 55)
-    assert sum(changes) >= 31
+    assert sum(changes) >= 30
     assert sum(additions) <= 11
 
 
@@ -89,7 +143,7 @@ def test_pairs_are_labelled_by_what_they_do_to_the_note():
     assert all(label == (p.kind == "change") for p, label in labelled)
     hand = replaces.hand_pairs()
     assert hand and not {p.kind for p in hand} & replaces.UNSURE
-    assert not replaces.hand_pairs(["train-1", "train-2", "train-3", "train-4", "train-5"])
+    assert not replaces.hand_pairs([n for n in known.pair_sets() if n.startswith("train-")])
 
 
 def test_stream_pairs_say_a_new_fact_replaces_no_other_note(embedder):

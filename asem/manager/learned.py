@@ -118,10 +118,12 @@ def instead_of_add(decision: Decision, proposal: Proposal, f: Features,
 
 def _replacing(proposal: Proposal, f: Features, at: list[int]) -> np.ndarray:
     """The reading of changes on the candidates at ``at``; zero where it is not asked
-    (``replaces.asked``: a turn or a note longer than what it was fitted on)."""
+    (``replaces.asked``: a turn or a note longer than what it was fitted on, or a note
+    further from the input than ``replaces.MIN_COSINE``)."""
     said = text.substance(proposal.content)
     notes = [text.substance(proposal.candidates[j].content) for j in at]
-    asked = [i for i, note in enumerate(notes) if replaces.asked(said, note)]
+    asked = [i for i, note in enumerate(notes) if replaces.asked(said, note)
+             and proposal.candidates[at[i]].intent_similarity >= replaces.MIN_COSINE]
     p = np.zeros(len(at))
     if asked:
         p[asked] = replaces.probabilities(said, f.x, [notes[i] for i in asked],
