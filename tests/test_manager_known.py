@@ -12,6 +12,7 @@ from asem.manager import known
 from asem.manager.features import PAIR_FEATURES, X_FEATURES, features
 from asem.manager.learned import LearnedManager, asset
 from asem.types import Op
+from tests.readings import assert_served_as_fitted
 
 
 @pytest.fixture(autouse=True)
@@ -58,19 +59,8 @@ def test_decisions_read_the_features_the_weights_were_fitted_on(pair_proposal, e
              known.Pair("I play tennis.", "I play tennis and I'm also learning golf now.",
                         True, "k"),
              known.Pair("I love sushi.", "Yes, I love sushi.", False, "k")]
-    with np.load(known.asset_path()) as data:
-        names, w, b = list(data["names"]), data["w"].astype(np.float64), float(data["b"])
-        pieces = data["pieces"].astype(np.float64)
-    x, _, fitted_names = known.rows(pairs, embedder.embed, np.zeros((30522, 1)))
-    assert fitted_names == names
-    for p, row in zip(pairs, x, strict=True):
-        words = sorted(known.new_words(p.said, p.note))
-        lexical = np.mean([pieces[list(known._pieces(w))].mean() for w in words]) if words else 0
-        proposal = pair_proposal(p.said, p.note)
-        f = features(proposal)
-        served = known.probabilities(p.said, f.x, [p.note], f.pairs)[0]
-        # float32 at decision time: the duplicate-name bug this guards against was 1.7–2.2
-        assert np.log(served / (1 - served)) == pytest.approx(row @ w + b + lexical, abs=0.02)
+    assert_served_as_fitted(pairs, known.asset_path(), embedder, pair_proposal,
+                            known.probabilities)
 
 
 def test_new_words_are_what_the_note_does_not_say():

@@ -13,6 +13,7 @@ from asem.manager.features import features
 from asem.manager.learned import LearnedManager, asset
 from asem.types import Op
 from asem.write.manager import Candidate, Proposal
+from tests.readings import assert_served_as_fitted
 
 
 @pytest.fixture(autouse=True)
@@ -84,27 +85,15 @@ def test_a_change_of_one_fact_supersedes_no_other(pair_proposal, manager):
         assert not d.supersedes and d.op is Op.ADD
 
 
-def test_decisions_read_the_words_and_features_the_weights_were_fitted_on(embedder):
+def test_decisions_read_the_words_and_features_the_weights_were_fitted_on(embedder,
+                                                                          pair_proposal):
     """The probability at decision time is the fitted logit: the same features by name and
     the same words (values left out)."""
     pairs = [known.Pair("I take the 7:15 train.", "I'm on the 6:50 now.", True, "k"),
              known.Pair("My favourite band is Radiohead.", "Actually, it's Muse.", True, "k"),
              known.Pair("I play tennis.", "I also play golf with the Smiths.", True, "k")]
-    with np.load(replaces.asset_path()) as data:
-        names, w, b = list(data["names"]), data["w"].astype(np.float64), float(data["b"])
-        pieces = data["pieces"].astype(np.float64)
-    x, _, fitted_names = known.rows(pairs, embedder.embed, np.zeros((30522, 1)),
-                                    replaces.said_anew)
-    assert fitted_names == names
-    for p, row in zip(pairs, x, strict=True):
-        words = sorted(replaces.said_anew(p.said, p.note))
-        lexical = np.mean([pieces[list(known._pieces(w))].mean() for w in words]) if words else 0
-        c, s = embedder.embed([p.note, p.said])
-        proposal = Proposal(p.said, None, [Candidate("n", p.note, float(c @ s), float(c @ s),
-                                                     intent=c)], intent=s)
-        f = features(proposal)
-        served = replaces.probabilities(p.said, f.x, [p.note], f.pairs)[0]
-        assert np.log(served / (1 - served)) == pytest.approx(row @ w + b + lexical, abs=0.02)
+    assert_served_as_fitted(pairs, replaces.asset_path(), embedder, pair_proposal,
+                            replaces.probabilities, replaces.said_anew)
 
 
 def test_said_anew_leaves_values_out():
