@@ -172,3 +172,16 @@ def test_asem_train_replaces_writes_the_weights(cli, tmp_path):
     bad = run("train", "replaces", "--out", str(tmp_path / "replaces.txt"))
     assert bad.exit_code != 0 and ".npz" in bad.output
     assert "reading of whether an input replaces" in run("train", "replaces", "--help").output
+
+
+def test_a_sure_addition_keeps_the_one_value_reading_from_replacing(pair_proposal, manager):
+    """Each sentence alone reads as one value at a time ("play"), so the merge of "I also
+    play golf." would replace "I play tennis."; the reading of changes, as sure that it adds
+    as it must be that something replaces, keeps the merge. With the reading off, the
+    tennis note is superseded."""
+    proposal = pair_proposal("I also play golf.", "I play tennis.")
+    d = manager.decide(proposal)
+    assert (d.op, d.supersedes) == (Op.UPDATE, False) and "adds to it" in d.reason
+    assert d.merged_content == "I play tennis. I also play golf."
+    replaces.use(bar=float("inf"))
+    assert manager.decide(proposal).supersedes

@@ -177,10 +177,11 @@ def merge(decision: Decision, proposal: Proposal, f: Features) -> Decision:
     leave the note saying both values: it replaces what it changes instead when the reading
     of changes (``replaces``) reads it so ("Actually my favourite colour is green." of "My
     favourite colour is blue.") or both read as one value at a time
-    (``one_value_change``), the note's other sentences kept, and history keeps the old
-    content. Any other merge stands: an input that says every word of the note need not
-    say what the note means ("I ran into volunteers from the homeless shelter." of "I
-    volunteer at the homeless shelter.")."""
+    (``one_value_change``) and the reading of changes does not read it as surely adding
+    (``_adds``), the note's other sentences kept, and history keeps the old content. Any
+    other merge stands: an input that says every word of the note need not say what the
+    note means ("I ran into volunteers from the homeless shelter." of "I volunteer at the
+    homeless shelter.")."""
     target = _target(decision, proposal)
     at = next(j for j, c in enumerate(proposal.candidates) if c.note_id == target.note_id)
     p = float(_replacing(proposal, f, [at])[0])
@@ -188,7 +189,18 @@ def merge(decision: Decision, proposal: Proposal, f: Features) -> Decision:
         return replacement(replace(decision, merged_content=proposal.content,
                                    reason=f"{decision.reason}; replaces it (p={p:.2f})"),
                            proposal)
+    if _adds(proposal, target, p):
+        return replace(decision, reason=f"{decision.reason}; adds to it (p={p:.2f})")
     return one_value_change(decision, proposal, target) or decision
+
+
+def _adds(proposal: Proposal, target: Candidate, p: float) -> bool:
+    """The reading of changes, asked, reads the input as adding to the note as surely as
+    it must read a replacement (at most ``1 - replaces.bar()``): "I also play golf." of
+    "I play tennis.", which the one-value reading of each sentence alone would replace."""
+    asked = (replaces.asked(text.substance(proposal.content), text.substance(target.content))
+             and target.intent_similarity >= replaces.MIN_COSINE)
+    return asked and p <= 1 - replaces.bar()
 
 
 def one_value_change(decision: Decision, proposal: Proposal,
