@@ -132,7 +132,7 @@ def test_pairs_are_labelled_by_what_they_do_to_the_note():
     assert all(label == (p.kind == "change") for p, label in labelled)
     hand = replaces.hand_pairs()
     assert hand and not {p.kind for p in hand} & replaces.UNSURE
-    assert not replaces.hand_pairs([n for n in known.pair_sets() if n.startswith("train-")])
+    assert not replaces.hand_pairs(known.training_sets())
 
 
 def test_stream_pairs_say_a_new_fact_replaces_no_other_note(embedder):

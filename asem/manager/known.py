@@ -114,10 +114,14 @@ def stream_pairs(seeds: int = STREAM_SEEDS) -> list[Pair]:
     return out
 
 
+def training_sets(leave_out: Sequence[str] = ()) -> list[str]:
+    """The hand-written training sets (``train-*``) but those named in ``leave_out``."""
+    return [n for n in pair_sets() if n.startswith("train-") and n not in leave_out]
+
+
 def training_pairs(leave_out: Sequence[str] = ()) -> list[Pair]:
     """Every pair the shipped weights are fitted on, but the sets named in ``leave_out``."""
-    sets = [n for n in pair_sets() if n.startswith("train-") and n not in leave_out]
-    return stream_pairs() + [p for name in sets for p in load_pairs(name)]
+    return stream_pairs() + [p for name in training_sets(leave_out) for p in load_pairs(name)]
 
 
 def new_words(x: str, note: str) -> frozenset[str]:

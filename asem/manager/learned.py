@@ -65,8 +65,13 @@ class LearnedManager:
         return policy.forward(self.params, f)
 
     def probabilities(self, proposal: Proposal) -> np.ndarray:
+        return self._read(proposal)[2]
+
+    def _read(self, proposal: Proposal) -> tuple[Features, policy.Forward, np.ndarray]:
+        """The proposal's features, the policy on them, and its action probabilities."""
         f = features(proposal, projection=self.projection)
-        return np.exp(policy.log_softmax(self.forward(f).logits))
+        forward = self.forward(f)
+        return f, forward, np.exp(policy.log_softmax(forward.logits))
 
     def decide(self, proposal: Proposal) -> Decision:
         """The most probable action, with a DELETE and an UPDATE-replace made safe for notes
@@ -78,9 +83,7 @@ class LearnedManager:
         return supersession(self._decide(proposal), proposal)
 
     def _decide(self, proposal: Proposal) -> Decision:
-        f = features(proposal, projection=self.projection)
-        forward = self.forward(f)
-        probs = np.exp(policy.log_softmax(forward.logits))
+        f, forward, probs = self._read(proposal)
         action = int(np.argmax(probs))
         decision = policy.to_decision(action, proposal, f" (p={probs[action]:.2f})")
         if decision.op is Op.ADD and decision.tier is not Tier.DISCARD:
@@ -118,15 +121,12 @@ def instead_of_add(decision: Decision, proposal: Proposal, f: Features,
 
 def _replacing(proposal: Proposal, f: Features, at: list[int]) -> np.ndarray:
     """The reading of changes on the candidates at ``at``; zero where it is not asked
-    (``replaces.asked``: a turn or a note longer than what it was fitted on, or a note
-    further from the input than ``replaces.MIN_COSINE``)."""
-    said = text.substance(proposal.content)
-    notes = [text.substance(proposal.candidates[j].content) for j in at]
-    asked = [i for i, note in enumerate(notes) if replaces.asked(said, note)
-             and proposal.candidates[at[i]].intent_similarity >= replaces.MIN_COSINE]
+    (``_asked``)."""
+    asked = [i for i, j in enumerate(at) if _asked(proposal, proposal.candidates[j])]
     p = np.zeros(len(at))
     if asked:
-        p[asked] = replaces.probabilities(said, f.x, [notes[i] for i in asked],
+        notes = [text.substance(proposal.candidates[at[i]].content) for i in asked]
+        p[asked] = replaces.probabilities(text.substance(proposal.content), f.x, notes,
                                           f.pairs[[at[i] for i in asked]])
     return p
 
@@ -198,9 +198,16 @@ def _adds(proposal: Proposal, target: Candidate, p: float) -> bool:
     """The reading of changes, asked, reads the input as adding to the note as surely as
     it must read a replacement (at most ``1 - replaces.bar()``): "I also play golf." of
     "I play tennis.", which the one-value reading of each sentence alone would replace."""
-    asked = (replaces.asked(text.substance(proposal.content), text.substance(target.content))
-             and target.intent_similarity >= replaces.MIN_COSINE)
-    return asked and p <= 1 - replaces.bar()
+    return _asked(proposal, target) and p <= 1 - replaces.bar()
+
+
+def _asked(proposal: Proposal, candidate: Candidate) -> bool:
+    """Whether the reading of changes is asked of the candidate: both texts as short as
+    what it was fitted on (``replaces.asked``), their cosine at least
+    ``replaces.MIN_COSINE``."""
+    return (candidate.intent_similarity >= replaces.MIN_COSINE
+            and replaces.asked(text.substance(proposal.content),
+                               text.substance(candidate.content)))
 
 
 def one_value_change(decision: Decision, proposal: Proposal,

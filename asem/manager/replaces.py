@@ -82,8 +82,8 @@ STREAM_REPLACES = ("changed", "retracted")
 def hand_pairs(leave_out: Sequence[str] = ()) -> list[Pair]:
     """The hand-written training pairs but those of ``UNSURE`` kinds and the sets named in
     ``leave_out``."""
-    sets = [n for n in known.pair_sets() if n.startswith("train-") and n not in leave_out]
-    return [p for name in sets for p in known.load_pairs(name) if p.kind not in UNSURE]
+    return [p for name in known.training_sets(leave_out) for p in known.load_pairs(name)
+            if p.kind not in UNSURE]
 
 
 def stream_pairs(embed: Embed, seeds: int = STREAM_SEEDS) -> list[tuple[Pair, bool]]:
